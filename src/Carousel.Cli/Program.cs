@@ -1,1 +1,9 @@
-return 0;
+using System.CommandLine;
+using Carousel.Cli;
+using Carousel.Cli.Commands;
+
+var root = new RootCommand("Carousel: recurrent neural networks (RNN, LSTM, GRU) trained by backpropagation through time.")
+{
+    DemoCommand.Create(),
+};
+return CommandRunner.Invoke(root, args);

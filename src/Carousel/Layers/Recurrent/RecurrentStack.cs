@@ -107,6 +107,21 @@ public sealed class RecurrentStack
         return list;
     }
 
+    /// <summary>
+    /// Sets every LSTM forget-gate bias to <paramref name="value"/> (in bias_ih; bias_hh's forget block to 0),
+    /// so that the cell starts out remembering: the usual remedy for long time lags (Gers et al. 2000).
+    /// </summary>
+    public void InitializeForgetGateBias(float value)
+    {
+        if (Options.Cell != CellKind.Lstm) throw new InvalidOperationException("Only LSTMs have a forget gate.");
+        int H = Options.HiddenSize;
+        foreach (var direction in _layers.SelectMany(l => l))
+        {
+            direction.BiasIh.Value.Data.AsSpan(H, H).Fill(value);
+            direction.BiasHh.Value.Data.AsSpan(H, H).Clear();
+        }
+    }
+
     /// <summary>The dropout random stream, exposed so checkpoints can save and restore it.</summary>
     public Rng DropoutRng => _dropoutRng;
 

@@ -1,0 +1,54 @@
+namespace Carousel.Cli;
+
+/// <summary>
+/// A one-line progress bar redrawn in place on a terminal; when output is redirected (CI, pipes) it
+/// prints a plain line at most every few seconds instead, so logs stay readable.
+/// </summary>
+internal sealed class ProgressLine : IDisposable
+{
+    private readonly bool _interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null;
+    private DateTime _lastPlainLine = DateTime.MinValue;
+    private string _last = "";
+    private bool _open;
+
+    public void Update(double fraction, string text)
+    {
+        _last = text;
+        if (_interactive)
+        {
+            const int width = 24;
+            int filled = (int)Math.Round(Math.Clamp(fraction, 0, 1) * width);
+            string line = $"[{new string('#', filled)}{new string('-', width - filled)}] {text}";
+            int columns = SafeWindowWidth();
+            if (line.Length > columns - 1) line = line[..(columns - 1)];
+            Console.Write("\r" + line.PadRight(columns - 1));
+            _open = true;
+        }
+        else if (DateTime.UtcNow - _lastPlainLine > TimeSpan.FromSeconds(5))
+        {
+            Console.WriteLine(text);
+            _lastPlainLine = DateTime.UtcNow;
+        }
+    }
+
+    /// <summary>Ends the bar, making sure the last state is visible.</summary>
+    public void Finish()
+    {
+        if (_open) Console.WriteLine();
+        else if (_last.Length > 0 && !_interactive) Console.WriteLine(_last);
+        _open = false;
+        _last = "";
+    }
+
+    public void Dispose()
+    {
+        if (_open) Console.WriteLine();
+        _open = false;
+    }
+
+    private static int SafeWindowWidth()
+    {
+        try { return Console.WindowWidth > 20 ? Console.WindowWidth : 120; }
+        catch (IOException) { return 120; }
+    }
+}

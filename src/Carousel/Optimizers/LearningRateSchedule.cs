@@ -1,0 +1,32 @@
+namespace Carousel.Optimizers;
+
+/// <summary>The learning rate as a function of the step (1-based) out of a planned total.</summary>
+public abstract record LearningRateSchedule
+{
+    public abstract float At(long step, float baseRate);
+
+    /// <summary>The same rate throughout.</summary>
+    public sealed record Constant : LearningRateSchedule
+    {
+        public override float At(long step, float baseRate) => baseRate;
+    }
+
+    /// <summary>char-rnn's decay: multiply by <paramref name="Factor"/> every <paramref name="Every"/> steps, starting after <paramref name="Start"/> steps.</summary>
+    public sealed record StepDecay(long Every, float Factor, long Start = 0) : LearningRateSchedule
+    {
+        public override float At(long step, float baseRate) =>
+            step <= Start ? baseRate : baseRate * MathF.Pow(Factor, (step - Start - 1) / Every + 1);
+    }
+
+    /// <summary>Linear warm-up from 0 over <paramref name="WarmupSteps"/>, then a half cosine down to <paramref name="MinimumFraction"/>·base at <paramref name="TotalSteps"/>.</summary>
+    public sealed record Cosine(long TotalSteps, long WarmupSteps = 0, float MinimumFraction = 0f) : LearningRateSchedule
+    {
+        public override float At(long step, float baseRate)
+        {
+            if (step <= WarmupSteps && WarmupSteps > 0) return baseRate * step / WarmupSteps;
+            double progress = Math.Clamp((double)(step - WarmupSteps) / Math.Max(1, TotalSteps - WarmupSteps), 0, 1);
+            double fraction = MinimumFraction + (1 - MinimumFraction) * 0.5 * (1 + Math.Cos(Math.PI * progress));
+            return (float)(baseRate * fraction);
+        }
+    }
+}
