@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+using Carousel.Tensors;
+
+namespace Carousel.IO;
+
+/// <summary>
+/// A named array to be written to a safetensors file: float32 (model weights), float64 (reference values,
+/// optimizer state kept in double) or int64 (token ids, step counters). The array is referenced, not copied,
+/// so it is written as it is when <see cref="SafeTensors.Write(string, IEnumerable{SafeTensorsWriteEntry}, IReadOnlyDictionary{string, string}?)"/> runs.
+/// </summary>
+public sealed class SafeTensorsWriteEntry
+{
+    private readonly Array values;
+
+    private SafeTensorsWriteEntry(string name, SafeTensorsDType dtype, Array values, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        int expected = Tensor.CheckedLength(shape);
+        if (values.Length != expected)
+            throw new ArgumentException($"{name}: shape [{string.Join(", ", shape)}] needs {expected} values, got {values.Length}.");
+        Name = name;
+        DType = dtype;
+        this.values = values;
+        Shape = (int[])shape.Clone();
+    }
+
+    public string Name { get; }
+    public SafeTensorsDType DType { get; }
+    public int[] Shape { get; }
+    public long ByteLength => (long)values.Length * DType.SizeInBytes();
+
+    public static SafeTensorsWriteEntry FromTensor(string name, Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return new(name, SafeTensorsDType.Float32, tensor.Data, tensor.Shape);
+    }
+
+    public static SafeTensorsWriteEntry FromFloats(string name, float[] values, params int[] shape) =>
+        new(name, SafeTensorsDType.Float32, values ?? throw new ArgumentNullException(nameof(values)), shape);
+
+    public static SafeTensorsWriteEntry FromDoubles(string name, double[] values, params int[] shape) =>
+        new(name, SafeTensorsDType.Float64, values ?? throw new ArgumentNullException(nameof(values)), shape);
+
+    public static SafeTensorsWriteEntry FromInt64s(string name, long[] values, params int[] shape) =>
+        new(name, SafeTensorsDType.Int64, values ?? throw new ArgumentNullException(nameof(values)), shape);
+
+    /// <summary>The values as little-endian bytes, without copying.</summary>
+    internal ReadOnlySpan<byte> Bytes => values switch
+    {
+        float[] floats => MemoryMarshal.AsBytes(floats.AsSpan()),
+        double[] doubles => MemoryMarshal.AsBytes(doubles.AsSpan()),
+        long[] longs => MemoryMarshal.AsBytes(longs.AsSpan()),
+        _ => throw new InvalidOperationException($"Unexpected array type {values.GetType()}."),
+    };
+
+    public override string ToString() => $"{Name} {DType.ToFormatName()} [{string.Join(", ", Shape)}]";
+}
