@@ -31,6 +31,16 @@ internal sealed class ProgressLine : IDisposable
         }
     }
 
+    /// <summary>A line that stays (an evaluation result), printed above the bar.</summary>
+    public void Log(string text)
+    {
+        if (_open) Console.Write("\r" + new string(' ', SafeWindowWidth() - 1) + "\r");
+        Console.WriteLine(text);
+        _open = false;
+        _last = "";
+        _lastPlainLine = DateTime.UtcNow;
+    }
+
     /// <summary>Ends the bar, making sure the last state is visible.</summary>
     public void Finish()
     {

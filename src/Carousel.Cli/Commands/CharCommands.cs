@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Carousel.Data;
+using Carousel.Layers.Recurrent;
+using Carousel.Models;
+using Carousel.Tensors;
+using Carousel.Training;
+
+namespace Carousel.Cli.Commands;
+
+/// <summary>`carousel train`, `sample` and `eval`: the char-rnn workflow.</summary>
+internal static class CharCommands
+{
+    public static Command Train()
+    {
+        var defaults = new CharTrainingOptions();
+        var text = new Option<string>("--text") { Description = "UTF-8 text file to learn.", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors, model.safetensors and metrics.jsonl.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint.safetensors (same text; --steps may be raised)." };
+        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
+        var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
+        var embedding = new Option<int>("--embedding") { Description = "Embedding size (0: the hidden size).", DefaultValueFactory = _ => 0 };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
+        var seqLength = new Option<int>("--seq-length") { Description = "Characters per window (BPTT length).", DefaultValueFactory = _ => defaults.SeqLength };
+        var batchSize = new Option<int>("--batch-size") { Description = "Windows per batch.", DefaultValueFactory = _ => defaults.BatchSize };
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
+        var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => defaults.Momentum };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
+        var schedule = new Option<string>("--schedule") { Description = "constant, step (char-rnn: ×--decay-rate every epoch after 10 epochs) or cosine (with --warmup).", DefaultValueFactory = _ => "constant" };
+        var decayRate = new Option<float>("--decay-rate") { Description = "Factor of the step schedule.", DefaultValueFactory = _ => defaults.DecayRate };
+        var decayEvery = new Option<long>("--decay-every") { Description = "Steps between decays (0: one epoch).", DefaultValueFactory = _ => 0 };
+        var decayAfter = new Option<long>("--decay-after") { Description = "Steps before decaying starts (0: ten epochs).", DefaultValueFactory = _ => 0 };
+        var warmup = new Option<long>("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
+        var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
+        var clipByValue = new Option<bool>("--clip-by-value") { Description = "Clip each gradient element to ±--grad-clip instead." };
+        var steps = new Option<long>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
+        var epochs = new Option<double>("--epochs") { Description = "Train for this many passes over the training text instead of --steps." };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Last share of the text held out for validation.", DefaultValueFactory = _ => defaults.ValFraction };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Steps between validations and checkpoints.", DefaultValueFactory = _ => defaults.EvalEvery };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => defaults.Threads };
+        var batching = new Option<string>("--batching") { Description = "random (windows at random offsets) or stream (char-rnn: contiguous streams, state carried: truncated BPTT).", DefaultValueFactory = _ => "random" };
+
+        var command = new Command("train", "Train a character-level language model on a text file (char-rnn).")
+        {
+            text, outDir, resume, cell, hidden, layers, embedding, dropout, seqLength, batchSize, optimizer, lr, momentum, weightDecay,
+            schedule, decayRate, decayEvery, decayAfter, warmup, gradClip, clipByValue, steps, epochs, valFraction, evalEvery, seed, threads, batching,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            string dir = parse.GetValue(outDir)!;
+            CharCheckpoint? checkpoint = null;
+            CharTrainingOptions options;
+            if (parse.GetValue(resume))
+            {
+                checkpoint = CharCheckpoint.Load(dir);
+                options = checkpoint.Options;
+                if (parse.GetResult(steps) is { Implicit: false }) options = options with { Steps = parse.GetValue(steps) };
+            }
+            else
+            {
+                options = new CharTrainingOptions
+                {
+                    Cell = CellKinds.Parse(parse.GetValue(cell)!),
+                    Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers), Embedding = parse.GetValue(embedding),
+                    Dropout = parse.GetValue(dropout), SeqLength = parse.GetValue(seqLength), BatchSize = parse.GetValue(batchSize),
+                    Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr),
+                    Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay),
+                    Schedule = parse.GetValue(schedule)!.ToLowerInvariant(), DecayRate = parse.GetValue(decayRate),
+                    DecayEvery = parse.GetValue(decayEvery), DecayAfter = parse.GetValue(decayAfter), WarmupSteps = parse.GetValue(warmup),
+                    GradClip = parse.GetValue(gradClip), ClipByValue = parse.GetValue(clipByValue), Steps = parse.GetValue(steps),
+                    ValFraction = parse.GetValue(valFraction), EvalEvery = parse.GetValue(evalEvery), Seed = parse.GetValue(seed),
+                    Threads = parse.GetValue(threads),
+                    Batching = parse.GetValue(batching)!.ToLowerInvariant() switch
+                    {
+                        "random" => BatchingMode.Random,
+                        "stream" => BatchingMode.Stream,
+                        var other => throw new ArgumentException($"Unknown --batching '{other}': expected random or stream."),
+                    },
+                };
+                options.Validate();
+                if (File.Exists(CharCheckpoint.Resolve(dir)))
+                    throw new ArgumentException($"'{dir}' already holds a checkpoint; use --resume to continue it or choose another --out.");
+            }
+            var corpus = TextCorpus.FromText(TextCorpus.ReadText(parse.GetValue(text)!), options.ValFraction, options.SeqLength + 1, parse.GetValue(text)!);
+            if (parse.GetResult(epochs) is { Implicit: false })
+            {
+                double e = parse.GetValue(epochs);
+                if (!(e > 0)) throw new ArgumentException($"--epochs must be positive, got {e}.");
+                long perEpoch = Math.Max(1, corpus.Train.Length / ((long)options.SeqLength * options.BatchSize));
+                options = options with { Steps = Math.Max(1, (long)Math.Ceiling(e * perEpoch)) };
+            }
+            Carousel.Kernels.Gemm.MaxThreads = options.Threads;
+            var trainer = new CharLanguageModelTrainer(corpus, options, dir, checkpoint);
+            Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, vocabulary {corpus.Vocabulary.Count}, " +
+                              $"{corpus.Train.Length:N0} training and {corpus.Validation.Length:N0} validation characters, {options.Steps} steps" +
+                              (checkpoint is not null ? $", resuming at step {checkpoint.Step}" : "") + ".");
+
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            using var bar = new ProgressLine();
+            double? lastVal = null;
+            var summary = trainer.Run(p =>
+            {
+                if (p.ValidationLoss is double v) lastVal = v;
+                double eta = p.TokensPerSecond > 0 ? (p.TotalSteps - p.Step) * (double)options.BatchSize * options.SeqLength / p.TokensPerSecond : 0;
+                string line = $"step {p.Step}/{p.TotalSteps}  train {p.TrainLoss:F4}  val {(lastVal is double lv ? lv.ToString("F4", CultureInfo.InvariantCulture) : "-")}  " +
+                              $"{p.TokensPerSecond:N0} tok/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
+                if (p.ValidationLoss is not null) bar.Log(line);
+                else bar.Update((double)p.Step / p.TotalSteps, line);
+            }, cancel.Token);
+            Console.CancelKeyPress -= onCancel;
+            bar.Finish();
+            if (summary.Interrupted)
+            {
+                Console.WriteLine($"Interrupted: checkpoint saved at step {summary.Step} in {dir}; continue with --resume.");
+                return 130;
+            }
+            Console.WriteLine($"Done: step {summary.Step}, validation {summary.ValidationLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"} nats/char, {summary.ElapsedSeconds:F0} s. Checkpoint: {Path.Combine(dir, CharCheckpoint.FileName)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Sample()
+    {
+        var checkpointArg = new Argument<string>("checkpoint") { Description = "A checkpoint file or training directory." };
+        var prime = new Option<string>("--prime") { Description = "Text to start from.", DefaultValueFactory = _ => "" };
+        var length = new Option<int>("--length") { Description = "Characters to generate.", DefaultValueFactory = _ => 500 };
+        var temperature = new Option<float>("--temperature") { Description = "Divide the logits by this (lower: more conservative).", DefaultValueFactory = _ => 1f };
+        var topK = new Option<int>("--top-k") { Description = "Draw only from the k most likely characters (0: all).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
+        var argmax = new Option<bool>("--argmax") { Description = "Always take the most likely character." };
+        var command = new Command("sample", "Generate text from a trained character language model, streamed as it is produced.")
+        {
+            checkpointArg, prime, length, temperature, topK, seed, argmax,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var sampling = new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(argmax));
+            sampling.Validate();
+            int n = parse.GetValue(length);
+            if (n < 0) throw new ArgumentException($"--length must be ≥ 0, got {n}.");
+            var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
+            string primeText = parse.GetValue(prime)!;
+            var sampler = new CharSampler(checkpoint.Model, checkpoint.Vocabulary);
+            var chunks = sampler.Generate(primeText, n, sampling, new Rng(parse.GetValue(seed)));
+            var output = Console.Out;
+            output.Write(primeText);
+            foreach (var s in chunks)
+            {
+                output.Write(s);
+                if (s == "\n") output.Flush();
+            }
+            output.WriteLine();
+            output.Flush();
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Eval()
+    {
+        var checkpointArg = new Argument<string>("checkpoint") { Description = "A checkpoint file or training directory." };
+        var text = new Option<string>("--text") { Description = "UTF-8 text to score.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line." };
+        var chunk = new Option<int>("--chunk") { Description = "Characters per forward pass (the state is carried across).", DefaultValueFactory = _ => 100 };
+        var command = new Command("eval", "Score a text with a character language model: nats/char, bits/char and perplexity, state carried across the whole text.")
+        {
+            checkpointArg, text, json, chunk,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            int chunkLength = parse.GetValue(chunk);
+            if (chunkLength <= 0) throw new ArgumentException($"--chunk must be positive, got {chunkLength}.");
+            var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
+            string path = parse.GetValue(text)!;
+            var ids = checkpoint.Vocabulary.Encode(TextCorpus.ReadText(path));
+            var result = CharLanguageModelEvaluator.Evaluate(checkpoint.Model, ids, chunkLength);
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new { text = path, characters = result.Characters, nats_per_char = result.NatsPerChar, bits_per_char = result.BitsPerChar, perplexity = result.Perplexity }));
+            else
+                Console.WriteLine($"{path}: {result.Characters:N0} characters, {result.NatsPerChar:F4} nats/char, {result.BitsPerChar:F4} bits/char, perplexity {result.Perplexity:F3}");
+            return 0;
+        }));
+        return command;
+    }
+}

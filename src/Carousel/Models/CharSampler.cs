@@ -1,0 +1,85 @@
+using Carousel.Data;
+using Carousel.Layers.Recurrent;
+using Carousel.Tensors;
+
+namespace Carousel.Models;
+
+/// <summary>How the next character is chosen from the model's distribution.</summary>
+public sealed record SamplingOptions(float Temperature = 1f, int TopK = 0, bool Argmax = false)
+{
+    public void Validate()
+    {
+        if (!(Temperature > 0f) || !float.IsFinite(Temperature)) throw new ArgumentException($"--temperature must be > 0, got {Temperature}.");
+        if (TopK < 0) throw new ArgumentException($"--top-k must be ≥ 0 (0: all characters), got {TopK}.");
+    }
+}
+
+/// <summary>Generates text one character at a time from a character language model, carrying the state.</summary>
+public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabulary)
+{
+    /// <summary>
+    /// Reads the prime (or, without one, a newline if the vocabulary has it), then yields <paramref name="length"/>
+    /// generated characters as they are produced.
+    /// </summary>
+    public IEnumerable<string> Generate(string prime, int length, SamplingOptions options, Rng rng)
+    {
+        options.Validate();
+        if (length < 0) throw new ArgumentException($"--length must be ≥ 0, got {length}.");
+        int[] primeIds = prime.Length > 0 ? vocabulary.Encode(prime) : [StartId()];
+        bool wasTraining = model.Training;
+        model.Training = false;
+        try
+        {
+            var (_, state) = model.Run(primeIds, null, primeIds.Length, 1);
+            var probabilities = new float[vocabulary.Count];
+            int[] next = new int[1];
+            for (int i = 0; i < length; i++)
+            {
+                var lastLogits = model.Logits[^vocabulary.Count..];
+                next[0] = Choose(lastLogits, options, rng, probabilities);
+                yield return vocabulary.Decode(next[0]);
+                (_, state) = model.Run(next, null, 1, 1, state);
+            }
+        }
+        finally
+        {
+            model.Training = wasTraining;
+        }
+    }
+
+    private int StartId()
+    {
+        int newline = '\n';
+        return vocabulary.Contains(newline) ? vocabulary.Encode("\n")[0] : 0;
+    }
+
+    /// <summary>Argmax, or a draw from softmax(logits / temperature) restricted to the k most likely.</summary>
+    public static int Choose(ReadOnlySpan<float> logits, SamplingOptions options, Rng rng, Span<float> scratch)
+    {
+        int V = logits.Length;
+        if (options.Argmax) return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+        float cutoff = float.NegativeInfinity;
+        if (options.TopK > 0 && options.TopK < V)
+        {
+            logits.CopyTo(scratch);
+            scratch.Sort();
+            cutoff = scratch[V - options.TopK];
+        }
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(logits);
+        double sum = 0;
+        for (int v = 0; v < V; v++)
+        {
+            float p = logits[v] >= cutoff ? MathF.Exp((logits[v] - max) / options.Temperature) : 0f;
+            scratch[v] = p;
+            sum += p;
+        }
+        double u = rng.NextDouble() * sum;
+        for (int v = 0; v < V; v++)
+        {
+            u -= scratch[v];
+            if (u < 0) return v;
+        }
+        for (int v = V - 1; v >= 0; v--) if (scratch[v] > 0) return v;
+        return 0;
+    }
+}

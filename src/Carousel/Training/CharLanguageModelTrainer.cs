@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Carousel.Data;
+using Carousel.IO;
+using Carousel.Layers.Recurrent;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Training;
+
+/// <summary>A report after a training step; evaluations carry the validation loss (nats per character).</summary>
+public sealed record TrainingProgress(long Step, long TotalSteps, double TrainLoss, double? ValidationLoss,
+    float LearningRate, double TokensPerSecond, double ElapsedSeconds);
+
+public sealed record TrainingSummary(long Step, double? ValidationLoss, bool Interrupted, double ElapsedSeconds);
+
+/// <summary>
+/// Trains a character language model as char-rnn does: batches of windows, mean cross-entropy, gradient
+/// clipping, an optimizer and a learning-rate schedule; evaluates on the validation text every so often,
+/// appends to DIR/metrics.jsonl and writes DIR/checkpoint.safetensors (atomically) at each evaluation,
+/// at the end and when cancelled. A run resumed from its checkpoint continues with exactly the losses an
+/// uninterrupted run would have had.
+/// </summary>
+public sealed class CharLanguageModelTrainer
+{
+    private readonly TextCorpus _corpus;
+    private readonly CharTrainingOptions _options;
+    private readonly string _outDirectory;
+    private readonly Optimizer _optimizer;
+    private readonly LearningRateSchedule _schedule;
+    private readonly Rng _batchRng;
+    private readonly ITextBatcher _batcher;
+    private readonly List<string> _metricLines = new();
+    private RecurrentState? _carried;
+    private long _step;
+
+    public CharLanguageModel Model { get; }
+    public long Step => _step;
+
+    public CharLanguageModelTrainer(TextCorpus corpus, CharTrainingOptions options, string outDirectory, CharCheckpoint? resume = null)
+    {
+        options.Validate();
+        _corpus = corpus;
+        _options = options;
+        _outDirectory = outDirectory;
+        var seedRng = new Rng(options.Seed);
+        Model = resume?.Model ?? new CharLanguageModel(CharCheckpoint.ModelConfig(options, corpus.Vocabulary.Count), seedRng);
+        if (resume is not null && resume.Vocabulary.ToString() != corpus.Vocabulary.ToString())
+            throw new InvalidDataException("The text's characters differ from the checkpoint's vocabulary; resume with the text it was trained on.");
+        _batchRng = seedRng.Fork();
+        if (resume?.BatchRngState is { } batchState) _batchRng.State = batchState;
+        if (resume?.DropoutRngState is { } dropoutState) Model.Rnn.DropoutRng.State = dropoutState;
+
+        _batcher = options.Batching == BatchingMode.Stream
+            ? new StreamBatcher(corpus.Train, options.SeqLength, options.BatchSize, resume?.StreamPosition ?? 0)
+            : new RandomWindowBatcher(corpus.Train, options.SeqLength, options.BatchSize, _batchRng);
+        _carried = resume?.CarriedState;
+        _step = resume?.Step ?? 0;
+
+        _optimizer = CreateOptimizer(options, Model.NamedParameters());
+        if (resume is not null) _optimizer.LoadState(resume.OptimizerState, resume.OptimizerSteps);
+        _schedule = CreateSchedule(options, StepsPerEpoch);
+        LoadMetricsUpTo(_step);
+    }
+
+    public long StepsPerEpoch => Math.Max(1, _corpus.Train.Length / ((long)_options.SeqLength * _options.BatchSize));
+
+    public TrainingSummary Run(Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(_outDirectory);
+        var clock = Stopwatch.StartNew();
+        double? lastValidation = null;
+        double lossSum = 0; int lossCount = 0;
+        long tokensSinceReport = 0;
+        var sinceReport = Stopwatch.StartNew();
+        double tokensPerSecond = 0;
+        var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
+        Model.Training = true;
+
+        while (_step < _options.Steps)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                SaveCheckpoint();
+                return new TrainingSummary(_step, lastValidation, Interrupted: true, clock.Elapsed.TotalSeconds);
+            }
+            var batch = _batcher.Next();
+            RecurrentState? initial = _options.Batching == BatchingMode.Stream && !batch.StartsNewStreams ? _carried : null;
+            _optimizer.ZeroGrad();
+            var (loss, final) = Model.Run(batch.Inputs, batch.Targets, batch.Steps, batch.BatchSize, initial, backward: true);
+            if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {_step + 1}; lower --lr or clip gradients.");
+            _carried = final;
+            if (_options.GradClip > 0)
+            {
+                if (_options.ClipByValue) GradientClipping.ClipByValue(parameters, _options.GradClip);
+                else GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
+            }
+            _step++;
+            _optimizer.LearningRate = _schedule.At(_step, _options.LearningRate);
+            _optimizer.Step();
+
+            lossSum += loss; lossCount++;
+            tokensSinceReport += (long)batch.Steps * batch.BatchSize;
+            if (sinceReport.Elapsed.TotalSeconds >= 1)
+            {
+                tokensPerSecond = tokensSinceReport / sinceReport.Elapsed.TotalSeconds;
+                tokensSinceReport = 0;
+                sinceReport.Restart();
+            }
+            if (tokensPerSecond == 0) tokensPerSecond = tokensSinceReport / Math.Max(1e-9, sinceReport.Elapsed.TotalSeconds);
+
+            bool evaluate = _step % _options.EvalEvery == 0 || _step == _options.Steps;
+            if (evaluate && _corpus.Validation.Length > 1)
+                lastValidation = CharLanguageModelEvaluator.Evaluate(Model, _corpus.Validation, _options.SeqLength).NatsPerChar;
+            var report = new TrainingProgress(_step, _options.Steps, lossSum / lossCount, evaluate ? lastValidation : null,
+                _optimizer.LearningRate, tokensPerSecond, clock.Elapsed.TotalSeconds);
+            if (evaluate)
+            {
+                AppendMetrics(report);
+                SaveCheckpoint();
+                lossSum = 0; lossCount = 0;
+                sinceReport.Restart(); tokensSinceReport = 0;
+            }
+            progress?.Invoke(report);
+        }
+        return new TrainingSummary(_step, lastValidation, Interrupted: false, clock.Elapsed.TotalSeconds);
+    }
+
+    public void SaveCheckpoint()
+    {
+        Directory.CreateDirectory(_outDirectory);
+        var checkpoint = new CharCheckpoint
+        {
+            Options = _options,
+            Vocabulary = _corpus.Vocabulary,
+            Model = Model,
+            Step = _step,
+            BatchRngState = _batchRng.State,
+            DropoutRngState = Model.Rnn.DropoutRng.State,
+            StreamPosition = (_batcher as StreamBatcher)?.Position ?? 0,
+            CarriedState = _options.Batching == BatchingMode.Stream ? _carried : null,
+        };
+        checkpoint.Save(Path.Combine(_outDirectory, CharCheckpoint.FileName), _optimizer);
+        checkpoint.SaveWeights(Path.Combine(_outDirectory, CharCheckpoint.WeightsFileName));
+    }
+
+    private string MetricsPath => Path.Combine(_outDirectory, "metrics.jsonl");
+
+    private void AppendMetrics(TrainingProgress p)
+    {
+        var line = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["step"] = p.Step,
+            ["train_loss"] = Math.Round(p.TrainLoss, 5),
+            ["val_loss"] = p.ValidationLoss is double v ? Math.Round(v, 5) : null,
+            ["lr"] = p.LearningRate,
+            ["tokens_per_s"] = Math.Round(p.TokensPerSecond),
+            ["elapsed_s"] = Math.Round(p.ElapsedSeconds, 2),
+        });
+        _metricLines.Add(line);
+        AtomicFile.WriteAllText(MetricsPath, string.Join("\n", _metricLines) + "\n");
+    }
+
+    // On resume, keep the lines up to the checkpoint's step: later ones belong to work that was lost.
+    private void LoadMetricsUpTo(long step)
+    {
+        if (step == 0 || !File.Exists(MetricsPath)) return;
+        foreach (var line in File.ReadAllLines(MetricsPath, Encoding.UTF8))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.GetProperty("step").GetInt64() <= step) _metricLines.Add(line);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
+        }
+    }
+
+    public static Optimizer CreateOptimizer(CharTrainingOptions o, IReadOnlyList<(string Name, Parameter Parameter)> parameters) => o.Optimizer switch
+    {
+        "sgd" => new Sgd(parameters, o.LearningRate, weightDecay: o.WeightDecay),
+        "momentum" => new Sgd(parameters, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay),
+        "nesterov" => new Sgd(parameters, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay, nesterov: true),
+        "adagrad" => new Adagrad(parameters, o.LearningRate, weightDecay: o.WeightDecay),
+        "rmsprop" => new RmsProp(parameters, o.LearningRate, alpha: 0.95f, weightDecay: o.WeightDecay), // char-rnn's decay rate
+        "adam" => new Adam(parameters, o.LearningRate, weightDecay: o.WeightDecay),
+        "adamw" => new Adam(parameters, o.LearningRate, weightDecay: o.WeightDecay == 0 ? 0.01f : o.WeightDecay, decoupled: true),
+        _ => throw new ArgumentException($"Unknown optimizer '{o.Optimizer}'."),
+    };
+
+    public static LearningRateSchedule CreateSchedule(CharTrainingOptions o, long stepsPerEpoch) => o.Schedule switch
+    {
+        "step" => new LearningRateSchedule.StepDecay(o.DecayEvery > 0 ? o.DecayEvery : stepsPerEpoch, o.DecayRate,
+            o.DecayAfter > 0 ? o.DecayAfter : 10 * stepsPerEpoch),
+        "cosine" => new LearningRateSchedule.Cosine(o.Steps, o.WarmupSteps),
+        _ => new LearningRateSchedule.Constant(),
+    };
+}
