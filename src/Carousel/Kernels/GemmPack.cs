@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Carousel.Kernels;
+
+/// <summary>
+/// Packing of GEMM operands into micro-panels. A panel holds up to w "vectors" (rows of op(A), or
+/// columns of op(B)) over kc steps, interleaved so the micro-kernel reads it sequentially:
+/// dst[p·w + j] = vector j at step p, zero for j ≥ r (the padding keeps edge tiles harmless).
+/// A vector is either strided across rows of the source ("copy" layout: element (p, j) at src[p·ld + j])
+/// or contiguous in one source row ("transposed" layout: element (p, j) at src[j·ld + p]).
+/// op(A) is transposed layout unless transA; op(B) is copy layout unless transB.
+/// </summary>
+internal static unsafe class GemmPack
+{
+    /// <summary>
+    /// Packs count vectors into ⌈count / w⌉ consecutive panels of kc·w floats each.
+    /// Vector j starts at src + j (copy layout) or src + j·ld (transposed layout).
+    /// </summary>
+    public static void Block(bool transposed, float* src, nint ld, int count, int kc, float* dst, int w, bool simd)
+    {
+        for (int j0 = 0; j0 < count; j0 += w)
+        {
+            float* s = transposed ? src + j0 * ld : src + j0;
+            Panel(transposed, s, ld, Math.Min(w, count - j0), kc, dst, w, simd);
+            dst += (nint)kc * w;
+        }
+    }
+
+    /// <summary>Packs one panel of r ≤ w vectors over kc steps.</summary>
+    public static void Panel(bool transposed, float* src, nint ld, int r, int kc, float* dst, int w, bool simd)
+    {
+        if (transposed) Transposed(src, ld, r, kc, dst, w, simd);
+        else Copy(src, ld, r, kc, dst, w, simd);
+        if (r < w)
+            for (int p = 0; p < kc; p++)
+                new Span<float>(dst + (nint)p * w + r, w - r).Clear();
+    }
+
+    private static void Copy(float* src, nint ld, int r, int kc, float* dst, int w, bool simd)
+    {
+        if (!simd)
+        {
+            for (int p = 0; p < kc; p++, src += ld, dst += w)
+                for (int j = 0; j < r; j++) dst[j] = src[j];
+            return;
+        }
+        for (int p = 0; p < kc; p++, src += ld, dst += w)
+        {
+            int j = 0;
+            for (; j + 8 <= r; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+            if (j + 4 <= r)
+            {
+                Vector128.Store(Vector128.Load(src + j), dst + j);
+                j += 4;
+            }
+            for (; j < r; j++) dst[j] = src[j];
+        }
+    }
+
+    private static void Transposed(float* src, nint ld, int r, int kc, float* dst, int w, bool simd)
+    {
+        int j = 0;
+        if (simd && Avx.IsSupported)
+        {
+            // Four source rows at a time: 4×8 blocks transposed in registers, written as 4-float columns.
+            for (; j + 4 <= r; j += 4)
+            {
+                float* s0 = src + j * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+                float* d = dst + j;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8, d += 8 * w)
+                    Transpose4x8(s0 + p, s1 + p, s2 + p, s3 + p, d, w);
+                for (; p < kc; p++, d += w)
+                {
+                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
+                }
+            }
+        }
+        for (; j < r; j++)
+        {
+            float* s = src + j * ld, d = dst + j;
+            for (int p = 0; p < kc; p++, d += w) *d = s[p];
+        }
+    }
+
+    /// <summary>Rows s0..s3 (8 floats each) become 8 columns of 4 floats at d, d + w, ..., d + 7w.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* s0, float* s1, float* s2, float* s3, float* d, nint w)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(s0), r1 = Avx.LoadVector256(s1);
+        Vector256<float> r2 = Avx.LoadVector256(s2), r3 = Avx.LoadVector256(s3);
+        // Per 128-bit lane: t0 = [r0_0 r1_0 r0_1 r1_1], t1 = [r0_2 r1_2 r0_3 r1_3], likewise t2, t3 for r2, r3.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        // u_q lane 0 = column q, lane 1 = column q + 4.
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Sse.Store(d, u0.GetLower());
+        Sse.Store(d + w, u1.GetLower());
+        Sse.Store(d + 2 * w, u2.GetLower());
+        Sse.Store(d + 3 * w, u3.GetLower());
+        Sse.Store(d + 4 * w, u0.GetUpper());
+        Sse.Store(d + 5 * w, u1.GetUpper());
+        Sse.Store(d + 6 * w, u2.GetUpper());
+        Sse.Store(d + 7 * w, u3.GetUpper());
+    }
+}
