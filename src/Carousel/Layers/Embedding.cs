@@ -1,0 +1,50 @@
+using Carousel.Tensors;
+
+namespace Carousel.Layers;
+
+/// <summary>A lookup table of vectors, as PyTorch's nn.Embedding: weight [V, E], initialised N(0, 1).</summary>
+public sealed class Embedding
+{
+    private int[] _ids = [];
+
+    public int VocabularySize { get; }
+    public int Dimension { get; }
+    public Parameter Weight { get; }
+
+    public Embedding(int vocabularySize, int dimension, Rng rng)
+    {
+        if (vocabularySize <= 0 || dimension <= 0) throw new ArgumentException($"Embedding sizes must be positive, got {vocabularySize}×{dimension}.");
+        VocabularySize = vocabularySize;
+        Dimension = dimension;
+        Weight = new Parameter("weight", new Tensor(vocabularySize, dimension));
+        var w = Weight.Value.Data;
+        for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextGaussian();
+    }
+
+    public IEnumerable<Parameter> Parameters() => [Weight];
+
+    /// <summary>ids [N] → rows [N, E] written into <paramref name="output"/>. The ids are kept for backward.</summary>
+    public void Forward(int[] ids, Span<float> output)
+    {
+        int E = Dimension;
+        for (int n = 0; n < ids.Length; n++)
+        {
+            int id = ids[n];
+            if ((uint)id >= (uint)VocabularySize) throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} outside the vocabulary of {VocabularySize}.");
+            Weight.Value.Data.AsSpan(id * E, E).CopyTo(output.Slice(n * E, E));
+        }
+        _ids = ids;
+    }
+
+    /// <summary>dRows [N, E] → adds into the rows of the weight gradient that forward read.</summary>
+    public void Backward(ReadOnlySpan<float> dOutput)
+    {
+        int E = Dimension;
+        var grad = Weight.Grad.Data.AsSpan();
+        for (int n = 0; n < _ids.Length; n++)
+        {
+            var row = grad.Slice(_ids[n] * E, E);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, dOutput.Slice(n * E, E), row);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using System.Numerics.Tensors;
+using Carousel.Kernels;
+using Carousel.Tensors;
+
+namespace Carousel.Layers.Recurrent;
+
+/// <summary>
+/// One layer of one direction of a recurrent stack: its weights, and exact forward and backward passes
+/// over a whole (padded) sequence. Following cuDNN's plan, the input projection of all steps is one GEMM
+/// before the time loop; inside the loop only h·W_hhᵀ and the cell's gate arithmetic remain; in backward
+/// only dG·W_hh is sequential and the weight gradients are single GEMMs after the loop.
+/// </summary>
+internal sealed class RecurrentDirection
+{
+    private readonly CellKernel _kernel;
+    private readonly bool _reverse;
+    private readonly bool _hasCell;
+    private readonly int _inputSize, _hidden, _gateWidth, _cacheWidth;
+
+    public Parameter WeightIh { get; }   // [G·H, In]
+    public Parameter WeightHh { get; }   // [G·H, H]
+    public Parameter BiasIh { get; }     // [G·H]
+    public Parameter BiasHh { get; }     // [G·H]
+
+    // Workspace, reallocated only when T·B changes. Rows are (t, b) pairs in time-major order.
+    private int _steps, _batch;
+    private float[] _pre = [];        // [T·B, G·H]   x·W_ihᵀ + b_ih in forward, the gate gradients dPre in backward
+    private float[] _rec = [];        // [B, G·H]     h·W_hhᵀ + b_hh of the current step
+    private float[] _hStates = [];    // [(T+1)·B, H] states in processing order (see PrevRow/NextRow)
+    private float[] _cStates = [];    // [(T+1)·B, H] memory cells (LSTM only)
+    private float[] _cache = [];      // [T·B, CacheWidth]
+    private float[] _dRec = [];       // [T·B, G·H]   recurrent-side gate gradients (GRU only; else _pre is used)
+    private float[] _dh = [], _dc = [], _dhPrev = []; // [B, H]
+    private int[]? _lengths;
+    private ReadOnlyMemory<float> _input; // [T·B, In] the input of the last forward, for dW_ih
+
+    public RecurrentDirection(CellKind cell, int inputSize, int hidden, bool reverse, string suffix)
+    {
+        _kernel = CellKernel.For(cell);
+        _reverse = reverse;
+        _hasCell = cell.HasCellState();
+        _inputSize = inputSize;
+        _hidden = hidden;
+        _gateWidth = cell.GateCount() * hidden;
+        _cacheWidth = _kernel.CacheWidth(hidden);
+        WeightIh = new Parameter("weight_ih_" + suffix, new Tensor(_gateWidth, inputSize));
+        WeightHh = new Parameter("weight_hh_" + suffix, new Tensor(_gateWidth, hidden));
+        BiasIh = new Parameter("bias_ih_" + suffix, new Tensor(_gateWidth));
+        BiasHh = new Parameter("bias_hh_" + suffix, new Tensor(_gateWidth));
+    }
+
+    public IEnumerable<Parameter> Parameters() => [WeightIh, WeightHh, BiasIh, BiasHh];
+
+    // States are stored in processing order: the forward direction goes S[0] → S[T], the reverse one
+    // S[T] → S[0], so that for either direction the T states entering each step are one contiguous block.
+    private int PrevRow(int t) => _reverse ? t + 1 : t;
+    private int NextRow(int t) => _reverse ? t : t + 1;
+    private int InitialRow(int steps) => _reverse ? steps : 0;
+
+    private static bool IsActive(int[]? lengths, int t, int b) => lengths is null || t < lengths[b];
+
+    /// <summary>
+    /// Runs the direction over x [T, B, In]. Writes its output h_t into columns [outOffset, outOffset+H) of
+    /// y [T, B, outStride] (zero after a sequence's end) and its final states into hFinal, cFinal [B, H].
+    /// Sequences shorter than T keep their state through the padding; the reverse direction thus starts
+    /// each sequence from h0 at its own last step.
+    /// </summary>
+    public void Forward(ReadOnlyMemory<float> x, int steps, int batch, int[]? lengths,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        Span<float> y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
+    {
+        EnsureWorkspace(steps, batch);
+        _lengths = lengths;
+        _input = x;
+        int H = _hidden, G = _gateWidth, rows = steps * batch;
+
+        // Input projection for all steps at once: pre [T·B, G·H] = x [T·B, In] · W_ihᵀ + b_ih.
+        var pre = _pre.AsSpan(0, rows * G);
+        Gemm.Multiply(false, true, rows, G, _inputSize, x.Span, WeightIh.Value.Data, pre, accumulate: false);
+        AddRowVector(pre, BiasIh.Value.Data, rows);
+
+        h0.CopyTo(_hStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
+        if (_hasCell) c0.CopyTo(_cStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
+
+        var rec = _rec.AsSpan(0, batch * G);
+        for (int s = 0; s < steps; s++)
+        {
+            int t = _reverse ? steps - 1 - s : s;
+            var hPrev = _hStates.AsSpan(PrevRow(t) * batch * H, batch * H);
+            var hNext = _hStates.AsSpan(NextRow(t) * batch * H, batch * H);
+            // rec [B, G·H] = hPrev [B, H] · W_hhᵀ + b_hh
+            for (int b = 0; b < batch; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
+            Gemm.Multiply(false, true, batch, G, H, hPrev, WeightHh.Value.Data, rec, accumulate: true);
+
+            for (int b = 0; b < batch; b++)
+            {
+                var hPrevRow = hPrev.Slice(b * H, H);
+                var hNextRow = hNext.Slice(b * H, H);
+                var cPrevRow = _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default;
+                var cNextRow = _hasCell ? _cStates.AsSpan((NextRow(t) * batch + b) * H, H) : default;
+                var yRow = y.Slice((t * batch + b) * outStride + outOffset, H);
+                if (IsActive(lengths, t, b))
+                {
+                    int row = t * batch + b;
+                    _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(b * G, G), hPrevRow, cPrevRow,
+                        _cache.AsSpan(row * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
+                    hNextRow.CopyTo(yRow);
+                }
+                else
+                {
+                    // Padding: the state passes through unchanged and the output is zero.
+                    hPrevRow.CopyTo(hNextRow);
+                    if (_hasCell) cPrevRow.CopyTo(cNextRow);
+                    yRow.Clear();
+                }
+            }
+        }
+
+        int finalRow = _reverse ? 0 : steps;
+        _hStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(hFinal);
+        if (_hasCell) _cStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(cFinal);
+    }
+
+    /// <summary>
+    /// Backward of the last <see cref="Forward"/>. dy [T, B, outStride] holds the gradient of this
+    /// direction's outputs in columns [outOffset, outOffset+H); dhFinal, dcFinal [B, H] of its final states.
+    /// Adds the input gradient into dx [T, B, In] and the weight gradients into the parameters' Grad;
+    /// writes the gradients of the initial states into dh0, dc0 [B, H].
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> dy, int outStride, int outOffset,
+        ReadOnlySpan<float> dhFinal, ReadOnlySpan<float> dcFinal, Span<float> dx, Span<float> dh0, Span<float> dc0)
+    {
+        int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, rows = steps * batch;
+        var lengths = _lengths;
+        // dPre reuses the forward's input-projection buffer: backward no longer needs the pre-activations.
+        var dPre = _pre.AsSpan(0, rows * G);
+        var dRec = _kernel.SeparateRecurrentGradient ? _dRec.AsSpan(0, rows * G) : dPre;
+        var dh = _dh.AsSpan(0, batch * H);
+        var dc = _dc.AsSpan(0, batch * H);
+        var dhPrev = _dhPrev.AsSpan(0, batch * H);
+        dhFinal.CopyTo(dh);
+        if (_hasCell) dcFinal.CopyTo(dc);
+
+        for (int s = steps - 1; s >= 0; s--)
+        {
+            int t = _reverse ? steps - 1 - s : s;
+            for (int b = 0; b < batch; b++)
+            {
+                int row = t * batch + b;
+                var dhRow = dh.Slice(b * H, H);
+                var dhPrevRow = dhPrev.Slice(b * H, H);
+                if (IsActive(lengths, t, b))
+                {
+                    TensorPrimitives.Add(dhRow, dy.Slice(row * outStride + outOffset, H), dhRow);
+                    _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
+                        _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
+                        _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default,
+                        _hStates.AsSpan((NextRow(t) * batch + b) * H, H),
+                        dhRow, _hasCell ? dc.Slice(b * H, H) : default,
+                        dPre.Slice(row * G, G), dRec.Slice(row * G, G), dhPrevRow);
+                }
+                else
+                {
+                    dPre.Slice(row * G, G).Clear();
+                    dRec.Slice(row * G, G).Clear();
+                    dhRow.CopyTo(dhPrevRow);
+                }
+            }
+            // dhPrev [B, H] += dRec_t [B, G·H] · W_hh [G·H, H]
+            Gemm.Multiply(false, false, batch, H, G, dRec.Slice(t * batch * G, batch * G), WeightHh.Value.Data, dhPrev, accumulate: true);
+            dhPrev.CopyTo(dh);
+        }
+        dh.CopyTo(dh0);
+        if (_hasCell) dc.CopyTo(dc0);
+
+        // Weight gradients over all steps at once.
+        // dW_hh [G·H, H] += dRecᵀ [G·H, T·B] · hPrev [T·B, H]; the T entering states are contiguous.
+        var hPrevAll = _hStates.AsSpan((_reverse ? batch : 0) * H, rows * H);
+        Gemm.Multiply(true, false, G, H, rows, dRec, hPrevAll, WeightHh.Grad.Data, accumulate: true);
+        AddColumnSums(dRec, rows, BiasHh.Grad.Data);
+        // dW_ih [G·H, In] += dPreᵀ · x;  dx [T·B, In] += dPre · W_ih
+        Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
+        AddColumnSums(dPre, rows, BiasIh.Grad.Data);
+        Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
+    }
+
+    private void EnsureWorkspace(int steps, int batch)
+    {
+        if (steps == _steps && batch == _batch) return;
+        int rows = steps * batch, H = _hidden, G = _gateWidth;
+        _pre = new float[rows * G];
+        _rec = new float[batch * G];
+        _hStates = new float[(steps + 1) * batch * H];
+        _cStates = _hasCell ? new float[(steps + 1) * batch * H] : [];
+        _cache = new float[rows * _cacheWidth];
+        _dRec = _kernel.SeparateRecurrentGradient ? new float[rows * G] : [];
+        _dh = new float[batch * H]; _dc = new float[batch * H]; _dhPrev = new float[batch * H];
+        _steps = steps; _batch = batch;
+    }
+
+    internal static void AddRowVector(Span<float> matrix, ReadOnlySpan<float> vector, int rows)
+    {
+        int n = vector.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = matrix.Slice(r * n, n);
+            TensorPrimitives.Add(row, vector, row);
+        }
+    }
+
+    internal static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, Span<float> sums)
+    {
+        int n = sums.Length;
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * n, n), sums);
+    }
+}

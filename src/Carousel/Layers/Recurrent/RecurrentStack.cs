@@ -1,0 +1,261 @@
+using Carousel.Tensors;
+
+namespace Carousel.Layers.Recurrent;
+
+/// <summary>How the state that starts a sequence is chosen when the caller gives none.</summary>
+public enum InitialStateMode
+{
+    /// <summary>Zeros, as PyTorch does.</summary>
+    Zero,
+    /// <summary>A trainable vector per layer and direction (initial_h_l{k}, initial_c_l{k}), shared by the batch.</summary>
+    Learned,
+}
+
+/// <summary>Configuration of a recurrent stack, with PyTorch's meaning for each field.</summary>
+public sealed record RecurrentOptions(
+    CellKind Cell,
+    int InputSize,
+    int HiddenSize,
+    int Layers = 1,
+    bool Bidirectional = false,
+    float Dropout = 0f,
+    InitialStateMode InitialState = InitialStateMode.Zero)
+{
+    public int Directions => Bidirectional ? 2 : 1;
+    public int OutputSize => Directions * HiddenSize;
+
+    public void Validate()
+    {
+        if (InputSize <= 0) throw new ArgumentException($"Input size must be positive, got {InputSize}.");
+        if (HiddenSize <= 0) throw new ArgumentException($"Hidden size must be positive, got {HiddenSize}.");
+        if (Layers <= 0) throw new ArgumentException($"Number of layers must be positive, got {Layers}.");
+        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
+    }
+}
+
+/// <summary>Hidden state h [L·D, B, H] and, for LSTMs, memory cell c [L·D, B, H] (null otherwise).</summary>
+public sealed record RecurrentState(Tensor H, Tensor? C);
+
+/// <summary>Output [T, B, D·H] of the last layer (both directions concatenated: [fwd, bwd]) and the final state.</summary>
+public sealed record RecurrentOutput(Tensor Output, RecurrentState Final);
+
+/// <summary>Gradients of the input [T, B, In] and of the initial state.</summary>
+public sealed record RecurrentGradients(Tensor Input, RecurrentState Initial);
+
+/// <summary>
+/// A stack of recurrent layers, optionally bidirectional, with dropout between layers: the equivalent of
+/// PyTorch's nn.RNN / nn.LSTM / nn.GRU, with the same parameter names, shapes, gate order and formulas.
+/// Sequences are time-major [T, B, F]; per-sequence lengths make a padded batch give exactly what each
+/// sequence gives alone.
+/// </summary>
+public sealed class RecurrentStack
+{
+    private readonly RecurrentDirection[][] _layers; // [layer][direction]
+    private readonly Parameter?[] _initialH, _initialC; // [layer·D + direction], each [H], when learned
+    private readonly Rng _dropoutRng;
+
+    // Per-forward workspace: layer outputs [T, B, D·H] and dropout masks (inverted scaling) per layer < L−1.
+    private Tensor[] _layerOutputs = [];
+    private Tensor[] _dropoutMasks = [];
+    private Tensor[] _droppedInputs = [];
+    private bool _lastForwardUsedDropout;
+    private int _steps, _batch;
+
+    public RecurrentOptions Options { get; }
+
+    /// <summary>Dropout is applied only while training.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <param name="rng">Draws the initial weights (U(−1/√H, 1/√H), as PyTorch) and, forked, the dropout masks.</param>
+    public RecurrentStack(RecurrentOptions options, Rng rng)
+    {
+        options.Validate();
+        Options = options;
+        int D = options.Directions, H = options.HiddenSize;
+        _layers = new RecurrentDirection[options.Layers][];
+        _initialH = new Parameter?[options.Layers * D];
+        _initialC = new Parameter?[options.Layers * D];
+        for (int k = 0; k < options.Layers; k++)
+        {
+            int inputSize = k == 0 ? options.InputSize : options.OutputSize;
+            _layers[k] = new RecurrentDirection[D];
+            for (int d = 0; d < D; d++)
+            {
+                string suffix = $"l{k}" + (d == 1 ? "_reverse" : "");
+                _layers[k][d] = new RecurrentDirection(options.Cell, inputSize, H, reverse: d == 1, suffix);
+                if (options.InitialState == InitialStateMode.Learned)
+                {
+                    _initialH[k * D + d] = new Parameter("initial_h_" + suffix, new Tensor(H));
+                    if (options.Cell.HasCellState()) _initialC[k * D + d] = new Parameter("initial_c_" + suffix, new Tensor(H));
+                }
+            }
+        }
+        float bound = 1f / MathF.Sqrt(H);
+        foreach (var direction in _layers.SelectMany(l => l))
+            foreach (var p in direction.Parameters()) rng.FillUniform(p.Value.Data, -bound, bound);
+        _dropoutRng = rng.Fork();
+    }
+
+    /// <summary>All parameters in PyTorch's state_dict order, learned initial states last.</summary>
+    public IReadOnlyList<Parameter> Parameters()
+    {
+        var list = new List<Parameter>();
+        foreach (var layer in _layers)
+            foreach (var direction in layer) list.AddRange(direction.Parameters());
+        foreach (var p in _initialH) if (p is not null) list.Add(p);
+        foreach (var p in _initialC) if (p is not null) list.Add(p);
+        return list;
+    }
+
+    /// <summary>The dropout random stream, exposed so checkpoints can save and restore it.</summary>
+    public Rng DropoutRng => _dropoutRng;
+
+    /// <summary>A zero state for a batch of the given size.</summary>
+    public RecurrentState ZeroState(int batch)
+    {
+        int n = Options.Layers * Options.Directions;
+        return new RecurrentState(new Tensor(n, batch, Options.HiddenSize),
+            Options.Cell.HasCellState() ? new Tensor(n, batch, Options.HiddenSize) : null);
+    }
+
+    /// <summary>
+    /// Forward over x [T, B, In]. <paramref name="initial"/> null means zeros or the learned initial state.
+    /// <paramref name="lengths"/> [B] (each in 0..T) marks padded steps; null means every sequence has length T.
+    /// The returned output tensor belongs to the stack and is overwritten by the next Forward; x must not
+    /// change until Backward has run.
+    /// </summary>
+    public RecurrentOutput Forward(Tensor x, RecurrentState? initial = null, int[]? lengths = null)
+    {
+        if (x.Rank != 3 || x.Dim(2) != Options.InputSize)
+            throw new ArgumentException($"Expected input [T, B, {Options.InputSize}], got {x}.");
+        int T = x.Dim(0), B = x.Dim(1), H = Options.HiddenSize, D = Options.Directions, L = Options.Layers;
+        ValidateLengths(lengths, T, B);
+        initial ??= InitialState(B);
+        ValidateState(initial, B, "initial state");
+        EnsureWorkspace(T, B);
+        _lastForwardUsedDropout = Training && Options.Dropout > 0f;
+
+        var final = ZeroState(B);
+        ReadOnlyMemory<float> layerInput = x.Data;
+        for (int k = 0; k < L; k++)
+        {
+            var output = _layerOutputs[k];
+            for (int d = 0; d < D; d++)
+            {
+                int sd = k * D + d;
+                _layers[k][d].Forward(layerInput, T, B, lengths,
+                    initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
+                    output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
+            }
+            layerInput = output.Data;
+            if (k < L - 1 && _lastForwardUsedDropout)
+            {
+                ApplyNewDropoutMask(output, _dropoutMasks[k], _droppedInputs[k]);
+                layerInput = _droppedInputs[k].Data;
+            }
+        }
+        return new RecurrentOutput(_layerOutputs[L - 1], final);
+    }
+
+    /// <summary>
+    /// Backward of the last Forward. dOutput [T, B, D·H] and dFinal (h, c [L·D, B, H]) may be null for zero.
+    /// Adds parameter gradients into their Grad; returns the gradients of x and of the initial state.
+    /// </summary>
+    public RecurrentGradients Backward(Tensor? dOutput, RecurrentState? dFinal = null)
+    {
+        int T = _steps, B = _batch, H = Options.HiddenSize, D = Options.Directions, L = Options.Layers;
+        if (_layerOutputs.Length == 0) throw new InvalidOperationException("Backward called before Forward.");
+        dOutput ??= new Tensor(T, B, D * H);
+        if (!dOutput.HasShape(T, B, D * H)) throw new ArgumentException($"Expected output gradient [{T}, {B}, {D * H}], got {dOutput}.");
+        if (dFinal is not null) ValidateState(dFinal, B, "final-state gradient");
+
+        var dInitial = ZeroState(B);
+        Tensor dLayerOutput = dOutput;
+        Tensor dInput = null!;
+        for (int k = L - 1; k >= 0; k--)
+        {
+            int inputSize = k == 0 ? Options.InputSize : D * H;
+            dInput = new Tensor(T, B, inputSize);
+            for (int d = 0; d < D; d++)
+            {
+                int sd = k * D + d;
+                _layers[k][d].Backward(dLayerOutput.Data, D * H, d * H,
+                    dFinal is null ? new float[B * H] : dFinal.H.Slice(sd),
+                    dFinal?.C is null ? new float[B * H] : dFinal.C.Slice(sd),
+                    dInput.Data, dInitial.H.Slice(sd), dInitial.C is null ? default : dInitial.C.Slice(sd));
+            }
+            if (k > 0 && _lastForwardUsedDropout)
+                System.Numerics.Tensors.TensorPrimitives.Multiply(dInput.Data, _dropoutMasks[k - 1].Data, dInput.Data);
+            dLayerOutput = dInput;
+        }
+
+        // A learned initial state is shared by the batch: its gradient is the sum over the batch.
+        for (int sd = 0; sd < L * D; sd++)
+        {
+            if (_initialH[sd] is { } h0) AddBatchSum(dInitial.H.Slice(sd), B, h0.Grad.Data);
+            if (_initialC[sd] is { } c0) AddBatchSum(dInitial.C!.Slice(sd), B, c0.Grad.Data);
+        }
+        return new RecurrentGradients(dInput, dInitial);
+    }
+
+    /// <summary>The state used when the caller gives none: zeros, or the learned vectors broadcast over the batch.</summary>
+    public RecurrentState InitialState(int batch)
+    {
+        var state = ZeroState(batch);
+        int H = Options.HiddenSize;
+        for (int sd = 0; sd < _initialH.Length; sd++)
+            for (int b = 0; b < batch; b++)
+            {
+                _initialH[sd]?.Value.Data.CopyTo(state.H.Slice(sd).Slice(b * H, H));
+                _initialC[sd]?.Value.Data.CopyTo(state.C!.Slice(sd).Slice(b * H, H));
+            }
+        return state;
+    }
+
+    private void ApplyNewDropoutMask(Tensor output, Tensor mask, Tensor dropped)
+    {
+        float keep = 1f - Options.Dropout, scale = 1f / keep;
+        var m = mask.Data;
+        for (int i = 0; i < m.Length; i++) m[i] = _dropoutRng.NextFloat() < keep ? scale : 0f;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(output.Data, m, dropped.Data);
+    }
+
+    private void EnsureWorkspace(int steps, int batch)
+    {
+        if (steps == _steps && batch == _batch && _layerOutputs.Length > 0) return;
+        int L = Options.Layers, width = Options.OutputSize;
+        _layerOutputs = new Tensor[L];
+        for (int k = 0; k < L; k++) _layerOutputs[k] = new Tensor(steps, batch, width);
+        bool dropout = Options.Dropout > 0f && L > 1;
+        _dropoutMasks = new Tensor[dropout ? L - 1 : 0];
+        _droppedInputs = new Tensor[dropout ? L - 1 : 0];
+        for (int k = 0; k < _dropoutMasks.Length; k++)
+        {
+            _dropoutMasks[k] = new Tensor(steps, batch, width);
+            _droppedInputs[k] = new Tensor(steps, batch, width);
+        }
+        _steps = steps; _batch = batch;
+    }
+
+    private void ValidateState(RecurrentState state, int batch, string what)
+    {
+        int n = Options.Layers * Options.Directions, H = Options.HiddenSize;
+        if (!state.H.HasShape(n, batch, H)) throw new ArgumentException($"Expected {what} h [{n}, {batch}, {H}], got {state.H}.");
+        if (Options.Cell.HasCellState() && (state.C is null || !state.C.HasShape(n, batch, H)))
+            throw new ArgumentException($"Expected {what} c [{n}, {batch}, {H}], got {state.C?.ToString() ?? "none"}.");
+    }
+
+    private static void ValidateLengths(int[]? lengths, int steps, int batch)
+    {
+        if (lengths is null) return;
+        if (lengths.Length != batch) throw new ArgumentException($"Expected {batch} lengths, got {lengths.Length}.");
+        foreach (int n in lengths)
+            if (n < 0 || n > steps) throw new ArgumentException($"Sequence length {n} outside 0..{steps}.");
+    }
+
+    private static void AddBatchSum(ReadOnlySpan<float> perRow, int batch, Span<float> sum)
+    {
+        int H = sum.Length;
+        for (int b = 0; b < batch; b++) System.Numerics.Tensors.TensorPrimitives.Add(sum, perRow.Slice(b * H, H), sum);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Numerics.Tensors;
+
+namespace Carousel.Losses;
+
+/// <summary>
+/// Softmax followed by cross-entropy, fused for stability: loss = logsumexp(z) − z[target], averaged over
+/// the positions that count (target ≥ 0; <see cref="Ignore"/> marks padding). The gradient with respect
+/// to the logits is (softmax(z) − onehot(target)) / count.
+/// </summary>
+public static class SoftmaxCrossEntropy
+{
+    public const int Ignore = -1;
+
+    /// <summary>
+    /// logits [N, V], targets [N]. Returns the mean loss in nats and the number of positions counted.
+    /// When <paramref name="dLogits"/> is not empty it receives the gradient of the mean loss [N, V]
+    /// (zero rows for ignored positions). dLogits may be the logits buffer itself.
+    /// </summary>
+    public static (double MeanLoss, int Count) Compute(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes, Span<float> dLogits)
+    {
+        int rows = targets.Length;
+        if (logits.Length != rows * classes) throw new ArgumentException($"Expected logits [{rows}, {classes}], got {logits.Length} values.");
+        int count = 0;
+        foreach (int t in targets)
+        {
+            if (t == Ignore) continue;
+            if ((uint)t >= (uint)classes) throw new ArgumentOutOfRangeException(nameof(targets), $"Target {t} outside 0..{classes - 1}.");
+            count++;
+        }
+        double total = 0;
+        float scale = count > 0 ? 1f / count : 0f;
+        bool wantGradient = !dLogits.IsEmpty;
+        for (int r = 0; r < rows; r++)
+        {
+            var z = logits.Slice(r * classes, classes);
+            int target = targets[r];
+            if (target == Ignore)
+            {
+                if (wantGradient) dLogits.Slice(r * classes, classes).Clear();
+                continue;
+            }
+            float max = TensorPrimitives.Max(z);
+            double sum = 0;
+            for (int v = 0; v < classes; v++) sum += Math.Exp(z[v] - max);
+            double logSumExp = max + Math.Log(sum);
+            total += logSumExp - z[target];
+            if (wantGradient)
+            {
+                var g = dLogits.Slice(r * classes, classes);
+                for (int v = 0; v < classes; v++) g[v] = (float)Math.Exp(z[v] - logSumExp) * scale;
+                g[target] -= scale;
+            }
+        }
+        return (count > 0 ? total / count : 0.0, count);
+    }
+}

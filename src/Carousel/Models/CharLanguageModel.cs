@@ -1,0 +1,92 @@
+using Carousel.Layers;
+using Carousel.Layers.Recurrent;
+using Carousel.Losses;
+using Carousel.Tensors;
+
+namespace Carousel.Models;
+
+/// <summary>Sizes of a character-level language model.</summary>
+public sealed record CharLanguageModelConfig(
+    int VocabularySize,
+    CellKind Cell = CellKind.Lstm,
+    int HiddenSize = 256,
+    int Layers = 2,
+    int EmbeddingSize = 0,   // 0: same as HiddenSize (as nanoGPT/PyTorch char models do)
+    float Dropout = 0f)
+{
+    public int EffectiveEmbeddingSize => EmbeddingSize > 0 ? EmbeddingSize : HiddenSize;
+}
+
+/// <summary>
+/// Embedding(V, E) → recurrent stack → Linear(H, V), trained with mean cross-entropy over every position:
+/// the char-rnn model. Parameter names follow a PyTorch module with children embedding, rnn and output.
+/// Token sequences are time-major: ids[t·B + b].
+/// </summary>
+public sealed class CharLanguageModel
+{
+    private float[] _embedded = [], _logits = [];
+    private int _rows;
+
+    public CharLanguageModelConfig Config { get; }
+    public Embedding Embedding { get; }
+    public RecurrentStack Rnn { get; }
+    public Linear Output { get; }
+
+    public CharLanguageModel(CharLanguageModelConfig config, Rng rng)
+    {
+        Config = config;
+        Embedding = new Embedding(config.VocabularySize, config.EffectiveEmbeddingSize, rng);
+        Rnn = new RecurrentStack(new RecurrentOptions(config.Cell, config.EffectiveEmbeddingSize, config.HiddenSize,
+            config.Layers, Dropout: config.Dropout), rng);
+        Output = new Linear(config.HiddenSize, config.VocabularySize, rng);
+    }
+
+    public bool Training
+    {
+        get => Rnn.Training;
+        set => Rnn.Training = value;
+    }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
+        [.. Embedding.Parameters().Prefixed("embedding."), .. Rnn.Parameters().Prefixed("rnn."), .. Output.Parameters().Prefixed("output.")];
+
+    /// <summary>
+    /// Forward over inputs [T, B] and, when targets are given, the mean cross-entropy and (with
+    /// <paramref name="backward"/>) the gradients, added into the parameters' Grad. Returns the loss in
+    /// nats per position (0 without targets) and the final state, which can start the next chunk.
+    /// The logits [T·B, V] of the last call are in <see cref="Logits"/>.
+    /// </summary>
+    public (double Loss, RecurrentState Final) Run(int[] inputs, int[]? targets, int steps, int batch,
+        RecurrentState? initial = null, bool backward = false)
+    {
+        int rows = steps * batch, V = Config.VocabularySize, E = Config.EffectiveEmbeddingSize;
+        if (inputs.Length != rows) throw new ArgumentException($"Expected {rows} input ids for [{steps}, {batch}], got {inputs.Length}.");
+        if (targets is not null && targets.Length != rows) throw new ArgumentException($"Expected {rows} targets, got {targets.Length}.");
+        if (backward && targets is null) throw new ArgumentException("Backward needs targets.");
+        if (rows != _rows)
+        {
+            _embedded = new float[rows * E];
+            _logits = new float[rows * V];
+            _rows = rows;
+        }
+        Embedding.Forward(inputs, _embedded);
+        var embedded = new Tensor(_embedded, steps, batch, E);
+        var (output, final) = Rnn.Forward(embedded, initial);
+        Output.Forward(output.Data, rows, _logits);
+        if (targets is null) return (0.0, final);
+
+        var (loss, _) = SoftmaxCrossEntropy.Compute(_logits, targets, V, backward ? _logits : default);
+        if (backward)
+        {
+            var dLogits = _logits; // now holds dLoss/dLogits
+            var dOutput = new Tensor(steps, batch, Config.HiddenSize);
+            Output.Backward(dLogits, dOutput.Data);
+            var gradients = Rnn.Backward(dOutput);
+            Embedding.Backward(gradients.Input.Data);
+        }
+        return (loss, final);
+    }
+
+    /// <summary>The logits [T·B, V] of the last <see cref="Run"/> without backward.</summary>
+    public ReadOnlySpan<float> Logits => _logits;
+}
