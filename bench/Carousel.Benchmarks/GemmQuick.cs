@@ -10,6 +10,7 @@ namespace Carousel.Benchmarks;
 internal static class GemmQuick
 {
     public const double PeakGflops = 235.0;
+    private static double WarmupSeconds = 0.3;
 
     public static int Run(string[] args)
     {
@@ -25,6 +26,8 @@ internal static class GemmQuick
                 case "--samples": samples = int.Parse(args[++i]); break;
                 case "--square-only": recurrent = false; break;
                 case "--recurrent-only": square = false; break;
+                case "--bandwidth": return Bandwidth(samples);
+                case "--pack": return Pack(samples);
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -48,6 +51,54 @@ internal static class GemmQuick
                 }
                 // dG·W: A [32, 4H], W [4H, H] untransposed.
                 Report($"m=32 k={4 * h} n={h} packed(NN)", TimePacked(path, 32, h, 4 * h, samples, transpose: false), 2.0 * 32 * h * 4 * h);
+            }
+        return 0;
+    }
+
+    /// <summary>Read bandwidth of a plain Vector512 sum: the ceiling for the m = 1 (GEMV) rows.</summary>
+    private static unsafe int Bandwidth(int samples)
+    {
+        foreach (int kb in new[] { 32, 256, 1024, 4096, 16384, 65536 })
+        {
+            float[] x = Random(kb * 256, 3);
+            float sink = 0;
+            double t = BestOf(samples, kb * 256 * 2.0, () =>
+            {
+                fixed (float* p = x)
+                {
+                    var s0 = System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var s1 = s0; var s2 = s0; var s3 = s0;
+                    for (int i = 0; i < x.Length; i += 64)
+                    {
+                        s0 += System.Runtime.Intrinsics.Vector512.Load(p + i);
+                        s1 += System.Runtime.Intrinsics.Vector512.Load(p + i + 16);
+                        s2 += System.Runtime.Intrinsics.Vector512.Load(p + i + 32);
+                        s3 += System.Runtime.Intrinsics.Vector512.Load(p + i + 48);
+                    }
+                    sink += System.Runtime.Intrinsics.Vector512.Sum(s0 + s1 + s2 + s3);
+                }
+            });
+            Console.WriteLine($"read {kb,6} KB: {kb * 1024.0 / t / 1e9,6:F1} GB/s ({sink:F0})");
+        }
+        return 0;
+    }
+
+    /// <summary>Packing speed (floats per ns) of a 256 × 1024 block into 32- and 12-wide panels.</summary>
+    private static unsafe int Pack(int samples)
+    {
+        const int kc = 256, count = 1024;
+        int pad = Environment.GetEnvironmentVariable("PACKPAD") is string pp ? int.Parse(pp) : 0;
+        float[] src = Random(kc * (count + pad), 4);
+        float[] dst = new float[kc * (count + 32)];
+        foreach (int w in new[] { 32, 12 })
+            foreach (bool transposed in new[] { false, true })
+            {
+                double t = BestOf(samples, kc * count * 20.0, () =>
+                {
+                    fixed (float* s = src, d = dst)
+                        GemmPack.Block(transposed, s, transposed ? kc + pad : count + pad, count, kc, d, w, true);
+                });
+                Console.WriteLine($"pack w={w,2} {(transposed ? "transposed" : "copy      ")}: {t * 1e6,7:F1}us {kc * count / t / 1e9,6:F2} floats/ns");
             }
         return 0;
     }
@@ -85,9 +136,10 @@ internal static class GemmQuick
     private static double BestOf(int samples, double flops, Action call)
     {
         int reps = Math.Max(1, (int)(4e-3 / (flops / 100e9)));
-        for (int i = 0; i < Math.Max(3, 2000 / reps); i++) call(); // warm up through the JIT tiers
+        // Warm up through the JIT tiers (tier-1 code replaces tier 0 after ~30 calls and a 100 ms quiet spell).
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < WarmupSeconds) call();
         double best = double.MaxValue;
-        var sw = new Stopwatch();
         for (int s = 0; s < samples; s++)
         {
             sw.Restart();
