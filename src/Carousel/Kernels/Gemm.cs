@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Carousel.Kernels;
 
 /// <summary>
@@ -11,65 +9,108 @@ namespace Carousel.Kernels;
 /// </summary>
 public static class Gemm
 {
+    private static int s_maxThreads = 1;
+
+    /// <summary>
+    /// Threads a single large GEMM may use (default 1). Small products always run on the calling thread.
+    /// </summary>
+    public static int MaxThreads
+    {
+        get => s_maxThreads;
+        set => s_maxThreads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "MaxThreads must be at least 1.");
+    }
+
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate) =>
+        Multiply(GemmPaths.Best, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+
+    /// <summary>The same multiply on a chosen instruction-set path (tests run every supported path).</summary>
+    internal static unsafe void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
         CheckArguments(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (!GemmPaths.IsSupported(path)) throw new PlatformNotSupportedException($"GEMM path {path} is not supported on this CPU.");
         if (m == 0 || n == 0) return;
-        if (!accumulate)
-            for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
-        if (k == 0) return;
-
-        if (!transA && transB)
+        if (k == 0)
         {
-            // C[i, j] += dot(A row i, B row j)
-            for (int i = 0; i < m; i++)
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            switch (path)
             {
-                var aRow = a.Slice(i * lda, k);
-                var cRow = c.Slice(i * ldc, n);
-                for (int j = 0; j < n; j++) cRow[j] += TensorPrimitives.Dot(aRow, b.Slice(j * ldb, k));
+                case GemmPath.Avx512:
+                    GemmDriver.Run<Avx512Kernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, true);
+                    break;
+                case GemmPath.Avx2:
+                    GemmDriver.Run<Avx2Kernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, true);
+                    break;
+                default:
+                    GemmDriver.Run<ScalarKernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, false);
+                    break;
             }
         }
-        else if (!transA)
-        {
-            // C row i += A[i, p] · B row p
-            for (int i = 0; i < m; i++)
+    }
+
+    /// <summary>
+    /// Naive reference (double accumulation, no blocking) that the fast paths are tested against.
+    /// Same arguments and checks as <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/>.
+    /// </summary>
+    internal static void Reference(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        CheckArguments(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
             {
-                var cRow = c.Slice(i * ldc, n);
+                double sum = accumulate ? c[i * ldc + j] : 0.0;
                 for (int p = 0; p < k; p++)
                 {
-                    float aip = a[i * lda + p];
-                    if (aip != 0f) TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), aip, cRow, cRow);
+                    double aip = transA ? a[p * lda + i] : a[i * lda + p];
+                    double bpj = transB ? b[j * ldb + p] : b[p * ldb + j];
+                    sum += aip * bpj;
                 }
+                c[i * ldc + j] = (float)sum;
             }
-        }
-        else if (!transB)
+    }
+
+    /// <summary>
+    /// C[m, N] = (accumulate ? C : 0) + A · op(B) with op(B) pre-packed (see <see cref="PackedMatrix"/>).
+    /// A is stored [m, K] with row stride lda ≥ K; C has row stride ldc ≥ N.
+    /// For m = 1 this is a GEMV that streams the packed weights once.
+    /// </summary>
+    public static unsafe void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        int n = b.N, k = b.K;
+        CheckArguments(false, false, m, n, k, a.Length, lda, int.MaxValue, n, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
         {
-            // C row i += A[p, i] · B row p
-            for (int p = 0; p < k; p++)
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (float* pa = a, pc = c)
+        {
+            switch (b.Path)
             {
-                var bRow = b.Slice(p * ldb, n);
-                for (int i = 0; i < m; i++)
-                {
-                    float api = a[p * lda + i];
-                    if (api != 0f)
-                    {
-                        var cRow = c.Slice(i * ldc, n);
-                        TensorPrimitives.MultiplyAdd(bRow, api, cRow, cRow);
-                    }
-                }
+                case GemmPath.Avx512:
+                    GemmDriver.RunPacked<Avx512Kernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, true);
+                    break;
+                case GemmPath.Avx2:
+                    GemmDriver.RunPacked<Avx2Kernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, true);
+                    break;
+                default:
+                    GemmDriver.RunPacked<ScalarKernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, false);
+                    break;
             }
-        }
-        else
-        {
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    float sum = 0;
-                    for (int p = 0; p < k; p++) sum += a[p * lda + i] * b[j * ldb + p];
-                    c[i * ldc + j] += sum;
-                }
         }
     }
 

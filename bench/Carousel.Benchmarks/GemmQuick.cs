@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Carousel.Kernels;
+
+namespace Carousel.Benchmarks;
+
+/// <summary>
+/// `gemm-quick`: a plain Stopwatch table (best of N after warm-up) for fast iteration on the kernels.
+/// Options: --path avx512|avx2|scalar, --threads N, --samples N, --square-only, --recurrent-only.
+/// </summary>
+internal static class GemmQuick
+{
+    public const double PeakGflops = 235.0;
+    private static double WarmupSeconds = 0.3;
+
+    public static int Run(string[] args)
+    {
+        GemmPath path = GemmPaths.Best;
+        int samples = 15;
+        bool square = true, recurrent = true;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--path": path = Enum.Parse<GemmPath>(args[++i], ignoreCase: true); break;
+                case "--threads": Gemm.MaxThreads = int.Parse(args[++i]); break;
+                case "--samples": samples = int.Parse(args[++i]); break;
+                case "--square-only": recurrent = false; break;
+                case "--recurrent-only": square = false; break;
+                case "--bandwidth": return Bandwidth(samples);
+                case "--pack": return Pack(samples);
+                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+            }
+        }
+        Console.WriteLine($"path {path}, threads {Gemm.MaxThreads}, best of {samples}; peak {PeakGflops} GFLOP/s per core");
+        Console.WriteLine($"{"shape",-34} {"time",10} {"GFLOP/s",8} {"peak",6}");
+        if (square)
+            foreach (int s in new[] { 64, 128, 256, 512, 1024 })
+                foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+                {
+                    if (s < 256 && (ta || tb)) continue;
+                    Report($"square {s} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}", TimeGemm(path, ta, tb, s, s, s, samples), 2.0 * s * s * s);
+                }
+        if (recurrent)
+            foreach (int h in new[] { 128, 256, 512, 1024 })
+            {
+                foreach (int m in new[] { 32, 1 })
+                {
+                    // h·W_hhᵀ: A [m, H], W [4H, H] used transposed.
+                    Report($"m={m} k={h} n={4 * h} NT", TimeGemm(path, false, true, m, 4 * h, h, samples), 2.0 * m * h * 4 * h);
+                    Report($"m={m} k={h} n={4 * h} packed", TimePacked(path, m, 4 * h, h, samples), 2.0 * m * h * 4 * h);
+                }
+                // dG·W: A [32, 4H], W [4H, H] untransposed.
+                Report($"m=32 k={4 * h} n={h} packed(NN)", TimePacked(path, 32, h, 4 * h, samples, transpose: false), 2.0 * 32 * h * 4 * h);
+            }
+        return 0;
+    }
+
+    /// <summary>Read bandwidth of a plain Vector512 sum: the ceiling for the m = 1 (GEMV) rows.</summary>
+    private static unsafe int Bandwidth(int samples)
+    {
+        foreach (int kb in new[] { 32, 256, 1024, 4096, 16384, 65536 })
+        {
+            float[] x = Random(kb * 256, 3);
+            float sink = 0;
+            double t = BestOf(samples, kb * 256 * 2.0, () =>
+            {
+                fixed (float* p = x)
+                {
+                    var s0 = System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var s1 = s0; var s2 = s0; var s3 = s0;
+                    for (int i = 0; i < x.Length; i += 64)
+                    {
+                        s0 += System.Runtime.Intrinsics.Vector512.Load(p + i);
+                        s1 += System.Runtime.Intrinsics.Vector512.Load(p + i + 16);
+                        s2 += System.Runtime.Intrinsics.Vector512.Load(p + i + 32);
+                        s3 += System.Runtime.Intrinsics.Vector512.Load(p + i + 48);
+                    }
+                    sink += System.Runtime.Intrinsics.Vector512.Sum(s0 + s1 + s2 + s3);
+                }
+            });
+            Console.WriteLine($"read {kb,6} KB: {kb * 1024.0 / t / 1e9,6:F1} GB/s ({sink:F0})");
+        }
+        return 0;
+    }
+
+    /// <summary>Packing speed (floats per ns) of a 256 × 1024 block into 32- and 12-wide panels.</summary>
+    private static unsafe int Pack(int samples)
+    {
+        const int kc = 256, count = 1024;
+        int pad = Environment.GetEnvironmentVariable("PACKPAD") is string pp ? int.Parse(pp) : 0;
+        float[] src = Random(kc * (count + pad), 4);
+        float[] dst = new float[kc * (count + 32)];
+        foreach (int w in new[] { 32, 12 })
+            foreach (bool transposed in new[] { false, true })
+            {
+                double t = BestOf(samples, kc * count * 20.0, () =>
+                {
+                    fixed (float* s = src, d = dst)
+                        GemmPack.Block(transposed, s, transposed ? kc + pad : count + pad, count, kc, d, w, true);
+                });
+                Console.WriteLine($"pack w={w,2} {(transposed ? "transposed" : "copy      ")}: {t * 1e6,7:F1}us {kc * count / t / 1e9,6:F2} floats/ns");
+            }
+        return 0;
+    }
+
+    private static void Report(string name, double seconds, double flops)
+    {
+        double gflops = flops / seconds / 1e9;
+        Console.WriteLine($"{name,-34} {seconds * 1e6,8:F1}us {gflops,8:F1} {gflops / PeakGflops,6:P0}");
+    }
+
+    private static float[] Random(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[count];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    private static double TimeGemm(GemmPath path, bool ta, bool tb, int m, int n, int k, int samples)
+    {
+        float[] a = Random(m * k, 1), b = Random(k * n, 2), c = new float[m * n];
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        return BestOf(samples, 2.0 * m * n * k, () => Gemm.Multiply(path, ta, tb, m, n, k, a, lda, b, ldb, c, n, false));
+    }
+
+    private static double TimePacked(GemmPath path, int m, int n, int k, int samples, bool transpose = true)
+    {
+        // The weight matrix is stored [n, k] (transpose) or [k, n], row-major, as the layers keep it.
+        float[] a = Random(m * k, 1), w = Random(k * n, 2), c = new float[m * n];
+        var packed = transpose ? new PackedMatrix(path, w, n, k, k, true) : new PackedMatrix(path, w, k, n, n, false);
+        return BestOf(samples, 2.0 * m * n * k, () => Gemm.Multiply(m, a, k, packed, c, n, false));
+    }
+
+    /// <summary>Best time per call: each sample repeats the call for at least ~4 ms.</summary>
+    private static double BestOf(int samples, double flops, Action call)
+    {
+        int reps = Math.Max(1, (int)(4e-3 / (flops / 100e9)));
+        // Warm up through the JIT tiers (tier-1 code replaces tier 0 after ~30 calls and a 100 ms quiet spell).
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < WarmupSeconds) call();
+        double best = double.MaxValue;
+        for (int s = 0; s < samples; s++)
+        {
+            sw.Restart();
+            for (int r = 0; r < reps; r++) call();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds / reps);
+        }
+        return best;
+    }
+}

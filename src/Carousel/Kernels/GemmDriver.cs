@@ -1,0 +1,112 @@
+namespace Carousel.Kernels;
+
+/// <summary>
+/// The blocked GEMM (Goto/BLIS loop nest), generic over the micro-kernel so the JIT compiles one
+/// specialized copy per instruction set:
+/// <code>
+/// for jc in n by NC                       B block: KC × NC
+///   for pc in k by KC                     pack op(B)[pc.., jc..] into NR-wide panels
+///     for ic in m by MC                   pack op(A)[ic.., pc..] into MR-high panels (stays in L2)
+///       for jr in nc by NR                one B panel (KC × NR, stays in L1)
+///         for ir in mc by MR              micro-kernel: MR × NR tile of C
+/// </code>
+/// </summary>
+internal static unsafe class GemmDriver
+{
+    /// <summary>Depth of a packed block: a 12×KC A panel plus a KC×32 B panel fit Zen 5's 48 KB L1.</summary>
+    public const int KC = 256;
+
+    /// <summary>Rows of op(A) packed at once (a multiple of every MR): MC×KC floats stay in the 1 MB L2.</summary>
+    public const int MC = 144;
+
+    /// <summary>Columns of op(B) packed at once.</summary>
+    public const int NC = 2048;
+
+    public static void Run<TK>(bool transA, bool transB, int m, int n, int k,
+        float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool accumulate, bool simd)
+        where TK : struct, IGemmKernel
+    {
+        int mr = TK.MR, nr = TK.NR;
+        GemmWorkspace ws = GemmWorkspace.Current;
+        int kcMax = Math.Min(KC, k);
+        float* bp = ws.B.Get((long)kcMax * RoundUp(Math.Min(NC, n), nr));
+        float* ap = ws.A.Get((long)kcMax * RoundUp(Math.Min(MC, m), mr));
+
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                bool add = accumulate || pc > 0;
+                float* bs = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+                GemmPack.Block(transB, bs, ldb, nc, kc, bp, nr, simd);
+                for (int ic = 0; ic < m; ic += MC)
+                {
+                    int mc = Math.Min(MC, m - ic);
+                    float* asrc = transA ? a + pc * lda + ic : a + ic * lda + pc;
+                    GemmPack.Block(!transA, asrc, lda, mc, kc, ap, mr, simd);
+                    Macro<TK>(mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, add);
+                }
+            }
+        }
+    }
+
+    /// <summary>C[m, n] (+)= A[m, k] · op(B) with op(B) already packed (layout of <see cref="PackedMatrix"/>).</summary>
+    public static void RunPacked<TK>(int m, int n, int k, float* a, nint lda, float* packed,
+        float* c, nint ldc, bool accumulate, bool simd)
+        where TK : struct, IGemmKernel
+    {
+        int mr = TK.MR, nr = TK.NR;
+        nint blockStride = RoundUp(n, nr);
+        if (m == 1)
+        {
+            // GEMV: every packed panel is streamed once, against one contiguous row of A.
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                bool add = accumulate || pc > 0;
+                float* bp = packed + pc * blockStride;
+                for (int j = 0; j < n; j += nr)
+                {
+                    TK.Row(Math.Min(nr, n - j), kc, a + pc, bp, c + j, add);
+                    bp += (nint)kc * nr;
+                }
+            }
+            return;
+        }
+        int kcMax = Math.Min(KC, k);
+        float* ap = GemmWorkspace.Current.A.Get((long)kcMax * RoundUp(Math.Min(MC, m), mr));
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            bool add = accumulate || pc > 0;
+            for (int ic = 0; ic < m; ic += MC)
+            {
+                int mc = Math.Min(MC, m - ic);
+                GemmPack.Block(true, a + ic * lda + pc, lda, mc, kc, ap, mr, simd);
+                Macro<TK>(mc, n, kc, ap, packed + pc * blockStride, c + ic * ldc, ldc, add);
+            }
+        }
+    }
+
+    /// <summary>C[mc, nc] (+)= packed A block · packed B block.</summary>
+    public static void Macro<TK>(int mc, int nc, int kc, float* ap, float* bp, float* c, nint ldc, bool accumulate)
+        where TK : struct, IGemmKernel
+    {
+        int mr = TK.MR, nr = TK.NR;
+        for (int j = 0; j < nc; j += nr)
+        {
+            int cols = Math.Min(nr, nc - j);
+            float* a = ap;
+            for (int i = 0; i < mc; i += mr)
+            {
+                TK.Tile(Math.Min(mr, mc - i), cols, kc, a, bp, c + i * ldc + j, ldc, accumulate);
+                a += (nint)kc * mr;
+            }
+            bp += (nint)kc * nr;
+        }
+    }
+
+    public static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,44 @@
+namespace Carousel.Kernels;
+
+/// <summary>
+/// A register-blocked micro-kernel: C[rows, cols] (+)= Ã · B̃ over kc steps, where Ã is a packed
+/// A micro-panel (for each p, <see cref="MR"/> values of column p of op(A), rows beyond the tile unread)
+/// and B̃ a packed B micro-panel (for each p, <see cref="NR"/> values of row p of op(B), zero-padded).
+/// Static abstract members let the driver be one generic method that the JIT specializes per kernel.
+/// </summary>
+internal unsafe interface IGemmKernel
+{
+    /// <summary>Rows of the register tile (A panel width).</summary>
+    static abstract int MR { get; }
+
+    /// <summary>Columns of the register tile (B panel width).</summary>
+    static abstract int NR { get; }
+
+    /// <summary>
+    /// One tile: rows ≤ MR, cols ≤ NR, kc ≥ 1. a steps by MR floats per p, b by NR.
+    /// Stores into c (row stride ldc), adding to it when <paramref name="accumulate"/>.
+    /// </summary>
+    static abstract void Tile(int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, bool accumulate);
+
+    /// <summary>
+    /// One row times one packed B panel (the m = 1 case: GEMV over packed weights).
+    /// a is contiguous (kc floats); cols ≤ NR.
+    /// </summary>
+    static abstract void Row(int cols, int kc, float* a, float* b, float* c, bool accumulate);
+}
+
+/// <summary>A compile-time row count: the JIT specializes a generic tile per count and drops unused rows.</summary>
+internal interface IRowCount { static abstract int Value { get; } }
+
+internal struct R1 : IRowCount { public static int Value => 1; }
+internal struct R2 : IRowCount { public static int Value => 2; }
+internal struct R3 : IRowCount { public static int Value => 3; }
+internal struct R4 : IRowCount { public static int Value => 4; }
+internal struct R5 : IRowCount { public static int Value => 5; }
+internal struct R6 : IRowCount { public static int Value => 6; }
+internal struct R7 : IRowCount { public static int Value => 7; }
+internal struct R8 : IRowCount { public static int Value => 8; }
+internal struct R9 : IRowCount { public static int Value => 9; }
+internal struct R10 : IRowCount { public static int Value => 10; }
+internal struct R11 : IRowCount { public static int Value => 11; }
+internal struct R12 : IRowCount { public static int Value => 12; }

@@ -1,0 +1,207 @@
+using Carousel.Kernels;
+using Xunit;
+
+namespace Carousel.Tests.Kernels;
+
+/// <summary>
+/// Every GEMM path (AVX-512, AVX2, scalar: whichever this CPU supports) against an exact double
+/// reference, over all transpose combinations, edge-heavy shapes, padded leading dimensions and
+/// accumulate on/off. The tolerance follows the float32 error bound of a k-term dot product,
+/// |error| ≤ c·k·u·Σ|a||b|, so a single wrong or missing term (≈ Σ|a||b| / k) fails it.
+/// </summary>
+public class GemmTests
+{
+    private static readonly int[] SmallSizes = [0, 1, 2, 3, 7, 13, 31, 33];
+
+    /// <summary>Shapes that cross the block sizes (KC = 256, MC = 144, panel widths 4..32) and mix tiny with large.</summary>
+    private static readonly (int M, int N, int K)[] MixedShapes =
+    [
+        (64, 64, 64), (65, 65, 65), (127, 129, 257), (129, 127, 13), (257, 33, 31), (13, 257, 65),
+        (1, 257, 129), (257, 1, 129), (129, 257, 1), (2, 3, 600), (31, 65, 513), (33, 2049, 3),
+        (145, 31, 7), (12, 32, 256), (6, 16, 17), (100, 100, 1),
+    ];
+
+    public static TheoryData<string, bool, bool> PathsAndTransposes()
+    {
+        var data = new TheoryData<string, bool, bool>();
+        foreach (GemmPath path in GemmPaths.Supported)
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    data.Add(path.ToString(), ta, tb);
+        return data;
+    }
+
+    public static TheoryData<string> Paths()
+    {
+        var data = new TheoryData<string>();
+        foreach (GemmPath path in GemmPaths.Supported) data.Add(path.ToString());
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndTransposes))]
+    public void SmallShapesMatchReference(string pathName, bool transA, bool transB)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(1);
+        foreach (int m in SmallSizes)
+            foreach (int n in SmallSizes)
+                foreach (int k in SmallSizes)
+                    Check(path, transA, transB, m, n, k, pad: (m + n + k) % 3, accumulate: (m + n + k) % 2 == 0, rng);
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndTransposes))]
+    public void MixedShapesMatchReference(string pathName, bool transA, bool transB)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(2);
+        foreach (var (m, n, k) in MixedShapes)
+            foreach (bool accumulate in new[] { false, true })
+                Check(path, transA, transB, m, n, k, pad: accumulate ? 5 : 0, accumulate, rng);
+    }
+
+    [Fact]
+    public void DefaultPathIsTheBestSupported()
+    {
+        Assert.Contains(GemmPaths.Best, GemmPaths.Supported);
+        var rng = new Random(3);
+        float[] a = RandomArray(rng, 33 * 65), b = RandomArray(rng, 65 * 31), c = new float[33 * 31], r = new float[33 * 31];
+        Gemm.Multiply(false, false, 33, 31, 65, a, b, c, accumulate: false);
+        Gemm.Multiply(GemmPath.Scalar, false, false, 33, 31, 65, a, 65, b, 31, r, 31, accumulate: false);
+        for (int i = 0; i < c.Length; i++) Assert.Equal(r[i], c[i], 1e-4f);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void PackedMatrixMatchesReference(string pathName)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(4);
+        int[] ms = [0, 1, 2, 5, 12, 13, 32, 65];
+        (int K, int N)[] kns = [(1, 1), (7, 31), (256, 32), (257, 33), (600, 100), (64, 1024), (3, 4100)];
+        foreach (bool transpose in new[] { true, false })
+            foreach (var (k, n) in kns)
+            {
+                // The source is stored [rows, cols] with a padded row stride.
+                int rows = transpose ? n : k, cols = transpose ? k : n, ld = cols + 3;
+                float[] w = RandomArray(rng, rows * ld);
+                var packed = new PackedMatrix(path, w, rows, cols, ld, transpose);
+                Assert.Equal(k, packed.K);
+                Assert.Equal(n, packed.N);
+                foreach (int m in ms)
+                {
+                    if ((long)m * n * k > 3_000_000) continue;
+                    CheckPacked(packed, w, ld, m, accumulate: m % 2 == 1, rng);
+                }
+                // Repack with new values reuses the storage and changes the product.
+                float[] w2 = RandomArray(rng, rows * ld);
+                packed.Repack(w2, ld);
+                CheckPacked(packed, w2, ld, 3, accumulate: false, rng);
+            }
+    }
+
+    [Fact]
+    public void PackedMatrixTakesContiguousSources()
+    {
+        var rng = new Random(5);
+        float[] w = RandomArray(rng, 40 * 24), h = RandomArray(rng, 3 * 24);
+        var packed = new PackedMatrix(w, 40, 24, transpose: true); // W [40, 24]; op(B) = Wᵀ [24, 40]
+        float[] c = new float[3 * 40], r = new float[3 * 40];
+        Gemm.Multiply(3, h, 24, packed, c, 40, accumulate: false);
+        Gemm.Reference(false, true, 3, 40, 24, h, 24, w, 24, r, 40, accumulate: false);
+        for (int i = 0; i < c.Length; i++) Assert.Equal(r[i], c[i], 1e-4f);
+        packed.Repack(w); // same values: same result
+        Gemm.Multiply(3, h, 24, packed, c, 40, accumulate: false);
+        for (int i = 0; i < c.Length; i++) Assert.Equal(r[i], c[i], 1e-4f);
+    }
+
+    [Fact]
+    public void BadArgumentsThrow()
+    {
+        float[] a = new float[6], b = new float[6], c = new float[4];
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, -1, 2, 3, a, 3, b, 2, c, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 2, 3, a, 2, b, 2, c, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 2, 4, a, 4, b, 2, c, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 3, 3, a, 3, b, 3, c, 3, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(true, true, 2, 2, 3, a, 2, b, 3, c, 1, false));
+        var packed = new PackedMatrix(b, 3, 2, transpose: false);
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, a, 2, packed, c, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(3, a, 3, packed, c, 2, false));
+        Assert.Throws<ArgumentException>(() => packed.Repack(new float[5]));
+        Assert.Throws<ArgumentException>(() => new PackedMatrix(b, 3, 3, transpose: true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.MaxThreads = 0);
+    }
+
+    [Fact]
+    public void ZeroInnerDimensionClearsOrKeepsC()
+    {
+        float[] c = [1, 2, 3, 4];
+        Gemm.Multiply(false, false, 2, 2, 0, [], [], c, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4], c);
+        Gemm.Multiply(false, false, 2, 2, 0, [], [], c, accumulate: false);
+        Assert.Equal([0f, 0, 0, 0], c);
+    }
+
+    // ---- helpers ----
+
+    private static float[] RandomArray(Random rng, int count)
+    {
+        var x = new float[count];
+        for (int i = 0; i < count; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    private static void Check(GemmPath path, bool transA, bool transB, int m, int n, int k, int pad, bool accumulate, Random rng)
+    {
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+        float[] a = RandomArray(rng, Math.Max(0, aRows * lda - pad));
+        float[] b = RandomArray(rng, Math.Max(0, bRows * ldb - pad));
+        float[] c = RandomArray(rng, Math.Max(0, m * ldc - pad));
+        float[] c0 = (float[])c.Clone();
+        Gemm.Multiply(path, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        Verify($"{path} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} m={m} n={n} k={k} pad={pad} acc={accumulate}",
+            m, n, k, (i, p) => transA ? a[p * lda + i] : a[i * lda + p], (p, j) => transB ? b[j * ldb + p] : b[p * ldb + j],
+            c0, c, ldc, accumulate);
+    }
+
+    private static void CheckPacked(PackedMatrix packed, float[] w, int ldw, int m, bool accumulate, Random rng)
+    {
+        int k = packed.K, n = packed.N, lda = k + 1, ldc = n + 2;
+        float[] a = RandomArray(rng, Math.Max(0, m * lda - 1));
+        float[] c = RandomArray(rng, Math.Max(0, m * ldc - 2));
+        float[] c0 = (float[])c.Clone();
+        Gemm.Multiply(m, a, lda, packed, c, ldc, accumulate);
+        bool t = packed.Transposed;
+        Verify($"{packed} m={m} acc={accumulate}", m, n, k, (i, p) => a[i * lda + p],
+            (p, j) => t ? w[j * ldw + p] : w[p * ldw + j], c0, c, ldc, accumulate);
+    }
+
+    /// <summary>Compares with the exact product; entries of C outside the m×n block must be untouched.</summary>
+    private static void Verify(string what, int m, int n, int k, Func<int, int, float> opA, Func<int, int, float> opB,
+        float[] c0, float[] c, int ldc, bool accumulate)
+    {
+        var inside = new bool[c.Length];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                int at = i * ldc + j;
+                inside[at] = true;
+                double exact = accumulate ? c0[at] : 0.0, magnitude = accumulate ? Math.Abs(c0[at]) : 0.0;
+                for (int p = 0; p < k; p++)
+                {
+                    double term = (double)opA(i, p) * opB(p, j);
+                    exact += term;
+                    magnitude += Math.Abs(term);
+                }
+                double tolerance = 2e-7 * (k + 2) * magnitude + 1e-30;
+                if (!(Math.Abs(c[at] - exact) <= tolerance))
+                    Assert.Fail($"{what}: C[{i},{j}] = {c[at]}, expected {exact} (tolerance {tolerance:G3})");
+            }
+        for (int at = 0; at < c.Length; at++)
+            if (!inside[at] && c[at] != c0[at])
+                Assert.Fail($"{what}: C[{at / ldc},{at % ldc}] outside the product was overwritten");
+    }
+}
