@@ -23,9 +23,15 @@ public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabula
     /// </summary>
     public IEnumerable<string> Generate(string prime, int length, SamplingOptions options, Rng rng)
     {
+        // Checked here, before the first character is asked for, so bad input fails before any output.
         options.Validate();
         if (length < 0) throw new ArgumentException($"--length must be ≥ 0, got {length}.");
         int[] primeIds = prime.Length > 0 ? vocabulary.Encode(prime) : [StartId()];
+        return Generate(primeIds, length, options, rng);
+    }
+
+    private IEnumerable<string> Generate(int[] primeIds, int length, SamplingOptions options, Rng rng)
+    {
         bool wasTraining = model.Training;
         model.Training = false;
         try

@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Carousel.Cli.Commands;
+
+namespace Carousel.Cli;
+
+/// <summary>The `carousel` command line: every verb, and the entry point the tests call.</summary>
+public static class CarouselApp
+{
+    public static RootCommand CreateRoot() => new("Carousel: recurrent neural networks (RNN, LSTM, GRU) trained by backpropagation through time.")
+    {
+        DemoCommand.Create(),
+        CharCommands.Train(),
+        CharCommands.Sample(),
+        CharCommands.Eval(),
+    };
+
+    public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);
+}
