@@ -12,6 +12,7 @@ public static class CarouselApp
         CharCommands.Train(),
         CharCommands.Sample(),
         CharCommands.Eval(),
+        BenchCommand.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json;
+using Carousel.Diagnostics;
+using Carousel.Layers.Recurrent;
+
+namespace Carousel.Cli.Commands;
+
+/// <summary>`carousel bench`: the same measurement as ../shared/bench/torch_charlstm.py, as one JSON line.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var hidden = new Option<int>("--hidden") { DefaultValueFactory = _ => 512 };
+        var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 2 };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32 };
+        var seq = new Option<int>("--seq") { DefaultValueFactory = _ => 100 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps (after 3 warm-up steps).", DefaultValueFactory = _ => 20 };
+        var sample = new Option<int>("--sample") { Description = "Timed sampling tokens.", DefaultValueFactory = _ => 500 };
+        var vocab = new Option<int>("--vocab") { DefaultValueFactory = _ => 65 };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print only the JSON line." };
+        var command = new Command("bench", "Training and batch-1 sampling throughput of a char-level model (Embedding → recurrent stack → Linear, Adam, clip 5).")
+        {
+            cell, hidden, layers, batch, seq, steps, sample, vocab, threads, json,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var options = new ThroughputOptions(CellKinds.Parse(parse.GetValue(cell)!),
+                DemoCommand.Positive(parse.GetValue(hidden), "--hidden"), DemoCommand.Positive(parse.GetValue(layers), "--layers"),
+                DemoCommand.Positive(parse.GetValue(batch), "--batch"), DemoCommand.Positive(parse.GetValue(seq), "--seq"),
+                DemoCommand.Positive(parse.GetValue(vocab), "--vocab"), DemoCommand.Positive(parse.GetValue(steps), "--steps"),
+                DemoCommand.Positive(parse.GetValue(sample), "--sample"));
+            int threadCount = DemoCommand.Positive(parse.GetValue(threads), "--threads");
+            Carousel.Kernels.Gemm.MaxThreads = threadCount;
+            var r = ThroughputBenchmark.Run(options);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                engine = "carousel",
+                cell = parse.GetValue(cell),
+                hidden = options.Hidden, layers = options.Layers, batch = options.Batch, seq = options.SeqLength, threads = threadCount,
+                train_tokens_per_s = Math.Round(r.TrainTokensPerSecond),
+                sample_tokens_per_s = Math.Round(r.SampleTokensPerSecond),
+                train_gflops = Math.Round(r.TrainGigaflops, 1),
+                peak_memory_mb = Math.Round(r.PeakMemoryBytes / 1048576.0, 1),
+            }));
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Carousel.Layers.Recurrent;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Diagnostics;
+
+public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden = 512, int Layers = 2, int Batch = 32,
+    int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0);
+
+public sealed record ThroughputResult(double TrainTokensPerSecond, double SampleTokensPerSecond, double TrainGigaflops, long PeakMemoryBytes);
+
+/// <summary>
+/// The measurement of ../shared/bench/torch_charlstm.py, done the same way: Embedding(V, H) → recurrent
+/// stack → Linear(H, V), mean cross-entropy, Adam (lr 2e-3), gradient norm clipped to 5, on one fixed random
+/// batch; training tokens/s over <see cref="ThroughputOptions.Steps"/> steps after warm-up, then batch-1
+/// sampling tokens/s (softmax and a multinomial draw per token) after 20 warm-up tokens.
+/// </summary>
+public static class ThroughputBenchmark
+{
+    public static ThroughputResult Run(ThroughputOptions o)
+    {
+        var rng = new Rng(o.Seed);
+        var model = new CharLanguageModel(new CharLanguageModelConfig(o.Vocabulary, o.Cell, o.Hidden, o.Layers), rng);
+        var parameters = model.NamedParameters();
+        var optimizer = new Adam(parameters, 2e-3f);
+        var raw = parameters.Select(p => p.Parameter).ToArray();
+        int rows = o.SeqLength * o.Batch;
+        var inputs = new int[rows];
+        var targets = new int[rows];
+        for (int i = 0; i < rows; i++) { inputs[i] = rng.NextInt(o.Vocabulary); targets[i] = rng.NextInt(o.Vocabulary); }
+
+        void TrainStep()
+        {
+            optimizer.ZeroGrad();
+            model.Run(inputs, targets, o.SeqLength, o.Batch, backward: true);
+            GradientClipping.ClipByGlobalNorm(raw, 5.0);
+            optimizer.Step();
+        }
+        for (int i = 0; i < o.WarmupSteps; i++) TrainStep();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < o.Steps; i++) TrainStep();
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+
+        model.Training = false;
+        var sampleRng = new Rng(o.Seed + 1);
+        var token = new int[1];
+        var scratch = new float[o.Vocabulary];
+        RecurrentState? state = null;
+        var sampling = new SamplingOptions();
+        for (int i = 0; i < 20; i++) (_, state) = model.Run(token, null, 1, 1, state);
+        clock.Restart();
+        for (int i = 0; i < o.SampleTokens; i++)
+        {
+            (_, state) = model.Run(token, null, 1, 1, state);
+            token[0] = CharSampler.Choose(model.Logits, sampling, sampleRng, scratch);
+        }
+        double sampleSeconds = clock.Elapsed.TotalSeconds;
+
+        double trainTokens = (double)rows * o.Steps;
+        return new ThroughputResult(trainTokens / trainSeconds, o.SampleTokens / sampleSeconds,
+            TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9, Process.GetCurrentProcess().PeakWorkingSet64);
+    }
+
+    /// <summary>
+    /// Multiply-add work of one training token: forward 2·G·H·(In + H) per layer plus the output layer 2·H·V,
+    /// and backward twice that (input and weight gradients).
+    /// </summary>
+    public static double TrainingFlopsPerToken(ThroughputOptions o)
+    {
+        int G = o.Cell.GateCount(), H = o.Hidden;
+        double forward = 0;
+        for (int k = 0; k < o.Layers; k++) forward += 2.0 * G * H * (H + H); // embedding size = H
+        forward += 2.0 * H * o.Vocabulary;
+        return 3 * forward;
+    }
+}
