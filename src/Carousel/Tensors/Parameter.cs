@@ -8,6 +8,7 @@ namespace Carousel.Tensors;
 public sealed class Parameter
 {
     public string Name { get; }
+    /// <summary>The values. Whoever writes them directly (not through an optimizer or StateDict) calls <see cref="MarkChanged"/> after.</summary>
     public Tensor Value { get; }
     public Tensor Grad { get; }
 

@@ -43,13 +43,13 @@ public class RecurrentPropertyTests
                 for (int j = 0; j < 2 * H; j++)
                 {
                     float expected = t < len ? y.Data[t * 2 * H + j] : 0f;
-                    Assert.Equal(expected, batchOutput.Data[(t * B + b) * 2 * H + j], 5);
+                    Numerics.Close(expected, batchOutput.Data[(t * B + b) * 2 * H + j], 1e-5, 1e-5, "expected");
                 }
             for (int sd = 0; sd < layersTimesDirections; sd++)
                 for (int j = 0; j < H; j++)
                 {
-                    Assert.Equal(final.H.Data[sd * H + j], batchFinal.H.Data[(sd * B + b) * H + j], 5);
-                    if (final.C is not null) Assert.Equal(final.C.Data[sd * H + j], batchFinal.C!.Data[(sd * B + b) * H + j], 5);
+                    Numerics.Close(final.H.Data[sd * H + j], batchFinal.H.Data[(sd * B + b) * H + j], 1e-5, 1e-5, "final.H.Data[sd * H + j]");
+                    if (final.C is not null) Numerics.Close(final.C.Data[sd * H + j], batchFinal.C!.Data[(sd * B + b) * H + j], 1e-5, 1e-5, "final.C.Data[sd * H + j]");
                 }
 
             // Gradients: the same probe restricted to this sequence.
@@ -58,13 +58,13 @@ public class RecurrentPropertyTests
                 new RecurrentState(StateRow(probe.RFinal.H, b, B), probe.RFinal.C is null ? null : StateRow(probe.RFinal.C, b, B)));
             for (int t = 0; t < len; t++)
                 for (int f = 0; f < In; f++)
-                    Assert.Equal(grads.Input.Data[t * In + f], batchGradients.Input.Data[(t * B + b) * In + f], 4);
+                    Numerics.Close(grads.Input.Data[t * In + f], batchGradients.Input.Data[(t * B + b) * In + f], 1e-5, 1e-5, "grads.Input.Data[t * In + f]");
             for (int t = len; t < T; t++)
                 for (int f = 0; f < In; f++)
                     Assert.Equal(0f, batchGradients.Input.Data[(t * B + b) * In + f]);
             for (int sd = 0; sd < layersTimesDirections; sd++)
                 for (int j = 0; j < H; j++)
-                    Assert.Equal(grads.Initial.H.Data[sd * H + j], batchGradients.Initial.H.Data[(sd * B + b) * H + j], 4);
+                    Numerics.Close(grads.Initial.H.Data[sd * H + j], batchGradients.Initial.H.Data[(sd * B + b) * H + j], 1e-5, 1e-5, "grads.Initial.H.Data[sd * H + j]");
             var ps = probe.Stack.Parameters();
             for (int i = 0; i < ps.Count; i++)
                 for (int k = 0; k < ps[i].Grad.Length; k++) summedAloneGrads[i][k] += ps[i].Grad.Data[k];
@@ -93,11 +93,11 @@ public class RecurrentPropertyTests
         {
             var x = new Tensor(probe.X.Data.AsSpan(start * B * 3, chunk * B * 3).ToArray(), chunk, B, 3);
             var (y, final) = probe.Stack.Forward(x, state);
-            for (int i = 0; i < y.Length; i++) Assert.Equal(expected.Data[start * B * 5 + i], y.Data[i], 5);
+            for (int i = 0; i < y.Length; i++) Numerics.Close(expected.Data[start * B * 5 + i], y.Data[i], 1e-5, 1e-5, "expected.Data[start * B * 5 + i]");
             state = final;
             start += chunk;
         }
-        for (int i = 0; i < expectedFinal.H.Length; i++) Assert.Equal(expectedFinal.H.Data[i], state!.H.Data[i], 5);
+        for (int i = 0; i < expectedFinal.H.Length; i++) Numerics.Close(expectedFinal.H.Data[i], state!.H.Data[i], 1e-5, 1e-5, "expectedFinal.H.Data[i]");
     }
 
     [Theory]

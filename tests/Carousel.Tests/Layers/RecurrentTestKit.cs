@@ -40,6 +40,8 @@ internal sealed class RecurrentProbe
 
     public double Loss()
     {
+        // Gradient checks write weights directly; tell the layers so they repack them.
+        foreach (var p in Stack.Parameters()) p.MarkChanged();
         var (y, final) = Stack.Forward(X, Initial, Lengths);
         return Dot(y, Ry) + Dot(final.H, RFinal.H) + (final.C is null ? 0 : Dot(final.C, RFinal.C!));
     }

@@ -32,6 +32,10 @@ internal sealed class RecurrentDirection
     private float[] _dRec = [];       // [T·B, G·H]   recurrent-side gate gradients (GRU only; else _pre is used)
     private float[] _dh = [], _dc = [], _dhPrev = []; // [B, H]
     private int[]? _lengths;
+    // W_hh packed for the per-step GEMMs, repacked when the parameter's Version changes (once per optimizer step).
+    private PackedMatrix? _recurrentTransposed; // op(B) = W_hhᵀ [H, G·H], forward:  rec = h · W_hhᵀ
+    private PackedMatrix? _recurrent;           // op(B) = W_hh  [G·H, H], backward: dh += dG · W_hh
+    private int _packedTransposedVersion = -1, _packedVersion = -1;
     private ReadOnlyMemory<float> _input; // [T·B, In] the input of the last forward, for dW_ih
 
     public RecurrentDirection(CellKind cell, int inputSize, int hidden, bool reverse, string suffix)
@@ -83,6 +87,7 @@ internal sealed class RecurrentDirection
         if (_hasCell) c0.CopyTo(_cStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
 
         var rec = _rec.AsSpan(0, batch * G);
+        var recurrentWeights = PackedRecurrentWeights(transposed: true);
         for (int s = 0; s < steps; s++)
         {
             int t = _reverse ? steps - 1 - s : s;
@@ -90,7 +95,7 @@ internal sealed class RecurrentDirection
             var hNext = _hStates.AsSpan(NextRow(t) * batch * H, batch * H);
             // rec [B, G·H] = hPrev [B, H] · W_hhᵀ + b_hh
             for (int b = 0; b < batch; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
-            Gemm.Multiply(false, true, batch, G, H, hPrev, WeightHh.Value.Data, rec, accumulate: true);
+            Gemm.Multiply(batch, hPrev, H, recurrentWeights, rec, G, accumulate: true);
 
             for (int b = 0; b < batch; b++)
             {
@@ -140,6 +145,7 @@ internal sealed class RecurrentDirection
         var dhPrev = _dhPrev.AsSpan(0, batch * H);
         dhFinal.CopyTo(dh);
         if (_hasCell) dcFinal.CopyTo(dc);
+        var recurrentWeights = PackedRecurrentWeights(transposed: false);
 
         for (int s = steps - 1; s >= 0; s--)
         {
@@ -167,7 +173,7 @@ internal sealed class RecurrentDirection
                 }
             }
             // dhPrev [B, H] += dRec_t [B, G·H] · W_hh [G·H, H]
-            Gemm.Multiply(false, false, batch, H, G, dRec.Slice(t * batch * G, batch * G), WeightHh.Value.Data, dhPrev, accumulate: true);
+            Gemm.Multiply(batch, dRec.Slice(t * batch * G, batch * G), G, recurrentWeights, dhPrev, H, accumulate: true);
             dhPrev.CopyTo(dh);
         }
         dh.CopyTo(dh0);
@@ -182,6 +188,16 @@ internal sealed class RecurrentDirection
         Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
         AddColumnSums(dPre, rows, BiasIh.Grad.Data);
         Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
+    }
+
+    private PackedMatrix PackedRecurrentWeights(bool transposed)
+    {
+        ref var packed = ref transposed ? ref _recurrentTransposed : ref _recurrent;
+        ref int version = ref transposed ? ref _packedTransposedVersion : ref _packedVersion;
+        if (packed is null) packed = new PackedMatrix(WeightHh.Value.Data, _gateWidth, _hidden, transpose: transposed);
+        else if (version != WeightHh.Version) packed.Repack(WeightHh.Value.Data);
+        version = WeightHh.Version;
+        return packed;
     }
 
     private void EnsureWorkspace(int steps, int batch)
