@@ -28,6 +28,7 @@ internal static class GemmQuick
                 case "--recurrent-only": square = false; break;
                 case "--bandwidth": return Bandwidth(samples);
                 case "--pack": return Pack(samples);
+                case "--kernel": return Kernel(samples);
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -100,6 +101,22 @@ internal static class GemmQuick
                 });
                 Console.WriteLine($"pack w={w,2} {(transposed ? "transposed" : "copy      ")}: {t * 1e6,7:F1}us {kc * count / t / 1e9,6:F2} floats/ns");
             }
+        return 0;
+    }
+
+    /// <summary>The AVX-512 micro-kernel alone on L1-resident panels: the ceiling for the whole GEMM.</summary>
+    private static unsafe int Kernel(int samples)
+    {
+        foreach (int kc in new[] { 64, 128, 256, 512 })
+        {
+            float[] a = Random(12 * kc + 16, 5), b = Random(32 * kc + 16, 6), c = new float[12 * 32 + 16];
+            double t = BestOf(samples, 2.0 * 12 * 32 * kc * 16, () =>
+            {
+                fixed (float* pa = a, pb = b, pc = c)
+                    for (int r = 0; r < 16; r++) Avx512Kernel.Tile(12, 32, kc, pa, pb, pc, 32, true);
+            });
+            Report($"kernel 12x32 kc={kc}", t / 16, 2.0 * 12 * 32 * kc);
+        }
         return 0;
     }
 

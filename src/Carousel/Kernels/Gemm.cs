@@ -41,6 +41,11 @@ public static class Gemm
         }
         fixed (float* pa = a, pb = b, pc = c)
         {
+            if (m == 1 || n == 1)
+            {
+                GemmDriver.RunVector(path, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+                return;
+            }
             switch (path)
             {
                 case GemmPath.Avx512:

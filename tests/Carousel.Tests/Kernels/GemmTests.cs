@@ -13,7 +13,7 @@ public class GemmTests
 {
     private static readonly int[] SmallSizes = [0, 1, 2, 3, 7, 13, 31, 33];
 
-    /// <summary>Shapes that cross the block sizes (KC = 256, MC = 144, panel widths 4..32) and mix tiny with large.</summary>
+    /// <summary>Shapes that cross the block sizes (KC = 512, MC = 192, panel widths 4..32) and mix tiny with large.</summary>
     private static readonly (int M, int N, int K)[] MixedShapes =
     [
         (64, 64, 64), (65, 65, 65), (127, 129, 257), (129, 127, 13), (257, 33, 31), (13, 257, 65),
