@@ -26,7 +26,13 @@ public static class Gemm
         Multiply(GemmPaths.Best, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 
     /// <summary>The same multiply on a chosen instruction-set path (tests run every supported path).</summary>
-    internal static unsafe void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
+    internal static void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate) =>
+        Multiply(path, s_maxThreads, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+
+    /// <summary>The same multiply on a chosen path and thread count (≥ 1; small products stay on one thread).</summary>
+    internal static unsafe void Multiply(GemmPath path, int threads, bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
@@ -41,23 +47,12 @@ public static class Gemm
         }
         fixed (float* pa = a, pb = b, pc = c)
         {
-            if (m == 1 || n == 1)
+            var job = new GemmJob
             {
-                GemmDriver.RunVector(path, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
-                return;
-            }
-            switch (path)
-            {
-                case GemmPath.Avx512:
-                    GemmDriver.Run<Avx512Kernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, true);
-                    break;
-                case GemmPath.Avx2:
-                    GemmDriver.Run<Avx2Kernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, true);
-                    break;
-                default:
-                    GemmDriver.Run<ScalarKernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, false);
-                    break;
-            }
+                Path = path, TransA = transA, TransB = transB, Accumulate = accumulate,
+                M = m, N = n, K = k, A = pa, Lda = lda, B = pb, Ldb = ldb, C = pc, Ldc = ldc,
+            };
+            GemmThreads.Run(ref job, threads);
         }
     }
 
@@ -89,7 +84,12 @@ public static class Gemm
     /// A is stored [m, K] with row stride lda ≥ K; C has row stride ldc ≥ N.
     /// For m = 1 this is a GEMV that streams the packed weights once.
     /// </summary>
-    public static unsafe void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+    public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        Span<float> c, int ldc, bool accumulate) =>
+        Multiply(s_maxThreads, m, a, lda, b, c, ldc, accumulate);
+
+    /// <summary>The packed multiply on a chosen thread count (the path is the one <paramref name="b"/> was packed for).</summary>
+    internal static unsafe void Multiply(int threads, int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
         Span<float> c, int ldc, bool accumulate)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -104,18 +104,11 @@ public static class Gemm
         }
         fixed (float* pa = a, pc = c)
         {
-            switch (b.Path)
+            var job = new GemmJob
             {
-                case GemmPath.Avx512:
-                    GemmDriver.RunPacked<Avx512Kernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, true);
-                    break;
-                case GemmPath.Avx2:
-                    GemmDriver.RunPacked<Avx2Kernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, true);
-                    break;
-                default:
-                    GemmDriver.RunPacked<ScalarKernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, false);
-                    break;
-            }
+                Path = b.Path, Accumulate = accumulate, M = m, N = n, K = k, A = pa, Lda = lda, C = pc, Ldc = ldc, Packed = b,
+            };
+            GemmThreads.Run(ref job, threads);
         }
     }
 

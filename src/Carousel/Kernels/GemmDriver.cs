@@ -57,13 +57,17 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>C[m, n] (+)= A[m, k] · op(B) with op(B) already packed (layout of <see cref="PackedMatrix"/>).</summary>
-    public static void RunPacked<TK>(int m, int n, int k, float* a, nint lda, float* packed,
+    /// <summary>
+    /// C[m, n] (+)= A[m, k] · op(B)[:, cols] with op(B) already packed (layout of <see cref="PackedMatrix"/>);
+    /// the columns start at panel <paramref name="panelOffset"/> and n may be a slice of packed.N.
+    /// </summary>
+    public static void RunPacked<TK>(int m, int n, int k, float* a, nint lda, PackedMatrix packed, int panelOffset,
         float* c, nint ldc, bool accumulate, bool simd)
         where TK : struct, IGemmKernel
     {
         int mr = TK.MR, nr = TK.NR;
-        nint blockStride = RoundUp(n, nr);
+        nint blockStride = RoundUp(packed.N, nr);
+        float* data = packed.Data;
         if (m == 1)
         {
             // GEMV: every packed panel is streamed once, against one contiguous row of A.
@@ -71,7 +75,7 @@ internal static unsafe class GemmDriver
             {
                 int kc = Math.Min(KC, k - pc);
                 bool add = accumulate || pc > 0;
-                float* bp = packed + pc * blockStride;
+                float* bp = data + pc * blockStride + (nint)panelOffset * kc * nr;
                 for (int j = 0; j < n; j += nr)
                 {
                     TK.Row(Math.Min(nr, n - j), kc, a + pc, bp, c + j, add);
@@ -90,7 +94,7 @@ internal static unsafe class GemmDriver
             {
                 int mc = Math.Min(MC, m - ic);
                 GemmPack.Block(true, a + ic * lda + pc, lda, mc, kc, ap, mr, simd);
-                Macro<TK>(mc, n, kc, ap, packed + pc * blockStride, c + ic * ldc, ldc, add);
+                Macro<TK>(mc, n, kc, ap, data + pc * blockStride + (nint)panelOffset * kc * nr, c + ic * ldc, ldc, add);
             }
         }
     }

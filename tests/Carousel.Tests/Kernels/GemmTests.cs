@@ -61,6 +61,27 @@ public class GemmTests
                 Check(path, transA, transB, m, n, k, pad: accumulate ? 5 : 0, accumulate, rng);
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ThreadedSlicesMatchReference(string pathName)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(6);
+        // Just above GemmThreads.MinFlops, so they are split: by columns, by rows, and vector shapes.
+        (int M, int N, int K, bool TransA, bool TransB)[] shapes =
+        [
+            (129, 257, 129, false, false), (300, 40, 400, true, true), (1, 1100, 4000, false, true),
+            (2100, 1, 2000, true, false), (2, 997, 2100, false, true),
+        ];
+        foreach (var (m, n, k, ta, tb) in shapes)
+            Check(path, ta, tb, m, n, k, pad: 1, accumulate: m % 2 == 0, rng, threads: 2);
+        Check(path, false, true, 129, 257, 129, pad: 0, accumulate: true, rng, threads: 3);
+        float[] w = RandomArray(rng, 1000 * 300);
+        var packed = new PackedMatrix(path, w, 1000, 300, 300, transpose: true);
+        foreach (var (m, threads) in new[] { (1, 2), (32, 2), (45, 3) })
+            CheckPacked(packed, w, 300, m, accumulate: m == 45, rng, threads);
+    }
+
     [Fact]
     public void DefaultPathIsTheBestSupported()
     {
@@ -152,7 +173,7 @@ public class GemmTests
         return x;
     }
 
-    private static void Check(GemmPath path, bool transA, bool transB, int m, int n, int k, int pad, bool accumulate, Random rng)
+    private static void Check(GemmPath path, bool transA, bool transB, int m, int n, int k, int pad, bool accumulate, Random rng, int threads = 1)
     {
         int aRows = transA ? k : m, aCols = transA ? m : k;
         int bRows = transB ? n : k, bCols = transB ? k : n;
@@ -161,21 +182,21 @@ public class GemmTests
         float[] b = RandomArray(rng, Math.Max(0, bRows * ldb - pad));
         float[] c = RandomArray(rng, Math.Max(0, m * ldc - pad));
         float[] c0 = (float[])c.Clone();
-        Gemm.Multiply(path, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-        Verify($"{path} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} m={m} n={n} k={k} pad={pad} acc={accumulate}",
+        Gemm.Multiply(path, threads, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        Verify($"{path} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} m={m} n={n} k={k} pad={pad} acc={accumulate} threads={threads}",
             m, n, k, (i, p) => transA ? a[p * lda + i] : a[i * lda + p], (p, j) => transB ? b[j * ldb + p] : b[p * ldb + j],
             c0, c, ldc, accumulate);
     }
 
-    private static void CheckPacked(PackedMatrix packed, float[] w, int ldw, int m, bool accumulate, Random rng)
+    private static void CheckPacked(PackedMatrix packed, float[] w, int ldw, int m, bool accumulate, Random rng, int threads = 1)
     {
         int k = packed.K, n = packed.N, lda = k + 1, ldc = n + 2;
         float[] a = RandomArray(rng, Math.Max(0, m * lda - 1));
         float[] c = RandomArray(rng, Math.Max(0, m * ldc - 2));
         float[] c0 = (float[])c.Clone();
-        Gemm.Multiply(m, a, lda, packed, c, ldc, accumulate);
+        Gemm.Multiply(threads, m, a, lda, packed, c, ldc, accumulate);
         bool t = packed.Transposed;
-        Verify($"{packed} m={m} acc={accumulate}", m, n, k, (i, p) => a[i * lda + p],
+        Verify($"{packed} m={m} acc={accumulate} threads={threads}", m, n, k, (i, p) => a[i * lda + p],
             (p, j) => t ? w[j * ldw + p] : w[p * ldw + j], c0, c, ldc, accumulate);
     }
 
@@ -183,16 +204,24 @@ public class GemmTests
     private static void Verify(string what, int m, int n, int k, Func<int, int, float> opA, Func<int, int, float> opB,
         float[] c0, float[] c, int ldc, bool accumulate)
     {
+        // op(A) as [m, k] and op(B)ᵀ as [n, k] in double, so the inner loop is contiguous.
+        var a = new double[m * k];
+        var bt = new double[n * k];
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++) a[i * k + p] = opA(i, p);
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) bt[j * k + p] = opB(p, j);
         var inside = new bool[c.Length];
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 int at = i * ldc + j;
                 inside[at] = true;
-                double exact = accumulate ? c0[at] : 0.0, magnitude = accumulate ? Math.Abs(c0[at]) : 0.0;
-                for (int p = 0; p < k; p++)
+                double exact = accumulate ? c0[at] : 0.0, magnitude = Math.Abs(exact);
+                ReadOnlySpan<double> ai = a.AsSpan(i * k, k), bj = bt.AsSpan(j * k, k);
+                for (int p = 0; p < ai.Length; p++)
                 {
-                    double term = (double)opA(i, p) * opB(p, j);
+                    double term = ai[p] * bj[p];
                     exact += term;
                     magnitude += Math.Abs(term);
                 }
