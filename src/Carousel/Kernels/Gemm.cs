@@ -29,9 +29,16 @@ public static class Gemm
     internal static void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate) =>
-        Multiply(path, s_maxThreads, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        Multiply(path, ThreadsFor(m, n, k), transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 
-    /// <summary>The same multiply on a chosen path and thread count (≥ 1; small products stay on one thread).</summary>
+    /// <summary>
+    /// The threads a product of this size gets: <see cref="MaxThreads"/> once it is large enough that a
+    /// second thread pays for its wake-up and duplicated packing, otherwise one.
+    /// </summary>
+    internal static int ThreadsFor(int m, int n, int k) =>
+        s_maxThreads > 1 && 2.0 * m * n * k >= GemmThreads.MinFlops ? s_maxThreads : 1;
+
+    /// <summary>The same multiply on a chosen path, split over exactly <paramref name="threads"/> slices (tests force small splits).</summary>
     internal static unsafe void Multiply(GemmPath path, int threads, bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
@@ -86,7 +93,7 @@ public static class Gemm
     /// </summary>
     public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
         Span<float> c, int ldc, bool accumulate) =>
-        Multiply(s_maxThreads, m, a, lda, b, c, ldc, accumulate);
+        Multiply(b is null ? 1 : ThreadsFor(m, b.N, b.K), m, a, lda, b!, c, ldc, accumulate);
 
     /// <summary>The packed multiply on a chosen thread count (the path is the one <paramref name="b"/> was packed for).</summary>
     internal static unsafe void Multiply(int threads, int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,

@@ -84,7 +84,10 @@ internal unsafe struct GemmJob
 /// </summary>
 internal static class GemmThreads
 {
-    /// <summary>Below this many flops a second thread costs more (wake-up, duplicated packing) than it saves.</summary>
+    /// <summary>
+    /// Below this many flops (2·m·n·k) <see cref="Gemm.MaxThreads"/> is not used: a second thread would
+    /// cost more (wake-up, duplicated packing of the shared operand) than it saves.
+    /// </summary>
     public const double MinFlops = 8e6;
 
     private static readonly Lock s_gate = new();
@@ -99,7 +102,7 @@ internal static class GemmThreads
             GemmPath.Avx2 => (Avx2Kernel.MR, Avx2Kernel.NR),
             _ => (ScalarKernel.MR, ScalarKernel.NR),
         };
-        if (threads < 2 || 2.0 * job.M * job.N * job.K < MinFlops || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (threads < 2 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             job.Run();
             return;

@@ -67,19 +67,42 @@ public class GemmTests
     {
         var path = Enum.Parse<GemmPath>(pathName);
         var rng = new Random(6);
-        // Just above GemmThreads.MinFlops, so they are split: by columns, by rows, and vector shapes.
+        // Slices by columns, by rows, and of vector shapes (the internal overload splits even small products).
         (int M, int N, int K, bool TransA, bool TransB)[] shapes =
         [
-            (129, 257, 129, false, false), (300, 40, 400, true, true), (1, 1100, 4000, false, true),
-            (2100, 1, 2000, true, false), (2, 997, 2100, false, true),
+            (29, 97, 41, false, false), (77, 13, 40, true, true), (1, 110, 40, false, true),
+            (210, 1, 20, true, false), (5, 67, 30, false, true), (40, 40, 530, true, false),
         ];
         foreach (var (m, n, k, ta, tb) in shapes)
-            Check(path, ta, tb, m, n, k, pad: 1, accumulate: m % 2 == 0, rng, threads: 2);
-        Check(path, false, true, 129, 257, 129, pad: 0, accumulate: true, rng, threads: 3);
-        float[] w = RandomArray(rng, 1000 * 300);
-        var packed = new PackedMatrix(path, w, 1000, 300, 300, transpose: true);
+            foreach (int threads in new[] { 2, 3 })
+                Check(path, ta, tb, m, n, k, pad: 1, accumulate: threads == 3, rng, threads);
+        float[] w = RandomArray(rng, 100 * 30);
+        var packed = new PackedMatrix(path, w, 100, 30, 30, transpose: true);
         foreach (var (m, threads) in new[] { (1, 2), (32, 2), (45, 3) })
-            CheckPacked(packed, w, 300, m, accumulate: m == 45, rng, threads);
+            CheckPacked(packed, w, 30, m, accumulate: m == 45, rng, threads);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void SteadyStateDoesNotAllocate(string pathName)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(7);
+        float[] a = RandomArray(rng, 300 * 300), b = RandomArray(rng, 300 * 300), c = new float[300 * 300];
+        var packed = new PackedMatrix(path, b, 300, 200, 200, transpose: true);
+        void Calls()
+        {
+            Gemm.Multiply(path, 1, false, true, 70, 300, 200, a, 200, b, 200, c, 300, accumulate: false);
+            Gemm.Multiply(path, 2, true, false, 200, 250, 300, a, 200, b, 250, c, 300, accumulate: true);
+            Gemm.Multiply(path, 1, false, false, 1, 300, 200, a, 200, b, 300, c, 300, accumulate: false);
+            Gemm.Multiply(path, 1, true, false, 250, 1, 200, a, 250, b, 1, c, 300, accumulate: true);
+            Gemm.Multiply(1, 32, a, 200, packed, c, 300, accumulate: false);
+            Gemm.Multiply(1, 1, a, 200, packed, c, 300, accumulate: true);
+        }
+        Calls(); // first calls size the per-thread packing buffers and start the worker
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Calls();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]
@@ -184,8 +207,7 @@ public class GemmTests
         float[] c0 = (float[])c.Clone();
         Gemm.Multiply(path, threads, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
         Verify($"{path} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} m={m} n={n} k={k} pad={pad} acc={accumulate} threads={threads}",
-            m, n, k, (i, p) => transA ? a[p * lda + i] : a[i * lda + p], (p, j) => transB ? b[j * ldb + p] : b[p * ldb + j],
-            c0, c, ldc, accumulate);
+            m, n, k, a, lda, transA, b, ldb, transB, c0, c, ldc, accumulate);
     }
 
     private static void CheckPacked(PackedMatrix packed, float[] w, int ldw, int m, bool accumulate, Random rng, int threads = 1)
@@ -195,22 +217,21 @@ public class GemmTests
         float[] c = RandomArray(rng, Math.Max(0, m * ldc - 2));
         float[] c0 = (float[])c.Clone();
         Gemm.Multiply(threads, m, a, lda, packed, c, ldc, accumulate);
-        bool t = packed.Transposed;
-        Verify($"{packed} m={m} acc={accumulate} threads={threads}", m, n, k, (i, p) => a[i * lda + p],
-            (p, j) => t ? w[j * ldw + p] : w[p * ldw + j], c0, c, ldc, accumulate);
+        Verify($"{packed} m={m} acc={accumulate} threads={threads}", m, n, k, a, lda, false, w, ldw, packed.Transposed,
+            c0, c, ldc, accumulate);
     }
 
     /// <summary>Compares with the exact product; entries of C outside the m×n block must be untouched.</summary>
-    private static void Verify(string what, int m, int n, int k, Func<int, int, float> opA, Func<int, int, float> opB,
+    private static void Verify(string what, int m, int n, int k, float[] sa, int lda, bool transA, float[] sb, int ldb, bool transB,
         float[] c0, float[] c, int ldc, bool accumulate)
     {
         // op(A) as [m, k] and op(B)ᵀ as [n, k] in double, so the inner loop is contiguous.
         var a = new double[m * k];
         var bt = new double[n * k];
         for (int i = 0; i < m; i++)
-            for (int p = 0; p < k; p++) a[i * k + p] = opA(i, p);
+            for (int p = 0; p < k; p++) a[i * k + p] = transA ? sa[p * lda + i] : sa[i * lda + p];
         for (int j = 0; j < n; j++)
-            for (int p = 0; p < k; p++) bt[j * k + p] = opB(p, j);
+            for (int p = 0; p < k; p++) bt[j * k + p] = transB ? sb[j * ldb + p] : sb[p * ldb + j];
         var inside = new bool[c.Length];
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
