@@ -16,7 +16,7 @@ internal static class GemmQuick
     {
         GemmPath path = GemmPaths.Best;
         int samples = 15;
-        bool square = true, recurrent = true;
+        bool square = true, recurrent = true, merged = true;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,8 +24,9 @@ internal static class GemmQuick
                 case "--path": path = Enum.Parse<GemmPath>(args[++i], ignoreCase: true); break;
                 case "--threads": Gemm.MaxThreads = int.Parse(args[++i]); break;
                 case "--samples": samples = int.Parse(args[++i]); break;
-                case "--square-only": recurrent = false; break;
-                case "--recurrent-only": square = false; break;
+                case "--square-only": recurrent = merged = false; break;
+                case "--recurrent-only": square = merged = false; break;
+                case "--merged-only": square = recurrent = false; break;
                 case "--bandwidth": return Bandwidth(samples);
                 case "--pack": return Pack(samples);
                 case "--kernel": return Kernel(samples);
@@ -41,6 +42,15 @@ internal static class GemmQuick
                     if (s < 256 && (ta || tb)) continue;
                     Report($"square {s} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}", TimeGemm(path, ta, tb, s, s, s, samples), 2.0 * s * s * s);
                 }
+        if (merged)
+            foreach (int h in new[] { 256, 512 })
+            {
+                // The big once-per-sequence GEMMs of a layer over T·B = 100·32 rows (input size = H).
+                const int rows = 3200;
+                Report($"X·W_ihᵀ m={rows} k={h} n={4 * h} NT", TimeGemm(path, false, true, rows, 4 * h, h, samples), 2.0 * rows * h * 4 * h);
+                Report($"dGᵀ·X m={4 * h} k={rows} n={h} TN", TimeGemm(path, true, false, 4 * h, h, rows, samples), 2.0 * rows * h * 4 * h);
+                Report($"dG·W_ih m={rows} k={4 * h} n={h} NN", TimeGemm(path, false, false, rows, h, 4 * h, samples), 2.0 * rows * h * 4 * h);
+            }
         if (recurrent)
             foreach (int h in new[] { 128, 256, 512, 1024 })
             {

@@ -95,6 +95,13 @@ public static class Gemm
         Span<float> c, int ldc, bool accumulate) =>
         Multiply(b is null ? 1 : ThreadsFor(m, b.N, b.K), m, a, lda, b!, c, ldc, accumulate);
 
+    /// <summary>Contiguous A [m, K] and C [m, N] times a pre-packed op(B).</summary>
+    public static void Multiply(int m, ReadOnlySpan<float> a, PackedMatrix b, Span<float> c, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        Multiply(m, a, b.K, b, c, b.N, accumulate);
+    }
+
     /// <summary>The packed multiply on a chosen thread count (the path is the one <paramref name="b"/> was packed for).</summary>
     internal static unsafe void Multiply(int threads, int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
         Span<float> c, int ldc, bool accumulate)

@@ -155,8 +155,9 @@ public class GemmTests
         Gemm.Multiply(3, h, 24, packed, c, 40, accumulate: false);
         Gemm.Reference(false, true, 3, 40, 24, h, 24, w, 24, r, 40, accumulate: false);
         for (int i = 0; i < c.Length; i++) Assert.Equal(r[i], c[i], 1e-4f);
-        packed.Repack(w); // same values: same result
-        Gemm.Multiply(3, h, 24, packed, c, 40, accumulate: false);
+        packed.Repack(w); // same values: same result, through the contiguous overload
+        c.AsSpan().Clear();
+        Gemm.Multiply(3, h, packed, c, accumulate: false);
         for (int i = 0; i < c.Length; i++) Assert.Equal(r[i], c[i], 1e-4f);
     }
 
