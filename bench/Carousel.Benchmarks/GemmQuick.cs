@@ -16,7 +16,7 @@ internal static class GemmQuick
     {
         GemmPath path = GemmPaths.Best;
         int samples = 15;
-        bool square = true, recurrent = true;
+        bool square = true, recurrent = true, merged = true;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,10 +24,12 @@ internal static class GemmQuick
                 case "--path": path = Enum.Parse<GemmPath>(args[++i], ignoreCase: true); break;
                 case "--threads": Gemm.MaxThreads = int.Parse(args[++i]); break;
                 case "--samples": samples = int.Parse(args[++i]); break;
-                case "--square-only": recurrent = false; break;
-                case "--recurrent-only": square = false; break;
+                case "--square-only": recurrent = merged = false; break;
+                case "--recurrent-only": square = merged = false; break;
+                case "--merged-only": square = recurrent = false; break;
                 case "--bandwidth": return Bandwidth(samples);
                 case "--pack": return Pack(samples);
+                case "--kernel": return Kernel(samples);
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -40,6 +42,15 @@ internal static class GemmQuick
                     if (s < 256 && (ta || tb)) continue;
                     Report($"square {s} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}", TimeGemm(path, ta, tb, s, s, s, samples), 2.0 * s * s * s);
                 }
+        if (merged)
+            foreach (int h in new[] { 256, 512 })
+            {
+                // The big once-per-sequence GEMMs of a layer over T·B = 100·32 rows (input size = H).
+                const int rows = 3200;
+                Report($"X·W_ihᵀ m={rows} k={h} n={4 * h} NT", TimeGemm(path, false, true, rows, 4 * h, h, samples), 2.0 * rows * h * 4 * h);
+                Report($"dGᵀ·X m={4 * h} k={rows} n={h} TN", TimeGemm(path, true, false, 4 * h, h, rows, samples), 2.0 * rows * h * 4 * h);
+                Report($"dG·W_ih m={rows} k={4 * h} n={h} NN", TimeGemm(path, false, false, rows, h, 4 * h, samples), 2.0 * rows * h * 4 * h);
+            }
         if (recurrent)
             foreach (int h in new[] { 128, 256, 512, 1024 })
             {
@@ -100,6 +111,22 @@ internal static class GemmQuick
                 });
                 Console.WriteLine($"pack w={w,2} {(transposed ? "transposed" : "copy      ")}: {t * 1e6,7:F1}us {kc * count / t / 1e9,6:F2} floats/ns");
             }
+        return 0;
+    }
+
+    /// <summary>The AVX-512 micro-kernel alone on L1-resident panels: the ceiling for the whole GEMM.</summary>
+    private static unsafe int Kernel(int samples)
+    {
+        foreach (int kc in new[] { 64, 128, 256, 512 })
+        {
+            float[] a = Random(12 * kc + 16, 5), b = Random(32 * kc + 16, 6), c = new float[12 * 32 + 16];
+            double t = BestOf(samples, 2.0 * 12 * 32 * kc * 16, () =>
+            {
+                fixed (float* pa = a, pb = b, pc = c)
+                    for (int r = 0; r < 16; r++) Avx512Kernel.Tile(12, 32, kc, pa, pb, pc, 32, true);
+            });
+            Report($"kernel 12x32 kc={kc}", t / 16, 2.0 * 12 * 32 * kc);
+        }
         return 0;
     }
 

@@ -1,5 +1,21 @@
+using BenchmarkDotNet.Running;
 using Carousel.Benchmarks;
 
+// gemm-quick [options]   Stopwatch best-of-N table (see GemmQuick)
+// gemm [BDN options]     BenchmarkDotNet: GFLOP/s for squares and recurrent shapes
+// [BDN options]          any benchmark in this assembly (e.g. --filter '*Gemm*')
 if (args.Length > 0 && args[0] == "gemm-quick") return GemmQuick.Run(args[1..]);
-Console.Error.WriteLine("usage: Carousel.Benchmarks gemm-quick [options] | gemm [BenchmarkDotNet options]");
+if (args.Length > 0 && args[0] == "gemm")
+{
+    BenchmarkRunner.Run<GemmBenchmarks>(args: args[1..]);
+    return 0;
+}
+if (args.Length > 0 && args[0].StartsWith('-'))
+{
+    BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
+    return 0;
+}
+Console.Error.WriteLine("usage: Carousel.Benchmarks gemm-quick [--path avx512|avx2|scalar] [--threads N] [--samples N]");
+Console.Error.WriteLine("                              [--square-only|--recurrent-only|--kernel|--pack|--bandwidth]");
+Console.Error.WriteLine("       Carousel.Benchmarks gemm [BenchmarkDotNet options, e.g. --filter '*']");
 return 2;

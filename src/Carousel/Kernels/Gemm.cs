@@ -26,7 +26,20 @@ public static class Gemm
         Multiply(GemmPaths.Best, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 
     /// <summary>The same multiply on a chosen instruction-set path (tests run every supported path).</summary>
-    internal static unsafe void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
+    internal static void Multiply(GemmPath path, bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate) =>
+        Multiply(path, ThreadsFor(m, n, k), transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+
+    /// <summary>
+    /// The threads a product of this size gets: <see cref="MaxThreads"/> once it is large enough that a
+    /// second thread pays for its wake-up and duplicated packing, otherwise one.
+    /// </summary>
+    internal static int ThreadsFor(int m, int n, int k) =>
+        s_maxThreads > 1 && 2.0 * m * n * k >= GemmThreads.MinFlops ? s_maxThreads : 1;
+
+    /// <summary>The same multiply on a chosen path, split over exactly <paramref name="threads"/> slices (tests force small splits).</summary>
+    internal static unsafe void Multiply(GemmPath path, int threads, bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
     {
@@ -41,18 +54,12 @@ public static class Gemm
         }
         fixed (float* pa = a, pb = b, pc = c)
         {
-            switch (path)
+            var job = new GemmJob
             {
-                case GemmPath.Avx512:
-                    GemmDriver.Run<Avx512Kernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, true);
-                    break;
-                case GemmPath.Avx2:
-                    GemmDriver.Run<Avx2Kernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, true);
-                    break;
-                default:
-                    GemmDriver.Run<ScalarKernel>(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, false);
-                    break;
-            }
+                Path = path, TransA = transA, TransB = transB, Accumulate = accumulate,
+                M = m, N = n, K = k, A = pa, Lda = lda, B = pb, Ldb = ldb, C = pc, Ldc = ldc,
+            };
+            GemmThreads.Run(ref job, threads);
         }
     }
 
@@ -84,7 +91,19 @@ public static class Gemm
     /// A is stored [m, K] with row stride lda ≥ K; C has row stride ldc ≥ N.
     /// For m = 1 this is a GEMV that streams the packed weights once.
     /// </summary>
-    public static unsafe void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+    public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        Span<float> c, int ldc, bool accumulate) =>
+        Multiply(b is null ? 1 : ThreadsFor(m, b.N, b.K), m, a, lda, b!, c, ldc, accumulate);
+
+    /// <summary>Contiguous A [m, K] and C [m, N] times a pre-packed op(B).</summary>
+    public static void Multiply(int m, ReadOnlySpan<float> a, PackedMatrix b, Span<float> c, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        Multiply(m, a, b.K, b, c, b.N, accumulate);
+    }
+
+    /// <summary>The packed multiply on a chosen thread count (the path is the one <paramref name="b"/> was packed for).</summary>
+    internal static unsafe void Multiply(int threads, int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
         Span<float> c, int ldc, bool accumulate)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -99,18 +118,11 @@ public static class Gemm
         }
         fixed (float* pa = a, pc = c)
         {
-            switch (b.Path)
+            var job = new GemmJob
             {
-                case GemmPath.Avx512:
-                    GemmDriver.RunPacked<Avx512Kernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, true);
-                    break;
-                case GemmPath.Avx2:
-                    GemmDriver.RunPacked<Avx2Kernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, true);
-                    break;
-                default:
-                    GemmDriver.RunPacked<ScalarKernel>(m, n, k, pa, lda, b.Data, pc, ldc, accumulate, false);
-                    break;
-            }
+                Path = b.Path, Accumulate = accumulate, M = m, N = n, K = k, A = pa, Lda = lda, C = pc, Ldc = ldc, Packed = b,
+            };
+            GemmThreads.Run(ref job, threads);
         }
     }
 

@@ -7,17 +7,22 @@ namespace Carousel.Kernels;
 /// for jc in n by NC                       B block: KC × NC
 ///   for pc in k by KC                     pack op(B)[pc.., jc..] into NR-wide panels
 ///     for ic in m by MC                   pack op(A)[ic.., pc..] into MR-high panels (stays in L2)
-///       for jr in nc by NR                one B panel (KC × NR, stays in L1)
+///       for jr in nc by NR                one B panel (KC × NR, from L1/L2)
 ///         for ir in mc by MR              micro-kernel: MR × NR tile of C
 /// </code>
 /// </summary>
 internal static unsafe class GemmDriver
 {
-    /// <summary>Depth of a packed block: a 12×KC A panel plus a KC×32 B panel fit Zen 5's 48 KB L1.</summary>
-    public const int KC = 256;
+    /// <summary>
+    /// Depth of a packed block. The micro-kernel reads its A panel (12×KC) and B panel (KC×32) from
+    /// L1/L2 at ~15 bytes per cycle, well within Zen 5's L2 bandwidth, so a deep block (fewer passes
+    /// over C, and k = 512 of the recurrent shapes in one block) measured best: 256..768 were within
+    /// noise on squares, 512 a little ahead on m = 32 shapes.
+    /// </summary>
+    public const int KC = 512;
 
-    /// <summary>Rows of op(A) packed at once (a multiple of every MR): MC×KC floats stay in the 1 MB L2.</summary>
-    public const int MC = 144;
+    /// <summary>Rows of op(A) packed at once (a multiple of every MR): MC×KC floats (384 KB) stay in the 1 MB L2.</summary>
+    public const int MC = 192;
 
     /// <summary>Columns of op(B) packed at once.</summary>
     public const int NC = 2048;
@@ -52,13 +57,17 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>C[m, n] (+)= A[m, k] · op(B) with op(B) already packed (layout of <see cref="PackedMatrix"/>).</summary>
-    public static void RunPacked<TK>(int m, int n, int k, float* a, nint lda, float* packed,
+    /// <summary>
+    /// C[m, n] (+)= A[m, k] · op(B)[:, cols] with op(B) already packed (layout of <see cref="PackedMatrix"/>);
+    /// the columns start at panel <paramref name="panelOffset"/> and n may be a slice of packed.N.
+    /// </summary>
+    public static void RunPacked<TK>(int m, int n, int k, float* a, nint lda, PackedMatrix packed, int panelOffset,
         float* c, nint ldc, bool accumulate, bool simd)
         where TK : struct, IGemmKernel
     {
         int mr = TK.MR, nr = TK.NR;
-        nint blockStride = RoundUp(n, nr);
+        nint blockStride = RoundUp(packed.N, nr);
+        float* data = packed.Data;
         if (m == 1)
         {
             // GEMV: every packed panel is streamed once, against one contiguous row of A.
@@ -66,7 +75,7 @@ internal static unsafe class GemmDriver
             {
                 int kc = Math.Min(KC, k - pc);
                 bool add = accumulate || pc > 0;
-                float* bp = packed + pc * blockStride;
+                float* bp = data + pc * blockStride + (nint)panelOffset * kc * nr;
                 for (int j = 0; j < n; j += nr)
                 {
                     TK.Row(Math.Min(nr, n - j), kc, a + pc, bp, c + j, add);
@@ -85,7 +94,7 @@ internal static unsafe class GemmDriver
             {
                 int mc = Math.Min(MC, m - ic);
                 GemmPack.Block(true, a + ic * lda + pc, lda, mc, kc, ap, mr, simd);
-                Macro<TK>(mc, n, kc, ap, packed + pc * blockStride, c + ic * ldc, ldc, add);
+                Macro<TK>(mc, n, kc, ap, data + pc * blockStride + (nint)panelOffset * kc * nr, c + ic * ldc, ldc, add);
             }
         }
     }
@@ -106,6 +115,38 @@ internal static unsafe class GemmDriver
             }
             bp += (nint)kc * nr;
         }
+    }
+
+    /// <summary>
+    /// m = 1 or n = 1: a matrix-vector product on the unpacked operands (packing would cost as much as
+    /// the product). C's single row or column is op(A)'s row times op(B), or op(A) times op(B)'s column.
+    /// </summary>
+    public static void RunVector(GemmPath path, bool transA, bool transB, int m, int n, int k,
+        float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    {
+        GemmWorkspace ws = GemmWorkspace.Current;
+        if (m == 1)
+        {
+            // x = op(A)[0, p]: a[p], or a[p·lda] when transposed.
+            float* x = transA && k > 1 ? Gather(ws.X, a, lda, k) : a;
+            if (transB) Gemv.Dot(path, n, k, b, ldb, x, c, accumulate);      // B [n, k]: rows · x
+            else Gemv.Axpy(path, n, k, b, ldb, x, c, accumulate);            // B [k, n]: Σ_p x[p]·row p
+            return;
+        }
+        // n = 1: x = op(B)[p, 0]: b[p·ldb], or b[p] when transposed; y = C[i, 0] = c[i·ldc].
+        float* xb = !transB && k > 1 ? Gather(ws.X, b, ldb, k) : b;
+        float* y = ldc == 1 ? c : accumulate ? Gather(ws.Y, c, ldc, m) : ws.Y.Get(m);
+        if (!transA) Gemv.Dot(path, m, k, a, lda, xb, y, accumulate);       // A [m, k]: rows · x
+        else Gemv.Axpy(path, m, k, a, lda, xb, y, accumulate);              // A [k, m]
+        if (ldc != 1)
+            for (int i = 0; i < m; i++) c[i * ldc] = y[i];
+    }
+
+    private static float* Gather(AlignedBuffer buffer, float* src, nint stride, int count)
+    {
+        float* x = buffer.Get(count);
+        for (int i = 0; i < count; i++) x[i] = src[i * stride];
+        return x;
     }
 
     public static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;

@@ -40,7 +40,7 @@ internal static unsafe class GemmPack
     {
         nint panel = (nint)kc * w;
         int full = count / w * w, rest = count - full;
-        int chunk = CopyChunk;
+        const int chunk = 8; // rows per pass: 8 source lines per L1 set even at a 4 KB row stride
         for (int p0 = 0; p0 < kc; p0 += chunk)
         {
             int p1 = Math.Min(kc, p0 + chunk);
@@ -61,8 +61,6 @@ internal static unsafe class GemmPack
             }
         }
     }
-
-    internal static int CopyChunk = int.Parse(Environment.GetEnvironmentVariable("COPYCHUNK") ?? "8");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyRow(float* s, float* d, int r, bool simd)

@@ -41,4 +41,10 @@ internal sealed class GemmWorkspace
 
     /// <summary>Packed block of op(B): KC × NC.</summary>
     public AlignedBuffer B { get; } = new();
+
+    /// <summary>A strided vector gathered for a matrix-vector product.</summary>
+    public AlignedBuffer X { get; } = new();
+
+    /// <summary>A strided result column of a matrix-vector product.</summary>
+    public AlignedBuffer Y { get; } = new();
 }

@@ -13,7 +13,7 @@ public class GemmTests
 {
     private static readonly int[] SmallSizes = [0, 1, 2, 3, 7, 13, 31, 33];
 
-    /// <summary>Shapes that cross the block sizes (KC = 256, MC = 144, panel widths 4..32) and mix tiny with large.</summary>
+    /// <summary>Shapes that cross the block sizes (KC = 512, MC = 192, panel widths 4..32) and mix tiny with large.</summary>
     private static readonly (int M, int N, int K)[] MixedShapes =
     [
         (64, 64, 64), (65, 65, 65), (127, 129, 257), (129, 127, 13), (257, 33, 31), (13, 257, 65),
@@ -59,6 +59,50 @@ public class GemmTests
         foreach (var (m, n, k) in MixedShapes)
             foreach (bool accumulate in new[] { false, true })
                 Check(path, transA, transB, m, n, k, pad: accumulate ? 5 : 0, accumulate, rng);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ThreadedSlicesMatchReference(string pathName)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(6);
+        // Slices by columns, by rows, and of vector shapes (the internal overload splits even small products).
+        (int M, int N, int K, bool TransA, bool TransB)[] shapes =
+        [
+            (29, 97, 41, false, false), (77, 13, 40, true, true), (1, 110, 40, false, true),
+            (210, 1, 20, true, false), (5, 67, 30, false, true), (40, 40, 530, true, false),
+        ];
+        foreach (var (m, n, k, ta, tb) in shapes)
+            foreach (int threads in new[] { 2, 3 })
+                Check(path, ta, tb, m, n, k, pad: 1, accumulate: threads == 3, rng, threads);
+        float[] w = RandomArray(rng, 100 * 30);
+        var packed = new PackedMatrix(path, w, 100, 30, 30, transpose: true);
+        foreach (var (m, threads) in new[] { (1, 2), (32, 2), (45, 3) })
+            CheckPacked(packed, w, 30, m, accumulate: m == 45, rng, threads);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void SteadyStateDoesNotAllocate(string pathName)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(7);
+        float[] a = RandomArray(rng, 300 * 300), b = RandomArray(rng, 300 * 300), c = new float[300 * 300];
+        var packed = new PackedMatrix(path, b, 300, 200, 200, transpose: true);
+        void Calls()
+        {
+            Gemm.Multiply(path, 1, false, true, 70, 300, 200, a, 200, b, 200, c, 300, accumulate: false);
+            Gemm.Multiply(path, 2, true, false, 200, 250, 300, a, 200, b, 250, c, 300, accumulate: true);
+            Gemm.Multiply(path, 1, false, false, 1, 300, 200, a, 200, b, 300, c, 300, accumulate: false);
+            Gemm.Multiply(path, 1, true, false, 250, 1, 200, a, 250, b, 1, c, 300, accumulate: true);
+            Gemm.Multiply(1, 32, a, 200, packed, c, 300, accumulate: false);
+            Gemm.Multiply(1, 1, a, 200, packed, c, 300, accumulate: true);
+        }
+        Calls(); // first calls size the per-thread packing buffers and start the worker
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Calls();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]
@@ -111,8 +155,9 @@ public class GemmTests
         Gemm.Multiply(3, h, 24, packed, c, 40, accumulate: false);
         Gemm.Reference(false, true, 3, 40, 24, h, 24, w, 24, r, 40, accumulate: false);
         for (int i = 0; i < c.Length; i++) Assert.Equal(r[i], c[i], 1e-4f);
-        packed.Repack(w); // same values: same result
-        Gemm.Multiply(3, h, 24, packed, c, 40, accumulate: false);
+        packed.Repack(w); // same values: same result, through the contiguous overload
+        c.AsSpan().Clear();
+        Gemm.Multiply(3, h, packed, c, accumulate: false);
         for (int i = 0; i < c.Length; i++) Assert.Equal(r[i], c[i], 1e-4f);
     }
 
@@ -152,7 +197,7 @@ public class GemmTests
         return x;
     }
 
-    private static void Check(GemmPath path, bool transA, bool transB, int m, int n, int k, int pad, bool accumulate, Random rng)
+    private static void Check(GemmPath path, bool transA, bool transB, int m, int n, int k, int pad, bool accumulate, Random rng, int threads = 1)
     {
         int aRows = transA ? k : m, aCols = transA ? m : k;
         int bRows = transB ? n : k, bCols = transB ? k : n;
@@ -161,38 +206,44 @@ public class GemmTests
         float[] b = RandomArray(rng, Math.Max(0, bRows * ldb - pad));
         float[] c = RandomArray(rng, Math.Max(0, m * ldc - pad));
         float[] c0 = (float[])c.Clone();
-        Gemm.Multiply(path, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-        Verify($"{path} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} m={m} n={n} k={k} pad={pad} acc={accumulate}",
-            m, n, k, (i, p) => transA ? a[p * lda + i] : a[i * lda + p], (p, j) => transB ? b[j * ldb + p] : b[p * ldb + j],
-            c0, c, ldc, accumulate);
+        Gemm.Multiply(path, threads, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        Verify($"{path} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} m={m} n={n} k={k} pad={pad} acc={accumulate} threads={threads}",
+            m, n, k, a, lda, transA, b, ldb, transB, c0, c, ldc, accumulate);
     }
 
-    private static void CheckPacked(PackedMatrix packed, float[] w, int ldw, int m, bool accumulate, Random rng)
+    private static void CheckPacked(PackedMatrix packed, float[] w, int ldw, int m, bool accumulate, Random rng, int threads = 1)
     {
         int k = packed.K, n = packed.N, lda = k + 1, ldc = n + 2;
         float[] a = RandomArray(rng, Math.Max(0, m * lda - 1));
         float[] c = RandomArray(rng, Math.Max(0, m * ldc - 2));
         float[] c0 = (float[])c.Clone();
-        Gemm.Multiply(m, a, lda, packed, c, ldc, accumulate);
-        bool t = packed.Transposed;
-        Verify($"{packed} m={m} acc={accumulate}", m, n, k, (i, p) => a[i * lda + p],
-            (p, j) => t ? w[j * ldw + p] : w[p * ldw + j], c0, c, ldc, accumulate);
+        Gemm.Multiply(threads, m, a, lda, packed, c, ldc, accumulate);
+        Verify($"{packed} m={m} acc={accumulate} threads={threads}", m, n, k, a, lda, false, w, ldw, packed.Transposed,
+            c0, c, ldc, accumulate);
     }
 
     /// <summary>Compares with the exact product; entries of C outside the m×n block must be untouched.</summary>
-    private static void Verify(string what, int m, int n, int k, Func<int, int, float> opA, Func<int, int, float> opB,
+    private static void Verify(string what, int m, int n, int k, float[] sa, int lda, bool transA, float[] sb, int ldb, bool transB,
         float[] c0, float[] c, int ldc, bool accumulate)
     {
+        // op(A) as [m, k] and op(B)ᵀ as [n, k] in double, so the inner loop is contiguous.
+        var a = new double[m * k];
+        var bt = new double[n * k];
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++) a[i * k + p] = transA ? sa[p * lda + i] : sa[i * lda + p];
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) bt[j * k + p] = transB ? sb[j * ldb + p] : sb[p * ldb + j];
         var inside = new bool[c.Length];
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 int at = i * ldc + j;
                 inside[at] = true;
-                double exact = accumulate ? c0[at] : 0.0, magnitude = accumulate ? Math.Abs(c0[at]) : 0.0;
-                for (int p = 0; p < k; p++)
+                double exact = accumulate ? c0[at] : 0.0, magnitude = Math.Abs(exact);
+                ReadOnlySpan<double> ai = a.AsSpan(i * k, k), bj = bt.AsSpan(j * k, k);
+                for (int p = 0; p < ai.Length; p++)
                 {
-                    double term = (double)opA(i, p) * opB(p, j);
+                    double term = ai[p] * bj[p];
                     exact += term;
                     magnitude += Math.Abs(term);
                 }
