@@ -71,7 +71,7 @@ internal sealed class RecurrentDirection
     /// </summary>
     public void Forward(ReadOnlyMemory<float> x, int steps, int batch, int[]? lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        Span<float> y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
     {
         EnsureWorkspace(steps, batch);
         _lengths = lengths;
@@ -86,28 +86,40 @@ internal sealed class RecurrentDirection
         h0.CopyTo(_hStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
         if (_hasCell) c0.CopyTo(_cStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
 
-        var rec = _rec.AsSpan(0, batch * G);
         var recurrentWeights = PackedRecurrentWeights(transposed: true);
+        ForEachBatchPart(batch, (first, end) => ForwardSteps(first, end, recurrentWeights, y, outStride, outOffset));
+
+        int finalRow = _reverse ? 0 : steps;
+        _hStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(hFinal);
+        if (_hasCell) _cStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(cFinal);
+    }
+
+    // The time loop for batch rows [first, end): rows never interact, so parts can run on separate threads.
+    private void ForwardSteps(int first, int end, PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
+    {
+        int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, count = end - first;
+        var pre = _pre.AsSpan();
+        var rec = _rec.AsSpan(first * G, count * G);
         for (int s = 0; s < steps; s++)
         {
             int t = _reverse ? steps - 1 - s : s;
-            var hPrev = _hStates.AsSpan(PrevRow(t) * batch * H, batch * H);
-            var hNext = _hStates.AsSpan(NextRow(t) * batch * H, batch * H);
-            // rec [B, G·H] = hPrev [B, H] · W_hhᵀ + b_hh
-            for (int b = 0; b < batch; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
-            Gemm.Multiply(batch, hPrev, H, recurrentWeights, rec, G, accumulate: true);
+            var hPrev = _hStates.AsSpan((PrevRow(t) * batch + first) * H, count * H);
+            var hNext = _hStates.AsSpan((NextRow(t) * batch + first) * H, count * H);
+            // rec [rows, G·H] = hPrev [rows, H] · W_hhᵀ + b_hh
+            for (int b = 0; b < count; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
+            Gemm.Multiply(count, hPrev, H, recurrentWeights, rec, G, accumulate: true);
 
-            for (int b = 0; b < batch; b++)
+            for (int i = 0; i < count; i++)
             {
-                var hPrevRow = hPrev.Slice(b * H, H);
-                var hNextRow = hNext.Slice(b * H, H);
+                int b = first + i, row = t * batch + b;
+                var hPrevRow = hPrev.Slice(i * H, H);
+                var hNextRow = hNext.Slice(i * H, H);
                 var cPrevRow = _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default;
                 var cNextRow = _hasCell ? _cStates.AsSpan((NextRow(t) * batch + b) * H, H) : default;
-                var yRow = y.Slice((t * batch + b) * outStride + outOffset, H);
-                if (IsActive(lengths, t, b))
+                var yRow = y.AsSpan(row * outStride + outOffset, H);
+                if (IsActive(_lengths, t, b))
                 {
-                    int row = t * batch + b;
-                    _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(b * G, G), hPrevRow, cPrevRow,
+                    _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow,
                         _cache.AsSpan(row * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
                     hNextRow.CopyTo(yRow);
                 }
@@ -120,10 +132,6 @@ internal sealed class RecurrentDirection
                 }
             }
         }
-
-        int finalRow = _reverse ? 0 : steps;
-        _hStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(hFinal);
-        if (_hasCell) _cStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(cFinal);
     }
 
     /// <summary>
@@ -132,52 +140,20 @@ internal sealed class RecurrentDirection
     /// Adds the input gradient into dx [T, B, In] and the weight gradients into the parameters' Grad;
     /// writes the gradients of the initial states into dh0, dc0 [B, H].
     /// </summary>
-    public void Backward(ReadOnlySpan<float> dy, int outStride, int outOffset,
+    public void Backward(float[] dy, int outStride, int outOffset,
         ReadOnlySpan<float> dhFinal, ReadOnlySpan<float> dcFinal, Span<float> dx, Span<float> dh0, Span<float> dc0)
     {
         int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, rows = steps * batch;
-        var lengths = _lengths;
         // dPre reuses the forward's input-projection buffer: backward no longer needs the pre-activations.
         var dPre = _pre.AsSpan(0, rows * G);
         var dRec = _kernel.SeparateRecurrentGradient ? _dRec.AsSpan(0, rows * G) : dPre;
-        var dh = _dh.AsSpan(0, batch * H);
-        var dc = _dc.AsSpan(0, batch * H);
-        var dhPrev = _dhPrev.AsSpan(0, batch * H);
-        dhFinal.CopyTo(dh);
-        if (_hasCell) dcFinal.CopyTo(dc);
+        dhFinal.CopyTo(_dh.AsSpan(0, batch * H));
+        if (_hasCell) dcFinal.CopyTo(_dc.AsSpan(0, batch * H));
         var recurrentWeights = PackedRecurrentWeights(transposed: false);
 
-        for (int s = steps - 1; s >= 0; s--)
-        {
-            int t = _reverse ? steps - 1 - s : s;
-            for (int b = 0; b < batch; b++)
-            {
-                int row = t * batch + b;
-                var dhRow = dh.Slice(b * H, H);
-                var dhPrevRow = dhPrev.Slice(b * H, H);
-                if (IsActive(lengths, t, b))
-                {
-                    TensorPrimitives.Add(dhRow, dy.Slice(row * outStride + outOffset, H), dhRow);
-                    _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
-                        _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
-                        _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default,
-                        _hStates.AsSpan((NextRow(t) * batch + b) * H, H),
-                        dhRow, _hasCell ? dc.Slice(b * H, H) : default,
-                        dPre.Slice(row * G, G), dRec.Slice(row * G, G), dhPrevRow);
-                }
-                else
-                {
-                    dPre.Slice(row * G, G).Clear();
-                    dRec.Slice(row * G, G).Clear();
-                    dhRow.CopyTo(dhPrevRow);
-                }
-            }
-            // dhPrev [B, H] += dRec_t [B, G·H] · W_hh [G·H, H]
-            Gemm.Multiply(batch, dRec.Slice(t * batch * G, batch * G), G, recurrentWeights, dhPrev, H, accumulate: true);
-            dhPrev.CopyTo(dh);
-        }
-        dh.CopyTo(dh0);
-        if (_hasCell) dc.CopyTo(dc0);
+        ForEachBatchPart(batch, (first, end) => BackwardSteps(first, end, recurrentWeights, dy, outStride, outOffset));
+        _dh.AsSpan(0, batch * H).CopyTo(dh0);
+        if (_hasCell) _dc.AsSpan(0, batch * H).CopyTo(dc0);
 
         // Weight gradients over all steps at once.
         // dW_hh [G·H, H] += dRecᵀ [G·H, T·B] · hPrev [T·B, H]; the T entering states are contiguous.
@@ -188,6 +164,62 @@ internal sealed class RecurrentDirection
         Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
         AddColumnSums(dPre, rows, BiasIh.Grad.Data);
         Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
+    }
+
+    // The backward time loop for batch rows [first, end); dh, dc carry the gradients of the state.
+    private void BackwardSteps(int first, int end, PackedMatrix recurrentWeights, float[] dy, int outStride, int outOffset)
+    {
+        int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, count = end - first, rows = steps * batch;
+        var dPre = _pre.AsSpan(0, rows * G);
+        var dRec = _kernel.SeparateRecurrentGradient ? _dRec.AsSpan(0, rows * G) : dPre;
+        var dh = _dh.AsSpan(first * H, count * H);
+        var dc = _dc.AsSpan(first * H, count * H);
+        var dhPrev = _dhPrev.AsSpan(first * H, count * H);
+        for (int s = steps - 1; s >= 0; s--)
+        {
+            int t = _reverse ? steps - 1 - s : s;
+            for (int i = 0; i < count; i++)
+            {
+                int b = first + i, row = t * batch + b;
+                var dhRow = dh.Slice(i * H, H);
+                var dhPrevRow = dhPrev.Slice(i * H, H);
+                if (IsActive(_lengths, t, b))
+                {
+                    TensorPrimitives.Add(dhRow, dy.AsSpan(row * outStride + outOffset, H), dhRow);
+                    _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
+                        _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
+                        _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default,
+                        _hStates.AsSpan((NextRow(t) * batch + b) * H, H),
+                        dhRow, _hasCell ? dc.Slice(i * H, H) : default,
+                        dPre.Slice(row * G, G), dRec.Slice(row * G, G), dhPrevRow);
+                }
+                else
+                {
+                    dPre.Slice(row * G, G).Clear();
+                    dRec.Slice(row * G, G).Clear();
+                    dhRow.CopyTo(dhPrevRow);
+                }
+            }
+            // dhPrev [rows, H] += dRec_t [rows, G·H] · W_hh [G·H, H]
+            Gemm.Multiply(count, dRec.Slice((t * batch + first) * G, count * G), G, recurrentWeights, dhPrev, H, accumulate: true);
+            dhPrev.CopyTo(dh);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> over batch rows [0, batch): in two halves on two threads when
+    /// <see cref="Gemm.MaxThreads"/> allows and each half is big enough to pay for the hand-off, else at once.
+    /// </summary>
+    private static void ForEachBatchPart(int batch, Action<int, int> work)
+    {
+        const int minimumRowsPerThread = 8;
+        if (Gemm.MaxThreads < 2 || batch < 2 * minimumRowsPerThread)
+        {
+            work(0, batch);
+            return;
+        }
+        int split = batch / 2;
+        Parallel.Invoke(() => work(0, split), () => work(split, batch));
     }
 
     private PackedMatrix PackedRecurrentWeights(bool transposed)
