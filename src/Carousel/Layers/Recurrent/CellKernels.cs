@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Carousel.Layers.Recurrent;
@@ -69,8 +70,22 @@ internal sealed class LstmKernel : CellKernel
         ReadOnlySpan<float> cPrev, ReadOnlySpan<float> h, ReadOnlySpan<float> dh, Span<float> dc,
         Span<float> dPre, Span<float> dRec, Span<float> dhPrev)
     {
-        int n = hidden;
-        for (int j = 0; j < n; j++)
+        int n = hidden, j = 0;
+        var one = Vector<float>.One;
+        for (; j <= n - Vector<float>.Count; j += Vector<float>.Count)
+        {
+            var i = new Vector<float>(cache[j..]); var f = new Vector<float>(cache[(n + j)..]);
+            var g = new Vector<float>(cache[(2 * n + j)..]); var o = new Vector<float>(cache[(3 * n + j)..]);
+            var tanhC = new Vector<float>(cache[(4 * n + j)..]);
+            var dhj = new Vector<float>(dh[j..]);
+            var dcj = new Vector<float>(dc[j..]) + dhj * o * (one - tanhC * tanhC);
+            (dcj * g * i * (one - i)).CopyTo(dPre[j..]);
+            (dcj * new Vector<float>(cPrev[j..]) * f * (one - f)).CopyTo(dPre[(n + j)..]);
+            (dcj * i * (one - g * g)).CopyTo(dPre[(2 * n + j)..]);
+            (dhj * tanhC * o * (one - o)).CopyTo(dPre[(3 * n + j)..]);
+            (dcj * f).CopyTo(dc[j..]);
+        }
+        for (; j < n; j++)
         {
             float i = cache[j], f = cache[n + j], g = cache[2 * n + j], o = cache[3 * n + j], tanhC = cache[4 * n + j];
             float dhj = dh[j];
@@ -80,8 +95,8 @@ internal sealed class LstmKernel : CellKernel
             dPre[2 * n + j] = dcj * i * (1f - g * g);
             dPre[3 * n + j] = dhj * tanhC * o * (1f - o);
             dc[j] = dcj * f;
-            dhPrev[j] = 0f;
         }
+        dhPrev[..n].Clear();
     }
 }
 
