@@ -36,6 +36,18 @@ public sealed class EmbeddedReberGrammar
     /// <summary>A random embedded Reber string, e.g. "BTBPVVETE".</summary>
     public string NextString() => Embedded.Generate(_rng);
 
+    /// <summary>The next random embedded Reber string for which <paramref name="accept"/> holds (the others are skipped).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="accept"/> rejected a million strings in a row.</exception>
+    public string NextString(Func<string, bool> accept)
+    {
+        for (int attempts = 0; attempts < 1_000_000; attempts++)
+        {
+            string s = NextString();
+            if (accept(s)) return s;
+        }
+        throw new InvalidOperationException("No acceptable string found.");
+    }
+
     /// <summary>A random (plain) Reber string, e.g. "BTXSE".</summary>
     public string NextReberString() => Reber.Generate(_rng);
 
@@ -52,7 +64,14 @@ public sealed class EmbeddedReberGrammar
     /// <paramref name="count"/> distinct random embedded Reber strings, none of them in <paramref name="exclude"/>
     /// — the paper's 256 training strings and 256 test strings not used in training.
     /// </summary>
-    public string[] NextDistinctStrings(int count, IReadOnlySet<string>? exclude = null)
+    public string[] NextDistinctStrings(int count, IReadOnlySet<string>? exclude = null) =>
+        NextDistinctStrings(count, exclude is null ? _ => true : s => !exclude.Contains(s));
+
+    /// <summary>
+    /// <paramref name="count"/> distinct random embedded Reber strings for which <paramref name="accept"/> holds,
+    /// e.g. the held-out side of a <see cref="HeldOutSplit"/>.
+    /// </summary>
+    public string[] NextDistinctStrings(int count, Func<string, bool> accept)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var seen = new HashSet<string>();
@@ -62,7 +81,7 @@ public sealed class EmbeddedReberGrammar
         {
             if (attempts > 1000 * (count + 10)) throw new InvalidOperationException("Could not find enough distinct strings.");
             string s = NextString();
-            if ((exclude is null || !exclude.Contains(s)) && seen.Add(s)) strings[n++] = s;
+            if (accept(s) && seen.Add(s)) strings[n++] = s;
         }
         return strings;
     }
