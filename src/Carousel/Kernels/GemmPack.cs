@@ -33,8 +33,9 @@ internal static unsafe class GemmPack
     }
 
     /// <summary>
-    /// Copy layout, one source row at a time across all panels: the source is read sequentially
-    /// (reading it panel by panel would revisit every row with a large stride, which thrashes L1 sets).
+    /// Copy layout, eight source rows at a time across all panels. Reading whole panels instead would
+    /// revisit every source row kc times with a large stride (4 KB rows alias to the same L1 set), and
+    /// one row at a time would write to every panel at a stride of kc·w floats (same problem on stores).
     /// </summary>
     private static void CopyBlock(float* src, nint ld, int count, int kc, float* dst, int w, bool simd)
     {
@@ -48,7 +49,14 @@ internal static unsafe class GemmPack
             for (int j0 = 0; j0 < full; j0 += w, d0 += panel)
             {
                 float* s = src + p0 * ld + j0, d = d0;
-                for (int p = p0; p < p1; p++, s += ld, d += w) CopyRow(s, d, w, simd);
+                if (simd && w == 12)
+                    for (int p = p0; p < p1; p++, s += ld, d += 12)
+                    {
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector128.Store(Vector128.Load(s + 8), d + 8);
+                    }
+                else
+                    for (int p = p0; p < p1; p++, s += ld, d += w) CopyRow(s, d, w, simd);
             }
             if (rest > 0)
             {
