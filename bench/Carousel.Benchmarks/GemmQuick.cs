@@ -5,7 +5,8 @@ namespace Carousel.Benchmarks;
 
 /// <summary>
 /// `gemm-quick`: a plain Stopwatch table (best of N after warm-up) for fast iteration on the kernels.
-/// Options: --path avx512|avx2|scalar, --threads N, --samples N, --square-only, --recurrent-only.
+/// Options: --path avx512|avx2|scalar, --threads N, --samples N, --cpu-time, --square-only, --recurrent-only,
+/// --merged-only, and the probes --kernel, --pack, --bandwidth.
 /// </summary>
 internal static class GemmQuick
 {
@@ -27,13 +28,14 @@ internal static class GemmQuick
                 case "--square-only": recurrent = merged = false; break;
                 case "--recurrent-only": square = merged = false; break;
                 case "--merged-only": square = recurrent = false; break;
+                case "--cpu-time": s_cpuTime = true; break;
                 case "--bandwidth": return Bandwidth(samples);
                 case "--pack": return Pack(samples);
                 case "--kernel": return Kernel(samples);
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
-        Console.WriteLine($"path {path}, threads {Gemm.MaxThreads}, best of {samples}; peak {PeakGflops} GFLOP/s per core");
+        Console.WriteLine($"path {path}, threads {Gemm.MaxThreads}, best of {samples}{(s_cpuTime ? " (thread CPU time)" : "")}; peak {PeakGflops} GFLOP/s per core");
         Console.WriteLine($"{"shape",-34} {"time",10} {"GFLOP/s",8} {"peak",6}");
         if (square)
             foreach (int s in new[] { 64, 128, 256, 512, 1024 })
@@ -159,6 +161,24 @@ internal static class GemmQuick
         return BestOf(samples, 2.0 * m * n * k, () => Gemm.Multiply(m, a, k, packed, c, n, false));
     }
 
+    /// <summary>
+    /// --cpu-time: time samples with this thread's CPU clock instead of the wall clock, so time spent
+    /// preempted by other processes on a shared machine is not counted (single-threaded runs only).
+    /// </summary>
+    private static bool s_cpuTime;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private struct TimeSpec { public long Seconds, Nanoseconds; }
+
+    private static double Now()
+    {
+        if (!s_cpuTime) return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out TimeSpec t);
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
     /// <summary>Best time per call: each sample repeats the call for at least ~4 ms.</summary>
     private static double BestOf(int samples, double flops, Action call)
     {
@@ -169,9 +189,9 @@ internal static class GemmQuick
         double best = double.MaxValue;
         for (int s = 0; s < samples; s++)
         {
-            sw.Restart();
+            double start = Now();
             for (int r = 0; r < reps; r++) call();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds / reps);
+            best = Math.Min(best, (Now() - start) / reps);
         }
         return best;
     }

@@ -6,6 +6,9 @@ namespace Carousel.Kernels;
 /// A is stored [m, k] (lda ≥ k), or [k, m] when <paramref name="transA"/> (lda ≥ m);
 /// B is stored [k, n] (ldb ≥ n), or [n, k] when <paramref name="transB"/> (ldb ≥ k).
 /// The recurrent layers need: X·Wᵀ (transB), dG·W (none), dGᵀ·X (transA).
+/// C must not overlap A or B. Products with m = 1 or n = 1 run as matrix-vector products; the rest are
+/// packed and blocked (see Kernels/README.md). Repeated products with the same weights should use
+/// <see cref="PackedMatrix"/>, which skips packing B.
 /// </summary>
 public static class Gemm
 {

@@ -33,8 +33,9 @@ internal static unsafe class GemmPack
     }
 
     /// <summary>
-    /// Copy layout, one source row at a time across all panels: the source is read sequentially
-    /// (reading it panel by panel would revisit every row with a large stride, which thrashes L1 sets).
+    /// Copy layout, eight source rows at a time across all panels. Reading whole panels instead would
+    /// revisit every source row kc times with a large stride (4 KB rows alias to the same L1 set), and
+    /// one row at a time would write to every panel at a stride of kc·w floats (same problem on stores).
     /// </summary>
     private static void CopyBlock(float* src, nint ld, int count, int kc, float* dst, int w, bool simd)
     {
@@ -48,7 +49,14 @@ internal static unsafe class GemmPack
             for (int j0 = 0; j0 < full; j0 += w, d0 += panel)
             {
                 float* s = src + p0 * ld + j0, d = d0;
-                for (int p = p0; p < p1; p++, s += ld, d += w) CopyRow(s, d, w, simd);
+                if (simd && w == 12)
+                    for (int p = p0; p < p1; p++, s += ld, d += 12)
+                    {
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector128.Store(Vector128.Load(s + 8), d + 8);
+                    }
+                else
+                    for (int p = p0; p < p1; p++, s += ld, d += w) CopyRow(s, d, w, simd);
             }
             if (rest > 0)
             {
@@ -98,30 +106,27 @@ internal static unsafe class GemmPack
         int j = 0;
         if (simd && Avx.IsSupported)
         {
-            // Eight source rows at a time: 8×8 blocks transposed in registers, written as 8-float columns.
-            for (; j + 8 <= r; j += 8)
+            // 8×8 blocks (then 4×8) transposed in registers. The p loop is outside, so each pass writes
+            // eight whole panel rows (8·w contiguous floats) while reading 32 bytes of each source row.
+            int r8 = r & ~7, r4 = r & ~3;
+            int p = 0;
+            for (; p + 8 <= kc; p += 8)
             {
-                float* s0 = src + j * ld;
-                float* d = dst + j;
-                int p = 0;
-                for (; p + 8 <= kc; p += 8, d += 8 * w)
-                    Transpose8x8(s0 + p, ld, d, w);
-                for (; p < kc; p++, d += w)
-                    for (int q = 0; q < 8; q++) d[q] = s0[q * ld + p];
-            }
-            // Then four: 4×8 blocks written as 4-float columns.
-            for (; j + 4 <= r; j += 4)
-            {
-                float* s0 = src + j * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
-                float* d = dst + j;
-                int p = 0;
-                for (; p + 8 <= kc; p += 8, d += 8 * w)
-                    Transpose4x8(s0 + p, s1 + p, s2 + p, s3 + p, d, w);
-                for (; p < kc; p++, d += w)
+                float* s = src + p, d = dst + (nint)p * w;
+                int q = 0;
+                for (; q < r8; q += 8) Transpose8x8(s + q * ld, ld, d + q, w);
+                for (; q < r4; q += 4)
                 {
-                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
+                    float* s0 = s + q * ld;
+                    Transpose4x8(s0, s0 + ld, s0 + 2 * ld, s0 + 3 * ld, d + q, w);
                 }
             }
+            for (; p < kc; p++)
+            {
+                float* d = dst + (nint)p * w;
+                for (int q = 0; q < r4; q++) d[q] = src[q * ld + p];
+            }
+            j = r4;
         }
         for (; j < r; j++)
         {
