@@ -19,6 +19,8 @@ public sealed record ThroughputResult(double TrainTokensPerSecond, double Sample
 /// </summary>
 public static class ThroughputBenchmark
 {
+    private const double MinimumWarmupSeconds = 2.0;
+
     public static ThroughputResult Run(ThroughputOptions o)
     {
         var rng = new Rng(o.Seed);
@@ -38,7 +40,9 @@ public static class ThroughputBenchmark
             GradientClipping.ClipByGlobalNorm(raw, 5.0);
             optimizer.Step();
         }
-        for (int i = 0; i < o.WarmupSteps; i++) TrainStep();
+        // At least PyTorch's three warm-up steps, and long enough for the tiered JIT to reach its optimised code.
+        var warmup = Stopwatch.StartNew();
+        for (int i = 0; i < o.WarmupSteps || warmup.Elapsed.TotalSeconds < MinimumWarmupSeconds; i++) TrainStep();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < o.Steps; i++) TrainStep();
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -49,7 +53,8 @@ public static class ThroughputBenchmark
         var scratch = new float[o.Vocabulary];
         RecurrentState? state = null;
         var sampling = new SamplingOptions();
-        for (int i = 0; i < 20; i++) (_, state) = model.Run(token, null, 1, 1, state);
+        warmup.Restart();
+        for (int i = 0; i < 20 || warmup.Elapsed.TotalSeconds < MinimumWarmupSeconds / 2; i++) (_, state) = model.Run(token, null, 1, 1, state);
         clock.Restart();
         for (int i = 0; i < o.SampleTokens; i++)
         {

@@ -24,7 +24,7 @@ public sealed record CharLanguageModelConfig(
 /// </summary>
 public sealed class CharLanguageModel
 {
-    private float[] _embedded = [], _logits = [];
+    private float[] _embedded = [], _logits = [], _dOutput = [];
     private int _rows;
 
     public CharLanguageModelConfig Config { get; }
@@ -67,6 +67,7 @@ public sealed class CharLanguageModel
         {
             _embedded = new float[rows * E];
             _logits = new float[rows * V];
+            _dOutput = new float[rows * Config.HiddenSize];
             _rows = rows;
         }
         Embedding.Forward(inputs, _embedded);
@@ -79,7 +80,7 @@ public sealed class CharLanguageModel
         if (backward)
         {
             var dLogits = _logits; // now holds dLoss/dLogits
-            var dOutput = new Tensor(steps, batch, Config.HiddenSize);
+            var dOutput = new Tensor(_dOutput, steps, batch, Config.HiddenSize);
             Output.Backward(dLogits, dOutput.Data);
             var gradients = Rnn.Backward(dOutput);
             Embedding.Backward(gradients.Input.Data);

@@ -58,6 +58,7 @@ public sealed class RecurrentStack
     private Tensor[] _layerOutputs = [];
     private Tensor[] _dropoutMasks = [];
     private Tensor[] _droppedInputs = [];
+    private Tensor[] _inputGradients = [];   // per layer [T, B, In_k], reused by every Backward
     private bool _lastForwardUsedDropout;
     private int _steps, _batch;
 
@@ -175,6 +176,7 @@ public sealed class RecurrentStack
     /// <summary>
     /// Backward of the last Forward. dOutput [T, B, D·H] and dFinal (h, c [L·D, B, H]) may be null for zero.
     /// Adds parameter gradients into their Grad; returns the gradients of x and of the initial state.
+    /// The input gradient tensor belongs to the stack and is overwritten by the next Backward.
     /// </summary>
     public RecurrentGradients Backward(Tensor? dOutput, RecurrentState? dFinal = null)
     {
@@ -189,8 +191,8 @@ public sealed class RecurrentStack
         Tensor dInput = null!;
         for (int k = L - 1; k >= 0; k--)
         {
-            int inputSize = k == 0 ? Options.InputSize : D * H;
-            dInput = new Tensor(T, B, inputSize);
+            dInput = _inputGradients[k];
+            dInput.Clear(); // both directions add into it
             for (int d = 0; d < D; d++)
             {
                 int sd = k * D + d;
@@ -240,7 +242,12 @@ public sealed class RecurrentStack
         if (steps == _steps && batch == _batch && _layerOutputs.Length > 0) return;
         int L = Options.Layers, width = Options.OutputSize;
         _layerOutputs = new Tensor[L];
-        for (int k = 0; k < L; k++) _layerOutputs[k] = new Tensor(steps, batch, width);
+        _inputGradients = new Tensor[L];
+        for (int k = 0; k < L; k++)
+        {
+            _layerOutputs[k] = new Tensor(steps, batch, width);
+            _inputGradients[k] = new Tensor(steps, batch, k == 0 ? Options.InputSize : width);
+        }
         bool dropout = Options.Dropout > 0f && L > 1;
         _dropoutMasks = new Tensor[dropout ? L - 1 : 0];
         _droppedInputs = new Tensor[dropout ? L - 1 : 0];
