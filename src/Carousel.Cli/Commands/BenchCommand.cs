@@ -18,7 +18,7 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps (after 3 warm-up steps).", DefaultValueFactory = _ => 20 };
         var sample = new Option<int>("--sample") { Description = "Timed sampling tokens.", DefaultValueFactory = _ => 500 };
         var vocab = new Option<int>("--vocab") { DefaultValueFactory = _ => 65 };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels and the time loops.", DefaultValueFactory = _ => new Carousel.Training.CharTrainingOptions().Threads };
         var json = new Option<bool>("--json") { Description = "Print only the JSON line." };
         var command = new Command("bench", "Training and batch-1 sampling throughput of a char-level model (Embedding → recurrent stack → Linear, Adam, clip 5).")
         {
