@@ -91,7 +91,7 @@ public sealed class CharCheckpoint
         var vocabulary = CharVocabulary.Parse(Get("vocabulary"));
         var model = new CharLanguageModel(ModelConfig(options, vocabulary.Count), new Rng(0));
         var modelEntries = st.Entries.Where(e => !e.Name.StartsWith(OptimizerPrefix) && !e.Name.StartsWith(CarriedPrefix)).Select(e => e.Name).ToHashSet();
-        StateDict.Load(st, model.NamedParameters(), strict: false) .ThrowIfMissing(file);
+        StateDict.Load(st, model.NamedParameters(), strict: false).ThrowIfMissing(file);
         var unexpected = modelEntries.Except(model.NamedParameters().Select(p => p.Name)).ToList();
         if (unexpected.Count > 0) throw new InvalidDataException($"{file}: tensors the model does not have: {string.Join(", ", unexpected)}.");
 
