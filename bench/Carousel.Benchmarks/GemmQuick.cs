@@ -18,6 +18,7 @@ internal static class GemmQuick
         GemmPath path = GemmPaths.Best;
         int samples = 15;
         bool square = true, recurrent = true, merged = true;
+        int[] squareSizes = [64, 128, 256, 512, 1024];
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -29,6 +30,7 @@ internal static class GemmQuick
                 case "--recurrent-only": square = merged = false; break;
                 case "--merged-only": square = recurrent = false; break;
                 case "--cpu-time": s_cpuTime = true; break;
+                case "--square": squareSizes = [int.Parse(args[++i])]; recurrent = merged = false; break;
                 case "--bandwidth": return Bandwidth(samples);
                 case "--pack": return Pack(samples);
                 case "--kernel": return Kernel(samples);
@@ -38,7 +40,7 @@ internal static class GemmQuick
         Console.WriteLine($"path {path}, threads {Gemm.MaxThreads}, best of {samples}{(s_cpuTime ? " (thread CPU time)" : "")}; peak {PeakGflops} GFLOP/s per core");
         Console.WriteLine($"{"shape",-34} {"time",10} {"GFLOP/s",8} {"peak",6}");
         if (square)
-            foreach (int s in new[] { 64, 128, 256, 512, 1024 })
+            foreach (int s in squareSizes)
                 foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
                 {
                     if (s < 256 && (ta || tb)) continue;
