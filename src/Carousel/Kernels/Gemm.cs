@@ -60,7 +60,7 @@ public static class Gemm
             var job = new GemmJob
             {
                 Path = path, TransA = transA, TransB = transB, Accumulate = accumulate,
-                M = m, N = n, K = k, A = pa, Lda = lda, B = pb, Ldb = ldb, C = pc, Ldc = ldc,
+                M = m, N = n, K = k, A = pa, Lda = lda, B = pb, Ldb = ldb, C = pc, Ldc = ldc, ColumnProduct = n == 1,
             };
             GemmThreads.Run(ref job, threads);
         }

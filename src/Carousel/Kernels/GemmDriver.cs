@@ -75,12 +75,7 @@ internal static unsafe class GemmDriver
             {
                 int kc = Math.Min(KC, k - pc);
                 bool add = accumulate || pc > 0;
-                float* bp = data + pc * blockStride + (nint)panelOffset * kc * nr;
-                for (int j = 0; j < n; j += nr)
-                {
-                    TK.Row(Math.Min(nr, n - j), kc, a + pc, bp, c + j, add);
-                    bp += (nint)kc * nr;
-                }
+                TK.Row(n, kc, a + pc, data + pc * blockStride + (nint)panelOffset * kc * nr, c, add);
             }
             return;
         }
@@ -118,28 +113,35 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>
-    /// m = 1 or n = 1: a matrix-vector product on the unpacked operands (packing would cost as much as
-    /// the product). C's single row or column is op(A)'s row times op(B), or op(A) times op(B)'s column.
+    /// A product with n = 1 (any m): each C[i, 0] is a dot product of op(A)'s row i and op(B)'s column,
+    /// computed in place without packing.
     /// </summary>
-    public static void RunVector(GemmPath path, bool transA, bool transB, int m, int n, int k,
+    public static void RunColumn(GemmPath path, bool transA, bool transB, int m, int k,
         float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool accumulate)
     {
         GemmWorkspace ws = GemmWorkspace.Current;
-        if (m == 1)
-        {
-            // x = op(A)[0, p]: a[p], or a[p·lda] when transposed.
-            float* x = transA && k > 1 ? Gather(ws.X, a, lda, k) : a;
-            if (transB) Gemv.Dot(path, n, k, b, ldb, x, c, accumulate);      // B [n, k]: rows · x
-            else Gemv.Axpy(path, n, k, b, ldb, x, c, accumulate);            // B [k, n]: Σ_p x[p]·row p
-            return;
-        }
-        // n = 1: x = op(B)[p, 0]: b[p·ldb], or b[p] when transposed; y = C[i, 0] = c[i·ldc].
-        float* xb = !transB && k > 1 ? Gather(ws.X, b, ldb, k) : b;
-        float* y = ldc == 1 ? c : accumulate ? Gather(ws.Y, c, ldc, m) : ws.Y.Get(m);
-        if (!transA) Gemv.Dot(path, m, k, a, lda, xb, y, accumulate);       // A [m, k]: rows · x
-        else Gemv.Axpy(path, m, k, a, lda, xb, y, accumulate);              // A [k, m]
-        if (ldc != 1)
+        // x = op(B)[p, 0]: b[p·ldb], or b[p] when transposed; y = C[i, 0] = c[i·ldc].
+        float* x = !transB && k > 1 ? Gather(ws.X, b, ldb, k) : b;
+        float* y = ldc == 1 || m == 1 ? c : accumulate ? Gather(ws.Y, c, ldc, m) : ws.Y.Get(m);
+        if (!transA) Gemv.Dot(path, m, k, a, lda, x, y, accumulate);       // A [m, k]: rows · x
+        else Gemv.Axpy(path, m, k, a, lda, x, y, accumulate);              // A [k, m]
+        if (y != c)
             for (int i = 0; i < m; i++) c[i * ldc] = y[i];
+    }
+
+    /// <summary>
+    /// One row of C (m = 1): packing all of B for one row would cost as much as the product, so B is
+    /// read in place, in the tile kernels' summation order (batch invariance): axpy over B's rows when
+    /// B is [k, n], register-transposed 8×8 blocks when B is [n, k].
+    /// </summary>
+    public static void RunRow(GemmPath path, bool transA, bool transB, int n, int k,
+        float* a, nint lda, float* b, nint ldb, float* c, bool accumulate)
+    {
+        GemmWorkspace ws = GemmWorkspace.Current;
+        // x = op(A)[0, p]: a[p], or a[p·lda] when transposed.
+        float* x = transA && k > 1 ? Gather(ws.X, a, lda, k) : a;
+        if (transB) Gemv.RowOfTransposed(path, n, k, b, ldb, x, c, accumulate);  // B [n, k]
+        else Gemv.Axpy(path, n, k, b, ldb, x, c, accumulate);                   // B [k, n]: Σ_p x[p]·row p
     }
 
     private static float* Gather(AlignedBuffer buffer, float* src, nint stride, int count)

@@ -5,6 +5,12 @@ namespace Carousel.Kernels;
 /// A micro-panel (for each p, <see cref="MR"/> values of column p of op(A), rows beyond the tile unread)
 /// and B̃ a packed B micro-panel (for each p, <see cref="NR"/> values of row p of op(B), zero-padded).
 /// Static abstract members let the driver be one generic method that the JIT specializes per kernel.
+/// <para>
+/// Summation order: each element of C is one chain over p within a k block of <see cref="GemmDriver.KC"/>,
+/// started from zero and then added to C. It is the same for every row, tile position, row count and
+/// thread split, so results are batch-invariant: a row of C is bit-identical whether it is computed
+/// alone or with others.
+/// </para>
 /// </summary>
 internal unsafe interface IGemmKernel
 {
@@ -21,10 +27,12 @@ internal unsafe interface IGemmKernel
     static abstract void Tile(int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, bool accumulate);
 
     /// <summary>
-    /// One row times one packed B panel (the m = 1 case: GEMV over packed weights).
-    /// a is contiguous (kc floats); cols ≤ NR.
+    /// One row of A times n columns of packed B: consecutive panels kc·NR floats apart (the m = 1 case,
+    /// a GEMV over packed weights). a is contiguous (kc floats). Every column is one FMA chain over p,
+    /// in the same order as <see cref="Tile"/>, so a row's result does not depend on how many rows
+    /// are multiplied with it; several panels run side by side to keep enough chains in flight.
     /// </summary>
-    static abstract void Row(int cols, int kc, float* a, float* b, float* c, bool accumulate);
+    static abstract void Row(int n, int kc, float* a, float* b, float* c, bool accumulate);
 }
 
 /// <summary>A compile-time row count: the JIT specializes a generic tile per count and drops unused rows.</summary>

@@ -87,45 +87,59 @@ internal readonly unsafe struct Avx2Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Row(int cols, int kc, float* a, float* b, float* c, bool accumulate)
+    public static void Row(int n, int kc, float* a, float* b, float* c, bool accumulate)
     {
-        Vector256<float> x0 = default, x1 = default, y0 = default, y1 = default;
-        Vector256<float> z0 = default, z1 = default, w0 = default, w1 = default;
-        int p = 0;
-        for (; p + 4 <= kc; p += 4)
+        nint panel = (nint)kc * 16;
+        int j = 0;
+        // Four panels (64 columns) at a time: eight independent chains.
+        for (; j + 64 <= n; j += 64, b += 4 * panel)
         {
-            Vector256<float> s = Vector256.Create(a[p]);
-            x0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b), x0);
-            x1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 8), x1);
-            s = Vector256.Create(a[p + 1]);
-            y0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 16), y0);
-            y1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 24), y1);
-            s = Vector256.Create(a[p + 2]);
-            z0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 32), z0);
-            z1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 40), z1);
-            s = Vector256.Create(a[p + 3]);
-            w0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 48), w0);
-            w1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 56), w1);
-            b += 64;
+            Vector256<float> x0 = default, x1 = default, y0 = default, y1 = default;
+            Vector256<float> z0 = default, z1 = default, w0 = default, w1 = default;
+            float* b0 = b, b1 = b + panel, b2 = b + 2 * panel, b3 = b + 3 * panel;
+            for (int p = 0; p < kc; p++, b0 += 16, b1 += 16, b2 += 16, b3 += 16)
+            {
+                Vector256<float> s = Vector256.Create(a[p]);
+                x0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b0), x0);
+                x1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b0 + 8), x1);
+                y0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b1), y0);
+                y1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b1 + 8), y1);
+                z0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b2), z0);
+                z1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b2 + 8), z1);
+                w0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b3), w0);
+                w1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b3 + 8), w1);
+            }
+            Store(c + j, x0, x1, accumulate);
+            Store(c + j + 16, y0, y1, accumulate);
+            Store(c + j + 32, z0, z1, accumulate);
+            Store(c + j + 48, w0, w1, accumulate);
         }
-        for (; p < kc; p++)
+        for (; j < n; j += 16, b += panel)
         {
-            Vector256<float> s = Vector256.Create(a[p]);
-            x0 = Fma.MultiplyAdd(s, Avx.LoadVector256(b), x0);
-            x1 = Fma.MultiplyAdd(s, Avx.LoadVector256(b + 8), x1);
-            b += 16;
+            Vector256<float> x0 = default, x1 = default;
+            float* bp = b;
+            for (int p = 0; p < kc; p++, bp += 16)
+            {
+                Vector256<float> s = Vector256.Create(a[p]);
+                x0 = Fma.MultiplyAdd(s, Avx.LoadVector256(bp), x0);
+                x1 = Fma.MultiplyAdd(s, Avx.LoadVector256(bp + 8), x1);
+            }
+            if (j + 16 <= n)
+            {
+                Store(c + j, x0, x1, accumulate);
+                continue;
+            }
+            // The last, partial panel goes through a scratch row.
+            RowTail(n - j, x0, x1, c + j, accumulate);
         }
-        x0 = Avx.Add(Avx.Add(x0, y0), Avx.Add(z0, w0));
-        x1 = Avx.Add(Avx.Add(x1, y1), Avx.Add(z1, w1));
-        if (cols == 16)
-        {
-            Store(c, x0, x1, accumulate);
-            return;
-        }
+    }
+
+    private static void RowTail(int cols, Vector256<float> x0, Vector256<float> x1, float* c, bool accumulate)
+    {
         float* t = stackalloc float[16];
         Avx.Store(t, x0);
         Avx.Store(t + 8, x1);
-        if (accumulate) for (int j = 0; j < cols; j++) c[j] += t[j];
-        else for (int j = 0; j < cols; j++) c[j] = t[j];
+        if (accumulate) for (int q = 0; q < cols; q++) c[q] += t[q];
+        else for (int q = 0; q < cols; q++) c[q] = t[q];
     }
 }

@@ -111,46 +111,59 @@ internal readonly unsafe struct Avx512Kernel : IGemmKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Row(int cols, int kc, float* a, float* b, float* c, bool accumulate)
+    public static void Row(int n, int kc, float* a, float* b, float* c, bool accumulate)
     {
-        // Four independent pairs of chains (p, p+1, p+2, p+3) so the FMA latency is hidden with one row.
-        Vector512<float> x0 = default, x1 = default, y0 = default, y1 = default;
-        Vector512<float> z0 = default, z1 = default, w0 = default, w1 = default;
-        int p = 0;
-        for (; p + 4 <= kc; p += 4)
+        nint panel = (nint)kc * 32;
+        int j = 0;
+        // Four panels (128 columns) at a time: eight independent chains hide the FMA latency.
+        for (; j + 128 <= n; j += 128, b += 4 * panel)
         {
-            Vector512<float> s = Vector512.Create(a[p]);
-            x0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b), x0);
-            x1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 16), x1);
-            s = Vector512.Create(a[p + 1]);
-            y0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 32), y0);
-            y1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 48), y1);
-            s = Vector512.Create(a[p + 2]);
-            z0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 64), z0);
-            z1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 80), z1);
-            s = Vector512.Create(a[p + 3]);
-            w0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 96), w0);
-            w1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 112), w1);
-            b += 128;
+            Vector512<float> x0 = default, x1 = default, y0 = default, y1 = default;
+            Vector512<float> z0 = default, z1 = default, w0 = default, w1 = default;
+            float* b0 = b, b1 = b + panel, b2 = b + 2 * panel, b3 = b + 3 * panel;
+            for (int p = 0; p < kc; p++, b0 += 32, b1 += 32, b2 += 32, b3 += 32)
+            {
+                Vector512<float> s = Vector512.Create(a[p]);
+                x0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b0), x0);
+                x1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b0 + 16), x1);
+                y0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b1), y0);
+                y1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b1 + 16), y1);
+                z0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b2), z0);
+                z1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b2 + 16), z1);
+                w0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b3), w0);
+                w1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b3 + 16), w1);
+            }
+            Store(c + j, x0, x1, accumulate);
+            Store(c + j + 32, y0, y1, accumulate);
+            Store(c + j + 64, z0, z1, accumulate);
+            Store(c + j + 96, w0, w1, accumulate);
         }
-        for (; p < kc; p++)
+        for (; j < n; j += 32, b += panel)
         {
-            Vector512<float> s = Vector512.Create(a[p]);
-            x0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b), x0);
-            x1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(b + 16), x1);
-            b += 32;
+            Vector512<float> x0 = default, x1 = default;
+            float* bp = b;
+            for (int p = 0; p < kc; p++, bp += 32)
+            {
+                Vector512<float> s = Vector512.Create(a[p]);
+                x0 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(bp), x0);
+                x1 = Avx512F.FusedMultiplyAdd(s, Avx512F.LoadVector512(bp + 16), x1);
+            }
+            if (j + 32 <= n)
+            {
+                Store(c + j, x0, x1, accumulate);
+                continue;
+            }
+            // The last, partial panel goes through a scratch row.
+            RowTail(n - j, x0, x1, c + j, accumulate);
         }
-        x0 = Avx512F.Add(Avx512F.Add(x0, y0), Avx512F.Add(z0, w0));
-        x1 = Avx512F.Add(Avx512F.Add(x1, y1), Avx512F.Add(z1, w1));
-        if (cols == 32)
-        {
-            Store(c, x0, x1, accumulate);
-            return;
-        }
+    }
+
+    private static void RowTail(int cols, Vector512<float> x0, Vector512<float> x1, float* c, bool accumulate)
+    {
         float* t = stackalloc float[32];
         Avx512F.Store(t, x0);
         Avx512F.Store(t + 16, x1);
-        if (accumulate) for (int j = 0; j < cols; j++) c[j] += t[j];
-        else for (int j = 0; j < cols; j++) c[j] = t[j];
+        if (accumulate) for (int q = 0; q < cols; q++) c[q] += t[q];
+        else for (int q = 0; q < cols; q++) c[q] = t[q];
     }
 }

@@ -36,17 +36,23 @@ internal readonly unsafe struct ScalarKernel : IGemmKernel
         }
     }
 
-    public static void Row(int cols, int kc, float* a, float* b, float* c, bool accumulate)
+    public static void Row(int n, int kc, float* a, float* b, float* c, bool accumulate)
     {
-        float x0 = 0, x1 = 0, x2 = 0, x3 = 0;
-        for (int p = 0; p < kc; p++)
+        float* t = stackalloc float[4];
+        for (int j = 0; j < n; j += 4, b += (nint)kc * 4)
         {
-            float s = a[p];
-            x0 += s * b[0]; x1 += s * b[1]; x2 += s * b[2]; x3 += s * b[3];
-            b += 4;
+            float x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+            float* bp = b;
+            for (int p = 0; p < kc; p++, bp += 4)
+            {
+                float s = a[p];
+                x0 += s * bp[0]; x1 += s * bp[1]; x2 += s * bp[2]; x3 += s * bp[3];
+            }
+            t[0] = x0; t[1] = x1; t[2] = x2; t[3] = x3;
+            int cols = Math.Min(4, n - j);
+            float* cj = c + j;
+            if (accumulate) for (int q = 0; q < cols; q++) cj[q] += t[q];
+            else for (int q = 0; q < cols; q++) cj[q] = t[q];
         }
-        float* t = stackalloc float[4] { x0, x1, x2, x3 };
-        if (accumulate) for (int j = 0; j < cols; j++) c[j] += t[j];
-        else for (int j = 0; j < cols; j++) c[j] = t[j];
     }
 }

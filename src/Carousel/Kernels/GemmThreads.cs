@@ -14,6 +14,9 @@ internal unsafe struct GemmJob
     public float* A, B, C;
     public nint Lda, Ldb, Ldc;
 
+    /// <summary>The whole product (not just this slice) has one column: its rows are dot products.</summary>
+    public bool ColumnProduct;
+
     /// <summary>Non-null for a multiply by a pre-packed op(B); B is then unused.</summary>
     public PackedMatrix? Packed;
 
@@ -32,17 +35,21 @@ internal unsafe struct GemmJob
             }
             return;
         }
-        if (M == 1 || N == 1)
-        {
-            GemmDriver.RunVector(Path, TransA, TransB, M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate);
-            return;
-        }
         switch (Path)
         {
-            case GemmPath.Avx512: GemmDriver.Run<Avx512Kernel>(TransA, TransB, M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate, true); break;
-            case GemmPath.Avx2: GemmDriver.Run<Avx2Kernel>(TransA, TransB, M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate, true); break;
-            default: GemmDriver.Run<ScalarKernel>(TransA, TransB, M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate, false); break;
+            case GemmPath.Avx512: Run<Avx512Kernel>(true); break;
+            case GemmPath.Avx2: Run<Avx2Kernel>(true); break;
+            default: Run<ScalarKernel>(false); break;
         }
+    }
+
+    private readonly void Run<TK>(bool simd) where TK : struct, IGemmKernel
+    {
+        // The route depends on the whole product's shape, not the slice's, so that slicing never
+        // changes how an element is summed.
+        if (ColumnProduct) GemmDriver.RunColumn(Path, TransA, TransB, M, K, A, Lda, B, Ldb, C, Ldc, Accumulate);
+        else if (M == 1) GemmDriver.RunRow(Path, TransA, TransB, N, K, A, Lda, B, Ldb, C, Accumulate);
+        else GemmDriver.Run<TK>(TransA, TransB, M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate, simd);
     }
 
     /// <summary>

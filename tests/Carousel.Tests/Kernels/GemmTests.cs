@@ -82,6 +82,83 @@ public class GemmTests
             CheckPacked(packed, w, 30, m, accumulate: m == 45, rng, threads);
     }
 
+    /// <summary>
+    /// Batch invariance: a row of C is bit-identical whether computed alone (m = 1, the GEMV paths),
+    /// within a larger product (any tile position), or split over threads.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PathsAndTransposes))]
+    public void RowsDoNotDependOnTheRestOfTheBatch(string pathName, bool transA, bool transB)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(8);
+        (int M, int N, int K)[] shapes = [(3, 40, 7), (14, 33, 600), (25, 130, 1100), (13, 1, 50), (5, 2, 3)];
+        foreach (var (m, n, k) in shapes)
+        {
+            int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 1, ldc = n + 3;
+            float[] a = RandomArray(rng, (transA ? k : m) * lda), b = RandomArray(rng, (transB ? n : k) * ldb);
+            float[] c0 = RandomArray(rng, m * ldc);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                float[] all = (float[])c0.Clone(), split = (float[])c0.Clone(), alone = (float[])c0.Clone();
+                Gemm.Multiply(path, 1, transA, transB, m, n, k, a, lda, b, ldb, all, ldc, accumulate);
+                Gemm.Multiply(path, 2, transA, transB, m, n, k, a, lda, b, ldb, split, ldc, accumulate);
+                for (int i = 0; i < m; i++)
+                {
+                    // Row i of op(A): row i of A, or column i of A when transposed.
+                    ReadOnlySpan<float> ai = transA ? a.AsSpan(i) : a.AsSpan(i * lda);
+                    Gemm.Multiply(path, 1, transA, transB, 1, n, k, ai, lda, b, ldb, alone.AsSpan(i * ldc), ldc, accumulate);
+                }
+                string what = $"{path} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} m={m} n={n} k={k} acc={accumulate}";
+                AssertBitEqual(all, split, what + " (2 threads)");
+                AssertBitEqual(all, alone, what + " (rows alone)");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void PackedRowsDoNotDependOnTheRestOfTheBatch(string pathName)
+    {
+        var path = Enum.Parse<GemmPath>(pathName);
+        var rng = new Random(9);
+        foreach (var (n, k) in new[] { (200, 37), (97, 1030) })
+        {
+            float[] w = RandomArray(rng, n * k);
+            var packed = new PackedMatrix(path, w, n, k, k, transpose: true);
+            int m = 27;
+            float[] a = RandomArray(rng, m * k), all = new float[m * n], alone = new float[m * n], plain = new float[m * n];
+            Gemm.Multiply(1, m, a, k, packed, all, n, accumulate: false);
+            for (int i = 0; i < m; i++) Gemm.Multiply(1, 1, a.AsSpan(i * k), k, packed, alone.AsSpan(i * n), n, accumulate: false);
+            Gemm.Multiply(path, 1, false, true, m, n, k, a, k, w, k, plain, n, accumulate: false);
+            AssertBitEqual(all, alone, $"{packed} rows alone");
+            AssertBitEqual(all, plain, $"{packed} vs unpacked");
+        }
+    }
+
+    [Fact]
+    public void VectorPathsAgreeBitForBit()
+    {
+        // AVX2 and AVX-512 differ in tile shape but not in the order of each element's sum (n ≥ 2).
+        if (!GemmPaths.IsSupported(GemmPath.Avx512) || !GemmPaths.IsSupported(GemmPath.Avx2)) return;
+        var rng = new Random(10);
+        foreach (var (m, n, k) in new[] { (1, 70, 530), (29, 45, 1100), (64, 64, 64) })
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+            {
+                float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c512 = new float[m * n], c256 = new float[m * n];
+                Gemm.Multiply(GemmPath.Avx512, 1, ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, c512, n, false);
+                Gemm.Multiply(GemmPath.Avx2, 1, ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, c256, n, false);
+                AssertBitEqual(c512, c256, $"AVX-512 vs AVX2 m={m} n={n} k={k} {ta} {tb}");
+            }
+    }
+
+    private static void AssertBitEqual(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                Assert.Fail($"{what}: element {i} is {actual[i]:R}, expected exactly {expected[i]:R}");
+    }
+
     [Theory]
     [MemberData(nameof(Paths))]
     public void SteadyStateDoesNotAllocate(string pathName)
