@@ -38,7 +38,7 @@ public sealed class Linear
         _input = input;
         _rows = rows;
         Gemm.Multiply(false, true, rows, OutputSize, InputSize, input.Span, Weight.Value.Data, output, accumulate: false);
-        if (Bias is not null) Recurrent.RecurrentDirection.AddRowVector(output, Bias.Value.Data, rows);
+        if (Bias is not null) MatrixRows.AddToEachRow(output, Bias.Value.Data, rows);
     }
 
     /// <summary>dy [N, Out] → adds dW, db; writes (or adds, when <paramref name="accumulateInputGradient"/>) dx [N, In].</summary>
@@ -46,7 +46,7 @@ public sealed class Linear
     {
         // dW [Out, In] += dyᵀ [Out, N] · x [N, In]
         Gemm.Multiply(true, false, OutputSize, InputSize, _rows, dOutput, _input.Span, Weight.Grad.Data, accumulate: true);
-        if (Bias is not null) Recurrent.RecurrentDirection.AddColumnSums(dOutput, _rows, Bias.Grad.Data);
+        if (Bias is not null) MatrixRows.AddColumnSums(dOutput, _rows, Bias.Grad.Data);
         if (!dInput.IsEmpty)
             Gemm.Multiply(false, false, _rows, InputSize, OutputSize, dOutput, Weight.Value.Data, dInput, accumulateInputGradient);
     }

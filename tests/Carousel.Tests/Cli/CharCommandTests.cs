@@ -19,8 +19,8 @@ public class CharCommandTests
     [Fact]
     public void TrainSampleAndEvalRunEndToEnd()
     {
-        using var scratch = new ScratchDirectory();
-        string text = scratch.Write("t.txt", ScratchDirectory.SampleText());
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
         string dir = scratch.File("run");
         var (code, output, error) = CliRunner.Run(TinyTrain(text, dir));
         Assert.True(code == 0, error);
@@ -58,8 +58,8 @@ public class CharCommandTests
     [MemberData(nameof(BadTrainOptions))]
     public void ImpossibleTrainOptionsAreRefusedClearly(string message, string[] options)
     {
-        using var scratch = new ScratchDirectory();
-        string text = scratch.Write("t.txt", ScratchDirectory.SampleText());
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
         var (code, _, error) = CliRunner.Run(TinyTrain(text, scratch.File("run"), options));
         Assert.NotEqual(0, code);
         Assert.Contains(message, error);
@@ -69,7 +69,7 @@ public class CharCommandTests
     [Fact]
     public void BadTextFilesAreRefusedClearly()
     {
-        using var scratch = new ScratchDirectory();
+        using var scratch = new TempDirectory();
         string empty = scratch.Write("empty.txt", "");
         string shortText = scratch.Write("short.txt", "tiny");
         File.WriteAllBytes(scratch.File("latin1.txt"), [0x48, 0xE9, 0x6C, 0x6C, 0x6F, 0xFF, 0x0A]);
@@ -88,8 +88,8 @@ public class CharCommandTests
     [Fact]
     public void BadSamplingInputIsRefusedWithoutOutput()
     {
-        using var scratch = new ScratchDirectory();
-        string text = scratch.Write("t.txt", ScratchDirectory.SampleText());
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
         string dir = scratch.File("run");
         Assert.Equal(0, CliRunner.Run(TinyTrain(text, dir)).ExitCode);
         foreach (var (args, message) in new (string[], string)[]
@@ -112,8 +112,8 @@ public class CharCommandTests
     [Fact]
     public void CorruptTruncatedAndForeignCheckpointsAreRefused()
     {
-        using var scratch = new ScratchDirectory();
-        string text = scratch.Write("t.txt", ScratchDirectory.SampleText());
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
         string dir = scratch.File("run");
         Assert.Equal(0, CliRunner.Run(TinyTrain(text, dir)).ExitCode);
         byte[] good = File.ReadAllBytes(Path.Combine(dir, "checkpoint.safetensors"));
@@ -139,8 +139,8 @@ public class CharCommandTests
     [Fact]
     public void TrainingNeverOverwritesAnExistingCheckpointUnlessResuming()
     {
-        using var scratch = new ScratchDirectory();
-        string text = scratch.Write("t.txt", ScratchDirectory.SampleText());
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
         string dir = scratch.File("run");
         Assert.Equal(0, CliRunner.Run(TinyTrain(text, dir)).ExitCode);
         string checkpoint = Path.Combine(dir, "checkpoint.safetensors");

@@ -1,6 +1,7 @@
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Tensors;
+using Carousel.Tests.Layers;
 
 namespace Carousel.Tests.Golden;
 
@@ -47,7 +48,7 @@ public class GoldenLayerTests
 
         var ry = file["ry"].ToTensor();
         var rFinal = new RecurrentState(file["rh"].ToTensor(), file.OptionalTensor("rc"));
-        double loss = Dot(y, ry) + Dot(final.H, rFinal.H) + (final.C is null ? 0 : Dot(final.C, rFinal.C!));
+        double loss = RecurrentProbe.Dot(y, ry) + RecurrentProbe.Dot(final.H, rFinal.H) + (final.C is null ? 0 : RecurrentProbe.Dot(final.C, rFinal.C!));
         Numerics.Close(file["loss"].ToDoubles()[0], loss, 1e-4, 1e-5, $"{fileName} loss");
 
         stack.Parameters().ZeroGrad();
@@ -57,12 +58,5 @@ public class GoldenLayerTests
         GoldenFiles.AssertClose(file["grad.x"], gradients.Input.Data, $"{fileName} grad.x");
         GoldenFiles.AssertClose(file["grad.h0"], gradients.Initial.H.Data, $"{fileName} grad.h0");
         if (gradients.Initial.C is not null) GoldenFiles.AssertClose(file["grad.c0"], gradients.Initial.C.Data, $"{fileName} grad.c0");
-    }
-
-    private static double Dot(Tensor a, Tensor b)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (double)a.Data[i] * b.Data[i];
-        return s;
     }
 }

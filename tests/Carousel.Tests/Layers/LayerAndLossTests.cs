@@ -88,7 +88,7 @@ public class LayerAndLossTests
     [Fact]
     public void StackWeightsSaveAndLoadByPyTorchNames()
     {
-        using var scratch = new ScratchDirectory();
+        using var scratch = new TempDirectory();
         var options = new RecurrentOptions(CellKind.Gru, 3, 5, Layers: 2, Bidirectional: true);
         var a = new RecurrentStack(options, new Rng(1));
         var b = new RecurrentStack(options, new Rng(2));

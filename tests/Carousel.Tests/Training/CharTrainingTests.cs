@@ -20,8 +20,8 @@ public class CharTrainingTests
     [InlineData(BatchingMode.Stream)]
     public void ResumedRunHasTheLossesOfAnUninterruptedOne(BatchingMode batching)
     {
-        using var scratch = new ScratchDirectory();
-        var corpus = TextCorpus.FromText(ScratchDirectory.SampleText(), 0.1, 9);
+        using var scratch = new TempDirectory();
+        var corpus = TextCorpus.FromText(TempDirectory.SampleText(), 0.1, 9);
         var options = Tiny(batching);
 
         string straightDir = scratch.File("straight");
@@ -42,7 +42,7 @@ public class CharTrainingTests
     [Fact]
     public void InitialLossIsAboutLogOfVocabularySize()
     {
-        var corpus = TextCorpus.FromText(ScratchDirectory.SampleText(), 0.1, 9);
+        var corpus = TextCorpus.FromText(TempDirectory.SampleText(), 0.1, 9);
         int V = corpus.Vocabulary.Count;
         var model = new CharLanguageModel(new CharLanguageModelConfig(V, HiddenSize: 32, Layers: 1), new Rng(3));
         var eval = CharLanguageModelEvaluator.Evaluate(model, corpus.Validation, 50);
@@ -52,8 +52,8 @@ public class CharTrainingTests
     [Fact]
     public void TrainingLowersValidationLoss()
     {
-        using var scratch = new ScratchDirectory();
-        var corpus = TextCorpus.FromText(ScratchDirectory.SampleText(80), 0.1, 17);
+        using var scratch = new TempDirectory();
+        var corpus = TextCorpus.FromText(TempDirectory.SampleText(80), 0.1, 17);
         var options = new CharTrainingOptions { Hidden = 32, Layers = 1, SeqLength = 16, BatchSize = 8, Steps = 150, EvalEvery = 150, LearningRate = 1e-2f, Seed = 1 };
         var trainer = new CharLanguageModelTrainer(corpus, options, scratch.Path);
         double before = CharLanguageModelEvaluator.Evaluate(trainer.Model, corpus.Validation, 16).NatsPerChar;

@@ -81,7 +81,7 @@ internal sealed class RecurrentDirection
         // Input projection for all steps at once: pre [T·B, G·H] = x [T·B, In] · W_ihᵀ + b_ih.
         var pre = _pre.AsSpan(0, rows * G);
         Gemm.Multiply(false, true, rows, G, _inputSize, x.Span, WeightIh.Value.Data, pre, accumulate: false);
-        AddRowVector(pre, BiasIh.Value.Data, rows);
+        MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
 
         h0.CopyTo(_hStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
         if (_hasCell) c0.CopyTo(_cStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
@@ -159,10 +159,10 @@ internal sealed class RecurrentDirection
         // dW_hh [G·H, H] += dRecᵀ [G·H, T·B] · hPrev [T·B, H]; the T entering states are contiguous.
         var hPrevAll = _hStates.AsSpan((_reverse ? batch : 0) * H, rows * H);
         Gemm.Multiply(true, false, G, H, rows, dRec, hPrevAll, WeightHh.Grad.Data, accumulate: true);
-        AddColumnSums(dRec, rows, BiasHh.Grad.Data);
+        MatrixRows.AddColumnSums(dRec, rows, BiasHh.Grad.Data);
         // dW_ih [G·H, In] += dPreᵀ · x;  dx [T·B, In] += dPre · W_ih
         Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
-        AddColumnSums(dPre, rows, BiasIh.Grad.Data);
+        MatrixRows.AddColumnSums(dPre, rows, BiasIh.Grad.Data);
         Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
     }
 
@@ -244,21 +244,5 @@ internal sealed class RecurrentDirection
         _dRec = _kernel.SeparateRecurrentGradient ? new float[rows * G] : [];
         _dh = new float[batch * H]; _dc = new float[batch * H]; _dhPrev = new float[batch * H];
         _steps = steps; _batch = batch;
-    }
-
-    internal static void AddRowVector(Span<float> matrix, ReadOnlySpan<float> vector, int rows)
-    {
-        int n = vector.Length;
-        for (int r = 0; r < rows; r++)
-        {
-            var row = matrix.Slice(r * n, n);
-            TensorPrimitives.Add(row, vector, row);
-        }
-    }
-
-    internal static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, Span<float> sums)
-    {
-        int n = sums.Length;
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * n, n), sums);
     }
 }

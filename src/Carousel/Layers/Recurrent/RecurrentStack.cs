@@ -187,6 +187,7 @@ public sealed class RecurrentStack
         if (dFinal is not null) ValidateState(dFinal, B, "final-state gradient");
 
         var dInitial = ZeroState(B);
+        var noGradient = new float[B * H]; // stands for a final-state gradient the caller did not give
         Tensor dLayerOutput = dOutput;
         Tensor dInput = null!;
         for (int k = L - 1; k >= 0; k--)
@@ -197,8 +198,8 @@ public sealed class RecurrentStack
             {
                 int sd = k * D + d;
                 _layers[k][d].Backward(dLayerOutput.Data, D * H, d * H,
-                    dFinal is null ? new float[B * H] : dFinal.H.Slice(sd),
-                    dFinal?.C is null ? new float[B * H] : dFinal.C.Slice(sd),
+                    dFinal is null ? noGradient : dFinal.H.Slice(sd),
+                    dFinal?.C is null ? noGradient : dFinal.C.Slice(sd),
                     dInput.Data, dInitial.H.Slice(sd), dInitial.C is null ? default : dInitial.C.Slice(sd));
             }
             if (k > 0 && _lastForwardUsedDropout)
