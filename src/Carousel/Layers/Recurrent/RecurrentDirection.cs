@@ -192,7 +192,7 @@ internal sealed class RecurrentDirection
                 {
                     TensorPrimitives.Add(dhRow, dy.AsSpan(row * outStride + outOffset, H), dhRow);
                     // dhRow is now the total dL/dh_t: from this step's output and, through the recurrence, from all later steps.
-                    if (!norms.IsEmpty) norms[row] = TensorPrimitives.Norm(dhRow);
+                    if (!norms.IsEmpty) norms[row] = NormInDouble(dhRow);
                     _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
                         _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
                         _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default,
@@ -212,6 +212,14 @@ internal sealed class RecurrentDirection
             Gemm.Multiply(count, dRec.Slice((t * batch + first) * G, count * G), G, recurrentWeights, dhPrev, H, accumulate: true);
             dhPrev.CopyTo(dh);
         }
+    }
+
+    // ‖v‖ with the squares summed in double: a vanishing gradient of 1e−30 would square to 0 in float.
+    private static float NormInDouble(ReadOnlySpan<float> v)
+    {
+        double sum = 0;
+        foreach (float x in v) sum += (double)x * x;
+        return (float)Math.Sqrt(sum);
     }
 
     /// <summary>
