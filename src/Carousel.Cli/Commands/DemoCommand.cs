@@ -58,6 +58,7 @@ internal static class DemoCommand
             };
             adding.Validate();
             string dir = parse.GetValue(outDir)!;
+            Directory.CreateDirectory(dir); // a bad path fails now, not after the training
             Console.WriteLine($"Embedded Reber grammar: LSTM with {options.HiddenSize} units, batches of {options.BatchSize} fresh strings, " +
                               $"{options.TestStrings} test strings from a held-out {options.HeldOutFraction:P0} of the strings (never trained on).");
             Console.WriteLine("A string is right when, at every step, exactly its legal next symbols have output > 0.5.");
@@ -87,7 +88,6 @@ internal static class DemoCommand
                 bar.Update((double)p.Step / p.TrainSteps, $"{p.Cell.ToCliName()}  step {p.Step,5}/{p.TrainSteps}  loss {p.RecentLoss:F5}"));
             bar.Finish();
             Console.Write(GradientFlowCommand.FormatTable(result));
-            Directory.CreateDirectory(dir);
             var (_, svg) = GradientFlowCommand.Save(result, dir);
             var lstm = result.Profiles.Single(p => p.Cell == CellKind.Lstm && p.Phase == GradientFlowExperiment.Trained);
             bool solved = lstm.Score.ShareCorrect >= AddingSolvedShare;

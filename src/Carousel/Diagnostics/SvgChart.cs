@@ -58,7 +58,7 @@ public sealed class SvgChart(string title, string xTitle, string yTitle)
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" ")
            .Append("font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n")
            .Append($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n")
-           .Append($"<text class=\"title\" x=\"{F((Left + Right) / 2)}\" y=\"26\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
+           .Append($"<text class=\"title\" x=\"{F(Width / 2.0)}\" y=\"26\" text-anchor=\"middle\" font-size=\"{(title.Length > 80 ? 13 : 15)}\">{Escape(title)}</text>\n");
 
         // Grid lines and tick labels.
         svg.Append("<g class=\"x-ticks\" text-anchor=\"middle\">\n");

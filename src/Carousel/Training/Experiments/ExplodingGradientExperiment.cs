@@ -67,8 +67,8 @@ public sealed record ExplodingGradientResult(ExplodingGradientOptions Options, d
     private SvgChart Chart(string yTitle, Func<ExplodingRun, double[]> values, string what)
     {
         var o = Options;
-        var chart = new SvgChart($"{what}: {o.Cell.ToCliName()}, W_hh gain {o.RecurrentGain:G3} (spectral radius {SpectralRadius:F2}), adding problem T = {o.Length}, SGD {o.LearningRate:G3}",
-            $"training step (mean of {ChartWindow})", yTitle) { YScale = AxisScale.Log10 };
+        var chart = new SvgChart(FormattableString.Invariant($"{what}: {o.Cell.ToCliName()}, W_hh spectral radius {SpectralRadius:F2}, adding problem T = {o.Length}, SGD lr {o.LearningRate:G3}"),
+            FormattableString.Invariant($"training step (mean of {ChartWindow})"), yTitle) { YScale = AxisScale.Log10 };
         foreach (var run in Runs)
         {
             var (steps, means) = WindowMeans(values(run), ChartWindow);

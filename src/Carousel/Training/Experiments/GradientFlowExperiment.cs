@@ -71,7 +71,7 @@ public sealed record GradientFlowResult(GradientFlowOptions Options, IReadOnlyLi
     /// <summary>The relative norm against the lag on a log axis: one colour per cell, dashed at initialisation, solid after training.</summary>
     public SvgChart ToChart()
     {
-        var chart = new SvgChart($"Gradient flow through time: adding problem, T = {Options.Length}, {Options.HiddenSize} units",
+        var chart = new SvgChart(FormattableString.Invariant($"Gradient flow through time: adding problem, T = {Options.Length}, {Options.HiddenSize} units"),
             "lag T − 1 − t (steps back from the loss)", "‖∂L_T/∂h_t‖ / ‖∂L_T/∂h_T−1‖ (batch mean)") { YScale = AxisScale.Log10 };
         var lags = Enumerable.Range(0, Options.Length).Select(l => (double)l).ToArray();
         foreach (var p in Profiles)
