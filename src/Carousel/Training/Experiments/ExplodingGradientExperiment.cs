@@ -112,14 +112,10 @@ public static class ExplodingGradientExperiment
         options.Validate();
         var started = System.Diagnostics.Stopwatch.StartNew();
         var testBatch = new AddingProblem(options.Length, variableLength: false, seed: options.Seed + 2_000_000).NextBatch(options.TestSequences);
-        double radius = 0;
+        double radius = SpectralRadius(RecurrentWeights(CreateNetwork(options)).Value);
         var runs = new List<ExplodingRun>();
         foreach (double? clip in new double?[] { null, options.ClipNorm })
-        {
-            var network = CreateNetwork(options);
-            radius = SpectralRadius(network.Model.Rnn.Parameters().Single(p => p.Name == "weight_hh_l0").Value);
-            runs.Add(Train(network, options, clip, testBatch, progress, cancel));
-        }
+            runs.Add(Train(CreateNetwork(options), options, clip, testBatch, progress, cancel));
         return new ExplodingGradientResult(options, radius, runs, started.Elapsed);
     }
 
@@ -128,13 +124,15 @@ public static class ExplodingGradientExperiment
     {
         var rng = new Rng((ulong)options.Seed);
         var network = new EndOfSequenceRegression(options.Cell, MarkedPairProblem.FeatureCount, options.HiddenSize, rng);
-        var weightHh = network.Model.Rnn.Parameters().Single(p => p.Name == "weight_hh_l0");
+        var weightHh = RecurrentWeights(network);
         float std = options.RecurrentGain / MathF.Sqrt(options.HiddenSize);
         var w = weightHh.Value.Data;
         for (int i = 0; i < w.Length; i++) w[i] = std * (float)rng.NextGaussian();
         weightHh.MarkChanged();
         return network;
     }
+
+    private static Parameter RecurrentWeights(EndOfSequenceRegression network) => network.Model.Rnn.Parameters().Single(p => p.Name == "weight_hh_l0");
 
     private static ExplodingRun Train(EndOfSequenceRegression network, ExplodingGradientOptions options, double? clip,
         SequenceRegressionBatch testBatch, Action<ExplodingProgress>? progress, CancellationToken cancel)
@@ -174,13 +172,15 @@ public static class ExplodingGradientExperiment
         int counted = 0;
         for (int k = 0; k < iterations; k++)
         {
+            double sumSquares = 0;
             for (int i = 0; i < n; i++)
             {
                 double s = 0;
                 for (int j = 0; j < n; j++) s += matrix.Data[i * n + j] * v[j];
                 next[i] = s;
+                sumSquares += s * s;
             }
-            double norm = Math.Sqrt(next.Sum(x => x * x));
+            double norm = Math.Sqrt(sumSquares);
             if (norm == 0) return 0;
             for (int i = 0; i < n; i++) v[i] = next[i] / norm;
             if (k >= iterations / 2) { logGrowth += Math.Log(norm); counted++; } // after the transient
