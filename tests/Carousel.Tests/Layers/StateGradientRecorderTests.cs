@@ -54,6 +54,54 @@ public class StateGradientRecorderTests
         Assert.True(worst <= 1, $"h_{t}[{index}]: numeric {numeric:G6}, analytic {analytic:G6}");
     }
 
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void TheReverseDirectionRecordsWhatAForwardStackRecordsOnTheReversedSequence(CellKind cell)
+    {
+        var probe = new RecurrentProbe(new RecurrentOptions(cell, InputSize: 3, HiddenSize: 4, Bidirectional: true), Steps, Batch, seed: 11);
+        var recorder = new StateGradientRecorder();
+        probe.Stack.StateGradients = recorder;
+        probe.Gradients();
+        Assert.True(recorder.Norms.HasShape(2, Steps, Batch));
+
+        // A forward stack with the reverse direction's weights, run on the sequence backwards with the reverse half of the probe.
+        var forward = new RecurrentStack(new RecurrentOptions(cell, InputSize: 3, HiddenSize: 4), new Rng(1));
+        var reverseWeights = probe.Stack.Parameters().Where(p => p.Name.EndsWith("_reverse")).ToDictionary(p => p.Name.Replace("_reverse", ""));
+        foreach (var p in forward.Parameters()) { reverseWeights[p.Name].Value.Data.CopyTo(p.Value.Data, 0); p.MarkChanged(); }
+        int H = 4, In = 3;
+        var x = new Tensor(Steps, Batch, In);
+        var dy = new Tensor(Steps, Batch, H);
+        for (int t = 0; t < Steps; t++)
+            for (int b = 0; b < Batch; b++)
+            {
+                probe.X.Data.AsSpan(((Steps - 1 - t) * Batch + b) * In, In).CopyTo(x.Data.AsSpan((t * Batch + b) * In, In));
+                probe.Ry.Data.AsSpan(((Steps - 1 - t) * Batch + b) * 2 * H + H, H).CopyTo(dy.Data.AsSpan((t * Batch + b) * H, H));
+            }
+        RecurrentState Reverse(RecurrentState s) => new(new Tensor(s.H.Slice(1).ToArray(), 1, Batch, H), s.C is null ? null : new Tensor(s.C.Slice(1).ToArray(), 1, Batch, H));
+        var forwardRecorder = new StateGradientRecorder();
+        forward.StateGradients = forwardRecorder;
+        forward.Forward(x, Reverse(probe.Initial!));
+        forward.Backward(dy, Reverse(probe.RFinal));
+
+        for (int t = 0; t < Steps; t++)
+            for (int b = 0; b < Batch; b++)
+                Numerics.Close(forwardRecorder.Norms[0, Steps - 1 - t, b], recorder.Norms[1, t, b], 1e-5, 1e-7, $"reverse direction, step {t}, row {b}");
+        Assert.True(recorder.MeanOverBatch(0, layerDirection: 1) > 0);
+    }
+
+    [Fact]
+    public void RecordingChangesNoGradient()
+    {
+        var probe = new RecurrentProbe(new RecurrentOptions(CellKind.Lstm, InputSize: 3, HiddenSize: 5, Layers: 2), Steps, Batch, seed: 4);
+        probe.Gradients();
+        var without = probe.Stack.Parameters().Select(p => p.Grad.Data.ToArray()).ToList();
+        probe.Stack.StateGradients = new StateGradientRecorder();
+        probe.Gradients();
+        Assert.Equal(without, probe.Stack.Parameters().Select(p => p.Grad.Data.ToArray()));
+        Assert.True(probe.Stack.StateGradients.Norms.HasShape(2, Steps, Batch));
+    }
+
     [Fact]
     public void PaddedStepsAreNaNAndLeftOutOfTheMean()
     {
