@@ -9,6 +9,8 @@ public static class CarouselApp
     public static RootCommand CreateRoot() => new("Carousel: recurrent neural networks (RNN, LSTM, GRU) trained by backpropagation through time.")
     {
         DemoCommand.Create(),
+        GradientFlowCommand.Create(),
+        ExplodingCommand.Create(),
         CharCommands.Train(),
         CharCommands.Sample(),
         CharCommands.Eval(),

@@ -37,6 +37,7 @@ internal sealed class RecurrentDirection
     private PackedMatrix? _recurrent;           // op(B) = W_hh  [G·H, H], backward: dh += dG · W_hh
     private int _packedTransposedVersion = -1, _packedVersion = -1;
     private ReadOnlyMemory<float> _input; // [T·B, In] the input of the last forward, for dW_ih
+    private Memory<float> _stateGradientNorms; // [T, B] ‖dL/dh_t‖ per row, written by backward when a recorder asks
 
     public RecurrentDirection(CellKind cell, int inputSize, int hidden, bool reverse, string suffix)
     {
@@ -138,11 +139,14 @@ internal sealed class RecurrentDirection
     /// Backward of the last <see cref="Forward"/>. dy [T, B, outStride] holds the gradient of this
     /// direction's outputs in columns [outOffset, outOffset+H); dhFinal, dcFinal [B, H] of its final states.
     /// Adds the input gradient into dx [T, B, In] and the weight gradients into the parameters' Grad;
-    /// writes the gradients of the initial states into dh0, dc0 [B, H].
+    /// writes the gradients of the initial states into dh0, dc0 [B, H]. When <paramref name="stateGradientNorms"/>
+    /// [T, B] is given, writes ‖dL/dh_t‖ of every row and step into it (NaN at padded steps).
     /// </summary>
     public void Backward(float[] dy, int outStride, int outOffset,
-        ReadOnlySpan<float> dhFinal, ReadOnlySpan<float> dcFinal, Span<float> dx, Span<float> dh0, Span<float> dc0)
+        ReadOnlySpan<float> dhFinal, ReadOnlySpan<float> dcFinal, Span<float> dx, Span<float> dh0, Span<float> dc0,
+        Memory<float> stateGradientNorms = default)
     {
+        _stateGradientNorms = stateGradientNorms;
         int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, rows = steps * batch;
         // dPre reuses the forward's input-projection buffer: backward no longer needs the pre-activations.
         var dPre = _pre.AsSpan(0, rows * G);
@@ -175,6 +179,7 @@ internal sealed class RecurrentDirection
         var dh = _dh.AsSpan(first * H, count * H);
         var dc = _dc.AsSpan(first * H, count * H);
         var dhPrev = _dhPrev.AsSpan(first * H, count * H);
+        var norms = _stateGradientNorms.Span; // empty unless recording
         for (int s = steps - 1; s >= 0; s--)
         {
             int t = _reverse ? steps - 1 - s : s;
@@ -186,6 +191,8 @@ internal sealed class RecurrentDirection
                 if (IsActive(_lengths, t, b))
                 {
                     TensorPrimitives.Add(dhRow, dy.AsSpan(row * outStride + outOffset, H), dhRow);
+                    // dhRow is now the total dL/dh_t: from this step's output and, through the recurrence, from all later steps.
+                    if (!norms.IsEmpty) norms[row] = NormInDouble(dhRow);
                     _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
                         _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
                         _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default,
@@ -198,12 +205,21 @@ internal sealed class RecurrentDirection
                     dPre.Slice(row * G, G).Clear();
                     dRec.Slice(row * G, G).Clear();
                     dhRow.CopyTo(dhPrevRow);
+                    if (!norms.IsEmpty) norms[row] = float.NaN;
                 }
             }
             // dhPrev [rows, H] += dRec_t [rows, G·H] · W_hh [G·H, H]
             Gemm.Multiply(count, dRec.Slice((t * batch + first) * G, count * G), G, recurrentWeights, dhPrev, H, accumulate: true);
             dhPrev.CopyTo(dh);
         }
+    }
+
+    // ‖v‖ with the squares summed in double: a vanishing gradient of 1e−30 would square to 0 in float.
+    private static float NormInDouble(ReadOnlySpan<float> v)
+    {
+        double sum = 0;
+        foreach (float x in v) sum += (double)x * x;
+        return (float)Math.Sqrt(sum);
     }
 
     /// <summary>

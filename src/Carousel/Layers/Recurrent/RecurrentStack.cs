@@ -64,6 +64,12 @@ public sealed class RecurrentStack
 
     public RecurrentOptions Options { get; }
 
+    /// <summary>
+    /// When set, every Backward writes ‖∂L/∂h_t‖ per layer, direction, step and row into it (a diagnostic of gradient
+    /// flow through time); null, the default, costs nothing.
+    /// </summary>
+    public StateGradientRecorder? StateGradients { get; set; }
+
     /// <summary>Dropout is applied only while training.</summary>
     public bool Training { get; set; } = true;
 
@@ -200,7 +206,8 @@ public sealed class RecurrentStack
                 _layers[k][d].Backward(dLayerOutput.Data, D * H, d * H,
                     dFinal is null ? noGradient : dFinal.H.Slice(sd),
                     dFinal?.C is null ? noGradient : dFinal.C.Slice(sd),
-                    dInput.Data, dInitial.H.Slice(sd), dInitial.C is null ? default : dInitial.C.Slice(sd));
+                    dInput.Data, dInitial.H.Slice(sd), dInitial.C is null ? default : dInitial.C.Slice(sd),
+                    StateGradients?.Prepare(L * D, T, B, sd) ?? default);
             }
             if (k > 0 && _lastForwardUsedDropout)
                 System.Numerics.Tensors.TensorPrimitives.Multiply(dInput.Data, _dropoutMasks[k - 1].Data, dInput.Data);
