@@ -120,7 +120,7 @@ public static class EmbeddedReberExperiment
     {
         const int symbols = EmbeddedReberGrammar.SymbolCount;
         var model = new SequenceTagger(new RecurrentOptions(options.Cell, symbols, options.HiddenSize), symbols, rng);
-        if (options.Cell == CellKind.Lstm && options.ForgetGateBias != 0f) model.Rnn.InitializeForgetGateBias(options.ForgetGateBias);
+        if (options.Cell.HasForgetGate() && options.ForgetGateBias != 0f) model.Rnn.InitializeForgetGateBias(options.ForgetGateBias);
         return model;
     }
 
