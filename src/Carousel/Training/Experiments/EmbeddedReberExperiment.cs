@@ -125,7 +125,7 @@ public static class EmbeddedReberExperiment
     }
 
     // One optimizer step on one batch; returns the batch's mean loss.
-    private static double TrainStep(SequenceTagger model, Optimizer optimizer, SymbolPredictionBatch batch)
+    internal static double TrainStep(SequenceTagger model, Optimizer optimizer, SymbolPredictionBatch batch)
     {
         optimizer.ZeroGrad();
         model.Training = true;
