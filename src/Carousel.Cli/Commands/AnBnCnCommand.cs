@@ -26,14 +26,15 @@ internal static class AnBnCnCommand
         var testMax = new Option<int>("--test-max") { Description = "Test generalisation on n = 1..this.", DefaultValueFactory = _ => defaults.TestMax };
         var maxUpdates = new Option<int>("--max-updates") { Description = "Give a run up when it has not learned the training range after this many updates.", DefaultValueFactory = _ => defaults.MaxUpdates };
         var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Updates between checks of the training range; training stops at the first check it passes.", DefaultValueFactory = _ => defaults.EvaluateEvery };
+        var extraUpdates = new Option<int>("--extra-updates") { Description = "Keep training this many updates after the training range is learned, then test (0: test at once).", DefaultValueFactory = _ => defaults.ExtraUpdates };
         var forgetBias = new Option<float>("--forget-bias") { Description = "Initial forget-gate bias of lstm and lstm-peephole.", DefaultValueFactory = _ => defaults.ForgetGateBias };
         var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the runs as JSON instead of the Markdown table." };
         var command = new Command("anbncn",
-            "Compare LSTM variants on the context-sensitive language aⁿbⁿcⁿ (Gers & Schmidhuber 2001): train each on n = 1..10 " +
+            "Compare LSTM variants on the context-sensitive language aⁿbⁿcⁿ (Gers & Schmidhuber 2001): train each on n = 1..10 (--train-max) " +
             "to predict the legal next symbols, then report the largest N such that every string with n ≤ N is predicted right at every step.")
         {
-            cells, seed, seeds, hidden, batch, learningRate, trainMax, testMax, maxUpdates, evaluateEvery, forgetBias, threads, json,
+            cells, seed, seeds, hidden, batch, learningRate, trainMax, testMax, maxUpdates, evaluateEvery, extraUpdates, forgetBias, threads, json,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -48,6 +49,7 @@ internal static class AnBnCnCommand
                 TestMax: DemoCommand.Positive(parse.GetValue(testMax), "--test-max"),
                 MaxUpdates: DemoCommand.Positive(parse.GetValue(maxUpdates), "--max-updates"),
                 EvaluateEvery: DemoCommand.Positive(parse.GetValue(evaluateEvery), "--evaluate-every"),
+                ExtraUpdates: parse.GetValue(extraUpdates) is >= 0 and var extra ? extra : throw new ArgumentException("--extra-updates must not be negative."),
                 ForgetGateBias: parse.GetValue(forgetBias));
             if (options.TestMax < options.TrainMax)
                 throw new ArgumentException($"--test-max ({options.TestMax}) must be at least --train-max ({options.TrainMax}).");
@@ -87,11 +89,11 @@ internal static class AnBnCnCommand
     {
         var lines = new List<string>
         {
-            $"| cell | seed | learned n ≤ {options.TrainMax} | updates | strings seen | generalises to n ≤ (tested to {options.TestMax}) | seconds |",
+            $"| cell | seed | learned n ≤ {options.TrainMax} | updates to learn | strings seen | generalises to n ≤ (tested to {options.TestMax}) | seconds |",
             "|---|---|---|---|---|---|---|",
         };
         foreach (var r in runs)
-            lines.Add($"| {r.Cell.ToCliName()} | {r.Seed} | {(r.Learned ? "yes" : "no")} | {r.Updates} | {r.StringsSeen} | {Range(r, options)} | " +
+            lines.Add($"| {r.Cell.ToCliName()} | {r.Seed} | {Learned(r)} | {r.UpdatesToLearn} | {r.StringsSeen} | {Range(r, options)} | " +
                       $"{r.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} |");
         lines.Add("");
         lines.Add($"| cell | runs learned | generalisation of learned runs: median | best |");
@@ -105,6 +107,8 @@ internal static class AnBnCnCommand
         }
         return string.Join(Environment.NewLine, lines);
     }
+
+    private static string Learned(AnBnCnRun run) => !run.Learned ? "no" : run.LearnedAtEnd ? "yes" : "yes, lost after extra updates";
 
     private static string Range(AnBnCnRun run, AnBnCnOptions options) =>
         run.GeneralisationMax >= options.TestMax ? $"≥ {options.TestMax}" : run.GeneralisationMax.ToString(CultureInfo.InvariantCulture);
@@ -120,13 +124,15 @@ internal static class AnBnCnCommand
         train_max = options.TrainMax,
         test_max = options.TestMax,
         max_updates = options.MaxUpdates,
+        extra_updates = options.ExtraUpdates,
         forget_bias = options.ForgetGateBias,
         runs = runs.Select(r => new
         {
             cell = r.Cell.ToCliName(),
             seed = r.Seed,
             learned = r.Learned,
-            updates = r.Updates,
+            updates_to_learn = r.UpdatesToLearn,
+            learned_at_end = r.LearnedAtEnd,
             strings_seen = r.StringsSeen,
             train_loss = Math.Round(r.TrainLoss, 6),
             generalisation_max = r.GeneralisationMax,

@@ -15,6 +15,10 @@ namespace Carousel.Training.Experiments;
 /// <param name="TestMax">Generalisation is tested on n = 1..TestMax.</param>
 /// <param name="MaxUpdates">Updates after which a run that has not learned the training range gives up.</param>
 /// <param name="EvaluateEvery">Updates between checks of the training range; the run stops at the first check it passes.</param>
+/// <param name="ExtraUpdates">
+/// Updates to keep training after the training range is first learned, before testing (0: test at once, as the paper stops
+/// training when the training set is learned). Shows whether further training widens or narrows the generalisation range.
+/// </param>
 /// <param name="ForgetGateBias">Initial forget-gate bias of the cells that have one (ignored by the LSTM without forget gate).</param>
 public sealed record AnBnCnOptions(
     IReadOnlyList<CellKind> Cells,
@@ -26,6 +30,7 @@ public sealed record AnBnCnOptions(
     int TestMax = 100,
     int MaxUpdates = 20000,
     int EvaluateEvery = 100,
+    int ExtraUpdates = 0,
     float ForgetGateBias = 1f)
 {
     /// <summary>The three LSTMs of the comparison: without forget gate (1997), with forget gate, with peepholes.</summary>
@@ -38,14 +43,17 @@ public sealed record AnBnCnOptions(
 /// <param name="TrainingStringsRight">Strings of n = 1..TrainMax predicted right at every step at this check.</param>
 public sealed record AnBnCnProgress(CellKind Cell, int Seed, int Update, int MaxUpdates, double TrainLoss, int TrainingStringsRight, int TrainMax);
 
-/// <param name="Learned">Whether every training string (n = 1..TrainMax) was predicted right at every step.</param>
-/// <param name="Updates">Updates done: the first check that found the training range learned, or the whole budget.</param>
+/// <param name="Learned">Whether every training string (n = 1..TrainMax) was predicted right at every step, at some check.</param>
+/// <param name="UpdatesToLearn">Updates done at the first check that found the training range learned, or the whole budget.</param>
+/// <param name="StringsSeen">Training strings presented, extra updates included.</param>
+/// <param name="LearnedAtEnd">Whether the training range is still all right when testing (differs from Learned only with extra updates).</param>
+/// <param name="Model">The trained network, as tested.</param>
 /// <param name="GeneralisationMax">
 /// The largest N ≤ TestMax such that every string with n = 1..N is predicted right at every step, measured when training stopped
 /// (0 when n = 1 already fails). Equal to TestMax: at least that far.
 /// </param>
-public sealed record AnBnCnRun(CellKind Cell, int Seed, bool Learned, int Updates, int StringsSeen, double TrainLoss,
-    int GeneralisationMax, TimeSpan Elapsed);
+public sealed record AnBnCnRun(CellKind Cell, int Seed, bool Learned, int UpdatesToLearn, int StringsSeen, double TrainLoss,
+    bool LearnedAtEnd, int GeneralisationMax, TimeSpan Elapsed, SequenceTagger Model);
 
 /// <summary>
 /// The context-sensitive language aⁿbⁿcⁿ learned by LSTM variants (Gers &amp; Schmidhuber 2001): trained on n = 1..10 to
@@ -81,10 +89,9 @@ public static class AnBnCnExperiment
 
         int update = 0, stringsSeen = 0;
         double recentLoss = 0;
-        bool learned = false;
         var epoch = Array.Empty<int>();
         int next = 0;
-        while (!learned && update < options.MaxUpdates && !cancel.IsCancellationRequested)
+        void TrainOneUpdate()
         {
             // Every n of the training range once per epoch, in a fresh order.
             if (next == epoch.Length) { epoch = language.Shuffled(1, options.TrainMax); next = 0; }
@@ -95,7 +102,12 @@ public static class AnBnCnExperiment
             recentLoss = update == 0 ? loss : 0.95 * recentLoss + 0.05 * loss;
             update++;
             stringsSeen += count;
+        }
 
+        bool learned = false;
+        while (!learned && update < options.MaxUpdates && !cancel.IsCancellationRequested)
+        {
+            TrainOneUpdate();
             if (update % options.EvaluateEvery == 0 || update == options.MaxUpdates)
             {
                 int right = CountRight(model, trainingRange);
@@ -103,7 +115,12 @@ public static class AnBnCnExperiment
                 progress?.Invoke(new AnBnCnProgress(cell, seed, update, options.MaxUpdates, recentLoss, right, options.TrainMax));
             }
         }
-        return new AnBnCnRun(cell, seed, learned, update, stringsSeen, recentLoss, GeneralisationMax(model, options.TestMax), started.Elapsed);
+        int updatesToLearn = update;
+        if (learned)
+            for (int extra = 0; extra < options.ExtraUpdates && !cancel.IsCancellationRequested; extra++) TrainOneUpdate();
+        bool learnedAtEnd = CountRight(model, trainingRange) == options.TrainMax;
+        return new AnBnCnRun(cell, seed, learned, updatesToLearn, stringsSeen, recentLoss, learnedAtEnd,
+            GeneralisationMax(model, options.TestMax), started.Elapsed, model);
     }
 
     /// <summary>The network of one run before training: a single recurrent layer and a linear layer to one sigmoid output per symbol.</summary>
@@ -152,6 +169,7 @@ public static class AnBnCnExperiment
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TestMax, options.TrainMax, nameof(options.TestMax));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxUpdates, nameof(options.MaxUpdates));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.EvaluateEvery, nameof(options.EvaluateEvery));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ExtraUpdates, nameof(options.ExtraUpdates));
         if (!(options.LearningRate > 0f)) throw new ArgumentOutOfRangeException(nameof(options.LearningRate), options.LearningRate, "Must be positive.");
     }
 }
