@@ -1,6 +1,7 @@
 namespace Carousel.Layers.Recurrent;
 
 /// <summary>The recurrent cell types, with PyTorch's formulas and gate order.</summary>
+/// <remarks>New kinds go at the end: checkpoint options store a kind by its number.</remarks>
 public enum CellKind
 {
     /// <summary>Elman RNN, h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh).</summary>
