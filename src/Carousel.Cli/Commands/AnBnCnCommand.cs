@@ -96,14 +96,15 @@ internal static class AnBnCnCommand
             lines.Add($"| {r.Cell.ToCliName()} | {r.Seed} | {Learned(r)} | {r.UpdatesToLearn} | {r.StringsSeen} | {Range(r, options)} | " +
                       $"{r.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} |");
         lines.Add("");
-        lines.Add($"| cell | runs learned | generalisation of learned runs: median | best |");
-        lines.Add("|---|---|---|---|");
+        lines.Add($"| cell | runs learned | generalisation of learned runs: median | best | worst |");
+        lines.Add("|---|---|---|---|---|");
         foreach (var group in runs.GroupBy(r => r.Cell))
         {
             var learned = group.Where(r => r.Learned).Select(r => r.GeneralisationMax).Order().ToArray();
             string median = learned.Length == 0 ? "–" : Median(learned).ToString("0.#", CultureInfo.InvariantCulture);
             string best = learned.Length == 0 ? "–" : learned[^1].ToString(CultureInfo.InvariantCulture);
-            lines.Add($"| {group.Key.ToCliName()} | {learned.Length}/{group.Count()} | {median} | {best} |");
+            string worst = learned.Length == 0 ? "–" : learned[0].ToString(CultureInfo.InvariantCulture);
+            lines.Add($"| {group.Key.ToCliName()} | {learned.Length}/{group.Count()} | {median} | {best} | {worst} |");
         }
         return string.Join(Environment.NewLine, lines);
     }

@@ -66,7 +66,20 @@ public class AnBnCnCommandTests
         var rows = output.Split('\n').Where(line => line.StartsWith("| lstm")).ToArray();
         Assert.Equal(6, rows.Length);   // three runs, three summaries
         Assert.StartsWith("| lstm-nofg | 1 | no | 10 | 10 |", rows[0]);
-        Assert.StartsWith("| lstm-nofg | 0/1 | – | – |", rows[3]);
+        Assert.Equal("| lstm-nofg | 0/1 | – | – | – |", rows[3].TrimEnd());
         Assert.Contains("| learned n ≤ 10 |", output);
+    }
+
+    [Fact]
+    public void TheSummaryRowAgreesWithTheRunsAboveIt()
+    {
+        var (code, output, error) = CliRunner.Run("anbncn", "--cells", "lstm-nofg", "--seeds", "2", "--test-max", "30");
+        Assert.True(code == 0, error);
+        var cells = output.Split('\n').Where(line => line.StartsWith("| lstm-nofg")).Select(line => line.Split('|').Select(c => c.Trim()).ToArray()).ToArray();
+        Assert.Equal(3, cells.Length);
+        Assert.All(cells[..2], run => Assert.Equal("yes", run[3]));   // both seeds learn n ≤ 10 (in well under the default budget)
+        var ranges = cells[..2].Select(run => run[6] == "≥ 30" ? 30 : int.Parse(run[6])).Order().ToArray();
+        Assert.Equal(["2/2", ((ranges[0] + ranges[1]) / 2.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture),
+            ranges[1].ToString(), ranges[0].ToString()], cells[2][2..6]);
     }
 }
