@@ -58,7 +58,10 @@ public sealed record AnBnCnRun(CellKind Cell, int Seed, bool Learned, int Update
 /// <summary>
 /// The context-sensitive language aⁿbⁿcⁿ learned by LSTM variants (Gers &amp; Schmidhuber 2001): trained on n = 1..10 to
 /// predict the set of legal next symbols (sigmoid outputs, binary cross-entropy; a step is right when exactly the legal
-/// symbols have output above 0.5), then tested on n = 1..TestMax. Each string starts from a zero state. What generalises
+/// symbols have output above 0.5), then tested on n = 1..TestMax. Each string starts from a zero state. Training follows the
+/// paper where it costs little: one layer of a few cells, one string per update, the training range in random order each
+/// epoch; it differs where the paper's choice costs a lot of time: Adam instead of plain gradient descent with momentum (hundreds
+/// of strings instead of tens of thousands), cross-entropy instead of squared error, gradient norm clipped at 5. What generalises
 /// is a counter in the memory cells: up on a's, down on b's, and a second count for the c's; the network must stop
 /// at exactly zero, n steps later, for n never seen in training.
 /// </summary>
