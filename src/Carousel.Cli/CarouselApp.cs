@@ -15,6 +15,7 @@ public static class CarouselApp
         CharCommands.Sample(),
         CharCommands.Eval(),
         BenchCommand.Create(),
+        AnBnCnCommand.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

@@ -10,7 +10,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { DefaultValueFactory = _ => 512 };
         var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 2 };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32 };

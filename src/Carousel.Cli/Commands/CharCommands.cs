@@ -18,7 +18,7 @@ internal static class CharCommands
         var text = new Option<string>("--text") { Description = "UTF-8 text file to learn.", Required = true };
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors, model.safetensors and metrics.jsonl.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint.safetensors (same text; --steps may be raised)." };
-        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size (0: the hidden size).", DefaultValueFactory = _ => 0 };

@@ -3,7 +3,8 @@ using Carousel.Layers.Recurrent;
 
 namespace Carousel.Tests.Layers;
 
-/// <summary>Backward against central differences, for every cell, stacked, bidirectional, learned initial state and padding.</summary>
+/// <summary>Backward against central differences, for every cell, stacked, bidirectional, learned initial state and padding.
+/// Every parameter is checked, the peephole LSTM's cell-to-gate weights included, and the input and initial states.</summary>
 public class RecurrentGradientCheckTests
 {
     // Float32 central differences: the step balances truncation and rounding; the tolerance still
@@ -14,7 +15,7 @@ public class RecurrentGradientCheckTests
     public static TheoryData<CellKind, int, bool, bool, bool, int> Cases()
     {
         var data = new TheoryData<CellKind, int, bool, bool, bool, int>();
-        foreach (var cell in new[] { CellKind.RnnTanh, CellKind.RnnRelu, CellKind.Lstm, CellKind.Gru })
+        foreach (var cell in new[] { CellKind.RnnTanh, CellKind.RnnRelu, CellKind.Lstm, CellKind.Gru, CellKind.LstmNoForgetGate, CellKind.LstmPeephole })
         {
             data.Add(cell, 1, false, false, false, 4);
             // Wide enough for the vectorised kernels, with a scalar tail (ReLU has none, and more units mean more kinks).

@@ -5,7 +5,8 @@ namespace Carousel.Tests.Layers;
 
 public class RecurrentPropertyTests
 {
-    public static TheoryData<CellKind> Cells() => new() { CellKind.RnnTanh, CellKind.RnnRelu, CellKind.Lstm, CellKind.Gru };
+    public static TheoryData<CellKind> Cells() => new()
+        { CellKind.RnnTanh, CellKind.RnnRelu, CellKind.Lstm, CellKind.Gru, CellKind.LstmNoForgetGate, CellKind.LstmPeephole };
 
     [Theory]
     [MemberData(nameof(Cells))]

@@ -11,6 +11,8 @@ public class RecurrentThreadingTests
     [Theory]
     [InlineData(CellKind.Lstm, true)]
     [InlineData(CellKind.Gru, false)]
+    [InlineData(CellKind.LstmPeephole, true)]
+    [InlineData(CellKind.LstmNoForgetGate, false)]
     public void TwoThreadsGiveExactlyTheSingleThreadResults(CellKind cell, bool padded)
     {
         int[]? lengths = padded ? Enumerable.Range(0, 32).Select(b => 3 + b % 5).ToArray() : null;

@@ -1,6 +1,7 @@
 namespace Carousel.Layers.Recurrent;
 
 /// <summary>The recurrent cell types, with PyTorch's formulas and gate order.</summary>
+/// <remarks>New kinds go at the end: checkpoint options store a kind by its number.</remarks>
 public enum CellKind
 {
     /// <summary>Elman RNN, h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh).</summary>
@@ -11,20 +12,39 @@ public enum CellKind
     Lstm,
     /// <summary>GRU (PyTorch's nn.GRU); gates r, z, n.</summary>
     Gru,
+    /// <summary>
+    /// The LSTM of Hochreiter &amp; Schmidhuber (1997) without forget gate, written with tanh as usual:
+    /// gates i, g, o (PyTorch's order with f left out), c' = c + i⊙g, h' = o⊙tanh(c').
+    /// </summary>
+    LstmNoForgetGate,
+    /// <summary>
+    /// LSTM with forget gate and peephole connections (Gers, Schraudolph &amp; Schmidhuber 2002): gates i, f, g, o as
+    /// <see cref="Lstm"/>, plus diagonal cell-to-gate weights: i and f see c, o sees the new c'.
+    /// </summary>
+    LstmPeephole,
 }
 
 public static class CellKinds
 {
+    /// <summary>The names <see cref="Parse"/> accepts, for help texts and error messages.</summary>
+    public const string CliNames = "lstm, lstm-nofg (lstm1997), lstm-peephole, gru, rnn (tanh) or rnn-relu";
+
     /// <summary>Number of gate blocks of size H stacked in weight_ih / weight_hh.</summary>
     public static int GateCount(this CellKind cell) => cell switch
     {
-        CellKind.Lstm => 4,
-        CellKind.Gru => 3,
+        CellKind.Lstm or CellKind.LstmPeephole => 4,
+        CellKind.Gru or CellKind.LstmNoForgetGate => 3,
         _ => 1,
     };
 
     /// <summary>Whether the cell carries a memory cell c besides h.</summary>
-    public static bool HasCellState(this CellKind cell) => cell == CellKind.Lstm;
+    public static bool HasCellState(this CellKind cell) => cell is CellKind.Lstm or CellKind.LstmNoForgetGate or CellKind.LstmPeephole;
+
+    /// <summary>Whether the cell has a forget gate (its bias is the block of H after the input gate's).</summary>
+    public static bool HasForgetGate(this CellKind cell) => cell is CellKind.Lstm or CellKind.LstmPeephole;
+
+    /// <summary>Number of diagonal cell-to-gate weight vectors [H] per layer and direction (i, f, o for the peephole LSTM).</summary>
+    public static int PeepholeCount(this CellKind cell) => cell == CellKind.LstmPeephole ? 3 : 0;
 
     public static CellKind Parse(string name, string nonlinearity = "tanh") => name.ToLowerInvariant() switch
     {
@@ -32,7 +52,9 @@ public static class CellKinds
         "gru" => CellKind.Gru,
         "rnn" or "rnn_tanh" or "rnn-tanh" or "tanh" => nonlinearity == "relu" ? CellKind.RnnRelu : CellKind.RnnTanh,
         "rnn_relu" or "rnn-relu" or "relu" => CellKind.RnnRelu,
-        _ => throw new ArgumentException($"Unknown cell '{name}': expected lstm, gru, rnn (tanh) or rnn-relu."),
+        "lstm-nofg" or "lstm_nofg" or "lstm1997" => CellKind.LstmNoForgetGate,
+        "lstm-peephole" or "lstm_peephole" or "peephole" => CellKind.LstmPeephole,
+        _ => throw new ArgumentException($"Unknown cell '{name}': expected {CliNames}."),
     };
 
     public static string ToCliName(this CellKind cell) => cell switch
@@ -40,6 +62,8 @@ public static class CellKinds
         CellKind.Lstm => "lstm",
         CellKind.Gru => "gru",
         CellKind.RnnTanh => "rnn",
+        CellKind.LstmNoForgetGate => "lstm-nofg",
+        CellKind.LstmPeephole => "lstm-peephole",
         _ => "rnn-relu",
     };
 }

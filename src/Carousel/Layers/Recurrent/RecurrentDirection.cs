@@ -16,11 +16,16 @@ internal sealed class RecurrentDirection
     private readonly bool _reverse;
     private readonly bool _hasCell;
     private readonly int _inputSize, _hidden, _gateWidth, _cacheWidth;
+    // Peephole LSTM only: its diagonal cell-to-gate weights gathered into one buffer for the kernel, and their gradients.
+    private readonly float[] _peepholeValues;   // [P·H]  p_i, p_f, p_o
+    private readonly float[] _peepholeGrads;    // [P·H]
 
     public Parameter WeightIh { get; }   // [G·H, In]
     public Parameter WeightHh { get; }   // [G·H, H]
     public Parameter BiasIh { get; }     // [G·H]
     public Parameter BiasHh { get; }     // [G·H]
+    /// <summary>Peephole LSTM: weight_ci, weight_cf, weight_co, each [H]; empty for other cells.</summary>
+    public Parameter[] Peepholes { get; }
 
     // Workspace, reallocated only when T·B changes. Rows are (t, b) pairs in time-major order.
     private int _steps, _batch;
@@ -52,9 +57,14 @@ internal sealed class RecurrentDirection
         WeightHh = new Parameter("weight_hh_" + suffix, new Tensor(_gateWidth, hidden));
         BiasIh = new Parameter("bias_ih_" + suffix, new Tensor(_gateWidth));
         BiasHh = new Parameter("bias_hh_" + suffix, new Tensor(_gateWidth));
+        Peepholes = cell.PeepholeCount() == 0 ? []
+            : [new Parameter("weight_ci_" + suffix, new Tensor(hidden)), new Parameter("weight_cf_" + suffix, new Tensor(hidden)),
+               new Parameter("weight_co_" + suffix, new Tensor(hidden))];
+        _peepholeValues = new float[Peepholes.Length * hidden];
+        _peepholeGrads = new float[Peepholes.Length * hidden];
     }
 
-    public IEnumerable<Parameter> Parameters() => [WeightIh, WeightHh, BiasIh, BiasHh];
+    public IEnumerable<Parameter> Parameters() => [WeightIh, WeightHh, BiasIh, BiasHh, .. Peepholes];
 
     // States are stored in processing order: the forward direction goes S[0] → S[T], the reverse one
     // S[T] → S[0], so that for either direction the T states entering each step are one contiguous block.
@@ -84,6 +94,7 @@ internal sealed class RecurrentDirection
         Gemm.Multiply(false, true, rows, G, _inputSize, x.Span, WeightIh.Value.Data, pre, accumulate: false);
         MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
 
+        for (int k = 0; k < Peepholes.Length; k++) Peepholes[k].Value.Data.CopyTo(_peepholeValues.AsSpan(k * H, H));
         h0.CopyTo(_hStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
         if (_hasCell) c0.CopyTo(_cStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
 
@@ -120,7 +131,7 @@ internal sealed class RecurrentDirection
                 var yRow = y.AsSpan(row * outStride + outOffset, H);
                 if (IsActive(_lengths, t, b))
                 {
-                    _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow,
+                    _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow, _peepholeValues,
                         _cache.AsSpan(row * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
                     hNextRow.CopyTo(yRow);
                 }
@@ -168,6 +179,21 @@ internal sealed class RecurrentDirection
         Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
         MatrixRows.AddColumnSums(dPre, rows, BiasIh.Grad.Data);
         Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
+        if (Peepholes.Length > 0) AddPeepholeGradients(dPre, rows);
+    }
+
+    // Peephole gradients summed over all (t, b) rows; padded rows have dPre = 0 and add nothing.
+    private void AddPeepholeGradients(ReadOnlySpan<float> dPre, int rows)
+    {
+        int H = _hidden, G = _gateWidth;
+        // Like hPrevAll: the cells entering (cPrev) and leaving (c) the steps are each one contiguous [T·B, H] block.
+        var cPrevAll = _cStates.AsSpan((_reverse ? _batch : 0) * H, rows * H);
+        var cAll = _cStates.AsSpan((_reverse ? 0 : _batch) * H, rows * H);
+        Array.Clear(_peepholeGrads);
+        for (int row = 0; row < rows; row++)
+            _kernel.AddPeepholeGradients(H, dPre.Slice(row * G, G), cPrevAll.Slice(row * H, H), cAll.Slice(row * H, H), _peepholeGrads);
+        for (int k = 0; k < Peepholes.Length; k++)
+            TensorPrimitives.Add(Peepholes[k].Grad.Data, _peepholeGrads.AsSpan(k * H, H), Peepholes[k].Grad.Data);
     }
 
     // The backward time loop for batch rows [first, end); dh, dc carry the gradients of the state.
@@ -195,7 +221,7 @@ internal sealed class RecurrentDirection
                     if (!norms.IsEmpty) norms[row] = NormInDouble(dhRow);
                     _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
                         _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
-                        _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default,
+                        _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default, _peepholeValues,
                         _hStates.AsSpan((NextRow(t) * batch + b) * H, H),
                         dhRow, _hasCell ? dc.Slice(i * H, H) : default,
                         dPre.Slice(row * G, G), dRec.Slice(row * G, G), dhPrevRow);

@@ -117,10 +117,13 @@ public sealed class RecurrentStack
     /// <summary>
     /// Sets every LSTM forget-gate bias to <paramref name="value"/> (in bias_ih; bias_hh's forget block to 0),
     /// so that the cell starts out remembering: the usual remedy for long time lags (Gers et al. 2000).
+    /// For <see cref="CellKind.Lstm"/> and <see cref="CellKind.LstmPeephole"/>.
     /// </summary>
     public void InitializeForgetGateBias(float value)
     {
-        if (Options.Cell != CellKind.Lstm) throw new InvalidOperationException("Only LSTMs have a forget gate.");
+        if (Options.Cell == CellKind.LstmNoForgetGate)
+            throw new InvalidOperationException($"The {Options.Cell.ToCliName()} cell (LSTM of 1997) has no forget gate, so it has no forget-gate bias to set.");
+        if (!Options.Cell.HasForgetGate()) throw new InvalidOperationException($"Only LSTMs have a forget gate, not {Options.Cell.ToCliName()}.");
         int H = Options.HiddenSize;
         foreach (var direction in _layers.SelectMany(l => l))
         {

@@ -120,12 +120,12 @@ public static class EmbeddedReberExperiment
     {
         const int symbols = EmbeddedReberGrammar.SymbolCount;
         var model = new SequenceTagger(new RecurrentOptions(options.Cell, symbols, options.HiddenSize), symbols, rng);
-        if (options.Cell == CellKind.Lstm && options.ForgetGateBias != 0f) model.Rnn.InitializeForgetGateBias(options.ForgetGateBias);
+        if (options.Cell.HasForgetGate() && options.ForgetGateBias != 0f) model.Rnn.InitializeForgetGateBias(options.ForgetGateBias);
         return model;
     }
 
     // One optimizer step on one batch; returns the batch's mean loss.
-    private static double TrainStep(SequenceTagger model, Optimizer optimizer, SymbolPredictionBatch batch)
+    internal static double TrainStep(SequenceTagger model, Optimizer optimizer, SymbolPredictionBatch batch)
     {
         optimizer.ZeroGrad();
         model.Training = true;
