@@ -1,0 +1,170 @@
+using Carousel.Data.Tasks;
+using Carousel.Diagnostics;
+using Carousel.Layers;
+using Carousel.Layers.Recurrent;
+using Carousel.Losses;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+using Carousel.Training;
+
+namespace Carousel.Tests.Training;
+
+/// <summary>RTRL's forward-mode gradients against BPTT (RecurrentStack.Backward + Linear.Backward) and central differences.</summary>
+public class RealTimeRecurrentLearnerTests
+{
+    private const int Steps = 7, InputSize = 3, Outputs = 2;
+    private static readonly int[] TargetSteps = [1, 3, 4, 6]; // losses at several steps, none at the others
+
+    /// <summary>A stack and readout with weights large enough that every gate is away from its linear regime, a sequence and targets.</summary>
+    private sealed class Problem
+    {
+        public RecurrentStack Stack { get; }
+        public Linear Readout { get; }
+        public Tensor X { get; }        // [T, 1, In]
+        public Tensor Targets { get; }  // [T, Out]
+
+        public Problem(CellKind cell, int hidden, int seed)
+        {
+            var rng = new Rng((ulong)seed);
+            Stack = new RecurrentStack(new RecurrentOptions(cell, InputSize, hidden), rng);
+            Readout = new Linear(hidden, Outputs, rng);
+            foreach (var p in Stack.Parameters()) rng.FillUniform(p.Value.Data, -0.8f, 0.8f);
+            X = new Tensor(Steps, 1, InputSize);
+            rng.FillUniform(X.Data, -1f, 1f);
+            Targets = new Tensor(Steps, Outputs);
+            rng.FillUniform(Targets.Data, -1f, 1f);
+        }
+
+        public IEnumerable<Parameter> Parameters() => Stack.Parameters().Concat(Readout.Parameters());
+
+        /// <summary>Runs RTRL over the sequence, adding every step's loss gradient; returns the total loss.</summary>
+        public double RunRtrl(RealTimeRecurrentLearner learner)
+        {
+            learner.Reset();
+            double loss = 0;
+            for (int t = 0; t < Steps; t++)
+                loss += learner.Step(X.Slice(t), TargetSteps.Contains(t) ? Targets.Slice(t) : default);
+            return loss;
+        }
+
+        /// <summary>BPTT: one forward over the sequence, the readout on every step, ½Σe² at the target steps, one backward.</summary>
+        public double RunBptt()
+        {
+            foreach (var p in Stack.Parameters()) p.MarkChanged();
+            var (y, _) = Stack.Forward(X);
+            int H = Stack.Options.HiddenSize;
+            var output = new float[Steps * Outputs];
+            Readout.Forward(y.Data, Steps, output);
+            var mask = new bool[Steps * Outputs];
+            foreach (int t in TargetSteps) mask.AsSpan(t * Outputs, Outputs).Fill(true);
+            var dOutput = new float[Steps * Outputs];
+            double loss = SquaredError.HalfSum(output, Targets.Data, dOutput, mask);
+            var dHidden = new Tensor(Steps, 1, H);
+            Readout.Backward(dOutput, dHidden.Data);
+            Stack.Backward(dHidden);
+            return loss;
+        }
+    }
+
+    [Theory]
+    [InlineData(CellKind.RnnTanh, 5)]
+    [InlineData(CellKind.Lstm, 4)]
+    [InlineData(CellKind.Lstm, 9)]
+    public void AccumulatedGradientEqualsBackpropagationThroughTime(CellKind cell, int hidden)
+    {
+        var problem = new Problem(cell, hidden, seed: 3);
+        var learner = new RealTimeRecurrentLearner(problem.Stack, problem.Readout);
+        var parameters = problem.Parameters().ToArray();
+
+        parameters.ZeroGrad();
+        double bpttLoss = problem.RunBptt();
+        var bptt = parameters.Select(p => (float[])p.Grad.Data.Clone()).ToArray();
+
+        parameters.ZeroGrad();
+        double rtrlLoss = problem.RunRtrl(learner);
+
+        Numerics.Close(bpttLoss, rtrlLoss, 1e-5, 1e-7, "loss");
+        double scale = parameters.Max(p => p.Grad.Data.Max(MathF.Abs));
+        for (int i = 0; i < parameters.Length; i++)
+            for (int j = 0; j < bptt[i].Length; j++)
+                Numerics.Close(bptt[i][j], parameters[i].Grad.Data[j], 1e-5, 1e-6 * scale, $"{parameters[i].Name}[{j}]");
+    }
+
+    [Theory]
+    [InlineData(CellKind.RnnTanh)]
+    [InlineData(CellKind.Lstm)]
+    public void GradientEqualsCentralDifferences(CellKind cell)
+    {
+        var problem = new Problem(cell, hidden: 4, seed: 11);
+        var learner = new RealTimeRecurrentLearner(problem.Stack, problem.Readout);
+        var parameters = problem.Parameters().ToArray();
+        parameters.ZeroGrad();
+        problem.RunRtrl(learner);
+        var analytic = parameters.Select(p => (float[])p.Grad.Data.Clone()).ToArray();
+
+        // The loss alone (gradients are added into Grad but not read).
+        double Loss() => problem.RunRtrl(learner);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            var (worst, index, numeric, ana) = GradientCheck.Compare(Loss, parameters[i].Value.Data, analytic[i], 4e-3f, 5e-4, 1e-2);
+            Assert.True(worst <= 1.0, $"{parameters[i].Name}[{index}]: numeric {numeric:G6}, RTRL {ana:G6} (ratio {worst:G3})");
+        }
+    }
+
+    [Fact]
+    public void HiddenStateEqualsTheStacksForward()
+    {
+        var problem = new Problem(CellKind.Lstm, hidden: 6, seed: 5);
+        var learner = new RealTimeRecurrentLearner(problem.Stack, problem.Readout);
+        var (y, _) = problem.Stack.Forward(problem.X);
+        learner.Reset();
+        for (int t = 0; t < Steps; t++)
+        {
+            learner.Advance(problem.X.Slice(t));
+            for (int k = 0; k < 6; k++) Numerics.Close(y.Slice(t)[k], learner.Hidden[k], 1e-5, 1e-6, $"h[{t}, {k}]");
+        }
+    }
+
+    [Fact]
+    public void OnlineUpdatesLowerTheLossOnTheAddingProblem()
+    {
+        const int length = 22;
+        var rng = new Rng(2);
+        var stack = new RecurrentStack(new RecurrentOptions(CellKind.Lstm, MarkedPairProblem.FeatureCount, 6), rng);
+        var learner = new RealTimeRecurrentLearner(stack, new Linear(6, 1, rng));
+        learner.Optimizer = new Adam(learner.NamedParameters(), 1e-2f);
+        var task = new AddingProblem(length, variableLength: false, seed: 4);
+        var target = new float[1];
+
+        double MeanLoss(int sequences)
+        {
+            double total = 0;
+            for (int s = 0; s < sequences; s++)
+            {
+                var batch = task.NextBatch(1);
+                target[0] = batch.Targets.Data[0];
+                learner.Reset();
+                for (int t = 0; t < length; t++)
+                    total += learner.Step(batch.Inputs.Slice(t), t == length - 1 ? target : default);
+            }
+            return total / sequences;
+        }
+
+        double first = MeanLoss(200);
+        MeanLoss(5600);
+        double last = MeanLoss(200);
+        // Always answering 0.5 gives ½·E[(x1 + x2)²]/16 = 1/48; learning must do far better.
+        Assert.True(last < 0.3 * first && last < 0.004, $"mean loss per sequence {first:G3} at the start, {last:G3} after 6,000 sequences");
+    }
+
+    [Theory]
+    [InlineData(CellKind.Gru, 1, false)]
+    [InlineData(CellKind.Lstm, 2, false)]
+    [InlineData(CellKind.RnnTanh, 1, true)]
+    public void UnsupportedNetworksAreRefused(CellKind cell, int layers, bool bidirectional)
+    {
+        var rng = new Rng(1);
+        var stack = new RecurrentStack(new RecurrentOptions(cell, 2, 3, layers, bidirectional), rng);
+        Assert.Throws<ArgumentException>(() => new RealTimeRecurrentLearner(stack, new Linear(stack.Options.OutputSize, 1, rng)));
+    }
+}
