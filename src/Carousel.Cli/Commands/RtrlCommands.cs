@@ -6,51 +6,48 @@ using Carousel.Training.Experiments;
 
 namespace Carousel.Cli.Commands;
 
-/// <summary>`carousel rtrl adding|cost`: real-time recurrent learning, online on the adding problem, and its cost against BPTT.</summary>
+/// <summary>`carousel rtrl reber|cost`: real-time recurrent learning, online on the Reber grammar, and its cost against BPTT.</summary>
 internal static class RtrlCommands
 {
     public static Command Create() => new("rtrl", "Real-time recurrent learning (Williams & Zipser 1989): exact gradients carried forward in time.")
     {
-        Adding(),
+        Reber(),
         Cost(),
     };
 
-    private static Command Adding()
+    private static Command Reber()
     {
-        var defaults = new OnlineAddingOptions();
+        var defaults = new OnlineReberOptions();
         var cell = new Option<string>("--cell") { Description = "lstm or rnn (tanh).", DefaultValueFactory = _ => defaults.Cell.ToCliName() };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => defaults.HiddenSize };
-        var length = new Option<int>("--length") { Description = "Sequence length T (at least 22).", DefaultValueFactory = _ => defaults.Length };
-        var sequences = new Option<int>("--sequences") { Description = "Sequences streamed in total.", DefaultValueFactory = _ => defaults.Sequences };
+        var strings = new Option<int>("--strings") { Description = "Reber strings streamed in total.", DefaultValueFactory = _ => defaults.Strings };
         var learningRate = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
-        var updateEvery = new Option<int>("--update-every") { Description = "Sequences (losses) between weight updates.", DefaultValueFactory = _ => defaults.UpdateEvery };
-        var reportEvery = new Option<int>("--report-every") { Description = "Sequences per printed line.", DefaultValueFactory = _ => defaults.ReportEvery };
-        var seed = new Option<int>("--seed") { Description = "Random seed (weights and sequences).", DefaultValueFactory = _ => defaults.Seed };
+        var updateEvery = new Option<int>("--update-every") { Description = "Steps (symbols) between weight updates.", DefaultValueFactory = _ => defaults.UpdateEvery };
+        var reportEvery = new Option<int>("--report-every") { Description = "Strings per printed line.", DefaultValueFactory = _ => defaults.ReportEvery };
+        var seed = new Option<int>("--seed") { Description = "Random seed (weights and strings).", DefaultValueFactory = _ => defaults.Seed };
         var json = new Option<bool>("--json") { Description = "Print one JSON line per report instead of a table." };
-        var command = new Command("adding",
-            "Learn the adding problem online: the weights change after every sequence, from the gradient RTRL has at its last step. " +
-            "Prints the mean loss (½e²) and the share of sequences within 0.04 of the target; always answering 0.5 scores a loss of 0.0208.")
+        var command = new Command("reber",
+            "Learn the Reber grammar online: at every symbol the network predicts the legal next symbols and its weights change at once, " +
+            "from the gradient RTRL has at that step. Prints the loss per step and the share of strings predicted right at every step.")
         {
-            cell, hidden, length, sequences, learningRate, updateEvery, reportEvery, seed, json,
+            cell, hidden, strings, learningRate, updateEvery, reportEvery, seed, json,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = new OnlineAddingOptions(
+            var options = new OnlineReberOptions(
                 ParseCell(parse.GetValue(cell)!),
                 DemoCommand.Positive(parse.GetValue(hidden), "--hidden"),
-                parse.GetValue(length) is >= Carousel.Data.Tasks.MarkedPairProblem.SmallestMinLength and var t ? t
-                    : throw new ArgumentException($"--length must be at least {Carousel.Data.Tasks.MarkedPairProblem.SmallestMinLength}, got {parse.GetValue(length)}."),
-                DemoCommand.Positive(parse.GetValue(sequences), "--sequences"),
+                DemoCommand.Positive(parse.GetValue(strings), "--strings"),
                 parse.GetValue(learningRate) is > 0f and var lr ? lr : throw new ArgumentException("--lr must be positive."),
                 DemoCommand.Positive(parse.GetValue(updateEvery), "--update-every"),
                 DemoCommand.Positive(parse.GetValue(reportEvery), "--report-every"),
                 parse.GetValue(seed));
             bool asJson = parse.GetValue(json);
             if (!asJson)
-                Console.WriteLine($"{"sequences",10} {"mean ½e²",10} {"within 0.04",12} {"µs/step",9}");
-            OnlineAddingExperiment.Run(options, p => Console.WriteLine(asJson
-                ? JsonSerializer.Serialize(new { sequences = p.Sequences, mean_loss = p.MeanLoss, accuracy = p.Accuracy, microseconds_per_step = Math.Round(p.MicrosecondsPerStep, 2) })
-                : $"{p.Sequences,10} {p.MeanLoss,10:F5} {p.Accuracy,12:P1} {p.MicrosecondsPerStep,9:F1}"));
+                Console.WriteLine($"{"strings",8} {"loss/step",10} {"strings right",14} {"µs/step",9}");
+            OnlineReberExperiment.Run(options, p => Console.WriteLine(asJson
+                ? JsonSerializer.Serialize(new { strings = p.Strings, mean_loss = p.MeanLoss, strings_right = p.StringsRight, microseconds_per_step = Math.Round(p.MicrosecondsPerStep, 2) })
+                : $"{p.Strings,8} {p.MeanLoss,10:F4} {p.StringsRight,14:P1} {p.MicrosecondsPerStep,9:F1}"));
             return 0;
         }));
         return command;

@@ -1,11 +1,10 @@
-using Carousel.Data.Tasks;
 using Carousel.Diagnostics;
 using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Losses;
-using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
+using Carousel.Training.Experiments;
 
 namespace Carousel.Tests.Training;
 
@@ -125,36 +124,15 @@ public class RealTimeRecurrentLearnerTests
         }
     }
 
-    [Fact]
-    public void OnlineUpdatesLowerTheLossOnTheAddingProblem()
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.RnnTanh)]
+    public void OnlineUpdatesLearnTheReberGrammar(CellKind cell)
     {
-        const int length = 22;
-        var rng = new Rng(2);
-        var stack = new RecurrentStack(new RecurrentOptions(CellKind.Lstm, MarkedPairProblem.FeatureCount, 6), rng);
-        var learner = new RealTimeRecurrentLearner(stack, new Linear(6, 1, rng));
-        learner.Optimizer = new Adam(learner.NamedParameters(), 1e-2f);
-        var task = new AddingProblem(length, variableLength: false, seed: 4);
-        var target = new float[1];
-
-        double MeanLoss(int sequences)
-        {
-            double total = 0;
-            for (int s = 0; s < sequences; s++)
-            {
-                var batch = task.NextBatch(1);
-                target[0] = batch.Targets.Data[0];
-                learner.Reset();
-                for (int t = 0; t < length; t++)
-                    total += learner.Step(batch.Inputs.Slice(t), t == length - 1 ? target : default);
-            }
-            return total / sequences;
-        }
-
-        double first = MeanLoss(200);
-        MeanLoss(5600);
-        double last = MeanLoss(200);
-        // Always answering 0.5 gives ½·E[(x1 + x2)²]/16 = 1/48; learning must do far better.
-        Assert.True(last < 0.3 * first && last < 0.004, $"mean loss per sequence {first:G3} at the start, {last:G3} after 6,000 sequences");
+        var reports = OnlineReberExperiment.Run(new OnlineReberOptions(cell, Strings: 600, ReportEvery: 100, Seed: 3));
+        var (first, last) = (reports[0], reports[^1]);
+        Assert.True(first.StringsRight < 0.6 && last.StringsRight >= 0.95 && last.MeanLoss < 0.1 * first.MeanLoss,
+            $"first 100 strings: loss {first.MeanLoss:G3}, {first.StringsRight:P0} right; last 100: loss {last.MeanLoss:G3}, {last.StringsRight:P0} right");
     }
 
     [Theory]
