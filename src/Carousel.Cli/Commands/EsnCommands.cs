@@ -116,7 +116,7 @@ internal static class EsnCommands
     private static Command Narma10()
     {
         var p = new NarmaProtocol();
-        var reservoir = new ReservoirOptions(NarmaDefaults);
+        var reservoir = new ReservoirOptions(EchoStateExperiments.NarmaDefaults);
         var washout = new Option<int>("--washout") { Description = "Training steps dropped before fitting.", DefaultValueFactory = _ => p.Washout };
         var train = new Option<int>("--train") { Description = "Training steps fitted.", DefaultValueFactory = _ => p.TrainLength };
         var test = new Option<int>("--test") { Description = "Steps scored after training.", DefaultValueFactory = _ => p.TestLength };
@@ -150,9 +150,6 @@ internal static class EsnCommands
         }));
         return command;
     }
-
-    /// <summary>NARMA-10 defaults: no leak (the system is driven step by step), a reservoir near the edge of stability, small inputs.</summary>
-    internal static readonly EchoStateOptions NarmaDefaults = new(Units: 100, SpectralRadius: 0.9, LeakRate: 1.0, InputScaling: 0.5, BiasScaling: 0.1, Ridge: 1e-8, ReadoutSeesInput: true);
 
     private static void Report(bool json, string task, EchoStateOptions options, int seeds, (string Name, IEnumerable<double> Values)[] figures)
     {
