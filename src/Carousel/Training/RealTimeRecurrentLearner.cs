@@ -48,7 +48,9 @@ public sealed class RealTimeRecurrentLearner
     private readonly double[] _pre;                      // [G·H] pre-activations a_t = W_ih x + b_ih + W_hh h_{t−1} + b_hh
     private double[] _dh, _dhPrev;                       // [H, P] ∂h_t/∂θ, ∂h_{t−1}/∂θ
     private readonly double[] _dc;                       // [H, P] ∂c_t/∂θ (LSTM; updated in place, row k needs only row k)
-    private readonly double[] _gateSensitivity;          // [G, P] ∂a/∂θ of the G gate rows of one unit
+    private readonly double[] _gateSensitivity;          // [G, block] ∂a/∂θ of the G gate rows of one unit, one block of θ
+    private readonly double[] _lstmCoefficients;         // [H, 6] the LSTM's local derivatives of the current step
+    private const int ColumnBlock = 256;                 // columns of θ per block: [H, block] of ∂h_{t−1}/∂θ stays in cache
     private readonly double[] _parameterGradient;        // [P]    ∂L_t/∂θ of one step's loss
     private readonly float[] _hidden32;                  // [H]    h_t for the readout
     private readonly float[] _output, _dOutput;          // [Out]
@@ -112,7 +114,8 @@ public sealed class RealTimeRecurrentLearner
         _pre = new double[_gateWidth];
         _dh = new double[H * P]; _dhPrev = new double[H * P];
         _dc = new double[_lstm ? H * P : 0];
-        _gateSensitivity = new double[_gateCount * P];
+        _gateSensitivity = new double[_gateCount * ColumnBlock];
+        _lstmCoefficients = new double[_lstm ? H * 6 : 0];
         _parameterGradient = new double[P];
         _hidden32 = new float[H];
         _output = new float[readout.OutputSize];
@@ -222,33 +225,38 @@ public sealed class RealTimeRecurrentLearner
     }
 
     /// <summary>
-    /// ∂a_r/∂θ for gate row r = q·H + k into row q of the gate sensitivities [G, P]: the recurrent path
-    /// W_hh[r, :] · ∂h_{t−1}/∂θ, plus the direct terms of row r's own weights (x_j, h_{t−1,m}, 1, 1).
+    /// Columns [p0, p0 + width) of ∂a_r/∂θ for gate row r = q·H + k, into row q of the gate sensitivities [G, block]:
+    /// the recurrent path W_hh[r, :] · ∂h_{t−1}/∂θ, plus the direct terms of row r's own parameters (x_j, h_{t−1,m}, 1, 1)
+    /// that fall in the block.
     /// </summary>
-    private void GateRowSensitivity(int q, int k, ReadOnlySpan<float> input)
+    private Span<double> GateRowSensitivity(int q, int k, int p0, int width, ReadOnlySpan<float> input)
     {
         int P = RecurrentParameterCount, In = _inputSize, H = _hidden, r = q * H + k;
-        var row = _gateSensitivity.AsSpan(q * P, P);
+        var row = _gateSensitivity.AsSpan(q * ColumnBlock, width);
         row.Clear();
         var wHh = _weightHh.Value.Data.AsSpan(r * H, H);
         for (int m = 0; m < H; m++)
-            if (wHh[m] != 0f) TensorPrimitives.MultiplyAdd(_dhPrev.AsSpan(m * P, P), (double)wHh[m], row, row);
-        for (int j = 0; j < In; j++) row[r * In + j] += input[j];
-        for (int m = 0; m < H; m++) row[_offsetWeightHh + r * H + m] += _hPrev[m];
-        row[_offsetBiasIh + r] += 1;
-        row[_offsetBiasHh + r] += 1;
+            if (wHh[m] != 0f) TensorPrimitives.MultiplyAdd(_dhPrev.AsSpan(m * P + p0, width), (double)wHh[m], row, row);
+        int end = p0 + width;
+        for (int i = Math.Max(r * In, p0), last = Math.Min((r + 1) * In, end); i < last; i++) row[i - p0] += input[i - r * In];
+        int hh = _offsetWeightHh + r * H;
+        for (int i = Math.Max(hh, p0), last = Math.Min(hh + H, end); i < last; i++) row[i - p0] += _hPrev[i - hh];
+        if (_offsetBiasIh + r >= p0 && _offsetBiasIh + r < end) row[_offsetBiasIh + r - p0] += 1;
+        if (_offsetBiasHh + r >= p0 && _offsetBiasHh + r < end) row[_offsetBiasHh + r - p0] += 1;
+        return row;
     }
 
     // h = tanh(a): ∂h_k/∂θ = (1 − h_k²) · ∂a_k/∂θ.
     private void AdvanceRnn(ReadOnlySpan<float> input)
     {
-        int P = RecurrentParameterCount;
-        for (int k = 0; k < _hidden; k++)
+        int P = RecurrentParameterCount, H = _hidden;
+        for (int k = 0; k < H; k++) _h[k] = Math.Tanh(_pre[k]);
+        // Block by block over θ, so that the block of ∂h_{t−1}/∂θ [H, block] stays in cache while every row uses it.
+        for (int p0 = 0; p0 < P; p0 += ColumnBlock)
         {
-            double h = Math.Tanh(_pre[k]);
-            _h[k] = h;
-            GateRowSensitivity(0, k, input);
-            TensorPrimitives.Multiply(_gateSensitivity.AsSpan(0, P), 1 - h * h, _dh.AsSpan(k * P, P));
+            int width = Math.Min(ColumnBlock, P - p0);
+            for (int k = 0; k < H; k++)
+                TensorPrimitives.Multiply(GateRowSensitivity(0, k, p0, width, input), 1 - _h[k] * _h[k], _dh.AsSpan(k * P + p0, width));
         }
     }
 
@@ -258,23 +266,35 @@ public sealed class RealTimeRecurrentLearner
     private void AdvanceLstm(ReadOnlySpan<float> input)
     {
         int P = RecurrentParameterCount, H = _hidden;
+        var coefficients = _lstmCoefficients; // [H, 6]: f, ∂c/∂a_f, ∂c/∂a_i, ∂c/∂a_g, ∂h/∂a_o, ∂h/∂c
         for (int k = 0; k < H; k++)
         {
             double i = Sigmoid(_pre[k]), f = Sigmoid(_pre[H + k]), g = Math.Tanh(_pre[2 * H + k]), o = Sigmoid(_pre[3 * H + k]);
             double cPrev = _c[k], c = f * cPrev + i * g, tanhC = Math.Tanh(c);
             _c[k] = c;
             _h[k] = o * tanhC;
-            for (int q = 0; q < 4; q++) GateRowSensitivity(q, k, input);
-            var dI = _gateSensitivity.AsSpan(0, P); var dF = _gateSensitivity.AsSpan(P, P);
-            var dG = _gateSensitivity.AsSpan(2 * P, P); var dO = _gateSensitivity.AsSpan(3 * P, P);
-            var dc = _dc.AsSpan(k * P, P);
-            TensorPrimitives.Multiply(dc, f, dc);
-            TensorPrimitives.MultiplyAdd(dF, cPrev * f * (1 - f), dc, dc);
-            TensorPrimitives.MultiplyAdd(dI, g * i * (1 - i), dc, dc);
-            TensorPrimitives.MultiplyAdd(dG, i * (1 - g * g), dc, dc);
-            var dh = _dh.AsSpan(k * P, P);
-            TensorPrimitives.Multiply(dO, tanhC * o * (1 - o), dh);
-            TensorPrimitives.MultiplyAdd(dc, o * (1 - tanhC * tanhC), dh, dh);
+            var ck = coefficients.AsSpan(k * 6, 6);
+            (ck[0], ck[1], ck[2], ck[3], ck[4], ck[5]) = (f, cPrev * f * (1 - f), g * i * (1 - i), i * (1 - g * g), tanhC * o * (1 - o), o * (1 - tanhC * tanhC));
+        }
+        for (int p0 = 0; p0 < P; p0 += ColumnBlock)
+        {
+            int width = Math.Min(ColumnBlock, P - p0);
+            for (int k = 0; k < H; k++)
+            {
+                var ck = coefficients.AsSpan(k * 6, 6);
+                var dI = GateRowSensitivity(0, k, p0, width, input);
+                var dF = GateRowSensitivity(1, k, p0, width, input);
+                var dG = GateRowSensitivity(2, k, p0, width, input);
+                var dO = GateRowSensitivity(3, k, p0, width, input);
+                var dc = _dc.AsSpan(k * P + p0, width);
+                TensorPrimitives.Multiply(dc, ck[0], dc);
+                TensorPrimitives.MultiplyAdd(dF, ck[1], dc, dc);
+                TensorPrimitives.MultiplyAdd(dI, ck[2], dc, dc);
+                TensorPrimitives.MultiplyAdd(dG, ck[3], dc, dc);
+                var dh = _dh.AsSpan(k * P + p0, width);
+                TensorPrimitives.Multiply(dO, ck[4], dh);
+                TensorPrimitives.MultiplyAdd(dc, ck[5], dh, dh);
+            }
         }
     }
 

@@ -67,8 +67,9 @@ public class RealTimeRecurrentLearnerTests
 
     [Theory]
     [InlineData(CellKind.RnnTanh, 5)]
+    [InlineData(CellKind.RnnTanh, 16)]   // θ spans two column blocks
     [InlineData(CellKind.Lstm, 4)]
-    [InlineData(CellKind.Lstm, 9)]
+    [InlineData(CellKind.Lstm, 9)]       // θ spans two column blocks
     public void AccumulatedGradientEqualsBackpropagationThroughTime(CellKind cell, int hidden)
     {
         var problem = new Problem(cell, hidden, seed: 3);
