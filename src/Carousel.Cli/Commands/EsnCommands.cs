@@ -153,20 +153,22 @@ internal static class EsnCommands
 
     private static void Report(bool json, string task, EchoStateOptions options, int seeds, (string Name, IEnumerable<double> Values)[] figures)
     {
+        // A free run that diverges has an infinite error: it is counted, and the statistics are over the finite runs.
         var summary = figures.Select(f =>
         {
-            var v = f.Values.ToArray();
+            var all = f.Values.ToArray();
+            var v = all.Where(double.IsFinite).Order().ToArray();
+            int diverged = all.Length - v.Length;
+            if (v.Length == 0) return (f.Name, Mean: double.NaN, Std: double.NaN, Median: double.NaN, Min: double.NaN, Max: double.NaN, Diverged: diverged, Values: all);
             double mean = v.Average();
             double std = Math.Sqrt(v.Select(x => (x - mean) * (x - mean)).Sum() / v.Length);
-            var sorted = v.Order().ToArray();
-            double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
-            return (f.Name, Mean: mean, Std: std, Median: median, Min: sorted[0], Max: sorted[^1], Values: v);
+            double median = v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+            return (f.Name, Mean: mean, Std: std, Median: median, Min: v[0], Max: v[^1], Diverged: diverged, Values: all);
         }).ToArray();
         if (json)
         {
             var result = new Dictionary<string, object> { ["task"] = task, ["seeds"] = seeds, ["options"] = options };
-            foreach (var s in summary) result[s.Name] = new { mean = s.Mean, std = s.Std, median = s.Median, min = s.Min, max = s.Max, values = s.Values };
-            // A free run that diverges has an infinite error: written as "Infinity" rather than failing.
+            foreach (var s in summary) result[s.Name] = new { mean = s.Mean, std = s.Std, median = s.Median, min = s.Min, max = s.Max, diverged = s.Diverged, values = s.Values };
             Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             return;
         }
@@ -174,7 +176,8 @@ internal static class EsnCommands
                           $"bias scaling {options.BiasScaling}, connectivity {options.Connectivity}/{options.InputConnectivity}, ridge {options.Ridge}" +
                           (options.ReadoutSeesInput ? ", readout [1; u; x]" : "") + $"; {(seeds == 1 ? $"seed {options.Seed}" : $"{seeds} seeds from {options.Seed}")}");
         foreach (var s in summary)
-            Console.WriteLine(seeds == 1 ? $"  {s.Name,-20} {Format(s.Mean)}" : $"  {s.Name,-20} {Format(s.Mean)} ± {Format(s.Std)}   (median {Format(s.Median)}, min {Format(s.Min)}, max {Format(s.Max)})");
+            Console.WriteLine((seeds == 1 ? $"  {s.Name,-20} {Format(s.Values[0])}" : $"  {s.Name,-20} {Format(s.Mean)} ± {Format(s.Std)}   (median {Format(s.Median)}, min {Format(s.Min)}, max {Format(s.Max)})")
+                + (s.Diverged > 0 && seeds > 1 ? $"   diverged in {s.Diverged} of {seeds} runs (not in the statistics)" : ""));
     }
 
     private static string Format(double v) => v.ToString(Math.Abs(v) >= 1000 || v == Math.Floor(v) && Math.Abs(v) >= 1 ? "F0" : "G5", CultureInfo.InvariantCulture);
