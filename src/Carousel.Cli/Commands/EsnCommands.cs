@@ -180,7 +180,7 @@ internal static class EsnCommands
                 + (s.Diverged > 0 && seeds > 1 ? $"   diverged in {s.Diverged} of {seeds} runs (not in the statistics)" : ""));
     }
 
-    private static string Format(double v) => v.ToString(Math.Abs(v) >= 1000 || v == Math.Floor(v) && Math.Abs(v) >= 1 ? "F0" : "G5", CultureInfo.InvariantCulture);
+    private static string Format(double v) => v.ToString(Math.Abs(v) >= 1e6 ? "G4" : Math.Abs(v) >= 1000 || v == Math.Floor(v) && Math.Abs(v) >= 1 ? "F0" : "G5", CultureInfo.InvariantCulture);
 
     private static string Number(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
