@@ -62,6 +62,20 @@ public class AlternativeLearningCommandTests
     }
 
     [Fact]
+    public void EsnNarmaWritesTargetAndPredictionPerTestStep()
+    {
+        using var dir = new TempDirectory();
+        string csv = dir.File("narma.csv");
+        var (code, output, error) = CliRunner.Run("esn", "narma10", "--units", "30", "--washout", "50", "--train", "400", "--test", "120", "--csv", csv);
+        Assert.True(code == 0, error);
+        Assert.Contains("nrmse", output);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal("step,target,prediction", lines[0]);
+        Assert.Equal(121, lines.Length);
+        Assert.StartsWith("451,", lines[1]); // the first test target is y(451), produced from u(450)
+    }
+
+    [Fact]
     public void RtrlReberPrintsTheFallingLoss()
     {
         var (code, output, error) = CliRunner.Run("rtrl", "reber", "--strings", "300", "--report-every", "100", "--json");

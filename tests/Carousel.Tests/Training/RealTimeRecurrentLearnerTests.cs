@@ -2,6 +2,7 @@ using Carousel.Diagnostics;
 using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Losses;
+using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
 using Carousel.Training.Experiments;
@@ -134,6 +135,25 @@ public class RealTimeRecurrentLearnerTests
         var (first, last) = (reports[0], reports[^1]);
         Assert.True(first.StringsRight < 0.6 && last.StringsRight >= 0.95 && last.MeanLoss < 0.1 * first.MeanLoss,
             $"first 100 strings: loss {first.MeanLoss:G3}, {first.StringsRight:P0} right; last 100: loss {last.MeanLoss:G3}, {last.StringsRight:P0} right");
+    }
+
+    [Fact]
+    public void TheOptimizerStepsAfterEveryKthLossAndClearsTheGradients()
+    {
+        var problem = new Problem(CellKind.Lstm, hidden: 3, seed: 8);
+        var learner = new RealTimeRecurrentLearner(problem.Stack, problem.Readout) { UpdateEvery = 2 };
+        learner.Optimizer = new Sgd(learner.NamedParameters(), 0.1f);
+        var weights = problem.Stack.Parameters()[1];
+        var before = (float[])weights.Value.Data.Clone();
+        learner.Reset();
+        learner.Step(problem.X.Slice(0), default);              // no target: no loss, no update
+        learner.Step(problem.X.Slice(1), problem.Targets.Slice(1)); // first loss: gradient kept, no update yet
+        Assert.Equal(before, weights.Value.Data);
+        var gradient = (float[])weights.Grad.Data.Clone();
+        Assert.Contains(gradient, g => g != 0);
+        learner.Step(problem.X.Slice(2), problem.Targets.Slice(2)); // second loss: update, then zero gradients
+        Assert.NotEqual(before, weights.Value.Data);
+        Assert.All(weights.Grad.Data, g => Assert.Equal(0f, g));
     }
 
     [Theory]
