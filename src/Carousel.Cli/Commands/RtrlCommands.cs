@@ -75,14 +75,14 @@ internal static class RtrlCommands
             bool asJson = parse.GetValue(json);
             Carousel.Kernels.Gemm.MaxThreads = 1;
             if (!asJson)
-                Console.WriteLine($"| cell | hidden | parameters | RTRL µs/step | BPTT µs/step | ratio | sensitivities |\n|---|---|---|---|---|---|---|");
+                Console.WriteLine($"| cell | hidden | parameters | RTRL µs/step | BPTT µs/step | ratio | RTRL multiply-adds/step | GMAC/s | sensitivities |\n|---|---|---|---|---|---|---|---|---|");
             foreach (var cell in cellList)
                 foreach (int hidden in sizeList)
                 {
                     var r = RtrlCost.Measure(cell, hidden, inputSize, length);
                     Console.WriteLine(asJson
-                        ? JsonSerializer.Serialize(new { cell = cell.ToCliName(), hidden, parameters = r.Parameters, rtrl_us_per_step = Math.Round(r.RtrlMicroseconds, 2), bptt_us_per_step = Math.Round(r.BpttMicroseconds, 2), sensitivity_bytes = r.SensitivityBytes })
-                        : $"| {cell.ToCliName()} | {hidden} | {r.Parameters} | {r.RtrlMicroseconds:F1} | {r.BpttMicroseconds:F2} | {r.RtrlMicroseconds / r.BpttMicroseconds:F0}× | {Bytes(r.SensitivityBytes)} |");
+                        ? JsonSerializer.Serialize(new { cell = cell.ToCliName(), hidden, parameters = r.Parameters, rtrl_us_per_step = Math.Round(r.RtrlMicroseconds, 2), bptt_us_per_step = Math.Round(r.BpttMicroseconds, 2), sensitivity_bytes = r.SensitivityBytes, multiply_adds_per_step = r.MultiplyAddsPerStep })
+                        : $"| {cell.ToCliName()} | {hidden} | {r.Parameters} | {r.RtrlMicroseconds:F1} | {r.BpttMicroseconds:F2} | {r.RtrlMicroseconds / r.BpttMicroseconds:F0}× | {r.MultiplyAddsPerStep:N0} | {r.MultiplyAddsPerStep / r.RtrlMicroseconds / 1000:F1} | {Bytes(r.SensitivityBytes)} |");
                 }
             return 0;
         }));

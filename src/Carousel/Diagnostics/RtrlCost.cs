@@ -10,7 +10,9 @@ namespace Carousel.Diagnostics;
 /// <param name="RtrlMicroseconds">Per step: RTRL's forward step with its sensitivities and a loss gradient (the fastest single step).</param>
 /// <param name="BpttMicroseconds">Per step: forward, readout, ½e² at every step and backward over a whole sequence, divided by its length.</param>
 /// <param name="SensitivityBytes">Memory of the carried sensitivities (∂h/∂θ twice, ∂c/∂θ for the LSTM), in double.</param>
-public sealed record RtrlCostRow(CellKind Cell, int Hidden, int InputSize, int Parameters, double RtrlMicroseconds, double BpttMicroseconds, long SensitivityBytes);
+/// <param name="MultiplyAddsPerStep">RTRL's dominant work per step, W_hh [G·H, H] times ∂h_{t−1}/∂θ [H, P]: G·H·H·P.</param>
+public sealed record RtrlCostRow(CellKind Cell, int Hidden, int InputSize, int Parameters, double RtrlMicroseconds, double BpttMicroseconds,
+    long SensitivityBytes, long MultiplyAddsPerStep);
 
 /// <summary>
 /// Time per step of real-time recurrent learning against backpropagation through time on the same network
@@ -62,7 +64,8 @@ public static class RtrlCost
         double rtrl = Best(RtrlPass), bptt = Best(BpttPass);
         long sensitivityValues = (long)hidden * learner.RecurrentParameterCount * (cell.HasCellState() ? 3 : 2);
         int parameters = learner.NamedParameters().Sum(p => p.Parameter.Value.Length);
-        return new RtrlCostRow(cell, hidden, inputSize, parameters, rtrl, bptt, sensitivityValues * sizeof(double));
+        long multiplyAdds = (long)cell.GateCount() * hidden * hidden * learner.RecurrentParameterCount;
+        return new RtrlCostRow(cell, hidden, inputSize, parameters, rtrl, bptt, sensitivityValues * sizeof(double), multiplyAdds);
     }
 
     // The fastest of repeated passes: the least disturbed by other work on the machine. The warm-up runs long enough
