@@ -29,7 +29,7 @@ public enum OnlineLoss
 /// <remarks>
 /// Cost per step with H units, In inputs and G gate blocks (1 for the RNN, 4 for the LSTM): the recurrent
 /// parameters number P = G·H·(In + H + 2); the sensitivities of the G·H pre-activations are W_hh [G·H, H] times
-/// ∂h_{t−1}/∂θ [H, P], G²·H²·(In + H + 2) multiply-adds — O(n⁴) for n = H units (16·H⁴ for the LSTM). Memory:
+/// ∂h_{t−1}/∂θ [H, P], G²·H³·(In + H + 2) multiply-adds — O(n⁴) for n = H units (≈ 16·H⁴ for the LSTM). Memory:
 /// ∂h/∂θ (twice: previous and current) and, for the LSTM, ∂c/∂θ, each [H, P] in double — O(n³).
 /// Sensitivities are kept in double so that a long stream does not accumulate float32 rounding.
 /// When weights change between steps (online updates), the carried sensitivities were computed with the old
