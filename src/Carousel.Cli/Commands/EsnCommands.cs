@@ -58,6 +58,9 @@ internal static class EsnCommands
             options.Validate();
             int seeds = parse.GetValue(Seeds);
             if (seeds is < 1 or > 1000) throw new ArgumentException($"--seeds must be 1 to 1000, got {seeds}.");
+            // Refuse a CSV path that cannot be written before the work, not after it.
+            if (parse.GetValue(Csv) is { } csv && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(csv))))
+                throw new ArgumentException($"--csv: the directory of '{csv}' does not exist.");
             return (options, seeds);
         }
     }

@@ -33,7 +33,7 @@ public class AlternativeLearningCommandTests
         using var dir = new TempDirectory();
         var (code, _, error) = CliRunner.Run("esn", "narma10", "--units", "20", "--train", "200", "--test", "50", "--csv", dir.File("missing/out.csv"));
         Assert.NotEqual(0, code);
-        Assert.StartsWith("error: ", error);
+        Assert.StartsWith("error: --csv: the directory of", error);
         Assert.Empty(dir.FileNames());
     }
 
