@@ -74,7 +74,7 @@ internal static class EsnCommands
         var washout = new Option<int>("--washout") { Description = "Training steps dropped before fitting.", DefaultValueFactory = _ => p.Washout };
         var tau = new Option<int>("--tau") { Description = "Delay τ of the equation.", DefaultValueFactory = _ => p.Tau };
         var seriesSeed = new Option<int>("--series-seed") { Description = "Seed of the series' initial history.", DefaultValueFactory = _ => p.SeriesSeed };
-        var tolerance = new Option<double>("--tolerance") { Description = "Free-run horizon: steps until |error| exceeds this many standard deviations of the series.", DefaultValueFactory = _ => p.Tolerance };
+        var tolerance = new Option<double>("--tolerance") { Description = "Free-run horizon: steps until |error| exceeds this many standard deviations of the test targets.", DefaultValueFactory = _ => p.Tolerance };
         var command = new Command("mackey-glass",
             "ReservoirPy's quick-start: Mackey-Glass (τ = 17) one step ahead — fit on the first 500 samples, run over the rest; prints RMSE, NRMSE, R², " +
             "and the free run (outputs fed back as inputs): NRMSE over its first 100 and 500 steps and its horizon.")

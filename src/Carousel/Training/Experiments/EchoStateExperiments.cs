@@ -7,12 +7,12 @@ namespace Carousel.Training.Experiments;
 /// <summary>
 /// ReservoirPy's quick-start protocol on Mackey-Glass: a series of <see cref="SeriesLength"/> samples (raw, not
 /// normalised); the readout fitted one step ahead on the first <see cref="TrainLength"/> (inputs x[0..499], targets
-/// x[1..500], from a zero state, the first <see cref="Washout"/> = 100 states dropped as the quick-start's warmup=100); then the reservoir,
-/// state carried on, is run teacher-forced over x[501..T−2] and scored against x[502..T−1] (the quick-start's
+/// x[1..500], from a zero state, the first <see cref="Washout"/> = 100 states dropped, the quick-start's warmup=100);
+/// then the reservoir, state carried on, is run teacher-forced over x[501..T−2] and scored against x[502..T−1] (the quick-start's
 /// <c>run(X[501:-1])</c> against <c>X[502:]</c>). The free run starts from the state after training, takes the last
 /// training target x[500] as its first input and feeds back its own outputs; it is scored against x[501..].
 /// </summary>
-/// <param name="Tolerance">The free-run horizon counts steps until |error| first exceeds this many standard deviations of the series.</param>
+/// <param name="Tolerance">The free-run horizon counts steps until |error| first exceeds this many standard deviations of the test targets.</param>
 public sealed record MackeyGlassProtocol(int SeriesLength = 2000, int TrainLength = 500, int Washout = 100, int Tau = 17, int SeriesSeed = 1, double Tolerance = 0.1);
 
 /// <param name="TeacherForced">One-step-ahead errors over the test part.</param>
