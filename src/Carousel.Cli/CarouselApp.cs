@@ -16,6 +16,8 @@ public static class CarouselApp
         CharCommands.Eval(),
         BenchCommand.Create(),
         AnBnCnCommand.Create(),
+        RtrlCommands.Create(),
+        EsnCommands.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);
