@@ -157,34 +157,13 @@ public static class ExplodingGradientExperiment
         return new ExplodingRun(name, losses, norms, diverged, network.Evaluate(testBatch));
     }
 
-    /// <summary>
-    /// The spectral radius of a square matrix [H, H], estimated as the growth rate of ‖Wᵏv‖^(1/k) by power iteration
-    /// (which also converges when the largest eigenvalues are a complex pair).
-    /// </summary>
-    public static double SpectralRadius(Tensor matrix, int iterations = 400)
+    /// <summary>The spectral radius of a square matrix [H, H]: its largest |eigenvalue|, computed exactly in double.</summary>
+    public static double SpectralRadius(Tensor matrix)
     {
         int n = matrix.Dim(0);
         if (matrix.Rank != 2 || matrix.Dim(1) != n) throw new ArgumentException($"Expected a square matrix, got {matrix}.");
-        var v = new double[n];
-        var next = new double[n];
-        for (int i = 0; i < n; i++) v[i] = 1.0 / Math.Sqrt(n) * (1 + 0.1 * (i % 7));
-        double logGrowth = 0;
-        int counted = 0;
-        for (int k = 0; k < iterations; k++)
-        {
-            double sumSquares = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double s = 0;
-                for (int j = 0; j < n; j++) s += matrix.Data[i * n + j] * v[j];
-                next[i] = s;
-                sumSquares += s * s;
-            }
-            double norm = Math.Sqrt(sumSquares);
-            if (norm == 0) return 0;
-            for (int i = 0; i < n; i++) v[i] = next[i] / norm;
-            if (k >= iterations / 2) { logGrowth += Math.Log(norm); counted++; } // after the transient
-        }
-        return Math.Exp(logGrowth / counted);
+        var values = new double[n * n];
+        for (int i = 0; i < values.Length; i++) values[i] = matrix.Data[i];
+        return Carousel.LinearAlgebra.Eigenvalues.SpectralRadius(values, n);
     }
 }
