@@ -133,10 +133,11 @@ public static class LabelledTextReader
         JsonDocument doc;
         try { doc = JsonDocument.Parse(line); }
         catch (JsonException e) { throw new InvalidDataException($"{source}:{number}: not valid JSON ({e.Message})"); }
-        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        var kind = doc.RootElement.ValueKind;
+        if (kind != JsonValueKind.Object)
         {
             doc.Dispose();
-            throw new InvalidDataException($"{source}:{number}: expected a JSON object, found {doc.RootElement.ValueKind}.");
+            throw new InvalidDataException($"{source}:{number}: expected a JSON object, found {kind}.");
         }
         return doc;
     }

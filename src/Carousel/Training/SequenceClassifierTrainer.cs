@@ -17,7 +17,7 @@ public sealed record ClassifierTrainingOptions
     public CellKind Cell { get; init; } = CellKind.Lstm;
     public int Hidden { get; init; } = 64;
     public int Layers { get; init; } = 1;
-    public bool Bidirectional { get; init; } = true;
+    public bool Bidirectional { get; init; }
     public int Embedding { get; init; } = 32;
     public float Dropout { get; init; }
     [JsonConverter(typeof(JsonStringEnumConverter<SequencePooling>))]
