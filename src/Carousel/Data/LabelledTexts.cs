@@ -33,10 +33,14 @@ public static class LabelledTexts
     /// A seeded split into train and dev by distinct text, so that copies of one text never sit on both sides:
     /// about <paramref name="devFraction"/> of the distinct texts go to dev.
     /// </summary>
-    public static (List<LabelledText> Train, List<LabelledText> Dev) Split(IReadOnlyList<LabelledText> examples, double devFraction, ulong seed)
+    public static (List<LabelledText> Train, List<LabelledText> Dev) Split(IReadOnlyList<LabelledText> examples, double devFraction, ulong seed) =>
+        Split(examples, e => e.Text, devFraction, seed);
+
+    /// <summary>The same split for any kind of example that has a text.</summary>
+    public static (List<T> Train, List<T> Dev) Split<T>(IReadOnlyList<T> examples, Func<T, string> textOf, double devFraction, ulong seed)
     {
         if (!(devFraction > 0 && devFraction < 1)) throw new ArgumentException($"--dev-fraction must be in (0, 1), got {devFraction}.");
-        var texts = examples.Select(e => e.Text).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var texts = examples.Select(textOf).Distinct().Order(StringComparer.Ordinal).ToArray();
         var rng = new Rng(seed);
         for (int i = texts.Length - 1; i > 0; i--)
         {
@@ -46,6 +50,6 @@ public static class LabelledTexts
         int devCount = (int)Math.Round(texts.Length * devFraction);
         if (devCount == 0 || devCount == texts.Length) throw new ArgumentException($"Too few distinct texts ({texts.Length}) for a dev split of {devFraction}.");
         var dev = texts.Take(devCount).ToHashSet(StringComparer.Ordinal);
-        return (examples.Where(e => !dev.Contains(e.Text)).ToList(), examples.Where(e => dev.Contains(e.Text)).ToList());
+        return (examples.Where(e => !dev.Contains(textOf(e))).ToList(), examples.Where(e => dev.Contains(textOf(e))).ToList());
     }
 }
