@@ -17,38 +17,14 @@ internal static class ClassifyCommands
         Train(), Eval(), Predict(),
     };
 
-    /// <summary>The options that name labelled data: a JSON lines file or folder, and/or LABEL=FILE line files.</summary>
-    private sealed class DataOptions(string prefix, string what)
-    {
-        public readonly Option<string?> Path = new($"--{prefix}") { Description = $"{what}: a JSON lines file (plain or gzip) or a folder with one subfolder per label and one text file per example." };
-        public readonly Option<string[]> Lines = new($"--{prefix}-lines") { Description = $"{what} as LABEL=FILE: a text file with one example per line, all of that label (repeat per label)." };
-
-        public IEnumerable<Option> All => [Path, Lines];
-
-        public bool Given(ParseResult parse) => parse.GetValue(Path) is not null || (parse.GetValue(Lines)?.Length ?? 0) > 0;
-
-        public List<LabelledText> Read(ParseResult parse, string textField, string labelField)
-        {
-            var examples = new List<LabelledText>();
-            if (parse.GetValue(Path) is { } path) examples.AddRange(LabelledTextReader.Read(path, textField, labelField));
-            foreach (var spec in parse.GetValue(Lines) ?? [])
-            {
-                int eq = spec.IndexOf('=');
-                if (eq <= 0 || eq == spec.Length - 1) throw new ArgumentException($"Expected LABEL=FILE, got '{spec}'.");
-                examples.AddRange(LabelledTextReader.ReadLines(spec[(eq + 1)..], spec[..eq]));
-            }
-            return examples;
-        }
-    }
-
-    private static Option<string> TextField() => new("--text-field") { Description = "JSON field holding the text.", DefaultValueFactory = _ => "text" };
-    private static Option<string> LabelField() => new("--label-field") { Description = "JSON field holding the label.", DefaultValueFactory = _ => "label" };
+    internal static Option<string> TextField() => new("--text-field") { Description = "JSON field holding the text.", DefaultValueFactory = _ => "text" };
+    internal static Option<string> LabelField() => new("--label-field") { Description = "JSON field holding the label.", DefaultValueFactory = _ => "label" };
 
     public static Command Train()
     {
         var defaults = new ClassifierTrainingOptions();
-        var train = new DataOptions("train", "Training data");
-        var dev = new DataOptions("dev", "Dev data, evaluated after every epoch (without it, --dev-fraction of the training texts)");
+        var train = new LabelledDataOptions("train", "Training data");
+        var dev = new LabelledDataOptions("dev", "Dev data, evaluated after every epoch (without it, --dev-fraction of the training texts)");
         var devFraction = new Option<double>("--dev-fraction") { Description = "Share of the distinct training texts held out as dev data when no dev data is given (seeded).", DefaultValueFactory = _ => 0.1 };
         var dropConflicts = new Option<bool>("--drop-conflicts") { Description = "Drop every text that occurs with more than one label (e.g. names in both lists)." };
         var textField = TextField();
@@ -146,7 +122,7 @@ internal static class ClassifyCommands
     public static Command Eval()
     {
         var checkpointArg = new Argument<string>("checkpoint") { Description = "A classifier checkpoint file or training directory." };
-        var data = new DataOptions("data", "Labelled texts to score");
+        var data = new LabelledDataOptions("data", "Labelled texts to score");
         var textField = TextField();
         var labelField = LabelField();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };

@@ -5,6 +5,9 @@ namespace Carousel.Data;
 /// <summary>One example of a classification data set: a text and its label.</summary>
 public sealed record LabelledText(string Text, string Label);
 
+/// <summary>A text and the condition vector it was produced under (e.g. a name and the one-hot of its gender).</summary>
+public sealed record ConditionedText(float[] Condition, string Text);
+
 /// <summary>Preparing labelled texts for training: the label set, conflicting duplicates, a seeded dev split.</summary>
 public static class LabelledTexts
 {

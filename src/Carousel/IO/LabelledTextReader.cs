@@ -34,6 +34,37 @@ public static class LabelledTextReader
         return examples;
     }
 
+    /// <summary>
+    /// One JSON object per line with a text and a condition vector (an array of numbers, the same size on every
+    /// line): training data for a conditioned generator beyond one-hot labels.
+    /// </summary>
+    public static List<ConditionedText> ReadConditionedJsonLines(string path, string textField = "text", string conditionField = "condition")
+    {
+        var examples = new List<ConditionedText>();
+        foreach (var (line, number) in Lines(path))
+        {
+            using var doc = ParseObject(path, line, number);
+            string text = RequireString(doc.RootElement, textField, path, number, allowNumber: false);
+            if (text.Length == 0) throw new InvalidDataException($"{path}:{number}: empty text in field '{textField}'.");
+            if (!doc.RootElement.TryGetProperty(conditionField, out var array)) throw new InvalidDataException($"{path}:{number}: missing field '{conditionField}'.");
+            if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+                throw new InvalidDataException($"{path}:{number}: field '{conditionField}' must be a non-empty array of numbers.");
+            var condition = new float[array.GetArrayLength()];
+            int i = 0;
+            foreach (var v in array.EnumerateArray())
+            {
+                if (v.ValueKind != JsonValueKind.Number || !float.IsFinite(v.GetSingle()))
+                    throw new InvalidDataException($"{path}:{number}: field '{conditionField}' holds {v.GetRawText()}, not a finite number.");
+                condition[i++] = v.GetSingle();
+            }
+            if (examples.Count > 0 && condition.Length != examples[0].Condition.Length)
+                throw new InvalidDataException($"{path}:{number}: a condition of {condition.Length} values; earlier lines have {examples[0].Condition.Length}.");
+            examples.Add(new ConditionedText(condition, text));
+        }
+        if (examples.Count == 0) throw new InvalidDataException($"{path}: no examples.");
+        return examples;
+    }
+
     /// <summary>DIR/LABEL/any-file: each file is one example (UTF-8) labelled by its subfolder's name. Hidden files are skipped.</summary>
     public static List<LabelledText> ReadFolder(string directory)
     {

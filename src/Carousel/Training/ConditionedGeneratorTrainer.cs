@@ -12,9 +12,6 @@ using Carousel.Tensors;
 
 namespace Carousel.Training;
 
-/// <summary>A text and the condition vector it was produced under (e.g. a name and the one-hot of its gender).</summary>
-public sealed record ConditionedText(float[] Condition, string Text);
-
 /// <summary>Everything that defines a conditioned-generator training run.</summary>
 public sealed record GeneratorTrainingOptions
 {
