@@ -75,19 +75,6 @@ public sealed class ConditionedGenerator
         return state;
     }
 
-    /// <summary>
-    /// Forward over inputs [T, B] (time-major ids) from the conditions' initial state; with targets [T, B]
-    /// (<see cref="SoftmaxCrossEntropy.Ignore"/> at padding) the mean cross-entropy in nats per symbol, and with
-    /// <paramref name="backward"/> every gradient, the condition layer's included (through the initial state).
-    /// </summary>
-    public double Run(int[] inputs, int[] targets, int steps, int batch, float[] conditions, bool backward = false)
-    {
-        var initial = InitialState(conditions, batch);
-        var (loss, _) = Language.Run(inputs, targets, steps, batch, initial, backward);
-        if (backward) BackwardInitialState(Language.InitialStateGradient!, batch);
-        return loss;
-    }
-
     // dh0, dc0 [L, B, H] → d(W·v + b) [B, S·L·H] = dstate ⊙ (1 − tanh²) → condition.weight, condition.bias.
     private void BackwardInitialState(RecurrentState dState, int batch)
     {
@@ -100,6 +87,19 @@ public sealed class ConditionedGenerator
             }
         for (int i = 0; i < batch * width; i++) _dInitial[i] *= 1f - _initial[i] * _initial[i];
         Condition.Backward(_dInitial.AsSpan(0, batch * width), default);
+    }
+
+    /// <summary>
+    /// Forward over inputs [T, B] (time-major ids) from the conditions' initial state; with targets [T, B]
+    /// (<see cref="SoftmaxCrossEntropy.Ignore"/> at padding) the mean cross-entropy in nats per symbol, and with
+    /// <paramref name="backward"/> every gradient, the condition layer's included (through the initial state).
+    /// </summary>
+    public double Run(int[] inputs, int[] targets, int steps, int batch, float[] conditions, bool backward = false)
+    {
+        var initial = InitialState(conditions, batch);
+        var (loss, _) = Language.Run(inputs, targets, steps, batch, initial, backward);
+        if (backward) BackwardInitialState(Language.InitialStateGradient!, batch);
+        return loss;
     }
 
     /// <summary>
