@@ -60,6 +60,22 @@ public class ClassifyCommandTests
         Assert.StartsWith("has-x\t", lines[0]);
         Assert.StartsWith("no-x\t", lines[1]);
         Assert.InRange(double.Parse(lines[0].Split('\t')[1], System.Globalization.CultureInfo.InvariantCulture), 0.5, 1.0);
+
+        // JSON lines from standard input, with every class's probability.
+        var oldIn = Console.In;
+        Console.SetIn(new StringReader("{\"text\": \"abxab\"}\n{\"text\": \"bbbab\"}\n"));
+        try
+        {
+            var (stdinCode, fromStdin, stdinError) = CliRunner.Run("classify", "predict", dir, "--json");
+            Assert.True(stdinCode == 0, stdinError);
+            var rows = fromStdin.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+            Assert.Equal(["has-x", "no-x"], rows.Select(r => r.GetProperty("label").GetString()));
+            Assert.Equal(1.0, rows[0].GetProperty("probabilities").EnumerateObject().Sum(p => p.Value.GetDouble()), 4);
+        }
+        finally
+        {
+            Console.SetIn(oldIn);
+        }
     }
 
     [Fact]
