@@ -186,7 +186,8 @@ internal static class GenerateCommands
                     string text = generator.Model.Generate(generator.Vocabulary, v, sampling, rng, parse.GetValue(flags.MaxLength));
                     texts.Add(text.Length > 0 ? text : " "); // an immediately ended text still counts, as a blank
                 }
-                double? isNew = knownTexts is null ? null : texts.Count(t => !knownTexts.Contains(t)) / (double)n;
+                // A text the model ended at once (a blank) is not counted as new.
+                double? isNew = knownTexts is null ? null : texts.Count(t => t.Trim().Length > 0 && !knownTexts.Contains(t)) / (double)n;
                 double? judged = null;
                 if (classifier is not null)
                 {
