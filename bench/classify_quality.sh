@@ -3,7 +3,7 @@
 #   1. SpamAssassin spam/ham: first 3,000 bytes of each raw mail (headers included), biGRU 64, max pooling;
 #   2. first names → gender: names in both lists dropped, seeded 90/10 split, biLSTM 64, max pooling;
 #   3. names conditioned on gender: LSTM 128 from tanh(W·onehot + b), then 1,000 names per gender judged by (2).
-# Writes into runs/ (or $1) and prints the reports. Step 1 took 40 min on 2 cores shared with other jobs; the rest 3 min.
+# Writes into runs/ (or $1) and prints the reports. Step 1 took 42 min on 2 cores shared with other jobs; the rest 3 min.
 # Usage: bench/classify_quality.sh [OUT_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +17,7 @@ known=(--known-lines "female=$data/names/female.txt" --known-lines "male=$data/n
 
 $carousel classify train --train "$data/spamassassin/train.jsonl.gz" --dev "$data/spamassassin/dev.jsonl.gz" --out "$out/spam" \
   --level bytes --max-length 3000 --cell gru --hidden 64 --bidirectional --pool max --embedding 24 \
-  --epochs 6 --batch-size 32 --lr 3e-3 --threads 1 --seed 1
+  --epochs 8 --batch-size 32 --lr 3e-3 --threads 1 --seed 1
 $carousel classify eval "$out/spam" --data "$data/spamassassin/dev.jsonl.gz"
 
 $carousel classify train "${names[@]}" --drop-conflicts --dev-fraction 0.1 --out "$out/names" \
