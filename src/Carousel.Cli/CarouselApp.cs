@@ -18,6 +18,8 @@ public static class CarouselApp
         AnBnCnCommand.Create(),
         RtrlCommands.Create(),
         EsnCommands.Create(),
+        ClassifyCommands.Create(),
+        GenerateCommands.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

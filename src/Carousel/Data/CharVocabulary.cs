@@ -25,6 +25,9 @@ public sealed class CharVocabulary
 
     public bool Contains(int codePoint) => _ids.ContainsKey(codePoint);
 
+    /// <summary>The id of one character, without an error for an unknown one.</summary>
+    public bool TryGetId(int codePoint, out int id) => _ids.TryGetValue(codePoint, out id);
+
     /// <summary>The ids of a text; an unknown character is an error that names it and its position.</summary>
     public int[] Encode(string text)
     {

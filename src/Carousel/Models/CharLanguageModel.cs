@@ -84,9 +84,16 @@ public sealed class CharLanguageModel
             Output.Backward(dLogits, dOutput.Data);
             var gradients = Rnn.Backward(dOutput);
             Embedding.Backward(gradients.Input.Data);
+            InitialStateGradient = gradients.Initial;
         }
         return (loss, final);
     }
+
+    /// <summary>
+    /// dLoss/d(initial state) h, c [L, B, H] of the last <see cref="Run"/> with backward, for models that compute the
+    /// initial state themselves (a conditioned generator). Owned by the model until the next backward.
+    /// </summary>
+    public RecurrentState? InitialStateGradient { get; private set; }
 
     /// <summary>The logits [T·B, V] of the last <see cref="Run"/> without backward.</summary>
     public ReadOnlySpan<float> Logits => _logits;

@@ -1,0 +1,99 @@
+using System.Text;
+
+namespace Carousel.Data;
+
+/// <summary>What a text is read as: Unicode characters or the bytes of its UTF-8 encoding.</summary>
+public enum SymbolLevel
+{
+    Chars,
+    Bytes,
+}
+
+/// <summary>
+/// Turns texts into symbol ids for models that read whole texts (classifiers): at most the first
+/// <see cref="MaxLength"/> characters or UTF-8 bytes, id 0 for the unknown symbol. At character level the
+/// alphabet is the training texts' characters seen at least a minimum number of times; any other character
+/// (unseen in training, or too rare to learn from) reads as unknown, so new input never fails to encode.
+/// At byte level the alphabet is the 256 byte values (id = byte + 1) and nothing is unknown.
+/// </summary>
+public sealed class TextSymbols
+{
+    public const int UnknownId = 0;
+    private const int ByteAlphabet = 256;
+
+    public SymbolLevel Level { get; }
+    public int MaxLength { get; }
+
+    /// <summary>The known characters (character level only).</summary>
+    public CharVocabulary? Characters { get; }
+
+    /// <summary>Ids 0..Count−1, the unknown symbol included.</summary>
+    public int Count => Level == SymbolLevel.Bytes ? ByteAlphabet + 1 : Characters!.Count + 1;
+
+    public TextSymbols(SymbolLevel level, int maxLength, CharVocabulary? characters = null)
+    {
+        if (maxLength <= 0) throw new ArgumentException($"--max-length must be positive, got {maxLength}.");
+        if (level == SymbolLevel.Chars && characters is null) throw new ArgumentException("Character level needs a vocabulary.");
+        Level = level;
+        MaxLength = maxLength;
+        Characters = level == SymbolLevel.Chars ? characters : null;
+    }
+
+    /// <summary>The symbols of the training texts (their first <paramref name="maxLength"/> characters) seen at least <paramref name="minCount"/> times.</summary>
+    public static TextSymbols Build(SymbolLevel level, int maxLength, IEnumerable<string> texts, int minCount = 1)
+    {
+        if (level == SymbolLevel.Bytes) return new TextSymbols(level, maxLength);
+        if (minCount < 1) throw new ArgumentException($"--min-count must be at least 1, got {minCount}.");
+        var counts = new Dictionary<int, int>();
+        foreach (var text in texts)
+        {
+            int n = 0;
+            foreach (int cp in CharVocabulary.ScalarValues(text))
+            {
+                if (n++ >= maxLength) break;
+                counts[cp] = counts.GetValueOrDefault(cp) + 1;
+            }
+        }
+        var kept = counts.Where(kv => kv.Value >= minCount).Select(kv => kv.Key).ToList();
+        if (kept.Count == 0) throw new ArgumentException($"No character occurs at least {minCount} times in the training texts.");
+        return new TextSymbols(level, maxLength, new CharVocabulary(kept));
+    }
+
+    /// <summary>The ids of the text's first <see cref="MaxLength"/> characters or bytes (never empty for a non-empty text).</summary>
+    public int[] Encode(string text)
+    {
+        if (Level == SymbolLevel.Bytes)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            var byteIds = new int[Math.Min(bytes.Length, MaxLength)];
+            for (int i = 0; i < byteIds.Length; i++) byteIds[i] = bytes[i] + 1;
+            return byteIds;
+        }
+        var ids = new List<int>(Math.Min(text.Length, MaxLength));
+        foreach (int cp in CharVocabulary.ScalarValues(text))
+        {
+            if (ids.Count == MaxLength) break;
+            ids.Add(Characters!.TryGetId(cp, out int id) ? id + 1 : UnknownId);
+        }
+        return [.. ids];
+    }
+
+    /// <summary>For checkpoints: level, length and alphabet as plain values.</summary>
+    public TextSymbolsRecord ToRecord() => new(Level.ToString().ToLowerInvariant(), MaxLength, Characters?.ToString() ?? "");
+
+    public static TextSymbols FromRecord(TextSymbolsRecord r)
+    {
+        var level = ParseLevel(r.Level);
+        return new TextSymbols(level, r.MaxLength, level == SymbolLevel.Chars ? CharVocabulary.Parse(r.Characters) : null);
+    }
+
+    public static SymbolLevel ParseLevel(string text) => text.ToLowerInvariant() switch
+    {
+        "chars" or "char" => SymbolLevel.Chars,
+        "bytes" or "byte" => SymbolLevel.Bytes,
+        _ => throw new ArgumentException($"Unknown --level '{text}': expected chars or bytes."),
+    };
+}
+
+/// <summary>The stored form of <see cref="TextSymbols"/>.</summary>
+public sealed record TextSymbolsRecord(string Level, int MaxLength, string Characters);

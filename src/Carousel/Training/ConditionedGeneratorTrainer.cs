@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Carousel.Data;
+using Carousel.IO;
+using Carousel.Layers.Recurrent;
+using Carousel.Losses;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Training;
+
+/// <summary>Everything that defines a conditioned-generator training run.</summary>
+public sealed record GeneratorTrainingOptions
+{
+    [JsonConverter(typeof(JsonStringEnumConverter<CellKind>))]
+    public CellKind Cell { get; init; } = CellKind.Lstm;
+    public int Hidden { get; init; } = 128;
+    public int Layers { get; init; } = 1;
+    public int Embedding { get; init; } = 32;
+    public float Dropout { get; init; }
+    public string Optimizer { get; init; } = "adam";
+    public float LearningRate { get; init; } = 2e-3f;
+    public float Momentum { get; init; } = 0.9f;
+    public float WeightDecay { get; init; }
+    public float GradClip { get; init; } = 5f;
+    public int Epochs { get; init; } = 20;
+    public int BatchSize { get; init; } = 32;
+    public ulong Seed { get; init; }
+    public int Threads { get; init; } = 1;
+
+    public void Validate() => ToClassifierOptions().Validate(); // the same checks, one place
+
+    private ClassifierTrainingOptions ToClassifierOptions() => new()
+    {
+        Cell = Cell, Hidden = Hidden, Layers = Layers, Embedding = Embedding, Dropout = Dropout, Optimizer = Optimizer,
+        LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay, GradClip = GradClip, Epochs = Epochs,
+        BatchSize = BatchSize, Seed = Seed, Threads = Threads,
+    };
+
+    public Optimizer CreateOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => ToClassifierOptions().CreateOptimizer(parameters);
+
+    public ConditionedGeneratorConfig ModelConfig(int vocabularySize, int conditionSize) =>
+        new(vocabularySize, conditionSize, Cell, Hidden, Layers, Embedding, Dropout);
+}
+
+/// <summary>The dev evaluation after an epoch: nats per symbol (the end symbol included).</summary>
+public sealed record GeneratorEpochResult(int Epoch, double TrainLoss, double DevLoss, bool Best, double ElapsedSeconds);
+
+/// <summary>
+/// Trains a <see cref="ConditionedGenerator"/> end to end (the loss reaches the condition layer through the
+/// recurrent stack's initial-state gradient): texts wrapped in start/end symbols, batches bucketed by length and
+/// padded (padding ignored by the loss), clipping, an optimizer. After every epoch the dev loss decides whether
+/// DIR/checkpoint.safetensors (and model.safetensors) is replaced: the directory holds the best epoch's model.
+/// </summary>
+public sealed class ConditionedGeneratorTrainer
+{
+    private readonly GeneratorTrainingOptions _options;
+    private readonly string _outDirectory;
+    private readonly IReadOnlyList<ConditionedText> _train, _dev;
+    private readonly int[][] _trainIds, _devIds;
+    private readonly Optimizer _optimizer;
+    private readonly Rng _batchRng;
+    private readonly List<string> _metricLines = new();
+
+    public ConditionedGenerator Model { get; }
+    public CharVocabulary Vocabulary { get; }
+    /// <summary>Names of the one-hot conditions (label k is the k-th unit), or empty for free-form vectors.</summary>
+    public string[] Labels { get; }
+
+    public ConditionedGeneratorTrainer(GeneratorTrainingOptions options, IReadOnlyList<ConditionedText> train,
+        IReadOnlyList<ConditionedText> dev, string[] labels, string outDirectory)
+    {
+        options.Validate();
+        if (train.Count == 0 || dev.Count == 0) throw new ArgumentException("Training and dev data must not be empty.");
+        int conditionSize = train[0].Condition.Length;
+        foreach (var e in train.Concat(dev))
+        {
+            if (e.Condition.Length != conditionSize)
+                throw new InvalidDataException($"Condition vectors differ in size: {conditionSize} and {e.Condition.Length} (text '{e.Text}').");
+            if (e.Text.Length == 0) throw new InvalidDataException("An empty text.");
+            if (e.Text.Contains(ConditionedGenerator.StartSymbol) || e.Text.Contains(ConditionedGenerator.EndSymbol))
+                throw new InvalidDataException($"Text '{e.Text}' holds U+0002 or U+0003, which mark the start and end of texts.");
+        }
+        _options = options;
+        _outDirectory = outDirectory;
+        _train = train; _dev = dev;
+        Labels = labels;
+        Vocabulary = new CharVocabulary(train.SelectMany(e => CharVocabulary.ScalarValues(e.Text))
+            .Append(ConditionedGenerator.StartSymbol).Append(ConditionedGenerator.EndSymbol));
+        _trainIds = train.Select(e => Wrap(Vocabulary, e.Text)).ToArray();
+        _devIds = dev.Select(e => Wrap(Vocabulary, e.Text, unknownOk: true)).ToArray();
+        var seedRng = new Rng(options.Seed);
+        Model = new ConditionedGenerator(options.ModelConfig(Vocabulary.Count, conditionSize), seedRng);
+        _batchRng = seedRng.Fork();
+        _optimizer = options.CreateOptimizer(Model.NamedParameters());
+    }
+
+    /// <summary>[start, symbols…, end]; with <paramref name="unknownOk"/> characters outside the vocabulary are left out (dev texts).</summary>
+    public static int[] Wrap(CharVocabulary vocabulary, string text, bool unknownOk = false)
+    {
+        var ids = new List<int> { vocabulary.Encode(ConditionedGenerator.StartSymbol.ToString())[0] };
+        foreach (int cp in CharVocabulary.ScalarValues(text))
+        {
+            if (vocabulary.TryGetId(cp, out int id)) ids.Add(id);
+            else if (!unknownOk) throw new InvalidDataException($"Character U+{cp:X4} is not in the vocabulary.");
+        }
+        ids.Add(vocabulary.Encode(ConditionedGenerator.EndSymbol.ToString())[0]);
+        return [.. ids];
+    }
+
+    public GeneratorEpochResult? Run(Action<int, int, int, double, GeneratorEpochResult?>? progress = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(_outDirectory);
+        var clock = Stopwatch.StartNew();
+        var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
+        var lengths = _trainIds.Select(s => s.Length - 1).ToArray();
+        GeneratorEpochResult? best = null;
+        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            var plan = LengthBuckets.Plan(lengths, _options.BatchSize, _batchRng);
+            double lossSum = 0;
+            Model.Training = true;
+            for (int i = 0; i < plan.Count; i++)
+            {
+                if (cancel.IsCancellationRequested) return best;
+                var (inputs, targets, steps, conditions) = Batch(_trainIds, _train, plan[i]);
+                _optimizer.ZeroGrad();
+                double loss = Model.Run(inputs, targets, steps, plan[i].Length, conditions, backward: true);
+                if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr.");
+                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
+                _optimizer.Step();
+                lossSum += loss;
+                progress?.Invoke(epoch, i + 1, plan.Count, lossSum / (i + 1), null);
+            }
+            double devLoss = Evaluate(Model, _devIds, _dev, _options.BatchSize);
+            bool isBest = best is null || devLoss < best.DevLoss;
+            var result = new GeneratorEpochResult(epoch, lossSum / plan.Count, devLoss, isBest, clock.Elapsed.TotalSeconds);
+            if (isBest)
+            {
+                best = result;
+                new GeneratorCheckpoint(Model, Vocabulary, Labels, _options, epoch).Save(_outDirectory, _optimizer);
+            }
+            AppendMetrics(result);
+            progress?.Invoke(epoch, plan.Count, plan.Count, result.TrainLoss, result);
+        }
+        return best;
+    }
+
+    /// <summary>Mean nats per predicted symbol over the examples (each text's symbols and its end).</summary>
+    public static double Evaluate(ConditionedGenerator model, int[][] wrapped, IReadOnlyList<ConditionedText> examples, int batchSize)
+    {
+        bool wasTraining = model.Training;
+        model.Training = false;
+        double total = 0; long count = 0;
+        foreach (var batch in LengthBuckets.Plan(wrapped.Select(s => s.Length - 1).ToArray(), batchSize, rng: null))
+        {
+            var (inputs, targets, steps, conditions) = Batch(wrapped, examples, batch);
+            int counted = targets.Count(t => t != SoftmaxCrossEntropy.Ignore);
+            total += model.Run(inputs, targets, steps, batch.Length, conditions) * counted;
+            count += counted;
+        }
+        model.Training = wasTraining;
+        return total / count;
+    }
+
+    // Inputs are a text's symbols but the last, targets all but the first: [T, B] time-major, padding ignored.
+    private static (int[] Inputs, int[] Targets, int Steps, float[] Conditions) Batch(int[][] wrapped, IReadOnlyList<ConditionedText> examples, int[] rows)
+    {
+        int B = rows.Length, T = 0, C = examples[0].Condition.Length;
+        foreach (int n in rows) T = Math.Max(T, wrapped[n].Length - 1);
+        var inputs = new int[T * B];
+        var targets = new int[T * B];
+        Array.Fill(targets, SoftmaxCrossEntropy.Ignore);
+        var conditions = new float[B * C];
+        for (int b = 0; b < B; b++)
+        {
+            var ids = wrapped[rows[b]];
+            for (int t = 0; t < ids.Length - 1; t++)
+            {
+                inputs[t * B + b] = ids[t];
+                targets[t * B + b] = ids[t + 1];
+            }
+            examples[rows[b]].Condition.CopyTo(conditions, b * C);
+        }
+        return (inputs, targets, T, conditions);
+    }
+
+    private void AppendMetrics(GeneratorEpochResult r)
+    {
+        _metricLines.Add(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["epoch"] = r.Epoch,
+            ["train_loss"] = Math.Round(r.TrainLoss, 5),
+            ["dev_loss"] = Math.Round(r.DevLoss, 5),
+            ["best"] = r.Best,
+            ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
+        }));
+        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
+    }
+}
+
+/// <summary>
+/// A trained conditioned generator with its vocabulary (start and end symbols included) and the names of its
+/// one-hot conditions; a <see cref="ModelCheckpoint"/> of kind "conditioned-generator/1".
+/// </summary>
+public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabulary Vocabulary, string[] Labels,
+    GeneratorTrainingOptions Options, int Epoch)
+{
+    public const string Kind = "conditioned-generator/1";
+
+    public void Save(string directory, Optimizer? optimizer)
+    {
+        Directory.CreateDirectory(directory);
+        var metadata = new Dictionary<string, string>
+        {
+            ["options"] = JsonSerializer.Serialize(Options),
+            ["vocabulary"] = Vocabulary.ToString(),
+            ["labels"] = JsonSerializer.Serialize(Labels),
+            ["condition_size"] = Model.Config.ConditionSize.ToString(CultureInfo.InvariantCulture),
+        };
+        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
+        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, Model.NamedParameters());
+    }
+
+    public static GeneratorCheckpoint Load(string path)
+    {
+        var file = ModelCheckpoint.Load(path, Kind);
+        var options = file.GetJson<GeneratorTrainingOptions>("options");
+        var labels = file.GetJson<string[]>("labels");
+        if (!int.TryParse(file.Get("condition_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int conditionSize) || conditionSize <= 0)
+            throw new InvalidDataException($"{file.Path}: condition_size is not a positive count.");
+        CharVocabulary vocabulary;
+        ConditionedGenerator model;
+        try
+        {
+            vocabulary = CharVocabulary.Parse(file.Get("vocabulary"));
+            model = new ConditionedGenerator(options.ModelConfig(vocabulary.Count, conditionSize), new Rng(0));
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{file.Path}: impossible model: {e.Message}"); }
+        file.LoadWeights(model.NamedParameters());
+        model.Training = false;
+        return new GeneratorCheckpoint(model, vocabulary, labels, options, (int)file.Step);
+    }
+
+    /// <summary>The condition vector for a label name: its one-hot.</summary>
+    public float[] OneHot(string label)
+    {
+        int k = Array.IndexOf(Labels, label);
+        if (k < 0) throw new ArgumentException(Labels.Length == 0
+            ? "This model was trained on condition vectors, not labels: give --condition-vector."
+            : $"Unknown condition '{label}': expected one of {string.Join(", ", Labels)}.");
+        var v = new float[Model.Config.ConditionSize];
+        v[k] = 1f;
+        return v;
+    }
+}

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Carousel.Data;
+using Carousel.IO;
+using Carousel.Layers.Recurrent;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Training;
+
+/// <summary>Everything that defines a sequence-classifier training run.</summary>
+public sealed record ClassifierTrainingOptions
+{
+    [JsonConverter(typeof(JsonStringEnumConverter<CellKind>))]
+    public CellKind Cell { get; init; } = CellKind.Lstm;
+    public int Hidden { get; init; } = 64;
+    public int Layers { get; init; } = 1;
+    public bool Bidirectional { get; init; }
+    public int Embedding { get; init; } = 32;
+    public float Dropout { get; init; }
+    [JsonConverter(typeof(JsonStringEnumConverter<SequencePooling>))]
+    public SequencePooling Pooling { get; init; } = SequencePooling.Last;
+    [JsonConverter(typeof(JsonStringEnumConverter<SymbolLevel>))]
+    public SymbolLevel Level { get; init; } = SymbolLevel.Chars;
+    /// <summary>Read at most the first this many characters (or bytes) of each text.</summary>
+    public int MaxLength { get; init; } = 1000;
+    /// <summary>Characters seen fewer times in training read as the unknown symbol.</summary>
+    public int MinCount { get; init; } = 1;
+    public string Optimizer { get; init; } = "adam";
+    public float LearningRate { get; init; } = 2e-3f;
+    public float Momentum { get; init; } = 0.9f;
+    public float WeightDecay { get; init; }
+    public float GradClip { get; init; } = 5f;
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 32;
+    public ulong Seed { get; init; }
+    public int Threads { get; init; } = 1;
+
+    public void Validate()
+    {
+        if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}.");
+        if (Layers <= 0) throw new ArgumentException($"--layers must be positive, got {Layers}.");
+        if (Embedding <= 0) throw new ArgumentException($"--embedding must be positive, got {Embedding}.");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"--dropout must be in [0, 1), got {Dropout}.");
+        if (MaxLength <= 0) throw new ArgumentException($"--max-length must be positive, got {MaxLength}.");
+        if (MinCount <= 0) throw new ArgumentException($"--min-count must be positive, got {MinCount}.");
+        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"--lr must be positive, got {LearningRate}.");
+        if (!(GradClip >= 0)) throw new ArgumentException($"--grad-clip must be ≥ 0, got {GradClip}.");
+        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}.");
+        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}.");
+        if (Threads <= 0) throw new ArgumentException($"--threads must be positive, got {Threads}.");
+        if (Optimizer is not ("sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw"))
+            throw new ArgumentException($"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
+    }
+
+    public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
+        new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling);
+
+    /// <summary>The optimizer these options name, built by the one factory all trainers share.</summary>
+    public Optimizer CreateOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters) =>
+        CharLanguageModelTrainer.CreateOptimizer(new CharTrainingOptions
+        {
+            Optimizer = Optimizer, LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay,
+        }, parameters);
+}
+
+/// <summary>A report during training; <see cref="Dev"/> is set once per epoch, after the dev evaluation.</summary>
+public sealed record ClassifierProgress(int Epoch, int Batch, int Batches, double TrainLoss, double SymbolsPerSecond,
+    ClassifierEpochResult? Dev);
+
+/// <summary>The dev evaluation after an epoch; <see cref="Best"/> when it became the kept model.</summary>
+public sealed record ClassifierEpochResult(int Epoch, double TrainLoss, double DevLoss, double DevAccuracy, double DevMacroF1,
+    bool Best, double ElapsedSeconds);
+
+public sealed record ClassifierTrainingSummary(ClassifierEpochResult? Best, int Epochs, bool Interrupted, double ElapsedSeconds);
+
+/// <summary>
+/// Trains a <see cref="SequenceClassifier"/>: batches bucketed by length (<see cref="LengthBuckets"/>), padded
+/// (<see cref="PaddedBatch"/>), mean cross-entropy, clipping, an optimizer; after every epoch it evaluates on the
+/// dev set and, when the dev accuracy is the best so far (ties: lower dev loss), writes DIR/checkpoint.safetensors
+/// and DIR/model.safetensors atomically, so the directory always holds the best model. One line per epoch goes
+/// to DIR/metrics.jsonl.
+/// </summary>
+public sealed class SequenceClassifierTrainer
+{
+    private readonly ClassifierTrainingOptions _options;
+    private readonly string _outDirectory;
+    private readonly int[][] _train, _dev;
+    private readonly int[] _trainLabels, _devLabels;
+    private readonly Optimizer _optimizer;
+    private readonly Rng _batchRng;
+    private readonly List<string> _metricLines = new();
+
+    public SequenceClassifier Model { get; }
+    public TextSymbols Symbols { get; }
+    public string[] Labels { get; }
+
+    public SequenceClassifierTrainer(ClassifierTrainingOptions options, IReadOnlyList<LabelledText> train,
+        IReadOnlyList<LabelledText> dev, string outDirectory)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new ArgumentException("No training examples.");
+        if (dev.Count == 0) throw new ArgumentException("No dev examples.");
+        _options = options;
+        _outDirectory = outDirectory;
+        Labels = LabelledTexts.Labels(train);
+        if (Labels.Length < 2) throw new InvalidDataException($"The training data has a single label '{Labels[0]}'; a classifier needs at least two.");
+        Symbols = TextSymbols.Build(options.Level, options.MaxLength, train.Select(e => e.Text), options.MinCount);
+        (_train, _trainLabels) = Encode(train, Symbols, Labels, "training");
+        (_dev, _devLabels) = Encode(dev, Symbols, Labels, "dev");
+
+        var seedRng = new Rng(options.Seed);
+        Model = new SequenceClassifier(options.ModelConfig(Symbols.Count, Labels.Length), seedRng);
+        _batchRng = seedRng.Fork();
+        _optimizer = options.CreateOptimizer(Model.NamedParameters());
+    }
+
+    public int TrainCount => _train.Length;
+    public int DevCount => _dev.Length;
+
+    /// <summary>Encodes texts and maps labels to classes; a label the training data lacks is an error that names it.</summary>
+    public static (int[][] Sequences, int[] Classes) Encode(IReadOnlyList<LabelledText> examples, TextSymbols symbols,
+        IReadOnlyList<string> labels, string what)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < labels.Count; k++) index[labels[k]] = k;
+        var sequences = new int[examples.Count][];
+        var classes = new int[examples.Count];
+        for (int n = 0; n < examples.Count; n++)
+        {
+            if (!index.TryGetValue(examples[n].Label, out classes[n]))
+                throw new InvalidDataException($"The {what} data has label '{examples[n].Label}', which the model was not trained on (known: {string.Join(", ", labels)}).");
+            sequences[n] = symbols.Encode(examples[n].Text);
+            if (sequences[n].Length == 0) throw new InvalidDataException($"The {what} data has an empty text (example {n + 1}).");
+        }
+        return (sequences, classes);
+    }
+
+    public ClassifierTrainingSummary Run(Action<ClassifierProgress>? progress = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(_outDirectory);
+        var clock = Stopwatch.StartNew();
+        var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
+        var lengths = _train.Select(s => s.Length).ToArray();
+        ClassifierEpochResult? best = null;
+        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            var plan = LengthBuckets.Plan(lengths, _options.BatchSize, _batchRng);
+            double lossSum = 0; long symbols = 0;
+            var epochClock = Stopwatch.StartNew();
+            Model.Training = true;
+            for (int i = 0; i < plan.Count; i++)
+            {
+                if (cancel.IsCancellationRequested)
+                    return new ClassifierTrainingSummary(best, epoch - 1, Interrupted: true, clock.Elapsed.TotalSeconds);
+                var batch = PaddedBatch.From(_train, plan[i], TextSymbols.UnknownId);
+                var labels = new int[batch.BatchSize];
+                for (int b = 0; b < labels.Length; b++) labels[b] = _trainLabels[batch.Examples[b]];
+                _optimizer.ZeroGrad();
+                var (loss, _) = Model.Run(batch, labels, backward: true);
+                if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr or clip gradients.");
+                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
+                _optimizer.Step();
+                lossSum += loss; symbols += batch.Ids.Length;
+                progress?.Invoke(new ClassifierProgress(epoch, i + 1, plan.Count, lossSum / (i + 1),
+                    symbols / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), null));
+            }
+            var (devLoss, metrics) = Evaluate(Model, _dev, _devLabels, Labels, _options.BatchSize);
+            bool isBest = best is null || metrics.Accuracy > best.DevAccuracy || (metrics.Accuracy == best.DevAccuracy && devLoss < best.DevLoss);
+            var result = new ClassifierEpochResult(epoch, lossSum / plan.Count, devLoss, metrics.Accuracy, metrics.MacroF1, isBest, clock.Elapsed.TotalSeconds);
+            if (isBest)
+            {
+                best = result;
+                SaveCheckpoint(epoch);
+            }
+            AppendMetrics(result);
+            progress?.Invoke(new ClassifierProgress(epoch, plan.Count, plan.Count, result.TrainLoss,
+                symbols / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), result));
+        }
+        return new ClassifierTrainingSummary(best, _options.Epochs, Interrupted: false, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Mean cross-entropy and the confusion-matrix metrics of a model on encoded examples.</summary>
+    public static (double Loss, ClassificationMetrics Metrics) Evaluate(SequenceClassifier model, int[][] sequences, int[] classes,
+        IReadOnlyList<string> labels, int batchSize)
+    {
+        var probabilities = SequenceClassifierPredictor.Probabilities(model, sequences, batchSize);
+        int K = labels.Count;
+        var metrics = new ClassificationMetrics(labels);
+        double loss = 0;
+        for (int n = 0; n < sequences.Length; n++)
+        {
+            var p = probabilities.AsSpan(n * K, K);
+            metrics.Add(classes[n], System.Numerics.Tensors.TensorPrimitives.IndexOfMax(p));
+            loss -= Math.Log(Math.Max(p[classes[n]], 1e-30f));
+        }
+        return (loss / sequences.Length, metrics);
+    }
+
+    private void SaveCheckpoint(int epoch)
+    {
+        var checkpoint = new ClassifierCheckpoint(Model, Symbols, Labels, _options, epoch);
+        checkpoint.Save(_outDirectory, _optimizer);
+    }
+
+    private void AppendMetrics(ClassifierEpochResult r)
+    {
+        _metricLines.Add(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["epoch"] = r.Epoch,
+            ["train_loss"] = Math.Round(r.TrainLoss, 5),
+            ["dev_loss"] = Math.Round(r.DevLoss, 5),
+            ["dev_accuracy"] = Math.Round(r.DevAccuracy, 5),
+            ["dev_macro_f1"] = Math.Round(r.DevMacroF1, 5),
+            ["best"] = r.Best,
+            ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
+        }));
+        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
+    }
+}
+
+/// <summary>Class probabilities for whole texts, in batches bucketed by length, in the order given.</summary>
+public static class SequenceClassifierPredictor
+{
+    /// <summary>Encoded texts [N][T_n] → probabilities [N, K].</summary>
+    public static float[] Probabilities(SequenceClassifier model, int[][] sequences, int batchSize = 64)
+    {
+        int K = model.Classes;
+        var result = new float[sequences.Length * K];
+        bool wasTraining = model.Training;
+        model.Training = false;
+        try
+        {
+            var lengths = sequences.Select(s => s.Length).ToArray();
+            foreach (var examples in LengthBuckets.Plan(lengths, batchSize, rng: null))
+            {
+                var batch = PaddedBatch.From(sequences, examples, TextSymbols.UnknownId);
+                var logits = model.Forward(batch);
+                for (int b = 0; b < examples.Length; b++)
+                    System.Numerics.Tensors.TensorPrimitives.SoftMax(logits.AsSpan(b * K, K), result.AsSpan(examples[b] * K, K));
+            }
+        }
+        finally
+        {
+            model.Training = wasTraining;
+        }
+        return result;
+    }
+}
