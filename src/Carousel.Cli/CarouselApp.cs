@@ -12,6 +12,7 @@ public static class CarouselApp
         CharCommands.Train(),
         CharCommands.Sample(),
         CharCommands.Eval(),
+        TagCommands.Create(),
         BenchCommand.Create(),
     };
 
