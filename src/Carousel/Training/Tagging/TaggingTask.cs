@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Carousel.Data.Tagging;
 
 namespace Carousel.Training.Tagging;
@@ -15,6 +16,7 @@ public sealed record TaggingTask(string Kind, string TextField = "text", string 
     public const string Truecase = "truecase";
     public const string JsonLines = "jsonl";
 
+    [JsonIgnore]
     public bool IsTruecasing => Kind == Truecase;
 
     public static TaggingTask ForTruecasing(int maxLength) => new(Truecase, MaxLength: maxLength, KeyLabel: Truecasing.Upper);
