@@ -14,6 +14,7 @@ public static class CarouselApp
         CharCommands.Train(),
         CharCommands.Sample(),
         CharCommands.Eval(),
+        TagCommands.Create(),
         BenchCommand.Create(),
         AnBnCnCommand.Create(),
         RtrlCommands.Create(),

@@ -8,18 +8,24 @@ namespace Carousel.Models;
 /// Many-to-many in step: a recurrent stack over input features [T, B, F] and a linear head giving
 /// K outputs (logits) at every step [T, B, K]. The loss is the caller's: softmax cross-entropy for one
 /// label per step, sigmoid cross-entropy for sets (the legal next symbols of a grammar), squared error.
-/// Parameter names: rnn.* and output.*.
+/// With a vocabulary size the input is symbol ids [T, B] looked up in an embedding (characters to tags).
+/// Parameter names: embedding.* (when there is one), rnn.* and output.*.
 /// </summary>
 public sealed class SequenceTagger
 {
-    private float[] _logits = [];
+    private float[] _logits = [], _embedded = [], _dOutput = [];
     private int _steps, _batch;
 
+    public Embedding? Embedding { get; }
     public RecurrentStack Rnn { get; }
     public Linear Output { get; }
 
-    public SequenceTagger(RecurrentOptions options, int outputs, Rng rng)
+    /// <param name="vocabularySize">0: the input is features [T, B, options.InputSize]; otherwise ids below this
+    /// size, embedded into options.InputSize features.</param>
+    public SequenceTagger(RecurrentOptions options, int outputs, Rng rng, int vocabularySize = 0)
     {
+        if (vocabularySize < 0) throw new ArgumentException($"Vocabulary size must be ≥ 0, got {vocabularySize}.");
+        if (vocabularySize > 0) Embedding = new Embedding(vocabularySize, options.InputSize, rng);
         Rnn = new RecurrentStack(options, rng);
         Output = new Linear(options.OutputSize, outputs, rng);
     }
@@ -33,7 +39,10 @@ public sealed class SequenceTagger
     }
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
-        [.. Rnn.Parameters().Prefixed("rnn."), .. Output.Parameters().Prefixed("output.")];
+    [
+        .. Embedding is null ? [] : Embedding.Parameters().Prefixed("embedding."),
+        .. Rnn.Parameters().Prefixed("rnn."), .. Output.Parameters().Prefixed("output."),
+    ];
 
     /// <summary>x [T, B, F] → logits [T, B, K] (owned by the model until the next Forward).</summary>
     public Tensor Forward(Tensor x, int[]? lengths = null, RecurrentState? initial = null)
@@ -46,11 +55,28 @@ public sealed class SequenceTagger
         return new Tensor(_logits, T, B, OutputCount);
     }
 
-    /// <summary>dLogits [T, B, K] → adds every parameter's gradient.</summary>
+    /// <summary>
+    /// ids [T, B] time-major (padding may hold any valid id; <paramref name="lengths"/> [B] says where each
+    /// sequence ends) → logits [T, B, K], through the embedding.
+    /// </summary>
+    public Tensor Forward(int[] ids, int steps, int batch, int[]? lengths = null)
+    {
+        if (Embedding is null) throw new InvalidOperationException("This tagger takes features, not ids: it has no embedding.");
+        if (ids.Length != steps * batch) throw new ArgumentException($"Expected {steps * batch} ids for [{steps}, {batch}], got {ids.Length}.");
+        int E = Embedding.Dimension;
+        if (_embedded.Length != ids.Length * E) _embedded = new float[ids.Length * E];
+        Embedding.Forward(ids, _embedded); // [T, B, E]
+        return Forward(new Tensor(_embedded, steps, batch, E), lengths);
+    }
+
+    /// <summary>dLogits [T, B, K] → adds every parameter's gradient (the embedding's too, when there is one).</summary>
     public void Backward(ReadOnlySpan<float> dLogits)
     {
-        var dy = new Tensor(_steps, _batch, Rnn.Options.OutputSize);
+        int rows = _steps * _batch, outputSize = Rnn.Options.OutputSize;
+        if (_dOutput.Length != rows * outputSize) _dOutput = new float[rows * outputSize];
+        var dy = new Tensor(_dOutput, _steps, _batch, outputSize); // [T, B, D·H]
         Output.Backward(dLogits, dy.Data);
-        Rnn.Backward(dy);
+        var gradients = Rnn.Backward(dy);
+        Embedding?.Backward(gradients.Input.Data);
     }
 }

@@ -1,0 +1,324 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Carousel.Data;
+using Carousel.Data.Tagging;
+using Carousel.Layers.Recurrent;
+using Carousel.Training;
+using Carousel.Training.Tagging;
+
+namespace Carousel.Cli.Commands;
+
+/// <summary>`carousel tag train|eval|predict|baseline`: one label per character (many-to-many in step), truecasing built in.</summary>
+internal static class TagCommands
+{
+    public static Command Create() => new("tag", "Sequence tagging: one label per character (e.g. truecasing: restore capitals in lowercased text).")
+    {
+        Train(), Eval(), Predict(), Baseline(),
+    };
+
+    private static Option<string> TextField() => new("--text-field") { Description = "JSON field holding the text.", DefaultValueFactory = _ => "text" };
+    private static Option<string> TagsField() => new("--tags-field") { Description = "JSON field holding the labels: a string of one label character per text character, or an array of labels.", DefaultValueFactory = _ => "tags" };
+    private static Option<double> HeldOutFraction() => new("--val-fraction") { Description = "With --truecase: the last share of the text held out for evaluation (never trained on).", DefaultValueFactory = _ => 0.1 };
+
+    private static Command Train()
+    {
+        var d = new TaggerTrainingOptions();
+        var train = new Option<string>("--train") { Description = "JSON lines of training examples (see --text-field, --tags-field)." };
+        var dev = new Option<string>("--dev") { Description = "JSON lines of dev examples (default: the last --dev-fraction of --train)." };
+        var truecase = new Option<string>("--truecase") { Description = "Plain UTF-8 text: learn truecasing. Trains on the first 1 − --val-fraction, minus the dev share at its end." };
+        var heldOut = HeldOutFraction();
+        var devFraction = new Option<double>("--dev-fraction") { Description = "Share at the end of the training part used as dev data to pick the best model (0: none, keep the last).", DefaultValueFactory = _ => 0.05 };
+        var maxLength = new Option<int>("--max-length") { Description = "With --truecase: longest block of whole lines, in characters.", DefaultValueFactory = _ => 256 };
+        var textField = TextField();
+        var tagsField = TagsField();
+        var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (best model), model.safetensors and metrics.jsonl.", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Train even if --out already holds a checkpoint (it is replaced)." };
+        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => d.Hidden };
+        var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => d.Layers };
+        var bidirectional = new Option<bool>("--bidirectional") { Description = "Read each sequence both ways (a label may depend on what follows)." };
+        var embedding = new Option<int>("--embedding") { Description = "Character embedding size.", DefaultValueFactory = _ => d.Embedding };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
+        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch (bucketed by length).", DefaultValueFactory = _ => d.BatchSize };
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => d.Optimizer };
+        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => d.Momentum };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
+        var schedule = new Option<string>("--schedule") { Description = "constant or cosine (with --warmup).", DefaultValueFactory = _ => d.Schedule };
+        var warmup = new Option<long>("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
+        var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => d.GradClip };
+        var epochs = new Option<double>("--epochs") { Description = "Passes over the training examples.", DefaultValueFactory = _ => d.Epochs };
+        var steps = new Option<long>("--steps") { Description = "Optimizer steps (overrides --epochs when positive).", DefaultValueFactory = _ => 0 };
+        var evalEvery = new Option<long>("--eval-every") { Description = "Steps between dev evaluations (0: once per epoch).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => d.Threads };
+
+        var command = new Command("train", "Train a character tagger on JSON lines (--train) or learn truecasing from plain text (--truecase).")
+        {
+            train, dev, truecase, heldOut, devFraction, maxLength, textField, tagsField, outDir, overwrite, cell, hidden, layers, bidirectional,
+            embedding, dropout, batchSize, optimizer, lr, momentum, weightDecay, schedule, warmup, gradClip, epochs, steps, evalEvery, seed, threads,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var options = new TaggerTrainingOptions
+            {
+                Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
+                Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
+                BatchSize = parse.GetValue(batchSize), Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr),
+                Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay), Schedule = parse.GetValue(schedule)!.ToLowerInvariant(),
+                WarmupSteps = parse.GetValue(warmup), GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs), Steps = parse.GetValue(steps),
+                EvalEvery = parse.GetValue(evalEvery), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
+            };
+            options.Validate();
+            double devShare = parse.GetValue(devFraction);
+            if (!(devShare >= 0 && devShare < 1)) throw new ArgumentException($"--dev-fraction must be in [0, 1), got {devShare}.");
+            string dir = parse.GetValue(outDir)!;
+            if (File.Exists(ModelCheckpoint.Resolve(dir)) && !parse.GetValue(overwrite))
+                throw new ArgumentException($"'{dir}' already holds a checkpoint; choose another --out or pass --overwrite to replace it.");
+
+            string? trainPath = parse.GetValue(train), devPath = parse.GetValue(dev), truecasePath = parse.GetValue(truecase);
+            if ((trainPath is null) == (truecasePath is null)) throw new ArgumentException("Give either --train FILE.jsonl or --truecase FILE.txt.");
+            List<TaggedExample> trainExamples, devExamples;
+            TaggingTask task;
+            if (truecasePath is not null)
+            {
+                if (devPath is not null) throw new ArgumentException("--dev goes with --train; with --truecase the dev data is --dev-fraction of the text.");
+                int max = parse.GetValue(maxLength);
+                task = TaggingTask.ForTruecasing(max);
+                var (trainText, _) = Truecasing.Split(TextCorpus.ReadText(truecasePath), HeldOut(parse.GetValue(heldOut)));
+                var (fitText, devText) = Truecasing.Split(trainText, devShare);
+                trainExamples = Truecasing.Examples(fitText, max, truecasePath);
+                devExamples = devText.Length > 0 ? Truecasing.Examples(devText, max, truecasePath) : [];
+                if (trainExamples.Count == 0) throw new ArgumentException($"The training part of '{truecasePath}' is empty; use a longer text or a smaller --val-fraction.");
+            }
+            else
+            {
+                var fields = (parse.GetValue(textField)!, parse.GetValue(tagsField)!);
+                var all = TaggedJsonLines.Read(trainPath!, fields.Item1, fields.Item2, requireTags: true);
+                if (devPath is not null)
+                {
+                    trainExamples = all;
+                    devExamples = TaggedJsonLines.Read(devPath, fields.Item1, fields.Item2, requireTags: true);
+                }
+                else
+                {
+                    int devCount = (int)(all.Count * devShare);
+                    trainExamples = all[..(all.Count - devCount)];
+                    devExamples = all[(all.Count - devCount)..];
+                }
+                bool oneCharacterLabels = all.All(e => e.Labels!.All(l => TaggedExample.CharacterCount(l) == 1));
+                task = new TaggingTask(TaggingTask.JsonLines, fields.Item1, fields.Item2, oneCharacterLabels ? TagsFormat.String : TagsFormat.Array);
+            }
+            var vocabulary = TaggingVocabulary.FromExamples(trainExamples, task.IsTruecasing ? Truecasing.Labels : null);
+            Carousel.Kernels.Gemm.MaxThreads = options.Threads;
+            var trainer = new TaggerTrainer(vocabulary, trainExamples, devExamples, options, task, dir);
+            long trainCharacters = trainExamples.Sum(e => (long)e.Length), devCharacters = devExamples.Sum(e => (long)e.Length);
+            Console.WriteLine($"{(options.Bidirectional ? "bidirectional " : "")}{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, " +
+                              $"{vocabulary.Characters.Count} characters, labels {string.Join(" ", vocabulary.Labels)}; " +
+                              $"{trainExamples.Count:N0} training sequences ({trainCharacters:N0} characters), {devExamples.Count:N0} dev ({devCharacters:N0}); " +
+                              $"{trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch).");
+
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            using var bar = new ProgressLine();
+            var summary = trainer.Run(p =>
+            {
+                double eta = p.Step > 0 ? p.ElapsedSeconds / p.Step * (p.TotalSteps - p.Step) : 0;
+                string line = $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:F2}  train {p.TrainLoss:F4}  {p.CharactersPerSecond:N0} chars/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
+                if (p.Dev is { } m) bar.Log(line + "  dev " + Summary(m, task) + (p.NewBest ? "  (best, saved)" : ""));
+                else if (p.Step % trainer.EvalEvery == 0) bar.Log(line + "  (saved)");
+                else bar.Update((double)p.Step / p.TotalSteps, line);
+            }, cancel.Token);
+            Console.CancelKeyPress -= onCancel;
+            bar.Finish();
+            string best = summary.BestDev is { } bd ? $"best dev at step {summary.BestStep}: {Summary(bd, task)}" : $"model of step {summary.BestStep} kept";
+            if (summary.Interrupted)
+            {
+                Console.WriteLine($"Interrupted at step {summary.Step}; {best}. Checkpoint: {ModelCheckpoint.Resolve(dir)}");
+                return 130;
+            }
+            Console.WriteLine($"Done: {summary.Step} steps in {summary.ElapsedSeconds:F0} s; {best}. Checkpoint: {ModelCheckpoint.Resolve(dir)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Eval()
+    {
+        var checkpointArg = new Argument<string>("checkpoint") { Description = "A tagger checkpoint file or training directory." };
+        var data = new Option<string>("--data") { Description = "JSON lines with text and labels (fields as in training unless --text-field/--tags-field are given)." };
+        var truecase = new Option<string>("--truecase") { Description = "Plain text: score truecasing on its last --val-fraction (the part training held out)." };
+        var heldOut = HeldOutFraction();
+        var textField = new Option<string>("--text-field") { Description = "JSON field holding the text (default: as in training)." };
+        var tagsField = new Option<string>("--tags-field") { Description = "JSON field holding the labels (default: as in training)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line." };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var command = new Command("eval", "Score a tagger: character accuracy and per-label precision, recall and F1.")
+        {
+            checkpointArg, data, truecase, heldOut, textField, tagsField, batchSize, json, threads,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            int batch = parse.GetValue(batchSize);
+            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
+            if (parse.GetValue(threads) <= 0) throw new ArgumentException($"--threads must be positive, got {parse.GetValue(threads)}.");
+            string? dataPath = parse.GetValue(data), truecasePath = parse.GetValue(truecase);
+            if ((dataPath is null) == (truecasePath is null)) throw new ArgumentException("Give either --data FILE.jsonl or --truecase FILE.txt.");
+            var checkpoint = TaggerCheckpoint.Load(parse.GetValue(checkpointArg)!);
+            List<TaggedExample> examples;
+            string source;
+            if (truecasePath is not null)
+            {
+                if (!checkpoint.Vocabulary.HasLabel(Truecasing.Upper) || !checkpoint.Vocabulary.HasLabel(Truecasing.Lower))
+                    throw new ArgumentException($"--truecase needs a truecasing model; this one tags with {string.Join(", ", checkpoint.Vocabulary.Labels)}.");
+                (examples, source) = TruecaseHeldOut(truecasePath, parse.GetValue(heldOut), checkpoint.Task.MaxLength);
+            }
+            else
+            {
+                examples = TaggedJsonLines.Read(dataPath!, parse.GetValue(textField) ?? checkpoint.Task.TextField, parse.GetValue(tagsField) ?? checkpoint.Task.TagsField, requireTags: true);
+                source = dataPath!;
+            }
+            Carousel.Kernels.Gemm.MaxThreads = parse.GetValue(threads);
+            var sequences = new TaggedSequences(examples, checkpoint.Vocabulary, withLabels: true); // labels training never saw fail here
+            var metrics = new TaggingMetrics(checkpoint.Vocabulary.Labels);
+            TaggerInference.Predict(checkpoint.Model, sequences, batch, metrics);
+            Report(source, metrics, checkpoint.Task, parse.GetValue(json));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Predict()
+    {
+        var checkpointArg = new Argument<string>("checkpoint") { Description = "A tagger checkpoint file or training directory." };
+        var input = new Option<string>("--input") { Description = "UTF-8 text to tag (default: standard input). Truecasing: any text, printed with capitals restored; other taggers: one sequence per line (or JSON lines with --jsonl), printed as JSON lines with the labels." };
+        var jsonl = new Option<bool>("--jsonl") { Description = "The input is JSON lines holding the text field (not for truecasing)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var command = new Command("predict", "Tag text with a trained tagger; for truecasing, print the text with its capitals restored.")
+        {
+            checkpointArg, input, jsonl, batchSize, threads,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            int batch = parse.GetValue(batchSize);
+            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
+            if (parse.GetValue(threads) <= 0) throw new ArgumentException($"--threads must be positive, got {parse.GetValue(threads)}.");
+            var checkpoint = TaggerCheckpoint.Load(parse.GetValue(checkpointArg)!);
+            var task = checkpoint.Task;
+            string? path = parse.GetValue(input);
+            string source = path ?? "standard input";
+            Carousel.Kernels.Gemm.MaxThreads = parse.GetValue(threads);
+            var output = Console.Out;
+            if (task.IsTruecasing)
+            {
+                if (parse.GetValue(jsonl)) throw new ArgumentException("A truecasing model reads plain text; drop --jsonl.");
+                string text = path is null ? Console.In.ReadToEnd() : TextCorpus.ReadText(path);
+                if (text.Length == 0) throw new InvalidDataException($"{source}: no text to tag.");
+                var blocks = Truecasing.Examples(Truecasing.Lowercase(text), task.MaxLength, source);
+                var predictions = TaggerInference.Predict(checkpoint.Model, new TaggedSequences(blocks, checkpoint.Vocabulary, withLabels: false), batch);
+                for (int i = 0; i < blocks.Count; i++)
+                    output.Write(Truecasing.Restore(blocks[i].Text, [.. predictions[i].Select(checkpoint.Vocabulary.Label)]));
+                output.Flush();
+                return 0;
+            }
+
+            List<TaggedExample> examples;
+            if (parse.GetValue(jsonl))
+            {
+                if (path is null) throw new ArgumentException("--jsonl needs --input FILE.");
+                examples = TaggedJsonLines.Read(path, task.TextField, task.TagsField, requireTags: false);
+            }
+            else
+            {
+                string text = path is null ? Console.In.ReadToEnd() : TextCorpus.ReadText(path);
+                var lines = text.Split('\n');
+                int count = text.EndsWith('\n') ? lines.Length - 1 : lines.Length; // no sequence after a final newline
+                examples = [];
+                for (int i = 0; i < count; i++)
+                {
+                    string line = lines[i].TrimEnd('\r');
+                    if (line.Length == 0) throw new InvalidDataException($"{source}:{i + 1}: an empty sequence.");
+                    examples.Add(new TaggedExample(line, null, $"{source}:{i + 1}"));
+                }
+                if (examples.Count == 0) throw new InvalidDataException($"{source}: no text to tag.");
+            }
+            var tags = TaggerInference.Predict(checkpoint.Model, new TaggedSequences(examples, checkpoint.Vocabulary, withLabels: false), batch);
+            for (int i = 0; i < examples.Count; i++)
+                output.WriteLine(TaggedJsonLines.Format(examples[i].Text, [.. tags[i].Select(checkpoint.Vocabulary.Label)], task.TextField, task.TagsField, task.Format));
+            output.Flush();
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Baseline()
+    {
+        var truecase = new Option<string>("--truecase") { Description = "Plain text: score the rule baseline on its last --val-fraction.", Required = true };
+        var heldOut = HeldOutFraction();
+        var maxLength = new Option<int>("--max-length") { Description = "Block length, as in training (does not change the rules' result).", DefaultValueFactory = _ => 256 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line." };
+        var command = new Command("baseline", "Score the rule baseline for truecasing (capitalise line starts, sentence starts and \"I\") on the same held-out part as eval.")
+        {
+            truecase, heldOut, maxLength, json,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var (examples, source) = TruecaseHeldOut(parse.GetValue(truecase)!, parse.GetValue(heldOut), parse.GetValue(maxLength));
+            var metrics = new TaggingMetrics(Truecasing.Labels);
+            var ids = new Dictionary<string, int> { [Truecasing.Lower] = 0, [Truecasing.Upper] = 1 };
+            foreach (var example in examples)
+            {
+                var predicted = Truecasing.Baseline(example.Text);
+                for (int i = 0; i < predicted.Length; i++) metrics.Add(ids[example.Labels![i]], ids[predicted[i]]);
+            }
+            Report(source, metrics, TaggingTask.ForTruecasing(parse.GetValue(maxLength)), parse.GetValue(json));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static double HeldOut(double fraction) =>
+        fraction >= 0 && fraction < 1 ? fraction : throw new ArgumentException($"--val-fraction must be in [0, 1), got {fraction}.");
+
+    // The last share of a text as truecasing examples (a share of 1 scores the whole text).
+    private static (List<TaggedExample> Examples, string Source) TruecaseHeldOut(string path, double fraction, int maxLength)
+    {
+        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentException($"--val-fraction must be in (0, 1], got {fraction}.");
+        var (_, heldOut) = Truecasing.Split(TextCorpus.ReadText(path), fraction);
+        if (heldOut.Length == 0) throw new ArgumentException($"The last {fraction:P0} of '{path}' is empty; use a larger --val-fraction.");
+        string source = fraction < 1 ? $"{path} (last {fraction.ToString("P0", CultureInfo.InvariantCulture)})" : path;
+        return (Truecasing.Examples(heldOut, maxLength, path), source);
+    }
+
+    private static string Summary(TaggingMetrics m, TaggingTask task)
+    {
+        string accuracy = $"accuracy {m.Accuracy:P2}";
+        return task.KeyLabel is { } key && m.Labels.Contains(key) ? $"{accuracy}  F1({key}) {m.Score(key).F1:F4}" : accuracy;
+    }
+
+    private static void Report(string source, TaggingMetrics metrics, TaggingTask task, bool json)
+    {
+        if (json)
+        {
+            var record = TaggerTrainer.MetricsRecord(metrics);
+            record["data"] = source;
+            if (task.KeyLabel is { } key && metrics.Labels.Contains(key)) record["f1_" + key] = Math.Round(metrics.Score(key).F1, 6);
+            Console.WriteLine(JsonSerializer.Serialize(record));
+            return;
+        }
+        var sb = new StringBuilder();
+        sb.AppendLine($"{source}: {metrics.Characters:N0} characters, accuracy {metrics.Accuracy:P2}" +
+                      (double.IsNaN(metrics.Loss) ? "" : $", loss {metrics.Loss:F4} nats/char"));
+        int width = Math.Max(5, metrics.Labels.Max(l => l.Length));
+        sb.AppendLine($"{"label".PadRight(width)}  precision  recall     F1  support");
+        foreach (var s in metrics.Scores())
+            sb.AppendLine($"{s.Label.PadRight(width)}  {s.Precision,9:F4}  {s.Recall,6:F4}  {s.F1,6:F4}  {s.Support,7}");
+        if (task.KeyLabel is { } k && metrics.Labels.Contains(k)) sb.AppendLine($"F1({k}) = {metrics.Score(k).F1:F4}");
+        Console.Write(sb.ToString());
+    }
+}

@@ -1,0 +1,26 @@
+namespace Carousel.Data.Tagging;
+
+/// <summary>
+/// One sequence to tag: a text and, when known, one label per character (Unicode scalar value, as
+/// <see cref="CharVocabulary"/> counts them). <paramref name="Source"/> says where it came from ("file:line 3"),
+/// for error messages.
+/// </summary>
+public sealed record TaggedExample(string Text, string[]? Labels, string Source)
+{
+    /// <summary>Characters (scalar values) of the text.</summary>
+    public int Length => CharacterCount(Text);
+
+    /// <summary>A character (scalar value, or a lone surrogate as it came) as a string.</summary>
+    public static string CharacterString(int codePoint) => codePoint <= char.MaxValue ? ((char)codePoint).ToString() : char.ConvertFromUtf32(codePoint);
+
+    public static int CharacterCount(string text)
+    {
+        int n = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Carousel.Data;
+using Carousel.Data.Tagging;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Training.Tagging;
+
+/// <summary>
+/// A trained sequence tagger with what it needs to read new input: the character and label vocabularies,
+/// the training options and the task. Saved as a <see cref="ModelCheckpoint"/> of kind "sequence-tagger/1"
+/// (metadata: options, characters, labels, task as JSON) plus model.safetensors for PyTorch
+/// (embedding.weight, rnn.weight_ih_l0 …, output.weight, output.bias).
+/// </summary>
+public sealed class TaggerCheckpoint
+{
+    public const string Kind = "sequence-tagger/1";
+
+    public required SequenceTagger Model { get; init; }
+    public required TaggingVocabulary Vocabulary { get; init; }
+    public required TaggerTrainingOptions Options { get; init; }
+    public required TaggingTask Task { get; init; }
+    public long Step { get; init; }
+
+    /// <summary>A fresh model for the vocabulary and options.</summary>
+    public static SequenceTagger CreateModel(TaggerTrainingOptions options, TaggingVocabulary vocabulary, Rng rng) =>
+        new(options.RecurrentOptions(), vocabulary.Labels.Count, rng, vocabulary.InputCount);
+
+    /// <summary>Writes DIR/checkpoint.safetensors (with the optimizer's state) and DIR/model.safetensors, each atomically.</summary>
+    public void Save(string directory, Optimizer? optimizer, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        Directory.CreateDirectory(directory);
+        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
+        {
+            ["options"] = JsonSerializer.Serialize(Options),
+            ["characters"] = Vocabulary.Characters.ToString(),
+            ["labels"] = JsonSerializer.Serialize(Vocabulary.Labels),
+            ["task"] = JsonSerializer.Serialize(Task),
+        };
+        var parameters = Model.NamedParameters();
+        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, parameters, optimizer, metadata, Step);
+        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, parameters);
+    }
+
+    /// <summary>Reads a tagger checkpoint (file or training directory); another model's checkpoint is a clear error.</summary>
+    public static TaggerCheckpoint Load(string path)
+    {
+        var file = ModelCheckpoint.Load(path, Kind);
+        var options = file.GetJson<TaggerTrainingOptions>("options");
+        var labels = file.GetJson<string[]>("labels");
+        var task = file.GetJson<TaggingTask>("task");
+        TaggingVocabulary vocabulary;
+        try
+        {
+            options.Validate();
+            vocabulary = new TaggingVocabulary(CharVocabulary.Parse(file.Get("characters")), labels);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{file.Path}: inconsistent checkpoint: {e.Message}");
+        }
+        var model = CreateModel(options, vocabulary, new Rng(0));
+        file.LoadWeights(model.NamedParameters());
+        model.Training = false;
+        return new TaggerCheckpoint { Model = model, Vocabulary = vocabulary, Options = options, Task = task, Step = file.Step };
+    }
+}
