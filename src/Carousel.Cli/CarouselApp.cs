@@ -14,6 +14,7 @@ public static class CarouselApp
         CharCommands.Eval(),
         BenchCommand.Create(),
         TaskCommands.Create(),
+        LongLagCommand.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

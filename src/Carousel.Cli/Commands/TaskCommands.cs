@@ -179,9 +179,11 @@ internal static class TaskCommands
         public readonly Option<float> ForgetBias = new("--forget-bias") { Description = "The forget-gate (GRU: update-gate) bias of --init forget-bias.", DefaultValueFactory = _ => Defaults.ForgetBias };
         public readonly Option<string> Learner = new("--learner") { Description = "How gradients are computed: bptt (backpropagation through time).", DefaultValueFactory = _ => Defaults.Learner };
 
-        public void AddTo(Command command)
+        /// <param name="includeCell">False where the command chooses the cells itself (longlag).</param>
+        public void AddTo(Command command, bool includeCell = true)
         {
-            foreach (Option option in new Option[] { Cell, Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner })
+            if (includeCell) command.Options.Add(Cell);
+            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner })
                 command.Options.Add(option);
         }
 
