@@ -13,6 +13,7 @@ namespace Carousel.Models;
 public sealed class SequenceTagger
 {
     private float[] _logits = [];
+    private Tensor? _dOutput; // [T, B, D·H] the recurrent output's gradient, reused while T and B stay the same
     private int _steps, _batch;
 
     public RecurrentStack Rnn { get; }
@@ -49,8 +50,9 @@ public sealed class SequenceTagger
     /// <summary>dLogits [T, B, K] → adds every parameter's gradient.</summary>
     public void Backward(ReadOnlySpan<float> dLogits)
     {
-        var dy = new Tensor(_steps, _batch, Rnn.Options.OutputSize);
-        Output.Backward(dLogits, dy.Data);
-        Rnn.Backward(dy);
+        if (_dOutput is null || !_dOutput.HasShape(_steps, _batch, Rnn.Options.OutputSize))
+            _dOutput = new Tensor(_steps, _batch, Rnn.Options.OutputSize);
+        Output.Backward(dLogits, _dOutput.Data); // overwrites: nothing of the last batch remains
+        Rnn.Backward(_dOutput);
     }
 }

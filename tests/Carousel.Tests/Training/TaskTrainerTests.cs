@@ -173,6 +173,27 @@ public class TaskTrainerTests(ITestOutputHelper output)
         Assert.All(first, b => Assert.Equal(24, b.Steps));
     }
 
+    [Fact]
+    public void ATrainingStepAllocatesNothingThatGrowsWithTheLength()
+    {
+        long BytesPerStep(int length)
+        {
+            var task = TaskCatalog.Create("adding", length, seed: 1);
+            var trainer = new TaskTrainer(task, new TaskTrainingOptions { Hidden = 8, BatchSize = 4, MaxSteps = 1 });
+            var learner = new BpttLearner();
+            var batch = task.NextTrainingBatch(4);
+            for (int i = 0; i < 2; i++) learner.ComputeGradients(trainer.Model, batch); // buffers sized on the first passes
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 3; i++) learner.ComputeGradients(trainer.Model, batch);
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / 3;
+        }
+
+        long short_ = BytesPerStep(30), long_ = BytesPerStep(300);
+        output.WriteLine($"bytes allocated per training step: T = 30: {short_}, T = 300: {long_}");
+        // A [T, B, H] buffer at T = 300 alone would be 330 · 4 · 8 · 4 bytes = 42 KB more.
+        Assert.True(long_ - short_ < 1024, $"T = 30: {short_} bytes, T = 300: {long_} bytes per step");
+    }
+
     [Theory]
     [InlineData("adding", 21, "at least 22")]
     [InlineData("reber", 5, "no length")]
