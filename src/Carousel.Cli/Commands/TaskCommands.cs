@@ -41,7 +41,7 @@ internal static class TaskCommands
         command.SetAction(CommandRunner.Guard(parse =>
         {
             int n = DemoCommand.Positive(parse.GetValue(count), "--count");
-            var task = TaskCatalog.Create(parse.GetValue(taskName)!, LengthValue(parse, length), parse.GetValue(seed));
+            var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), parse.GetValue(seed));
             var batch = task.NextTrainingBatch(n);
             Console.WriteLine($"{task.Name}{(task.Length is int l ? $" (--length {l})" : "")}: {task.InputSize} inputs and {task.OutputSize} outputs per step; {task.Criterion}.");
             for (int b = 0; b < n; b++) Console.WriteLine($"{b + 1}. {batch.Describe(b)}");
@@ -66,7 +66,7 @@ internal static class TaskCommands
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var options = training.Read(parse);
-            var task = TaskCatalog.Create(parse.GetValue(taskName)!, LengthValue(parse, length), options.Seed);
+            var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), options.Seed);
             var trainer = new TaskTrainer(task, options);
             bool quiet = parse.GetValue(json);
             if (!quiet)
@@ -86,8 +86,6 @@ internal static class TaskCommands
 
     internal static Option<int?> LengthOption() =>
         new("--length") { Description = "The task's length (adding, multiplication: T, at least 22; anbncn: N; copy: the delay). See `carousel task list`." };
-
-    internal static int? LengthValue(ParseResult parse, Option<int?> length) => parse.GetValue(length);
 
     /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences".</summary>
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>

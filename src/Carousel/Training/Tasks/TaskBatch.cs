@@ -41,6 +41,15 @@ public abstract class TaskBatch
     /// <summary>The index of the largest of <paramref name="scores"/> (the first on ties).</summary>
     protected static int ArgMax(ReadOnlySpan<float> scores) => TensorPrimitives.IndexOfMax(scores);
 
+    /// <summary>The first <paramref name="length"/> symbols of one-hot row <paramref name="row"/> of inputs [T, B, V] as text.</summary>
+    protected static string OneHotText(Tensor inputs, int row, int length, string alphabet)
+    {
+        int batch = inputs.Dim(1), v = inputs.Dim(2);
+        var text = new StringBuilder(length);
+        for (int t = 0; t < length; t++) text.Append(alphabet[ArgMax(inputs.Data.AsSpan((t * batch + row) * v, v))]);
+        return text.ToString();
+    }
+
     protected static string Format(float value) => value.ToString("0.000", CultureInfo.InvariantCulture);
 }
 
@@ -148,14 +157,6 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
             outputs.Slice(LastStepIndex(b) * classCount, classCount).CopyTo(_logits.AsSpan(b * classCount, classCount));
     }
 
-    /// <summary>The symbols of a one-hot row [T, B, V] as text.</summary>
-    internal static string OneHotText(Tensor inputs, int row, int length, string alphabet)
-    {
-        int batch = inputs.Dim(1), v = inputs.Dim(2);
-        var text = new StringBuilder(length);
-        for (int t = 0; t < length; t++) text.Append(alphabet[ArgMax(inputs.Data.AsSpan((t * batch + row) * v, v))]);
-        return text.ToString();
-    }
 }
 
 /// <summary>
@@ -184,7 +185,7 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
     {
         var sets = new StringBuilder();
         for (int t = 0; t < Lengths[row]; t++) sets.Append(t == 0 ? "" : " ").Append('{').Append(LegalSets.ToSymbols(Data.Masks[t * BatchSize + row], alphabet)).Append('}');
-        return $"{LastStepClassificationBatch.OneHotText(Data.Inputs, row, Lengths[row], alphabet)}  →  legal next: {sets}";
+        return $"{OneHotText(Data.Inputs, row, Lengths[row], alphabet)}  →  legal next: {sets}";
     }
 
     private static bool[] ActiveSteps(int[] lengths, int steps)
@@ -222,6 +223,6 @@ public sealed class StepClassificationTaskBatch(StepClassificationBatch data, in
             int target = Data.Targets[t * BatchSize + row];
             targets.Append(target == StepClassificationBatch.Ignore ? '·' : alphabet[target]);
         }
-        return $"input  {LastStepClassificationBatch.OneHotText(Data.Inputs, row, Lengths[row], alphabet)}\n  target {targets}";
+        return $"input  {OneHotText(Data.Inputs, row, Lengths[row], alphabet)}\n  target {targets}";
     }
 }

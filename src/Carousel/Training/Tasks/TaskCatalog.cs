@@ -91,8 +91,7 @@ public static class TaskCatalog
                 var grammar = new EmbeddedReberGrammar(seed);
                 var split = new HeldOutSplit(0.25, seed);
                 var testStrings = new EmbeddedReberGrammar(testSeed).NextDistinctStrings(ReberTestStrings, split.IsHeldOut);
-                int longest = testStrings.Max(s => s.Length);
-                return new SequenceTask(name, null, EmbeddedReberGrammar.SymbolCount, EmbeddedReberGrammar.SymbolCount, Math.Max(longest, 50),
+                return new SequenceTask(name, null, EmbeddedReberGrammar.SymbolCount, EmbeddedReberGrammar.SymbolCount, testStrings.Max(s => s.Length),
                     ReberTestStrings, 0,
                     $"right when at every step exactly the legal next symbols have output > 0.5; solved when all {ReberTestStrings} held-out strings " +
                     "(a seeded quarter of the grammar's strings, never trained on) are right",
