@@ -23,7 +23,7 @@ internal static class LongLagCommand
         var maxMinutes = new Option<double>("--max-minutes") { Description = "Wall-clock budget of each run in minutes (0: none), on top of --max-sequences.", DefaultValueFactory = _ => 0 };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Run a cell's longer T even after it failed at a shorter one (by default they are skipped)." };
         var outFile = new Option<string?>("--out") { Description = "Also write the rows to this file: .json for JSON, anything else for CSV (rewritten after each row)." };
-        var training = new TaskCommands.TrainingOptions();
+        var training = new TaskCommands.TrainingOptions(new TaskTrainingOptions { MaxSequences = LongLagExperiment.DefaultMaxSequences });
         var command = new Command("longlag",
             "Train each cell on the adding problem at each T from fresh weights, until solved by the 1997 criterion (at most 3 wrong of 2,560 " +
             "fresh test sequences, |error| < 0.04) or out of budget, and print a Markdown table: solved or not, training sequences, steps, time.")

@@ -152,30 +152,31 @@ internal static class TaskCommands
     };
 
     /// <summary>The training options shared by `task train` and `longlag`.</summary>
-    internal sealed class TrainingOptions
+    /// <param name="defaults">The values of options not given (the trainer's own by default).</param>
+    internal sealed class TrainingOptions(TaskTrainingOptions defaults)
     {
-        private static readonly TaskTrainingOptions Defaults = new();
+        public TrainingOptions() : this(new TaskTrainingOptions()) { }
 
         public readonly Option<string> Cell = new("--cell") { Description = "lstm, gru, rnn (tanh) or rnn-relu.", DefaultValueFactory = _ => "lstm" };
-        public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => Defaults.Hidden };
-        public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => Defaults.Layers };
-        public readonly Option<string> Optimizer = new("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => Defaults.Optimizer };
-        public readonly Option<float> LearningRate = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
-        public readonly Option<int> Batch = new("--batch") { Description = "Sequences per optimizer step.", DefaultValueFactory = _ => Defaults.BatchSize };
-        public readonly Option<float> GradClip = new("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => Defaults.GradClip };
-        public readonly Option<long> MaxSequences = new("--max-sequences") { Description = "Give up after this many training sequences.", DefaultValueFactory = _ => Defaults.MaxSequences };
+        public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
+        public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
+        public readonly Option<string> Optimizer = new("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        public readonly Option<float> LearningRate = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
+        public readonly Option<int> Batch = new("--batch") { Description = "Sequences per optimizer step.", DefaultValueFactory = _ => defaults.BatchSize };
+        public readonly Option<float> GradClip = new("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
+        public readonly Option<long> MaxSequences = new("--max-sequences") { Description = "Give up after this many training sequences.", DefaultValueFactory = _ => defaults.MaxSequences };
         public readonly Option<long> MaxSteps = new("--max-steps") { Description = "Give up after this many optimizer steps (default: no limit besides --max-sequences)." };
-        public readonly Option<int> EvaluateEvery = new("--eval-every") { Description = "Steps between checks of the test sequences.", DefaultValueFactory = _ => Defaults.EvaluateEvery };
-        public readonly Option<int> Seed = new("--seed") { Description = "Seed of the weights and of the training sequences (test sequences use an independent stream).", DefaultValueFactory = _ => Defaults.Seed };
+        public readonly Option<int> EvaluateEvery = new("--eval-every") { Description = "Steps between checks of the test sequences.", DefaultValueFactory = _ => defaults.EvaluateEvery };
+        public readonly Option<int> Seed = new("--seed") { Description = "Seed of the weights and of the training sequences (test sequences use an independent stream).", DefaultValueFactory = _ => defaults.Seed };
         public readonly Option<int> Threads = new("--threads") { Description = "Threads for the matrix kernels and the batch-split time loops.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         public readonly Option<string> Init = new("--init")
         {
             Description = "Gate biases for long lags (LSTM and GRU; RNNs have no gates): chrono (Tallec & Ollivier 2018: forget/update-gate bias log U[1, T_max−1], " +
                           "LSTM input-gate bias its negative, T_max the longest sequence), forget-bias (the forget/update-gate bias set to --forget-bias) or default (PyTorch's).",
-            DefaultValueFactory = _ => TaskTrainingOptions.GateInitName(Defaults.GateInit),
+            DefaultValueFactory = _ => TaskTrainingOptions.GateInitName(defaults.GateInit),
         };
-        public readonly Option<float> ForgetBias = new("--forget-bias") { Description = "The forget-gate (GRU: update-gate) bias of --init forget-bias.", DefaultValueFactory = _ => Defaults.ForgetBias };
-        public readonly Option<string> Learner = new("--learner") { Description = "How gradients are computed: bptt (backpropagation through time).", DefaultValueFactory = _ => Defaults.Learner };
+        public readonly Option<float> ForgetBias = new("--forget-bias") { Description = "The forget-gate (GRU: update-gate) bias of --init forget-bias.", DefaultValueFactory = _ => defaults.ForgetBias };
+        public readonly Option<string> Learner = new("--learner") { Description = "How gradients are computed: bptt (backpropagation through time).", DefaultValueFactory = _ => defaults.Learner };
 
         /// <param name="includeCell">False where the command chooses the cells itself (longlag).</param>
         public void AddTo(Command command, bool includeCell = true)
