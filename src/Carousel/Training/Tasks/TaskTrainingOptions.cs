@@ -4,6 +4,13 @@ using Carousel.Optimizers;
 namespace Carousel.Training.Tasks;
 
 /// <summary>How the gate biases of a new model are set before training, for long time lags.</summary>
+/// <remarks>
+/// Measured on the adding problem at T = 200 (1×64, Adam 0.01, batch 64, clip 1, seed 1, 200,000 sequences): with
+/// chrono the LSTM solves it after 35,200 sequences and the GRU after 22,400; with the default init, or a forget bias
+/// of 1 (LSTM and GRU) or 5 (LSTM), neither does — the loss stays at the target's variance. A large forget bias alone
+/// keeps the cell summing every noisy value; chrono's closed input gate (b_i = −b_f) is what lets it pick out the two
+/// marked ones. Hence chrono is the default.
+/// </remarks>
 public enum GateInitialization
 {
     /// <summary>PyTorch's default: every bias U(−1/√H, 1/√H).</summary>
