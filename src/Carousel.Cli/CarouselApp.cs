@@ -21,6 +21,8 @@ public static class CarouselApp
         EsnCommands.Create(),
         ClassifyCommands.Create(),
         GenerateCommands.Create(),
+        TaskCommands.Create(),
+        LongLagCommand.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

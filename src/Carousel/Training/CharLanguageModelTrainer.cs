@@ -179,17 +179,8 @@ public sealed class CharLanguageModelTrainer
         }
     }
 
-    public static Optimizer CreateOptimizer(CharTrainingOptions o, IReadOnlyList<(string Name, Parameter Parameter)> parameters) => o.Optimizer switch
-    {
-        "sgd" => new Sgd(parameters, o.LearningRate, weightDecay: o.WeightDecay),
-        "momentum" => new Sgd(parameters, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay),
-        "nesterov" => new Sgd(parameters, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay, nesterov: true),
-        "adagrad" => new Adagrad(parameters, o.LearningRate, weightDecay: o.WeightDecay),
-        "rmsprop" => new RmsProp(parameters, o.LearningRate, alpha: 0.95f, weightDecay: o.WeightDecay), // char-rnn's decay rate
-        "adam" => new Adam(parameters, o.LearningRate, weightDecay: o.WeightDecay),
-        "adamw" => new Adam(parameters, o.LearningRate, weightDecay: o.WeightDecay == 0 ? 0.01f : o.WeightDecay, decoupled: true),
-        _ => throw new ArgumentException($"Unknown optimizer '{o.Optimizer}'."),
-    };
+    public static Optimizer CreateOptimizer(CharTrainingOptions o, IReadOnlyList<(string Name, Parameter Parameter)> parameters) =>
+        OptimizerFactory.Create(o.Optimizer, parameters, o.LearningRate, o.Momentum, o.WeightDecay);
 
     public static LearningRateSchedule CreateSchedule(CharTrainingOptions o, long stepsPerEpoch) => o.Schedule switch
     {

@@ -62,8 +62,7 @@ public sealed record CharTrainingOptions
         Require(Threads > 0, $"--threads must be positive, got {Threads}.");
         Require(DecayRate > 0 && DecayRate <= 1, $"--decay-rate must be in (0, 1], got {DecayRate}.");
         Require(DecayEvery >= 0 && DecayAfter >= 0 && WarmupSteps >= 0, "Schedule step counts must be ≥ 0.");
-        Require(Optimizer is "sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw",
-            $"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
+        Require(Carousel.Optimizers.OptimizerFactory.IsKnown(Optimizer), Carousel.Optimizers.OptimizerFactory.UnknownMessage(Optimizer));
         Require(Schedule is "constant" or "step" or "cosine", $"Unknown --schedule '{Schedule}': expected constant, step or cosine.");
     }
 }

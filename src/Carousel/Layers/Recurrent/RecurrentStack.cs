@@ -124,13 +124,62 @@ public sealed class RecurrentStack
         if (Options.Cell == CellKind.LstmNoForgetGate)
             throw new InvalidOperationException($"The {Options.Cell.ToCliName()} cell (LSTM of 1997) has no forget gate, so it has no forget-gate bias to set.");
         if (!Options.Cell.HasForgetGate()) throw new InvalidOperationException($"Only LSTMs have a forget gate, not {Options.Cell.ToCliName()}.");
+        InitializeKeepGateBias(value);
+    }
+
+    /// <summary>
+    /// Chrono initialisation (Tallec &amp; Ollivier 2018, "Can recurrent neural networks warp time?"): each unit's
+    /// forget-gate bias is log(u) with u ~ U[1, <paramref name="maxLag"/> − 1], so that the units' memory spans
+    /// (about 1 / (1 − σ(b_f)) ≈ u + 1 steps) cover the lags up to maxLag, and an LSTM's input-gate bias is −b_f
+    /// so that a unit that keeps long does not also write at every step. bias_hh's blocks are set to 0.
+    /// For a GRU the update gate z plays the forget gate (h' = (1 − z)⊙n + z⊙h) and (1 − z) the input gate, so
+    /// only b_z = log(u) is set (r, z, n order). Other cells have no gates: <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public void InitializeChrono(int maxLag, Rng rng)
+    {
+        if (maxLag < 3) throw new ArgumentOutOfRangeException(nameof(maxLag), maxLag, "Chrono initialisation needs a longest lag of at least 3 steps.");
         int H = Options.HiddenSize;
         foreach (var direction in _layers.SelectMany(l => l))
         {
-            direction.BiasIh.Value.Data.AsSpan(H, H).Fill(value);
-            direction.BiasHh.Value.Data.AsSpan(H, H).Clear();
+            var biasIh = direction.BiasIh.Value.Data;
+            var biasHh = direction.BiasHh.Value.Data;
+            var keep = biasIh.AsSpan(KeepGateBlock() * H, H);
+            for (int j = 0; j < H; j++) keep[j] = MathF.Log(rng.Uniform(1f, maxLag - 1));
+            biasHh.AsSpan(KeepGateBlock() * H, H).Clear();
+            if (Options.Cell.HasForgetGate())
+            {
+                // Input gate i is block 0: b_i = −b_f.
+                for (int j = 0; j < H; j++) biasIh[j] = -keep[j];
+                biasHh.AsSpan(0, H).Clear();
+            }
+            direction.BiasIh.MarkChanged();
+            direction.BiasHh.MarkChanged();
         }
     }
+
+    /// <summary>
+    /// Sets the bias of the gate that decides how much of the state is kept: an LSTM's forget gate (as
+    /// <see cref="InitializeForgetGateBias"/>) or a GRU's update gate z, whose σ(b) is likewise the share of h kept.
+    /// </summary>
+    public void InitializeKeepGateBias(float value)
+    {
+        int H = Options.HiddenSize;
+        int block = KeepGateBlock();
+        foreach (var direction in _layers.SelectMany(l => l))
+        {
+            direction.BiasIh.Value.Data.AsSpan(block * H, H).Fill(value);
+            direction.BiasHh.Value.Data.AsSpan(block * H, H).Clear();
+            direction.BiasIh.MarkChanged();
+            direction.BiasHh.MarkChanged();
+        }
+    }
+
+    /// <summary>Whether the cell has a gate that decides how much state is kept (LSTM forget gate, GRU update gate).</summary>
+    public bool HasKeepGate => Options.Cell.HasForgetGate() || Options.Cell == CellKind.Gru;
+
+    // The gate block of the keep gate: LSTM i, f, g, o → f = 1; GRU r, z, n → z = 1.
+    private int KeepGateBlock() => HasKeepGate ? 1
+        : throw new InvalidOperationException($"A {Options.Cell.ToCliName()} cell has no forget or update gate to initialise.");
 
     /// <summary>The dropout random stream, exposed so checkpoints can save and restore it.</summary>
     public Rng DropoutRng => _dropoutRng;
