@@ -37,6 +37,13 @@ internal sealed class PhaseTeam : IDisposable
     private int _parked;     // 1 while the helper sleeps on _wake
     private volatile bool _disposed;
     private Exception? _helperError;
+    private long _helperParts;
+
+    /// <summary>Tests: the caller runs at most one part per phase and leaves the rest to the helper, so the helper surely runs.</summary>
+    internal bool CallerRunsOnePart { get; set; }
+
+    /// <summary>Parts the helper has run so far (to see, when measuring, whether it got a core).</summary>
+    public long HelperParts => Volatile.Read(ref _helperParts);
 
     public PhaseTeam(IPhaseWork work, int parts)
     {
@@ -58,7 +65,8 @@ internal sealed class PhaseTeam : IDisposable
         if (Volatile.Read(ref _parked) == 1 && Interlocked.Exchange(ref _parked, 0) == 1) _wake.Release();
 
         Exception? error = null;
-        while (TryClaim(serial, out int part))
+        int claimed = 0;
+        while ((claimed++ == 0 || !CallerRunsOnePart) && TryClaim(serial, out int part))
         {
             try
             {
@@ -110,6 +118,7 @@ internal sealed class PhaseTeam : IDisposable
                 {
                     Interlocked.CompareExchange(ref _helperError, e, null);
                 }
+                _helperParts++;
                 Interlocked.Increment(ref _partsDone);
                 idleSince = Stopwatch.GetTimestamp();
                 continue;

@@ -40,6 +40,12 @@ public sealed class CharModelStepper : IDisposable
     /// <summary>Threads a step uses.</summary>
     public int Threads => _stepper?.Threads ?? 1;
 
+    /// <summary>Layer parts run by the helper thread so far: a measurement aid.</summary>
+    internal long HelperParts => _stepper?.HelperParts ?? 0;
+
+    /// <summary>Tests: leave every layer part but one to the helper thread.</summary>
+    internal void LeavePartsToHelper() => _stepper?.LeavePartsToHelper();
+
     /// <summary>Sets the state (h, c [L, 1, H]); null means the model's initial state.</summary>
     public void Reset(RecurrentState? state = null)
     {

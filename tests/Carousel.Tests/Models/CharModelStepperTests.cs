@@ -53,9 +53,11 @@ public class CharModelStepperTests
         using var stepper = new CharModelStepper(model, threads, minimumHiddenForTwoThreads: 32);
         Assert.True(stepper.IsFast);
         Assert.Equal(threads == 2 && hidden % 32 == 0 ? 2 : 1, stepper.Threads);
+        stepper.LeavePartsToHelper();
         var rng = new Rng(5);
         int[] tokens = Enumerable.Range(0, 9).Select(_ => rng.NextInt(11)).ToArray();
         AssertSameAsGeneralPath(model, stepper, tokens, null);
+        if (stepper.Threads == 2) Assert.True(stepper.HelperParts >= 9 * layers, $"helper ran {stepper.HelperParts} parts");
 
         // From a given (random) state, too.
         var state = model.Rnn.ZeroState(1);
@@ -70,6 +72,7 @@ public class CharModelStepperTests
     {
         var model = Model(CellKind.Lstm, 32, 2, 0, seed: 8);
         using var stepper = new CharModelStepper(model, threads, minimumHiddenForTwoThreads: 32);
+        stepper.LeavePartsToHelper();
         int[] tokens = [1, 4, 2, 9, 0];
         AssertSameAsGeneralPath(model, stepper, tokens, null);
 
@@ -128,6 +131,7 @@ public class CharModelStepperTests
         foreach (var p in stack.Parameters()) rng.FillUniform(p.Value.Data, -0.8f, 0.8f);
         stack.Training = false;
         using var stepper = new RecurrentStepper(stack, null, threads: 2, minimumHiddenForTwoThreads: 32);
+        stepper.LeavePartsToHelper();
         stepper.Reset();
         RecurrentState? state = null;
         for (int t = 0; t < 6; t++)

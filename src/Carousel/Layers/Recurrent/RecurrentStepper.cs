@@ -27,7 +27,7 @@ public sealed class RecurrentStepper : IDisposable
     /// Hidden sizes from which two threads pay for their hand-offs (two per layer and step). Measured on the
     /// 2-core Zen 5: see README.md (batch-1 sampling).
     /// </summary>
-    public const int MinimumHiddenForTwoThreads = 128;
+    public const int MinimumHiddenForTwoThreads = 256;
 
     private readonly RecurrentStack _stack;
     private readonly Embedding? _embedding;
@@ -103,6 +103,15 @@ public sealed class RecurrentStepper : IDisposable
     public int Threads => _parts[0].Length;
 
     public RecurrentOptions Options => _stack.Options;
+
+    /// <summary>Layer parts run by the helper thread so far (0 with one thread): a measurement aid.</summary>
+    internal long HelperParts => _team?.HelperParts ?? 0;
+
+    /// <summary>Tests: leave every part but one to the helper thread, so that its results are surely checked.</summary>
+    internal void LeavePartsToHelper()
+    {
+        if (_team is not null) _team.CallerRunsOnePart = true;
+    }
 
     /// <summary>The last layer's h [H] after the last step.</summary>
     public ReadOnlySpan<float> Output => _h[_current].AsSpan((_layers - 1) * _hidden, _hidden);
