@@ -26,11 +26,12 @@ public sealed class CharModelStepper : IDisposable
     public CharModelStepper(CharLanguageModel model, int threads = 0)
         : this(model, threads, RecurrentStepper.MinimumHiddenForTwoThreads) { }
 
-    internal CharModelStepper(CharLanguageModel model, int threads, int minimumHiddenForTwoThreads)
+    /// <param name="generalPath">Tests: take the general forward even when the stepper could run the stack.</param>
+    internal CharModelStepper(CharLanguageModel model, int threads, int minimumHiddenForTwoThreads, bool generalPath = false)
     {
         _model = model;
         _logits = new float[model.Config.VocabularySize];
-        if (RecurrentStepper.Supports(model.Rnn.Options))
+        if (!generalPath && RecurrentStepper.Supports(model.Rnn.Options))
             _stepper = new RecurrentStepper(model.Rnn, model.Embedding, threads > 0 ? threads : Gemm.MaxThreads, minimumHiddenForTwoThreads);
     }
 
@@ -62,7 +63,10 @@ public sealed class CharModelStepper : IDisposable
         if (_stepper is null)
         {
             _token[0] = token;
+            bool wasTraining = _model.Training;
+            _model.Training = false;
             (_, _state) = _model.Run(_token, null, 1, 1, _state);
+            _model.Training = wasTraining;
             _model.Logits.CopyTo(_logits);
             return _logits;
         }

@@ -146,6 +146,19 @@ public class CharModelStepperTests
     }
 
     [Fact]
+    public void TheFallbackForOtherStacksStepsTheGeneralPath()
+    {
+        // Cells the stepper does not know go through the general forward; it must carry the state the same way.
+        var config = new CharLanguageModelConfig(11, CellKind.Gru, 32, 2, Dropout: 0.5f);
+        var model = new CharLanguageModel(config, new Rng(4)) { Training = true }; // dropout must stay off while stepping
+        var reference = new CharLanguageModel(config, new Rng(4)) { Training = false };
+        using var fallback = new CharModelStepper(model, 1, RecurrentStepper.MinimumHiddenForTwoThreads, generalPath: true);
+        Assert.False(fallback.IsFast);
+        AssertSameAsGeneralPath(reference, fallback, [3, 1, 4, 1, 5], null);
+        Assert.True(model.Training);
+    }
+
+    [Fact]
     public void BidirectionalStacksAreLeftToTheGeneralPath()
     {
         var options = new RecurrentOptions(CellKind.Lstm, 4, 8, Bidirectional: true);
