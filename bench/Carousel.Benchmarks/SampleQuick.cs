@@ -40,7 +40,7 @@ internal static class SampleQuick
             }
         }
         Console.WriteLine($"batch-1 sampling tokens/s, 2 layers, V = {Vocabulary}, {(percentile > 0 ? $"1 / the {percentile}th percentile of per-token wall times over" : "best of")} {rounds} interleaved rounds of {tokens} tokens{(cpuTime ? ", thread CPU time" : "")}");
-        Console.WriteLine("| cell | hidden | general 1t | general 2t | stepper 1t | stepper 2t | new/old 1t | new/old 2t | MB/token | GB/s (best) | helper share |");
+        Console.WriteLine("| cell | hidden | general 1t | general 2t | stepper 1t | stepper 2t | new/old 1t | new/old 2t | MB/token | GB/s (best) | helper share (stalls) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (string cellName in cells)
             foreach (int hidden in sizes)
@@ -77,7 +77,7 @@ internal static class SampleQuick
                 int G = cell.GateCount();
                 double megabytes = 4.0 * (G * hidden * hidden * 3 + Vocabulary * hidden) / 1e6;
                 double bestNew = Math.Max(best[2], best[3]);
-                Console.WriteLine($"| {cellName} | {hidden} | {best[0]:F0} | {best[1]:F0} | {best[2]:F0} | {best[3]:F0} | {best[2] / best[0]:F2}× | {best[3] / best[1]:F2}× | {megabytes:F2} | {megabytes * bestNew / 1e3:F0} | {(two.HelperParts - helperStart) / (2.0 * 2 * rounds * tokens):P0} |");
+                Console.WriteLine($"| {cellName} | {hidden} | {best[0]:F0} | {best[1]:F0} | {best[2]:F0} | {best[3]:F0} | {best[2] / best[0]:F2}× | {best[3] / best[1]:F2}× | {megabytes:F2} | {megabytes * bestNew / 1e3:F0} | {(two.HelperParts - helperStart) / (2.0 * 2 * rounds * tokens):P0} ({two.HelperStalls}) |");
 
                 double Time(int variant, int count)
                 {

@@ -16,13 +16,22 @@ internal interface IPhaseWork
 /// Parts are claimed, not assigned: when the helper is not running (the other core is busy with another
 /// process), the caller claims every part itself and never waits for it; it waits only for a part the
 /// helper has already started. Parts are claimed in order and the caller claims first, so part 0 usually runs
-/// on the caller and part 1 on the helper, and each core keeps streaming the same weights.
+/// on the caller and part 1 on the helper, and each core keeps streaming the same weights. When the helper is
+/// preempted in the middle of a part (the other core is busy), the caller runs alone for a while.
 /// </summary>
 internal sealed class PhaseTeam : IDisposable
 {
     /// <summary>How long the idle helper spins before it parks: longer than the gap between two tokens of a
     /// sampling loop (output layer, softmax, draw), short enough not to hold a core when sampling stops.</summary>
     private const double SpinSeconds = 200e-6;
+
+    /// <summary>A wait for the helper's part longer than the caller's own work plus this is taken for a helper
+    /// preempted mid-part (a time slice is a millisecond or more), not one that started a little late.</summary>
+    private const double StallSeconds = 100e-6;
+
+    /// <summary>After such a stall the caller runs phases alone for this long, so that on a machine whose other core
+    /// is busy two threads cost little more than one; then it tries the helper again.</summary>
+    private const double SoloSeconds = 50e-3;
 
     private const int PartBits = 8;
     private readonly IPhaseWork _work;
@@ -38,9 +47,13 @@ internal sealed class PhaseTeam : IDisposable
     private volatile bool _disposed;
     private Exception? _helperError;
     private long _helperParts;
+    private long _soloUntil; // Stopwatch timestamp until which Run does every part itself
 
     /// <summary>Tests: the caller runs at most one part per phase and leaves the rest to the helper, so the helper surely runs.</summary>
     internal bool CallerRunsOnePart { get; set; }
+
+    /// <summary>Times the caller found the helper preempted in the middle of a part and went on alone for a while.</summary>
+    public int Stalls { get; private set; }
 
     /// <summary>Parts the helper has run so far (to see, when measuring, whether it got a core).</summary>
     public long HelperParts => Volatile.Read(ref _helperParts);
@@ -58,6 +71,13 @@ internal sealed class PhaseTeam : IDisposable
     public void Run(int phase)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        long start = Stopwatch.GetTimestamp();
+        if (start < _soloUntil && !CallerRunsOnePart)
+        {
+            // Not published: the helper sees no work and parks.
+            for (int p = 0; p < _parts; p++) _work.RunPart(phase, p);
+            return;
+        }
         _phase = phase;
         _partsDone = 0;
         long serial = (_ticket >> PartBits) + 1;
@@ -79,10 +99,17 @@ internal sealed class PhaseTeam : IDisposable
             Interlocked.Increment(ref _partsDone);
         }
         // Only a part the helper has started can be outstanding: spin briefly, then let it have the core.
+        long ownEnd = Stopwatch.GetTimestamp();
         for (int spins = 0; Volatile.Read(ref _partsDone) < _parts; spins++)
         {
             if (spins < 2000) Thread.SpinWait(8);
             else Thread.Yield();
+        }
+        long end = Stopwatch.GetTimestamp();
+        if (end - ownEnd > ownEnd - start + (long)(StallSeconds * Stopwatch.Frequency))
+        {
+            _soloUntil = end + (long)(SoloSeconds * Stopwatch.Frequency);
+            Stalls++;
         }
         error ??= Interlocked.Exchange(ref _helperError, null);
         if (error is not null) ExceptionDispatchInfo.Throw(error);

@@ -44,6 +44,9 @@ public sealed class CharModelStepper : IDisposable
     /// <summary>Layer parts run by the helper thread so far: a measurement aid.</summary>
     internal long HelperParts => _stepper?.HelperParts ?? 0;
 
+    /// <summary>Times the helper thread was found preempted mid-part: a measurement aid.</summary>
+    internal int HelperStalls => _stepper?.HelperStalls ?? 0;
+
     /// <summary>Tests: leave every layer part but one to the helper thread.</summary>
     internal void LeavePartsToHelper() => _stepper?.LeavePartsToHelper();
 

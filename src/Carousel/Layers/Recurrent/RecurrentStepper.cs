@@ -107,6 +107,9 @@ public sealed class RecurrentStepper : IDisposable
     /// <summary>Layer parts run by the helper thread so far (0 with one thread): a measurement aid.</summary>
     internal long HelperParts => _team?.HelperParts ?? 0;
 
+    /// <summary>Times a helper preempted mid-part sent this thread on alone for a while (a measurement aid).</summary>
+    internal int HelperStalls => _team?.Stalls ?? 0;
+
     /// <summary>Tests: leave every part but one to the helper thread, so that its results are surely checked.</summary>
     internal void LeavePartsToHelper()
     {
