@@ -47,7 +47,7 @@ internal static class BenchCommand
                 sample_general_tokens_per_s = double.IsNaN(r.GeneralSampleTokensPerSecond) ? (double?)null : Math.Round(r.GeneralSampleTokensPerSecond),
                 train_gflops = Math.Round(r.TrainGigaflops, 1),
                 peak_memory_mb = Math.Round(r.PeakMemoryBytes / 1048576.0, 1),
-            }));
+            }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             return 0;
         }));
         return command;
