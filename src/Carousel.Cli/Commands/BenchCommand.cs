@@ -19,10 +19,12 @@ internal static class BenchCommand
         var sample = new Option<int>("--sample") { Description = "Timed sampling tokens.", DefaultValueFactory = _ => 500 };
         var vocab = new Option<int>("--vocab") { DefaultValueFactory = _ => 65 };
         var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels and the time loops.", DefaultValueFactory = _ => new Carousel.Training.CharTrainingOptions().Threads };
+        var rounds = new Option<int>("--sample-rounds") { Description = "Timed sampling rounds; the best is reported.", DefaultValueFactory = _ => 1 };
+        var compare = new Option<bool>("--compare-sampling") { Description = "Also time sampling through the general forward (T = 1, B = 1), rounds alternating with the batch-1 stepper." };
         var json = new Option<bool>("--json") { Description = "Print only the JSON line." };
         var command = new Command("bench", "Training and batch-1 sampling throughput of a char-level model (Embedding → recurrent stack → Linear, Adam, clip 5).")
         {
-            cell, hidden, layers, batch, seq, steps, sample, vocab, threads, json,
+            cell, hidden, layers, batch, seq, steps, sample, vocab, threads, rounds, compare, json,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -30,7 +32,8 @@ internal static class BenchCommand
                 DemoCommand.Positive(parse.GetValue(hidden), "--hidden"), DemoCommand.Positive(parse.GetValue(layers), "--layers"),
                 DemoCommand.Positive(parse.GetValue(batch), "--batch"), DemoCommand.Positive(parse.GetValue(seq), "--seq"),
                 DemoCommand.Positive(parse.GetValue(vocab), "--vocab"), DemoCommand.Positive(parse.GetValue(steps), "--steps"),
-                DemoCommand.Positive(parse.GetValue(sample), "--sample"));
+                DemoCommand.Positive(parse.GetValue(sample), "--sample"),
+                SampleRounds: DemoCommand.Positive(parse.GetValue(rounds), "--sample-rounds"), CompareSamplingPaths: parse.GetValue(compare));
             int threadCount = DemoCommand.Positive(parse.GetValue(threads), "--threads");
             Carousel.Kernels.Gemm.MaxThreads = threadCount;
             var r = ThroughputBenchmark.Run(options);
@@ -41,9 +44,10 @@ internal static class BenchCommand
                 hidden = options.Hidden, layers = options.Layers, batch = options.Batch, seq = options.SeqLength, threads = threadCount,
                 train_tokens_per_s = Math.Round(r.TrainTokensPerSecond),
                 sample_tokens_per_s = Math.Round(r.SampleTokensPerSecond),
+                sample_general_tokens_per_s = double.IsNaN(r.GeneralSampleTokensPerSecond) ? (double?)null : Math.Round(r.GeneralSampleTokensPerSecond),
                 train_gflops = Math.Round(r.TrainGigaflops, 1),
                 peak_memory_mb = Math.Round(r.PeakMemoryBytes / 1048576.0, 1),
-            }));
+            }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             return 0;
         }));
         return command;

@@ -135,9 +135,10 @@ internal static class CharCommands
         var topK = new Option<int>("--top-k") { Description = "Draw only from the k most likely characters (0: all).", DefaultValueFactory = _ => 0 };
         var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
         var argmax = new Option<bool>("--argmax") { Description = "Always take the most likely character." };
+        var threads = new Option<int>("--threads") { Description = "Threads per generated character (2 splits each layer between the cores for hidden sizes from 256).", DefaultValueFactory = _ => new CharTrainingOptions().Threads };
         var command = new Command("sample", "Generate text from a trained character language model, streamed as it is produced.")
         {
-            checkpointArg, prime, length, temperature, topK, seed, argmax,
+            checkpointArg, prime, length, temperature, topK, seed, argmax, threads,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -145,6 +146,9 @@ internal static class CharCommands
             sampling.Validate();
             int n = parse.GetValue(length);
             if (n < 0) throw new ArgumentException($"--length must be ≥ 0, got {n}.");
+            int threadCount = parse.GetValue(threads);
+            if (threadCount <= 0) throw new ArgumentException($"--threads must be positive, got {threadCount}.");
+            Carousel.Kernels.Gemm.MaxThreads = threadCount;
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string primeText = parse.GetValue(prime)!;
             var sampler = new CharSampler(checkpoint.Model, checkpoint.Vocabulary);

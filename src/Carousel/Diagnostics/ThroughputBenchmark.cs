@@ -7,15 +7,20 @@ using Carousel.Tensors;
 namespace Carousel.Diagnostics;
 
 public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden = 512, int Layers = 2, int Batch = 32,
-    int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0);
+    int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0,
+    int SampleRounds = 1, bool CompareSamplingPaths = false);
 
-public sealed record ThroughputResult(double TrainTokensPerSecond, double SampleTokensPerSecond, double TrainGigaflops, long PeakMemoryBytes);
+/// <param name="GeneralSampleTokensPerSecond">Sampling through the general forward (T = 1, B = 1), measured only
+/// with <see cref="ThroughputOptions.CompareSamplingPaths"/> (else NaN).</param>
+public sealed record ThroughputResult(double TrainTokensPerSecond, double SampleTokensPerSecond, double TrainGigaflops, long PeakMemoryBytes,
+    double GeneralSampleTokensPerSecond = double.NaN);
 
 /// <summary>
 /// The measurement of ../shared/bench/torch_charlstm.py, done the same way: Embedding(V, H) → recurrent
 /// stack → Linear(H, V), mean cross-entropy, Adam (lr 2e-3), gradient norm clipped to 5, on one fixed random
 /// batch; training tokens/s over <see cref="ThroughputOptions.Steps"/> steps after warm-up, then batch-1
-/// sampling tokens/s (softmax and a multinomial draw per token) after 20 warm-up tokens.
+/// sampling tokens/s (softmax and a multinomial draw per token, through <see cref="CharModelStepper"/> as
+/// `carousel sample` runs) after warm-up, the best of <see cref="ThroughputOptions.SampleRounds"/> rounds.
 /// </summary>
 public static class ThroughputBenchmark
 {
@@ -48,24 +53,50 @@ public static class ThroughputBenchmark
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         model.Training = false;
-        var sampleRng = new Rng(o.Seed + 1);
-        var token = new int[1];
         var scratch = new float[o.Vocabulary];
-        RecurrentState? state = null;
         var sampling = new SamplingOptions();
-        warmup.Restart();
-        for (int i = 0; i < 20 || warmup.Elapsed.TotalSeconds < MinimumWarmupSeconds / 2; i++) (_, state) = model.Run(token, null, 1, 1, state);
-        clock.Restart();
-        for (int i = 0; i < o.SampleTokens; i++)
+        using var stepper = new CharModelStepper(model);
+
+        // The batch-1 sampling loop, through the stepper or (for A/B) the general forward; returns tokens/s.
+        double Sample(bool general, ulong seed, int tokens)
         {
-            (_, state) = model.Run(token, null, 1, 1, state);
-            token[0] = CharSampler.Choose(model.Logits, sampling, sampleRng, scratch);
+            var sampleRng = new Rng(seed);
+            RecurrentState? state = null;
+            var token = new int[1];
+            var timer = new Stopwatch();
+            stepper.Reset();
+            // 20 untimed tokens first, so that the stepper's helper thread, parked during the other path's rounds, is awake.
+            for (int i = -20; i < tokens; i++)
+            {
+                if (i == 0) timer.Restart();
+                ReadOnlySpan<float> logits;
+                if (general)
+                {
+                    (_, state) = model.Run(token, null, 1, 1, state);
+                    logits = model.Logits;
+                }
+                else logits = stepper.Step(token[0]);
+                token[0] = CharSampler.Choose(logits, sampling, sampleRng, scratch);
+            }
+            return tokens / timer.Elapsed.TotalSeconds;
         }
-        double sampleSeconds = clock.Elapsed.TotalSeconds;
+        // Warm-up (tiered JIT), then the best of the rounds; with both paths the rounds alternate between them.
+        warmup.Restart();
+        while (warmup.Elapsed.TotalSeconds < MinimumWarmupSeconds / 2)
+        {
+            Sample(false, o.Seed, 20);
+            if (o.CompareSamplingPaths) Sample(true, o.Seed, 20);
+        }
+        double sampleTokensPerSecond = 0, generalTokensPerSecond = double.NaN;
+        for (int round = 0; round < Math.Max(1, o.SampleRounds); round++)
+        {
+            if (o.CompareSamplingPaths) generalTokensPerSecond = Math.Max(double.IsNaN(generalTokensPerSecond) ? 0 : generalTokensPerSecond, Sample(true, o.Seed + 1, o.SampleTokens));
+            sampleTokensPerSecond = Math.Max(sampleTokensPerSecond, Sample(false, o.Seed + 1, o.SampleTokens));
+        }
 
         double trainTokens = (double)rows * o.Steps;
-        return new ThroughputResult(trainTokens / trainSeconds, o.SampleTokens / sampleSeconds,
-            TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9, Process.GetCurrentProcess().PeakWorkingSet64);
+        return new ThroughputResult(trainTokens / trainSeconds, sampleTokensPerSecond,
+            TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9, Process.GetCurrentProcess().PeakWorkingSet64, generalTokensPerSecond);
     }
 
     /// <summary>

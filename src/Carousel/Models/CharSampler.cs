@@ -36,15 +36,15 @@ public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabula
         model.Training = false;
         try
         {
-            var (_, state) = model.Run(primeIds, null, primeIds.Length, 1);
+            using var stepper = new CharModelStepper(model);
+            for (int p = 0; p < primeIds.Length - 1; p++) stepper.Step(primeIds[p]);
             var probabilities = new float[vocabulary.Count];
-            int[] next = new int[1];
+            int input = primeIds[^1];
             for (int i = 0; i < length; i++)
             {
-                var lastLogits = model.Logits[^vocabulary.Count..];
-                next[0] = Choose(lastLogits, options, rng, probabilities);
-                yield return vocabulary.Decode(next[0]);
-                (_, state) = model.Run(next, null, 1, 1, state);
+                int next = Choose(stepper.Step(input), options, rng, probabilities);
+                yield return vocabulary.Decode(next);
+                input = next;
             }
         }
         finally
