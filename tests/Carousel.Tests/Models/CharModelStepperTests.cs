@@ -47,6 +47,8 @@ public class CharModelStepperTests
     [InlineData(CellKind.RnnTanh, 21, 1, 0, 1)]
     [InlineData(CellKind.RnnRelu, 64, 2, 16, 2)]
     [InlineData(CellKind.Lstm, 544, 1, 0, 2)] // k > 512: products summed in two blocks
+    [InlineData(CellKind.LstmNoForgetGate, 32, 2, 0, 2)]
+    [InlineData(CellKind.LstmNoForgetGate, 19, 1, 5, 1)]
     public void StepsGiveTheGeneralPathsBits(CellKind cell, int hidden, int layers, int embedding, int threads)
     {
         var model = Model(cell, hidden, layers, embedding, seed: 3);
@@ -159,10 +161,15 @@ public class CharModelStepperTests
     }
 
     [Fact]
-    public void BidirectionalStacksAreLeftToTheGeneralPath()
+    public void BidirectionalAndPeepholeStacksAreLeftToTheGeneralPath()
     {
         var options = new RecurrentOptions(CellKind.Lstm, 4, 8, Bidirectional: true);
         Assert.False(RecurrentStepper.Supports(options));
+        Assert.False(RecurrentStepper.Supports(new RecurrentOptions(CellKind.LstmPeephole, 4, 8))); // peepholes: general path
+        using var peephole = new CharModelStepper(new CharLanguageModel(new CharLanguageModelConfig(11, CellKind.LstmPeephole, 8, 2), new Rng(2)) { Training = false }, 1);
+        Assert.False(peephole.IsFast);
+        var reference = new CharLanguageModel(new CharLanguageModelConfig(11, CellKind.LstmPeephole, 8, 2), new Rng(2)) { Training = false };
+        AssertSameAsGeneralPath(reference, peephole, [3, 1, 4], null);
         Assert.Throws<NotSupportedException>(() => new RecurrentStepper(new RecurrentStack(options, new Rng(1))));
     }
 }

@@ -47,7 +47,7 @@ public sealed class RecurrentStepper : IDisposable
 
     /// <summary>Whether the stepper can run this stack: unidirectional, and a cell whose row kernel it knows.</summary>
     public static bool Supports(RecurrentOptions options) =>
-        !options.Bidirectional && options.Cell is CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu;
+        !options.Bidirectional && options.Cell is CellKind.Lstm or CellKind.LstmNoForgetGate or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu;
 
     /// <param name="stack">The stack whose weights are used (read at each step; repacked when their Version changes).</param>
     /// <param name="embedding">When given, steps take token ids and the first layer's input projection is a table lookup.</param>
@@ -195,7 +195,7 @@ public sealed class RecurrentStepper : IDisposable
         part.RecurrentBias.CopyTo(part.Rec, 0);
         Gemm.Multiply(1, 1, hPrev, H, part.RecurrentWeights, part.Rec, part.GateWidth, accumulate: true);
         _kernel.ForwardRow(n, pre, part.Rec, hPrev.Slice(first, n),
-            _hasCell ? _c[_current].AsSpan(k * H + first, n) : default, part.Cache, hNext,
+            _hasCell ? _c[_current].AsSpan(k * H + first, n) : default, peepholes: default, part.Cache, hNext,
             _hasCell ? _c[_current ^ 1].AsSpan(k * H + first, n) : default);
     }
 
