@@ -21,11 +21,11 @@ public sealed class EndOfSequenceRegression
     public SequenceTagger Model { get; }
     public Parameter[] Parameters { get; }
 
-    /// <param name="forgetGateBias">Initial LSTM forget-gate bias (ignored by other cells).</param>
+    /// <param name="forgetGateBias">Initial forget-gate bias of LSTMs that have one (ignored by other cells).</param>
     public EndOfSequenceRegression(CellKind cell, int inputSize, int hiddenSize, Rng rng, float forgetGateBias = 1f)
     {
         Model = new SequenceTagger(new RecurrentOptions(cell, inputSize, hiddenSize), outputs: 1, rng);
-        if (cell == CellKind.Lstm && forgetGateBias != 0f) Model.Rnn.InitializeForgetGateBias(forgetGateBias);
+        if (cell.HasForgetGate() && forgetGateBias != 0f) Model.Rnn.InitializeForgetGateBias(forgetGateBias);
         Parameters = [.. Model.NamedParameters().Select(p => p.Parameter)];
     }
 
