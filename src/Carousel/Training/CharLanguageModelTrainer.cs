@@ -60,9 +60,9 @@ public sealed class CharLanguageModelTrainer
         _carried = resume?.CarriedState;
         _step = resume?.Step ?? 0;
 
-        _optimizer = CreateOptimizer(options, Model.NamedParameters());
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         if (resume is not null) _optimizer.LoadState(resume.OptimizerState, resume.OptimizerSteps);
-        _schedule = CreateSchedule(options, StepsPerEpoch);
+        _schedule = options.CreateSchedule(StepsPerEpoch);
         LoadMetricsUpTo(_step);
     }
 
@@ -179,23 +179,10 @@ public sealed class CharLanguageModelTrainer
         }
     }
 
-    public static Optimizer CreateOptimizer(CharTrainingOptions o, IReadOnlyList<(string Name, Parameter Parameter)> parameters) => o.Optimizer switch
-    {
-        "sgd" => new Sgd(parameters, o.LearningRate, weightDecay: o.WeightDecay),
-        "momentum" => new Sgd(parameters, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay),
-        "nesterov" => new Sgd(parameters, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay, nesterov: true),
-        "adagrad" => new Adagrad(parameters, o.LearningRate, weightDecay: o.WeightDecay),
-        "rmsprop" => new RmsProp(parameters, o.LearningRate, alpha: 0.95f, weightDecay: o.WeightDecay), // char-rnn's decay rate
-        "adam" => new Adam(parameters, o.LearningRate, weightDecay: o.WeightDecay),
-        "adamw" => new Adam(parameters, o.LearningRate, weightDecay: o.WeightDecay == 0 ? 0.01f : o.WeightDecay, decoupled: true),
-        _ => throw new ArgumentException($"Unknown optimizer '{o.Optimizer}'."),
-    };
+    // Kept so that branches written before the factories moved still compile; new callers should use
+    // OptimizerSettings.Create and LearningRateSchedule.Create (Carousel.Optimizers).
+    public static Optimizer CreateOptimizer(CharTrainingOptions o, IReadOnlyList<(string Name, Parameter Parameter)> parameters) =>
+        o.ToOptimizerSettings().Create(parameters);
 
-    public static LearningRateSchedule CreateSchedule(CharTrainingOptions o, long stepsPerEpoch) => o.Schedule switch
-    {
-        "step" => new LearningRateSchedule.StepDecay(o.DecayEvery > 0 ? o.DecayEvery : stepsPerEpoch, o.DecayRate,
-            o.DecayAfter > 0 ? o.DecayAfter : 10 * stepsPerEpoch),
-        "cosine" => new LearningRateSchedule.Cosine(o.Steps, o.WarmupSteps),
-        _ => new LearningRateSchedule.Constant(),
-    };
+    public static LearningRateSchedule CreateSchedule(CharTrainingOptions o, long stepsPerEpoch) => o.CreateSchedule(stepsPerEpoch);
 }

@@ -40,7 +40,7 @@ public sealed record GeneratorTrainingOptions
         BatchSize = BatchSize, Seed = Seed, Threads = Threads,
     };
 
-    public Optimizer CreateOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => ToClassifierOptions().CreateOptimizer(parameters);
+    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
     public ConditionedGeneratorConfig ModelConfig(int vocabularySize, int conditionSize) =>
         new(vocabularySize, conditionSize, Cell, Hidden, Layers, Embedding, Dropout);
@@ -95,7 +95,7 @@ public sealed class ConditionedGeneratorTrainer
         var seedRng = new Rng(options.Seed);
         Model = new ConditionedGenerator(options.ModelConfig(Vocabulary.Count, conditionSize), seedRng);
         _batchRng = seedRng.Fork();
-        _optimizer = options.CreateOptimizer(Model.NamedParameters());
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
     }
 
     /// <summary>[start, symbols…, end]; with <paramref name="unknownOk"/> characters outside the vocabulary are left out (dev texts).</summary>

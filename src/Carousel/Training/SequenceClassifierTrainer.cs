@@ -51,19 +51,14 @@ public sealed record ClassifierTrainingOptions
         if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}.");
         if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}.");
         if (Threads <= 0) throw new ArgumentException($"--threads must be positive, got {Threads}.");
-        if (Optimizer is not ("sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw"))
-            throw new ArgumentException($"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
+        if (!OptimizerSettings.IsKnown(Optimizer))
+            throw new ArgumentException($"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }
 
     public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
         new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling);
 
-    /// <summary>The optimizer these options name, built by the one factory all trainers share.</summary>
-    public Optimizer CreateOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters) =>
-        CharLanguageModelTrainer.CreateOptimizer(new CharTrainingOptions
-        {
-            Optimizer = Optimizer, LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay,
-        }, parameters);
+    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 }
 
 /// <summary>A report during training; <see cref="Dev"/> is set once per epoch, after the dev evaluation.</summary>
@@ -114,7 +109,7 @@ public sealed class SequenceClassifierTrainer
         var seedRng = new Rng(options.Seed);
         Model = new SequenceClassifier(options.ModelConfig(Symbols.Count, Labels.Length), seedRng);
         _batchRng = seedRng.Fork();
-        _optimizer = options.CreateOptimizer(Model.NamedParameters());
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
     }
 
     public int TrainCount => _train.Length;

@@ -55,9 +55,8 @@ public sealed class TaggerTrainer
         StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         TotalSteps = options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * StepsPerEpoch));
         EvalEvery = options.EvalEvery > 0 ? options.EvalEvery : StepsPerEpoch;
-        var settings = options.OptimizerSettings(TotalSteps);
-        _optimizer = CharLanguageModelTrainer.CreateOptimizer(settings, Model.NamedParameters());
-        _schedule = CharLanguageModelTrainer.CreateSchedule(settings, StepsPerEpoch);
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
+        _schedule = options.CreateSchedule(TotalSteps, StepsPerEpoch);
     }
 
     public TaggerTrainingSummary Run(Action<TaggerProgress>? progress = null, CancellationToken cancel = default)
