@@ -184,14 +184,13 @@ public sealed class SequenceClassifierTrainer
         var probabilities = SequenceClassifierPredictor.Probabilities(model, sequences, batchSize);
         int K = labels.Count;
         var metrics = new ClassificationMetrics(labels);
-        double loss = 0;
         for (int n = 0; n < sequences.Length; n++)
         {
             var p = probabilities.AsSpan(n * K, K);
             metrics.Add(classes[n], System.Numerics.Tensors.TensorPrimitives.IndexOfMax(p));
-            loss -= Math.Log(Math.Max(p[classes[n]], 1e-30f));
+            metrics.AddLoss(-Math.Log(Math.Max(p[classes[n]], 1e-30f)), 1);
         }
-        return (loss / sequences.Length, metrics);
+        return (metrics.MeanLoss, metrics);
     }
 
     private void SaveCheckpoint(int epoch)

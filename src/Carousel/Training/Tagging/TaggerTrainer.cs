@@ -11,10 +11,10 @@ using Carousel.Tensors;
 namespace Carousel.Training.Tagging;
 
 /// <summary>A report after a training step; evaluations carry the dev metrics.</summary>
-public sealed record TaggerProgress(long Step, long TotalSteps, double Epoch, double TrainLoss, TaggingMetrics? Dev,
+public sealed record TaggerProgress(long Step, long TotalSteps, double Epoch, double TrainLoss, ClassificationMetrics? Dev,
     bool NewBest, float LearningRate, double CharactersPerSecond, double ElapsedSeconds);
 
-public sealed record TaggerTrainingSummary(long Step, long BestStep, TaggingMetrics? BestDev, bool Interrupted, double ElapsedSeconds);
+public sealed record TaggerTrainingSummary(long Step, long BestStep, ClassificationMetrics? BestDev, bool Interrupted, double ElapsedSeconds);
 
 /// <summary>
 /// Trains a <see cref="SequenceTagger"/> with an embedding input: epochs of length-bucketed, padded batches,
@@ -68,7 +68,7 @@ public sealed class TaggerTrainer
         long step = 0, bestStep = 0, charactersSinceReport = 0;
         double bestScore = double.NegativeInfinity, lossSum = 0;
         int lossCount = 0;
-        TaggingMetrics? bestDev = null;
+        ClassificationMetrics? bestDev = null;
         var sinceReport = Stopwatch.StartNew();
         double charactersPerSecond = 0;
         float[] dLogits = [];
@@ -106,13 +106,13 @@ public sealed class TaggerTrainer
                 }
 
                 bool evaluate = step % EvalEvery == 0 || step == TotalSteps;
-                TaggingMetrics? dev = null;
+                ClassificationMetrics? dev = null;
                 bool newBest = false;
                 if (evaluate)
                 {
                     if (_dev is not null)
                     {
-                        dev = new TaggingMetrics(_vocabulary.Labels);
+                        dev = new ClassificationMetrics(_vocabulary.Labels);
                         TaggerInference.Predict(Model, _dev, Math.Max(_options.BatchSize, 64), dev);
                         double score = Score(dev);
                         newBest = score > bestScore;
@@ -135,10 +135,10 @@ public sealed class TaggerTrainer
     }
 
     /// <summary>What "best" means: F1 of the task's key label, else character accuracy (ties: the earlier model).</summary>
-    public double Score(TaggingMetrics metrics) =>
-        _task.KeyLabel is { } key && _vocabulary.HasLabel(key) ? metrics.Score(key).F1 : metrics.Accuracy;
+    public double Score(ClassificationMetrics metrics) =>
+        _task.KeyLabel is { } key && _vocabulary.HasLabel(key) ? metrics.Scores(key).F1 : metrics.Accuracy;
 
-    private void Save(long step, TaggingMetrics? dev)
+    private void Save(long step, ClassificationMetrics? dev)
     {
         var checkpoint = new TaggerCheckpoint { Model = Model, Vocabulary = _vocabulary, Options = _options, Task = _task, Step = step };
         var extra = new Dictionary<string, string>();
@@ -147,19 +147,19 @@ public sealed class TaggerTrainer
     }
 
     /// <summary>Accuracy, loss and per-label precision/recall/F1, as written to metrics.jsonl and by `tag eval --json`.</summary>
-    public static Dictionary<string, object?> MetricsRecord(TaggingMetrics m) => new()
+    public static Dictionary<string, object?> MetricsRecord(ClassificationMetrics m) => new()
     {
-        ["characters"] = m.Characters,
+        ["characters"] = m.Total,
         ["accuracy"] = Math.Round(m.Accuracy, 6),
-        ["loss"] = double.IsNaN(m.Loss) ? null : Math.Round(m.Loss, 6),
-        ["labels"] = m.Scores().ToDictionary(s => s.Label, s => (object)new Dictionary<string, object>
+        ["loss"] = double.IsNaN(m.MeanLoss) ? null : Math.Round(m.MeanLoss, 6),
+        ["labels"] = m.PerClass().ToDictionary(s => s.Label, s => (object)new Dictionary<string, object>
         {
             ["precision"] = Math.Round(s.Precision, 6), ["recall"] = Math.Round(s.Recall, 6), ["f1"] = Math.Round(s.F1, 6),
             ["support"] = s.Support, ["predicted"] = s.Predicted,
         }),
     };
 
-    private void AppendMetrics(long step, double trainLoss, TaggingMetrics? dev, bool best, double elapsed, double charactersPerSecond)
+    private void AppendMetrics(long step, double trainLoss, ClassificationMetrics? dev, bool best, double elapsed, double charactersPerSecond)
     {
         var line = new Dictionary<string, object?>
         {
