@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Carousel.Data;
-using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
@@ -33,7 +30,7 @@ public sealed class CharLanguageModelTrainer
     private readonly LearningRateSchedule _schedule;
     private readonly Rng _batchRng;
     private readonly ITextBatcher _batcher;
-    private readonly List<string> _metricLines = new();
+    private readonly MetricsLog _metrics;
     private RecurrentState? _carried;
     private long _step;
 
@@ -63,7 +60,8 @@ public sealed class CharLanguageModelTrainer
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         if (resume is not null) _optimizer.LoadState(resume.OptimizerState, resume.OptimizerSteps);
         _schedule = options.CreateSchedule(StepsPerEpoch);
-        LoadMetricsUpTo(_step);
+        _metrics = new MetricsLog(outDirectory);
+        _metrics.KeepLinesUpTo(_step);
     }
 
     public long StepsPerEpoch => Math.Max(1, _corpus.Train.Length / ((long)_options.SeqLength * _options.BatchSize));
@@ -147,37 +145,15 @@ public sealed class CharLanguageModelTrainer
         checkpoint.SaveWeights(Path.Combine(_outDirectory, CharCheckpoint.WeightsFileName));
     }
 
-    private string MetricsPath => Path.Combine(_outDirectory, "metrics.jsonl");
-
-    private void AppendMetrics(TrainingProgress p)
+    private void AppendMetrics(TrainingProgress p) => _metrics.Append(new Dictionary<string, object?>
     {
-        var line = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["step"] = p.Step,
-            ["train_loss"] = Math.Round(p.TrainLoss, 5),
-            ["val_loss"] = p.ValidationLoss is double v ? Math.Round(v, 5) : null,
-            ["lr"] = p.LearningRate,
-            ["tokens_per_s"] = Math.Round(p.TokensPerSecond),
-            ["elapsed_s"] = Math.Round(p.ElapsedSeconds, 2),
-        });
-        _metricLines.Add(line);
-        AtomicFile.WriteAllText(MetricsPath, string.Join("\n", _metricLines) + "\n");
-    }
-
-    // On resume, keep the lines up to the checkpoint's step: later ones belong to work that was lost.
-    private void LoadMetricsUpTo(long step)
-    {
-        if (step == 0 || !File.Exists(MetricsPath)) return;
-        foreach (var line in File.ReadAllLines(MetricsPath, Encoding.UTF8))
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                if (doc.RootElement.GetProperty("step").GetInt64() <= step) _metricLines.Add(line);
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
-        }
-    }
+        ["step"] = p.Step,
+        ["train_loss"] = Math.Round(p.TrainLoss, 5),
+        ["val_loss"] = p.ValidationLoss is double v ? Math.Round(v, 5) : null,
+        ["lr"] = p.LearningRate,
+        ["tokens_per_s"] = Math.Round(p.TokensPerSecond),
+        ["elapsed_s"] = Math.Round(p.ElapsedSeconds, 2),
+    });
 
     // Kept so that branches written before the factories moved still compile; new callers should use
     // OptimizerSettings.Create and LearningRateSchedule.Create (Carousel.Optimizers).

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Carousel.Data;
-using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Losses;
 using Carousel.Models;
@@ -63,7 +62,7 @@ public sealed class ConditionedGeneratorTrainer
     private readonly int[][] _trainIds, _devIds;
     private readonly Optimizer _optimizer;
     private readonly Rng _batchRng;
-    private readonly List<string> _metricLines = new();
+    private readonly MetricsLog _metrics;
 
     public ConditionedGenerator Model { get; }
     public CharVocabulary Vocabulary { get; }
@@ -86,6 +85,7 @@ public sealed class ConditionedGeneratorTrainer
         }
         _options = options;
         _outDirectory = outDirectory;
+        _metrics = new MetricsLog(outDirectory);
         _train = train; _dev = dev;
         Labels = labels;
         Vocabulary = new CharVocabulary(train.SelectMany(e => CharVocabulary.ScalarValues(e.Text))
@@ -188,18 +188,14 @@ public sealed class ConditionedGeneratorTrainer
         return (inputs, targets, T, conditions);
     }
 
-    private void AppendMetrics(GeneratorEpochResult r)
+    private void AppendMetrics(GeneratorEpochResult r) => _metrics.Append(new Dictionary<string, object>
     {
-        _metricLines.Add(JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["epoch"] = r.Epoch,
-            ["train_loss"] = Math.Round(r.TrainLoss, 5),
-            ["dev_loss"] = Math.Round(r.DevLoss, 5),
-            ["best"] = r.Best,
-            ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
-        }));
-        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
-    }
+        ["epoch"] = r.Epoch,
+        ["train_loss"] = Math.Round(r.TrainLoss, 5),
+        ["dev_loss"] = Math.Round(r.DevLoss, 5),
+        ["best"] = r.Best,
+        ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
+    });
 }
 
 /// <summary>

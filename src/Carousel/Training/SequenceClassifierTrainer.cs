@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Carousel.Data;
-using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
@@ -86,7 +85,7 @@ public sealed class SequenceClassifierTrainer
     private readonly int[] _trainLabels, _devLabels;
     private readonly Optimizer _optimizer;
     private readonly Rng _batchRng;
-    private readonly List<string> _metricLines = new();
+    private readonly MetricsLog _metrics;
 
     public SequenceClassifier Model { get; }
     public TextSymbols Symbols { get; }
@@ -100,6 +99,7 @@ public sealed class SequenceClassifierTrainer
         if (dev.Count == 0) throw new ArgumentException("No dev examples.");
         _options = options;
         _outDirectory = outDirectory;
+        _metrics = new MetricsLog(outDirectory);
         Labels = LabelledTexts.Labels(train);
         if (Labels.Length < 2) throw new InvalidDataException($"The training data has a single label '{Labels[0]}'; a classifier needs at least two.");
         Symbols = TextSymbols.Build(options.Level, options.MaxLength, train.Select(e => e.Text), options.MinCount);
@@ -199,20 +199,16 @@ public sealed class SequenceClassifierTrainer
         checkpoint.Save(_outDirectory, _optimizer);
     }
 
-    private void AppendMetrics(ClassifierEpochResult r)
+    private void AppendMetrics(ClassifierEpochResult r) => _metrics.Append(new Dictionary<string, object>
     {
-        _metricLines.Add(JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["epoch"] = r.Epoch,
-            ["train_loss"] = Math.Round(r.TrainLoss, 5),
-            ["dev_loss"] = Math.Round(r.DevLoss, 5),
-            ["dev_accuracy"] = Math.Round(r.DevAccuracy, 5),
-            ["dev_macro_f1"] = Math.Round(r.DevMacroF1, 5),
-            ["best"] = r.Best,
-            ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
-        }));
-        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
-    }
+        ["epoch"] = r.Epoch,
+        ["train_loss"] = Math.Round(r.TrainLoss, 5),
+        ["dev_loss"] = Math.Round(r.DevLoss, 5),
+        ["dev_accuracy"] = Math.Round(r.DevAccuracy, 5),
+        ["dev_macro_f1"] = Math.Round(r.DevMacroF1, 5),
+        ["best"] = r.Best,
+        ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
+    });
 }
 
 /// <summary>Class probabilities for whole texts, in batches bucketed by length, in the order given.</summary>

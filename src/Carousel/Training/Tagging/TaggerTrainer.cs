@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Carousel.Data;
 using Carousel.Data.Tagging;
-using Carousel.IO;
 using Carousel.Losses;
 using Carousel.Models;
 using Carousel.Optimizers;
@@ -34,7 +33,7 @@ public sealed class TaggerTrainer
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
     private readonly Rng _batchRng;
-    private readonly List<string> _metricLines = [];
+    private readonly MetricsLog _metrics;
 
     public SequenceTagger Model { get; }
     public long TotalSteps { get; }
@@ -47,6 +46,7 @@ public sealed class TaggerTrainer
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("There are no training examples.");
         _options = options; _task = task; _vocabulary = vocabulary; _outDirectory = outDirectory;
+        _metrics = new MetricsLog(outDirectory);
         _train = new TaggedSequences(train, vocabulary, withLabels: true);
         _dev = dev.Count > 0 ? new TaggedSequences(dev, vocabulary, withLabels: true) : null; // unseen labels fail here
         var seedRng = new Rng(options.Seed);
@@ -172,7 +172,6 @@ public sealed class TaggerTrainer
             ["chars_per_s"] = Math.Round(charactersPerSecond),
             ["elapsed_s"] = Math.Round(elapsed, 2),
         };
-        _metricLines.Add(JsonSerializer.Serialize(line));
-        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
+        _metrics.Append(line);
     }
 }
