@@ -209,7 +209,6 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
 
     public void Save(string directory, Optimizer? optimizer)
     {
-        Directory.CreateDirectory(directory);
         var metadata = new Dictionary<string, string>
         {
             ["options"] = JsonSerializer.Serialize(Options),
@@ -217,8 +216,7 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
             ["labels"] = JsonSerializer.Serialize(Labels),
             ["condition_size"] = Model.Config.ConditionSize.ToString(CultureInfo.InvariantCulture),
         };
-        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
-        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, Model.NamedParameters());
+        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
     }
 
     public static GeneratorCheckpoint Load(string path)
