@@ -99,9 +99,7 @@ internal static class CharCommands
                               $"{corpus.Train.Length:N0} training and {corpus.Validation.Length:N0} validation characters, {options.Steps} steps" +
                               (checkpoint is not null ? $", resuming at step {checkpoint.Step}" : "") + ".");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             double? lastVal = null;
             var summary = trainer.Run(p =>
@@ -112,8 +110,8 @@ internal static class CharCommands
                               $"{p.TokensPerSecond:N0} tok/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
                 if (p.ValidationLoss is not null) bar.Log(line);
                 else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             if (summary.Interrupted)
             {

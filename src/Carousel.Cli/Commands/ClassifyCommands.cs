@@ -92,9 +92,7 @@ internal static class ClassifyCommands
                               $"{options.Level.ToString().ToLowerInvariant()} (first {options.MaxLength:N0}, {trainer.Symbols.Count} symbols), labels {string.Join(", ", trainer.Labels)}; " +
                               $"{trainer.TrainCount:N0} training and {trainer.DevCount:N0} dev texts, {options.Epochs} epochs.");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>
             {
@@ -104,8 +102,8 @@ internal static class ClassifyCommands
                 else
                     bar.Update((p.Epoch - 1 + (double)p.Batch / p.Batches) / options.Epochs,
                         string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{options.Epochs}  batch {p.Batch}/{p.Batches}  train loss {p.TrainLoss:F4}  {p.SymbolsPerSecond:N0} sym/s"));
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             string saved = summary.Best is null ? "nothing saved (no epoch finished)" : $"best epoch {summary.Best.Epoch}: dev accuracy {summary.Best.DevAccuracy.ToString("P2", CultureInfo.InvariantCulture)}, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}";
             if (summary.Interrupted)

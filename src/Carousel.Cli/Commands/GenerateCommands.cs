@@ -86,9 +86,7 @@ internal static class GenerateCommands
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, condition of {all[0].Condition.Length} values" +
                               (labels.Length > 0 ? $" (one-hot of {string.Join(", ", labels)})" : "") +
                               $", {trainer.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs.");
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var best = trainer.Run((epoch, batch, batches, loss, result) =>
             {
@@ -97,12 +95,12 @@ internal static class GenerateCommands
                         $"epoch {r.Epoch}/{options.Epochs}  train {r.TrainLoss:F4}  dev {r.DevLoss:F4} nats/symbol{(r.Best ? "  (best, saved)" : "")}  {r.ElapsedSeconds:F0} s"));
                 else
                     bar.Update((epoch - 1 + (double)batch / batches) / options.Epochs, string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}  batch {batch}/{batches}  train {loss:F4}"));
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             Console.WriteLine(best is null ? "No epoch finished; nothing saved."
                 : string.Create(CultureInfo.InvariantCulture, $"Best epoch {best.Epoch}: dev {best.DevLoss:F4} nats/symbol, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}."));
-            return cancel.IsCancellationRequested ? 130 : 0;
+            return interrupt.Requested ? 130 : 0;
         }));
         return command;
     }

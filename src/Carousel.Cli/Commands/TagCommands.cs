@@ -120,9 +120,7 @@ internal static class TagCommands
                               $"{trainExamples.Count:N0} training sequences ({trainCharacters:N0} characters), {devExamples.Count:N0} dev ({devCharacters:N0}); " +
                               $"{trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch).");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>
             {
@@ -131,8 +129,8 @@ internal static class TagCommands
                 if (p.Dev is { } m) bar.Log(line + "  dev " + Summary(m, task) + (p.NewBest ? "  (best, saved)" : ""));
                 else if (p.Step % trainer.EvalEvery == 0) bar.Log(line + "  (saved)");
                 else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             string best = summary.BestDev is { } bd ? $"best dev at step {summary.BestStep}: {Summary(bd, task)}" : $"model of step {summary.BestStep} kept";
             if (summary.Interrupted)
