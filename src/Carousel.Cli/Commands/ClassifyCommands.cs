@@ -5,6 +5,7 @@ using Carousel.Data;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
+using Carousel.Optimizers;
 using Carousel.Training;
 
 namespace Carousel.Cli.Commands;
@@ -41,7 +42,7 @@ internal static class ClassifyCommands
         var level = new Option<string>("--level") { Description = "Read texts as chars (Unicode characters) or bytes (of their UTF-8 encoding).", DefaultValueFactory = _ => "chars" };
         var maxLength = new Option<int>("--max-length") { Description = "Read only the first N characters (or bytes) of each text.", DefaultValueFactory = _ => defaults.MaxLength };
         var minCount = new Option<int>("--min-count") { Description = "Characters seen fewer times in training read as the unknown symbol.", DefaultValueFactory = _ => defaults.MinCount };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => defaults.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 0f };

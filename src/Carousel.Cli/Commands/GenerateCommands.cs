@@ -5,6 +5,7 @@ using Carousel.Data;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
+using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
 
@@ -33,7 +34,7 @@ internal static class GenerateCommands
         var layers = new Option<int>("--layers") { Description = "Recurrent layers (each gets its initial state from the condition).", DefaultValueFactory = _ => defaults.Layers };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size.", DefaultValueFactory = _ => defaults.Embedding };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training texts.", DefaultValueFactory = _ => defaults.Epochs };

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Carousel.Data;
 using Carousel.Data.Tagging;
 using Carousel.Layers.Recurrent;
+using Carousel.Optimizers;
 using Carousel.Training;
 using Carousel.Training.Tagging;
 
@@ -42,7 +43,7 @@ internal static class TagCommands
         var embedding = new Option<int>("--embedding") { Description = "Character embedding size.", DefaultValueFactory = _ => d.Embedding };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch (bucketed by length).", DefaultValueFactory = _ => d.BatchSize };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => d.Optimizer };
+        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => d.Optimizer };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => d.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
