@@ -4,6 +4,7 @@ using System.Text.Json;
 using Carousel.Data;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
+using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
 
@@ -25,7 +26,7 @@ internal static class CharCommands
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
         var seqLength = new Option<int>("--seq-length") { Description = "Characters per window (BPTT length).", DefaultValueFactory = _ => defaults.SeqLength };
         var batchSize = new Option<int>("--batch-size") { Description = "Windows per batch.", DefaultValueFactory = _ => defaults.BatchSize };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => defaults.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
@@ -99,9 +100,7 @@ internal static class CharCommands
                               $"{corpus.Train.Length:N0} training and {corpus.Validation.Length:N0} validation characters, {options.Steps} steps" +
                               (checkpoint is not null ? $", resuming at step {checkpoint.Step}" : "") + ".");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             double? lastVal = null;
             var summary = trainer.Run(p =>
@@ -112,8 +111,8 @@ internal static class CharCommands
                               $"{p.TokensPerSecond:N0} tok/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
                 if (p.ValidationLoss is not null) bar.Log(line);
                 else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             if (summary.Interrupted)
             {

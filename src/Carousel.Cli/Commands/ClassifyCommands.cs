@@ -5,6 +5,7 @@ using Carousel.Data;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
+using Carousel.Optimizers;
 using Carousel.Training;
 
 namespace Carousel.Cli.Commands;
@@ -41,7 +42,7 @@ internal static class ClassifyCommands
         var level = new Option<string>("--level") { Description = "Read texts as chars (Unicode characters) or bytes (of their UTF-8 encoding).", DefaultValueFactory = _ => "chars" };
         var maxLength = new Option<int>("--max-length") { Description = "Read only the first N characters (or bytes) of each text.", DefaultValueFactory = _ => defaults.MaxLength };
         var minCount = new Option<int>("--min-count") { Description = "Characters seen fewer times in training read as the unknown symbol.", DefaultValueFactory = _ => defaults.MinCount };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => defaults.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 0f };
@@ -92,9 +93,7 @@ internal static class ClassifyCommands
                               $"{options.Level.ToString().ToLowerInvariant()} (first {options.MaxLength:N0}, {trainer.Symbols.Count} symbols), labels {string.Join(", ", trainer.Labels)}; " +
                               $"{trainer.TrainCount:N0} training and {trainer.DevCount:N0} dev texts, {options.Epochs} epochs.");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>
             {
@@ -104,8 +103,8 @@ internal static class ClassifyCommands
                 else
                     bar.Update((p.Epoch - 1 + (double)p.Batch / p.Batches) / options.Epochs,
                         string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{options.Epochs}  batch {p.Batch}/{p.Batches}  train loss {p.TrainLoss:F4}  {p.SymbolsPerSecond:N0} sym/s"));
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             string saved = summary.Best is null ? "nothing saved (no epoch finished)" : $"best epoch {summary.Best.Epoch}: dev accuracy {summary.Best.DevAccuracy.ToString("P2", CultureInfo.InvariantCulture)}, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}";
             if (summary.Interrupted)

@@ -5,6 +5,7 @@ using Carousel.Data;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
+using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
 
@@ -33,7 +34,7 @@ internal static class GenerateCommands
         var layers = new Option<int>("--layers") { Description = "Recurrent layers (each gets its initial state from the condition).", DefaultValueFactory = _ => defaults.Layers };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size.", DefaultValueFactory = _ => defaults.Embedding };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training texts.", DefaultValueFactory = _ => defaults.Epochs };
@@ -86,9 +87,7 @@ internal static class GenerateCommands
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, condition of {all[0].Condition.Length} values" +
                               (labels.Length > 0 ? $" (one-hot of {string.Join(", ", labels)})" : "") +
                               $", {trainer.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs.");
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var best = trainer.Run((epoch, batch, batches, loss, result) =>
             {
@@ -97,12 +96,12 @@ internal static class GenerateCommands
                         $"epoch {r.Epoch}/{options.Epochs}  train {r.TrainLoss:F4}  dev {r.DevLoss:F4} nats/symbol{(r.Best ? "  (best, saved)" : "")}  {r.ElapsedSeconds:F0} s"));
                 else
                     bar.Update((epoch - 1 + (double)batch / batches) / options.Epochs, string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}  batch {batch}/{batches}  train {loss:F4}"));
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             Console.WriteLine(best is null ? "No epoch finished; nothing saved."
                 : string.Create(CultureInfo.InvariantCulture, $"Best epoch {best.Epoch}: dev {best.DevLoss:F4} nats/symbol, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}."));
-            return cancel.IsCancellationRequested ? 130 : 0;
+            return interrupt.Requested ? 130 : 0;
         }));
         return command;
     }

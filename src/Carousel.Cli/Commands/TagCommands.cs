@@ -5,6 +5,7 @@ using System.Text.Json;
 using Carousel.Data;
 using Carousel.Data.Tagging;
 using Carousel.Layers.Recurrent;
+using Carousel.Optimizers;
 using Carousel.Training;
 using Carousel.Training.Tagging;
 
@@ -42,7 +43,7 @@ internal static class TagCommands
         var embedding = new Option<int>("--embedding") { Description = "Character embedding size.", DefaultValueFactory = _ => d.Embedding };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch (bucketed by length).", DefaultValueFactory = _ => d.BatchSize };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => d.Optimizer };
+        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => d.Optimizer };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => d.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
@@ -120,9 +121,7 @@ internal static class TagCommands
                               $"{trainExamples.Count:N0} training sequences ({trainCharacters:N0} characters), {devExamples.Count:N0} dev ({devCharacters:N0}); " +
                               $"{trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch).");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>
             {
@@ -131,8 +130,8 @@ internal static class TagCommands
                 if (p.Dev is { } m) bar.Log(line + "  dev " + Summary(m, task) + (p.NewBest ? "  (best, saved)" : ""));
                 else if (p.Step % trainer.EvalEvery == 0) bar.Log(line + "  (saved)");
                 else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             string best = summary.BestDev is { } bd ? $"best dev at step {summary.BestStep}: {Summary(bd, task)}" : $"model of step {summary.BestStep} kept";
             if (summary.Interrupted)
@@ -184,7 +183,7 @@ internal static class TagCommands
             }
             Carousel.Kernels.Gemm.MaxThreads = parse.GetValue(threads);
             var sequences = new TaggedSequences(examples, checkpoint.Vocabulary, withLabels: true); // labels training never saw fail here
-            var metrics = new TaggingMetrics(checkpoint.Vocabulary.Labels);
+            var metrics = new ClassificationMetrics(checkpoint.Vocabulary.Labels);
             TaggerInference.Predict(checkpoint.Model, sequences, batch, metrics);
             Report(source, metrics, checkpoint.Task, parse.GetValue(json));
             return 0;
@@ -269,7 +268,7 @@ internal static class TagCommands
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var (examples, source) = TruecaseHeldOut(parse.GetValue(truecase)!, parse.GetValue(heldOut), parse.GetValue(maxLength));
-            var metrics = new TaggingMetrics(Truecasing.Labels);
+            var metrics = new ClassificationMetrics(Truecasing.Labels);
             var ids = new Dictionary<string, int> { [Truecasing.Lower] = 0, [Truecasing.Upper] = 1 };
             foreach (var example in examples)
             {
@@ -295,30 +294,30 @@ internal static class TagCommands
         return (Truecasing.Examples(heldOut, maxLength, path), source);
     }
 
-    private static string Summary(TaggingMetrics m, TaggingTask task)
+    private static string Summary(ClassificationMetrics m, TaggingTask task)
     {
         string accuracy = $"accuracy {m.Accuracy:P2}";
-        return task.KeyLabel is { } key && m.Labels.Contains(key) ? $"{accuracy}  F1({key}) {m.Score(key).F1:F4}" : accuracy;
+        return task.KeyLabel is { } key && m.Labels.Contains(key) ? $"{accuracy}  F1({key}) {m.Scores(key).F1:F4}" : accuracy;
     }
 
-    private static void Report(string source, TaggingMetrics metrics, TaggingTask task, bool json)
+    private static void Report(string source, ClassificationMetrics metrics, TaggingTask task, bool json)
     {
         if (json)
         {
             var record = TaggerTrainer.MetricsRecord(metrics);
             record["data"] = source;
-            if (task.KeyLabel is { } key && metrics.Labels.Contains(key)) record["f1_" + key] = Math.Round(metrics.Score(key).F1, 6);
+            if (task.KeyLabel is { } key && metrics.Labels.Contains(key)) record["f1_" + key] = Math.Round(metrics.Scores(key).F1, 6);
             Console.WriteLine(JsonSerializer.Serialize(record));
             return;
         }
         var sb = new StringBuilder();
-        sb.AppendLine($"{source}: {metrics.Characters:N0} characters, accuracy {metrics.Accuracy:P2}" +
-                      (double.IsNaN(metrics.Loss) ? "" : $", loss {metrics.Loss:F4} nats/char"));
+        sb.AppendLine($"{source}: {metrics.Total:N0} characters, accuracy {metrics.Accuracy:P2}" +
+                      (double.IsNaN(metrics.MeanLoss) ? "" : $", loss {metrics.MeanLoss:F4} nats/char"));
         int width = Math.Max(5, metrics.Labels.Max(l => l.Length));
         sb.AppendLine($"{"label".PadRight(width)}  precision  recall     F1  support");
-        foreach (var s in metrics.Scores())
+        foreach (var s in metrics.PerClass())
             sb.AppendLine($"{s.Label.PadRight(width)}  {s.Precision,9:F4}  {s.Recall,6:F4}  {s.F1,6:F4}  {s.Support,7}");
-        if (task.KeyLabel is { } k && metrics.Labels.Contains(k)) sb.AppendLine($"F1({k}) = {metrics.Score(k).F1:F4}");
+        if (task.KeyLabel is { } k && metrics.Labels.Contains(k)) sb.AppendLine($"F1({k}) = {metrics.Scores(k).F1:F4}");
         Console.Write(sb.ToString());
     }
 }

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Carousel.Data;
@@ -9,7 +8,7 @@ namespace Carousel.IO;
 /// Reads labelled texts from the layouts users keep them in: JSON lines (plain or gzip, detected by the magic
 /// bytes), a folder with one subfolder per label and one text file per example, or a plain file of one example per
 /// line that all share a label. Every problem is an <see cref="InvalidDataException"/> naming the file and the
-/// line, so a bad line is found without a debugger.
+/// line, so a bad line is found without a debugger (JSON lines through <see cref="JsonLines"/>).
 /// </summary>
 public static class LabelledTextReader
 {
@@ -21,13 +20,12 @@ public static class LabelledTextReader
     public static List<LabelledText> ReadJsonLines(string path, string textField = "text", string labelField = "label")
     {
         var examples = new List<LabelledText>();
-        foreach (var (line, number) in Lines(path))
+        foreach (var json in JsonLines.Read(path))
         {
-            using var doc = ParseObject(path, line, number);
-            string text = RequireString(doc.RootElement, textField, path, number, allowNumber: false);
-            string label = RequireString(doc.RootElement, labelField, path, number, allowNumber: true);
-            if (text.Length == 0) throw new InvalidDataException($"{path}:{number}: empty text in field '{textField}'.");
-            if (label.Length == 0) throw new InvalidDataException($"{path}:{number}: empty label in field '{labelField}'.");
+            string text = json.RequiredString(textField);
+            string label = json.RequiredString(labelField, allowNumber: true);
+            if (text.Length == 0) throw json.Error($"empty text in field '{textField}'.");
+            if (label.Length == 0) throw json.Error($"empty label in field '{labelField}'.");
             examples.Add(new LabelledText(text, label));
         }
         if (examples.Count == 0) throw new InvalidDataException($"{path}: no examples.");
@@ -41,24 +39,23 @@ public static class LabelledTextReader
     public static List<ConditionedText> ReadConditionedJsonLines(string path, string textField = "text", string conditionField = "condition")
     {
         var examples = new List<ConditionedText>();
-        foreach (var (line, number) in Lines(path))
+        foreach (var json in JsonLines.Read(path))
         {
-            using var doc = ParseObject(path, line, number);
-            string text = RequireString(doc.RootElement, textField, path, number, allowNumber: false);
-            if (text.Length == 0) throw new InvalidDataException($"{path}:{number}: empty text in field '{textField}'.");
-            if (!doc.RootElement.TryGetProperty(conditionField, out var array)) throw new InvalidDataException($"{path}:{number}: missing field '{conditionField}'.");
+            string text = json.RequiredString(textField);
+            if (text.Length == 0) throw json.Error($"empty text in field '{textField}'.");
+            var array = json.Required(conditionField);
             if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
-                throw new InvalidDataException($"{path}:{number}: field '{conditionField}' must be a non-empty array of numbers.");
+                throw json.Error($"field '{conditionField}' must be a non-empty array of numbers.");
             var condition = new float[array.GetArrayLength()];
             int i = 0;
             foreach (var v in array.EnumerateArray())
             {
                 if (v.ValueKind != JsonValueKind.Number || !float.IsFinite(v.GetSingle()))
-                    throw new InvalidDataException($"{path}:{number}: field '{conditionField}' holds {v.GetRawText()}, not a finite number.");
+                    throw json.Error($"field '{conditionField}' holds {v.GetRawText()}, not a finite number.");
                 condition[i++] = v.GetSingle();
             }
             if (examples.Count > 0 && condition.Length != examples[0].Condition.Length)
-                throw new InvalidDataException($"{path}:{number}: a condition of {condition.Length} values; earlier lines have {examples[0].Condition.Length}.");
+                throw json.Error($"a condition of {condition.Length} values; earlier lines have {examples[0].Condition.Length}.");
             examples.Add(new ConditionedText(condition, text));
         }
         if (examples.Count == 0) throw new InvalidDataException($"{path}: no examples.");
@@ -91,7 +88,7 @@ public static class LabelledTextReader
     {
         if (label.Length == 0) throw new ArgumentException($"An empty label for '{path}'.");
         var examples = new List<LabelledText>();
-        foreach (var (line, _) in Lines(path))
+        foreach (var (line, _) in JsonLines.Lines(path))
             examples.Add(new LabelledText(line.Trim(), label));
         if (examples.Count == 0) throw new InvalidDataException($"{path}: no examples.");
         return examples;
@@ -104,7 +101,7 @@ public static class LabelledTextReader
     /// </summary>
     public static List<string> ReadTexts(string path, string textField = "text")
     {
-        var lines = path == "-" ? ReadAllLines(Console.In) : Lines(path, skipBlank: false).ToList();
+        var lines = path == "-" ? ReadAllLines(Console.In) : JsonLines.Lines(path, skipBlank: false).ToList();
         while (lines.Count > 0 && lines[^1].Line.Trim().Length == 0) lines.RemoveAt(lines.Count - 1); // a trailing newline
         string source = path == "-" ? "<stdin>" : path;
         bool json = lines.FirstOrDefault(l => l.Line.Trim().Length > 0).Line?.TrimStart().StartsWith('{') == true;
@@ -114,8 +111,8 @@ public static class LabelledTextReader
             string text = line;
             if (json)
             {
-                using var doc = ParseObject(source, line, number);
-                text = RequireString(doc.RootElement, textField, source, number, allowNumber: false);
+                using var parsed = JsonLine.Parse(line, $"{source}:{number}");
+                text = parsed.RequiredString(textField);
             }
             if (text.Trim().Length == 0) throw new InvalidDataException($"{source}:{number}: empty text.");
             texts.Add(text);
@@ -124,64 +121,11 @@ public static class LabelledTextReader
         return texts;
     }
 
-    /// <summary>A file's bytes as a stream, decompressed when they start with gzip's magic bytes 1f 8b.</summary>
-    public static Stream OpenMaybeGzip(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No file '{path}'.", path);
-        var file = File.OpenRead(path);
-        int b0 = file.ReadByte(), b1 = file.ReadByte();
-        file.Position = 0;
-        return b0 == 0x1f && b1 == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
-    }
-
-    private static IEnumerable<(string Line, int Number)> Lines(string path, bool skipBlank = true)
-    {
-        using var stream = OpenMaybeGzip(path);
-        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
-        int number = 0;
-        while (true)
-        {
-            string? line;
-            try { line = reader.ReadLine(); }
-            catch (DecoderFallbackException) { throw new InvalidDataException($"{path}:{number + 1}: not valid UTF-8."); }
-            catch (InvalidDataException e) { throw new InvalidDataException($"{path}: corrupt gzip data after line {number}: {e.Message}"); }
-            if (line is null) yield break;
-            number++;
-            if (skipBlank && line.Trim().Length == 0) continue;
-            yield return (line, number);
-        }
-    }
-
     private static List<(string Line, int Number)> ReadAllLines(TextReader reader)
     {
         var lines = new List<(string, int)>();
         for (string? line; (line = reader.ReadLine()) is not null;) lines.Add((line, lines.Count + 1));
         return lines;
-    }
-
-    private static JsonDocument ParseObject(string source, string line, int number)
-    {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(line); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}:{number}: not valid JSON ({e.Message})"); }
-        var kind = doc.RootElement.ValueKind;
-        if (kind != JsonValueKind.Object)
-        {
-            doc.Dispose();
-            throw new InvalidDataException($"{source}:{number}: expected a JSON object, found {kind}.");
-        }
-        return doc;
-    }
-
-    private static string RequireString(JsonElement obj, string field, string source, int number, bool allowNumber)
-    {
-        if (!obj.TryGetProperty(field, out var value)) throw new InvalidDataException($"{source}:{number}: missing field '{field}'.");
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString()!,
-            JsonValueKind.Number when allowNumber => value.GetRawText(),
-            var kind => throw new InvalidDataException($"{source}:{number}: field '{field}' is {kind}, expected a string."),
-        };
     }
 
     private static string Decode(byte[] bytes, string file)

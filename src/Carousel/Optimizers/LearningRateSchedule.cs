@@ -5,6 +5,20 @@ public abstract record LearningRateSchedule
 {
     public abstract float At(long step, float baseRate);
 
+    /// <summary>
+    /// The schedule a training run names: constant, step (char-rnn's decay) or cosine (with warm-up); any other
+    /// name is constant, the options' validation having already refused it. The step decay's counts default
+    /// as char-rnn's: every epoch (<paramref name="decayEvery"/> 0), after ten epochs (<paramref name="decayAfter"/> 0).
+    /// </summary>
+    public static LearningRateSchedule Create(string name, long totalSteps, long stepsPerEpoch, long warmupSteps = 0,
+        float decayRate = 0.97f, long decayEvery = 0, long decayAfter = 0) => name switch
+    {
+        "step" => new StepDecay(decayEvery > 0 ? decayEvery : stepsPerEpoch, decayRate,
+            decayAfter > 0 ? decayAfter : 10 * stepsPerEpoch),
+        "cosine" => new Cosine(totalSteps, warmupSteps),
+        _ => new Constant(),
+    };
+
     /// <summary>The same rate throughout.</summary>
     public sealed record Constant : LearningRateSchedule
     {

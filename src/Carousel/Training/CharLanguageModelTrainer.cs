@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Carousel.Data;
-using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
@@ -33,7 +30,7 @@ public sealed class CharLanguageModelTrainer
     private readonly LearningRateSchedule _schedule;
     private readonly Rng _batchRng;
     private readonly ITextBatcher _batcher;
-    private readonly List<string> _metricLines = new();
+    private readonly MetricsLog _metrics;
     private RecurrentState? _carried;
     private long _step;
 
@@ -60,10 +57,11 @@ public sealed class CharLanguageModelTrainer
         _carried = resume?.CarriedState;
         _step = resume?.Step ?? 0;
 
-        _optimizer = CreateOptimizer(options, Model.NamedParameters());
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         if (resume is not null) _optimizer.LoadState(resume.OptimizerState, resume.OptimizerSteps);
-        _schedule = CreateSchedule(options, StepsPerEpoch);
-        LoadMetricsUpTo(_step);
+        _schedule = options.CreateSchedule(StepsPerEpoch);
+        _metrics = new MetricsLog(outDirectory);
+        _metrics.KeepLinesUpTo(_step);
     }
 
     public long StepsPerEpoch => Math.Max(1, _corpus.Train.Length / ((long)_options.SeqLength * _options.BatchSize));
@@ -147,46 +145,20 @@ public sealed class CharLanguageModelTrainer
         checkpoint.SaveWeights(Path.Combine(_outDirectory, CharCheckpoint.WeightsFileName));
     }
 
-    private string MetricsPath => Path.Combine(_outDirectory, "metrics.jsonl");
-
-    private void AppendMetrics(TrainingProgress p)
+    private void AppendMetrics(TrainingProgress p) => _metrics.Append(new Dictionary<string, object?>
     {
-        var line = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["step"] = p.Step,
-            ["train_loss"] = Math.Round(p.TrainLoss, 5),
-            ["val_loss"] = p.ValidationLoss is double v ? Math.Round(v, 5) : null,
-            ["lr"] = p.LearningRate,
-            ["tokens_per_s"] = Math.Round(p.TokensPerSecond),
-            ["elapsed_s"] = Math.Round(p.ElapsedSeconds, 2),
-        });
-        _metricLines.Add(line);
-        AtomicFile.WriteAllText(MetricsPath, string.Join("\n", _metricLines) + "\n");
-    }
+        ["step"] = p.Step,
+        ["train_loss"] = Math.Round(p.TrainLoss, 5),
+        ["val_loss"] = p.ValidationLoss is double v ? Math.Round(v, 5) : null,
+        ["lr"] = p.LearningRate,
+        ["tokens_per_s"] = Math.Round(p.TokensPerSecond),
+        ["elapsed_s"] = Math.Round(p.ElapsedSeconds, 2),
+    });
 
-    // On resume, keep the lines up to the checkpoint's step: later ones belong to work that was lost.
-    private void LoadMetricsUpTo(long step)
-    {
-        if (step == 0 || !File.Exists(MetricsPath)) return;
-        foreach (var line in File.ReadAllLines(MetricsPath, Encoding.UTF8))
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                if (doc.RootElement.GetProperty("step").GetInt64() <= step) _metricLines.Add(line);
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
-        }
-    }
-
+    // Kept so that branches written before the factories moved still compile; new callers should use
+    // OptimizerSettings.Create and LearningRateSchedule.Create (Carousel.Optimizers).
     public static Optimizer CreateOptimizer(CharTrainingOptions o, IReadOnlyList<(string Name, Parameter Parameter)> parameters) =>
-        OptimizerFactory.Create(o.Optimizer, parameters, o.LearningRate, o.Momentum, o.WeightDecay);
+        o.ToOptimizerSettings().Create(parameters);
 
-    public static LearningRateSchedule CreateSchedule(CharTrainingOptions o, long stepsPerEpoch) => o.Schedule switch
-    {
-        "step" => new LearningRateSchedule.StepDecay(o.DecayEvery > 0 ? o.DecayEvery : stepsPerEpoch, o.DecayRate,
-            o.DecayAfter > 0 ? o.DecayAfter : 10 * stepsPerEpoch),
-        "cosine" => new LearningRateSchedule.Cosine(o.Steps, o.WarmupSteps),
-        _ => new LearningRateSchedule.Constant(),
-    };
+    public static LearningRateSchedule CreateSchedule(CharTrainingOptions o, long stepsPerEpoch) => o.CreateSchedule(stepsPerEpoch);
 }

@@ -1,4 +1,5 @@
 using Carousel.Layers.Recurrent;
+using Carousel.Optimizers;
 
 namespace Carousel.Training;
 
@@ -62,7 +63,13 @@ public sealed record CharTrainingOptions
         Require(Threads > 0, $"--threads must be positive, got {Threads}.");
         Require(DecayRate > 0 && DecayRate <= 1, $"--decay-rate must be in (0, 1], got {DecayRate}.");
         Require(DecayEvery >= 0 && DecayAfter >= 0 && WarmupSteps >= 0, "Schedule step counts must be ≥ 0.");
-        Require(Carousel.Optimizers.OptimizerFactory.IsKnown(Optimizer), Carousel.Optimizers.OptimizerFactory.UnknownMessage(Optimizer));
+        Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
         Require(Schedule is "constant" or "step" or "cosine", $"Unknown --schedule '{Schedule}': expected constant, step or cosine.");
     }
+
+    // Methods, not properties: the options' JSON (in every char checkpoint) keeps its flat fields.
+    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
+
+    public LearningRateSchedule CreateSchedule(long stepsPerEpoch) =>
+        LearningRateSchedule.Create(Schedule, Steps, stepsPerEpoch, WarmupSteps, DecayRate, DecayEvery, DecayAfter);
 }

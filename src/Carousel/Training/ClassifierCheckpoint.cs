@@ -19,7 +19,6 @@ public sealed record ClassifierCheckpoint(SequenceClassifier Model, TextSymbols 
     /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state, metadata) and DIR/model.safetensors (weights only).</summary>
     public void Save(string directory, Optimizer? optimizer)
     {
-        Directory.CreateDirectory(directory);
         var metadata = new Dictionary<string, string>
         {
             ["options"] = JsonSerializer.Serialize(Options),
@@ -27,8 +26,7 @@ public sealed record ClassifierCheckpoint(SequenceClassifier Model, TextSymbols 
             ["labels"] = JsonSerializer.Serialize(Labels),
             ["epoch"] = Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
-        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, Model.NamedParameters());
+        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
     }
 
     /// <summary>Reads a classifier from a checkpoint file or training directory; any other kind of checkpoint is a clear error.</summary>

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Carousel.Data;
-using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Losses;
 using Carousel.Models;
@@ -40,7 +39,7 @@ public sealed record GeneratorTrainingOptions
         BatchSize = BatchSize, Seed = Seed, Threads = Threads,
     };
 
-    public Optimizer CreateOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => ToClassifierOptions().CreateOptimizer(parameters);
+    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
     public ConditionedGeneratorConfig ModelConfig(int vocabularySize, int conditionSize) =>
         new(vocabularySize, conditionSize, Cell, Hidden, Layers, Embedding, Dropout);
@@ -63,7 +62,7 @@ public sealed class ConditionedGeneratorTrainer
     private readonly int[][] _trainIds, _devIds;
     private readonly Optimizer _optimizer;
     private readonly Rng _batchRng;
-    private readonly List<string> _metricLines = new();
+    private readonly MetricsLog _metrics;
 
     public ConditionedGenerator Model { get; }
     public CharVocabulary Vocabulary { get; }
@@ -86,6 +85,7 @@ public sealed class ConditionedGeneratorTrainer
         }
         _options = options;
         _outDirectory = outDirectory;
+        _metrics = new MetricsLog(outDirectory);
         _train = train; _dev = dev;
         Labels = labels;
         Vocabulary = new CharVocabulary(train.SelectMany(e => CharVocabulary.ScalarValues(e.Text))
@@ -95,7 +95,7 @@ public sealed class ConditionedGeneratorTrainer
         var seedRng = new Rng(options.Seed);
         Model = new ConditionedGenerator(options.ModelConfig(Vocabulary.Count, conditionSize), seedRng);
         _batchRng = seedRng.Fork();
-        _optimizer = options.CreateOptimizer(Model.NamedParameters());
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
     }
 
     /// <summary>[start, symbols…, end]; with <paramref name="unknownOk"/> characters outside the vocabulary are left out (dev texts).</summary>
@@ -188,18 +188,14 @@ public sealed class ConditionedGeneratorTrainer
         return (inputs, targets, T, conditions);
     }
 
-    private void AppendMetrics(GeneratorEpochResult r)
+    private void AppendMetrics(GeneratorEpochResult r) => _metrics.Append(new Dictionary<string, object>
     {
-        _metricLines.Add(JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["epoch"] = r.Epoch,
-            ["train_loss"] = Math.Round(r.TrainLoss, 5),
-            ["dev_loss"] = Math.Round(r.DevLoss, 5),
-            ["best"] = r.Best,
-            ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
-        }));
-        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
-    }
+        ["epoch"] = r.Epoch,
+        ["train_loss"] = Math.Round(r.TrainLoss, 5),
+        ["dev_loss"] = Math.Round(r.DevLoss, 5),
+        ["best"] = r.Best,
+        ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
+    });
 }
 
 /// <summary>
@@ -213,7 +209,6 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
 
     public void Save(string directory, Optimizer? optimizer)
     {
-        Directory.CreateDirectory(directory);
         var metadata = new Dictionary<string, string>
         {
             ["options"] = JsonSerializer.Serialize(Options),
@@ -221,8 +216,7 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
             ["labels"] = JsonSerializer.Serialize(Labels),
             ["condition_size"] = Model.Config.ConditionSize.ToString(CultureInfo.InvariantCulture),
         };
-        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
-        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, Model.NamedParameters());
+        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
     }
 
     public static GeneratorCheckpoint Load(string path)

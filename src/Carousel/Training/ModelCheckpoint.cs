@@ -76,6 +76,18 @@ public sealed class ModelCheckpoint
         SafeTensors.Write(path, entries, all);
     }
 
+    /// <summary>
+    /// A training directory's pair: DIR/checkpoint.safetensors (<see cref="Save"/>: weights, optimizer state, metadata)
+    /// and DIR/model.safetensors (<see cref="SaveWeights"/>), each written atomically; creates DIR when needed.
+    /// </summary>
+    public static void SaveToDirectory(string directory, string kind, IReadOnlyList<(string Name, Parameter Parameter)> parameters,
+        Optimizer? optimizer, IReadOnlyDictionary<string, string> metadata, long step)
+    {
+        Directory.CreateDirectory(directory);
+        Save(System.IO.Path.Combine(directory, FileName), kind, parameters, optimizer, metadata, step);
+        SaveWeights(System.IO.Path.Combine(directory, WeightsFileName), kind, parameters);
+    }
+
     /// <summary>Saves only the weights, loadable by PyTorch's safetensors.torch.load_file.</summary>
     public static void SaveWeights(string path, string kind, IEnumerable<(string Name, Parameter Parameter)> parameters) =>
         StateDict.Save(path, parameters, new Dictionary<string, string> { ["format"] = "pytorch-state-dict", ["model"] = kind });

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Carousel.Data;
-using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
@@ -51,19 +50,14 @@ public sealed record ClassifierTrainingOptions
         if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}.");
         if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}.");
         if (Threads <= 0) throw new ArgumentException($"--threads must be positive, got {Threads}.");
-        if (Optimizer is not ("sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw"))
-            throw new ArgumentException($"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
+        if (!OptimizerSettings.IsKnown(Optimizer))
+            throw new ArgumentException($"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }
 
     public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
         new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling);
 
-    /// <summary>The optimizer these options name, built by the one factory all trainers share.</summary>
-    public Optimizer CreateOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters) =>
-        CharLanguageModelTrainer.CreateOptimizer(new CharTrainingOptions
-        {
-            Optimizer = Optimizer, LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay,
-        }, parameters);
+    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 }
 
 /// <summary>A report during training; <see cref="Dev"/> is set once per epoch, after the dev evaluation.</summary>
@@ -91,7 +85,7 @@ public sealed class SequenceClassifierTrainer
     private readonly int[] _trainLabels, _devLabels;
     private readonly Optimizer _optimizer;
     private readonly Rng _batchRng;
-    private readonly List<string> _metricLines = new();
+    private readonly MetricsLog _metrics;
 
     public SequenceClassifier Model { get; }
     public TextSymbols Symbols { get; }
@@ -105,6 +99,7 @@ public sealed class SequenceClassifierTrainer
         if (dev.Count == 0) throw new ArgumentException("No dev examples.");
         _options = options;
         _outDirectory = outDirectory;
+        _metrics = new MetricsLog(outDirectory);
         Labels = LabelledTexts.Labels(train);
         if (Labels.Length < 2) throw new InvalidDataException($"The training data has a single label '{Labels[0]}'; a classifier needs at least two.");
         Symbols = TextSymbols.Build(options.Level, options.MaxLength, train.Select(e => e.Text), options.MinCount);
@@ -114,7 +109,7 @@ public sealed class SequenceClassifierTrainer
         var seedRng = new Rng(options.Seed);
         Model = new SequenceClassifier(options.ModelConfig(Symbols.Count, Labels.Length), seedRng);
         _batchRng = seedRng.Fork();
-        _optimizer = options.CreateOptimizer(Model.NamedParameters());
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
     }
 
     public int TrainCount => _train.Length;
@@ -189,14 +184,13 @@ public sealed class SequenceClassifierTrainer
         var probabilities = SequenceClassifierPredictor.Probabilities(model, sequences, batchSize);
         int K = labels.Count;
         var metrics = new ClassificationMetrics(labels);
-        double loss = 0;
         for (int n = 0; n < sequences.Length; n++)
         {
             var p = probabilities.AsSpan(n * K, K);
             metrics.Add(classes[n], System.Numerics.Tensors.TensorPrimitives.IndexOfMax(p));
-            loss -= Math.Log(Math.Max(p[classes[n]], 1e-30f));
+            metrics.AddLoss(-Math.Log(Math.Max(p[classes[n]], 1e-30f)), 1);
         }
-        return (loss / sequences.Length, metrics);
+        return (metrics.MeanLoss, metrics);
     }
 
     private void SaveCheckpoint(int epoch)
@@ -205,20 +199,16 @@ public sealed class SequenceClassifierTrainer
         checkpoint.Save(_outDirectory, _optimizer);
     }
 
-    private void AppendMetrics(ClassifierEpochResult r)
+    private void AppendMetrics(ClassifierEpochResult r) => _metrics.Append(new Dictionary<string, object>
     {
-        _metricLines.Add(JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["epoch"] = r.Epoch,
-            ["train_loss"] = Math.Round(r.TrainLoss, 5),
-            ["dev_loss"] = Math.Round(r.DevLoss, 5),
-            ["dev_accuracy"] = Math.Round(r.DevAccuracy, 5),
-            ["dev_macro_f1"] = Math.Round(r.DevMacroF1, 5),
-            ["best"] = r.Best,
-            ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
-        }));
-        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
-    }
+        ["epoch"] = r.Epoch,
+        ["train_loss"] = Math.Round(r.TrainLoss, 5),
+        ["dev_loss"] = Math.Round(r.DevLoss, 5),
+        ["dev_accuracy"] = Math.Round(r.DevAccuracy, 5),
+        ["dev_macro_f1"] = Math.Round(r.DevMacroF1, 5),
+        ["best"] = r.Best,
+        ["elapsed_s"] = Math.Round(r.ElapsedSeconds, 1),
+    });
 }
 
 /// <summary>Class probabilities for whole texts, in batches bucketed by length, in the order given.</summary>

@@ -118,7 +118,7 @@ public class SequenceTaggerTests
         };
         var trainer = new TaggerTrainer(vocabulary, train, [], options, new TaggingTask(TaggingTask.JsonLines), dir);
         trainer.Run();
-        var metrics = new TaggingMetrics(vocabulary.Labels);
+        var metrics = new ClassificationMetrics(vocabulary.Labels);
         TaggerInference.Predict(trainer.Model, new TaggedSequences(test, vocabulary, withLabels: true), 32, metrics);
         return (metrics.Accuracy, trainer);
     }

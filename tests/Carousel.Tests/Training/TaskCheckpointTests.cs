@@ -16,7 +16,7 @@ public class TaskCheckpointTests
         var symbols = TextSymbols.Build(SymbolLevel.Chars, options.MaxLength, ["hello", "world"]);
         var model = new SequenceClassifier(options.ModelConfig(symbols.Count, 3), new Rng(4));
         var original = new ClassifierCheckpoint(model, symbols, ["a", "b", "c"], options, Epoch: 2);
-        original.Save(dir.Path, options.CreateOptimizer(model.NamedParameters()));
+        original.Save(dir.Path, options.ToOptimizerSettings().Create(model.NamedParameters()));
 
         var loaded = ClassifierCheckpoint.Load(dir.Path);
         string[] texts = ["hello there", "wold", "zzz"];

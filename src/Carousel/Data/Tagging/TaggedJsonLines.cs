@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Carousel.IO;
 
 namespace Carousel.Data.Tagging;
 
@@ -15,8 +15,8 @@ public enum TagsFormat
 
 /// <summary>
 /// Reads tagging examples from JSON lines: one object per line with a text field and a tags field
-/// (a string of one label character per text character, or an array of labels). Blank lines are skipped.
-/// Every problem is an <see cref="InvalidDataException"/> naming the file and the line.
+/// (a string of one label character per text character, or an array of labels). The file handling and the
+/// "file:line:" errors are <see cref="JsonLines"/>'s, the same as for every reader of examples.
 /// </summary>
 public static class TaggedJsonLines
 {
@@ -26,24 +26,8 @@ public static class TaggedJsonLines
     /// <param name="requireTags">false for prediction: the tags field may be absent.</param>
     public static List<TaggedExample> Read(string path, string textField, string tagsField, bool requireTags)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"File '{path}' does not exist.", path);
         var examples = new List<TaggedExample>();
-        var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        int lineNumber = 0;
-        try
-        {
-            using var reader = new StreamReader(path, strictUtf8, detectEncodingFromByteOrderMarks: true);
-            while (reader.ReadLine() is { } line)
-            {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                examples.Add(Parse(line, $"{path}:{lineNumber}", textField, tagsField, requireTags));
-            }
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new InvalidDataException($"{path}:{lineNumber + 1}: not valid UTF-8.");
-        }
+        foreach (var json in JsonLines.Read(path)) examples.Add(Parse(json, textField, tagsField, requireTags));
         if (examples.Count == 0) throw new InvalidDataException($"{path}: no examples (the file is empty).");
         return examples;
     }
@@ -51,40 +35,30 @@ public static class TaggedJsonLines
     /// <summary>Parses one JSON line; <paramref name="source"/> ("file:line") starts every error message.</summary>
     public static TaggedExample Parse(string line, string source, string textField, string tagsField, bool requireTags)
     {
-        JsonDocument document;
-        try
+        using var json = JsonLine.Parse(line, source);
+        return Parse(json, textField, tagsField, requireTags);
+    }
+
+    private static TaggedExample Parse(JsonLine json, string textField, string tagsField, bool requireTags)
+    {
+        string source = json.Source;
+        string text = json.RequiredString(textField, hint: " (the text; see --text-field)");
+        if (text.Length == 0) throw json.Error($"field '{textField}' is an empty sequence.");
+        if (!json.Root.TryGetProperty(tagsField, out var tagsElement))
         {
-            document = JsonDocument.Parse(line);
+            if (requireTags) throw json.Error($"missing field '{tagsField}' (the labels; see --tags-field).");
+            return new TaggedExample(text, null, source);
         }
-        catch (JsonException e)
+        string[] labels = tagsElement.ValueKind switch
         {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]})");
-        }
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}.");
-            if (!root.TryGetProperty(textField, out var textElement))
-                throw new InvalidDataException($"{source}: missing field '{textField}' (the text; see --text-field).");
-            if (textElement.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{source}: field '{textField}' must be a string.");
-            string text = textElement.GetString()!;
-            if (text.Length == 0) throw new InvalidDataException($"{source}: field '{textField}' is an empty sequence.");
-            if (!root.TryGetProperty(tagsField, out var tagsElement))
-            {
-                if (requireTags) throw new InvalidDataException($"{source}: missing field '{tagsField}' (the labels; see --tags-field).");
-                return new TaggedExample(text, null, source);
-            }
-            string[] labels = tagsElement.ValueKind switch
-            {
-                JsonValueKind.String => [.. CharVocabulary.ScalarValues(tagsElement.GetString()!).Select(TaggedExample.CharacterString)],
-                JsonValueKind.Array => ReadLabelArray(tagsElement, source, tagsField),
-                _ => throw new InvalidDataException($"{source}: field '{tagsField}' must be a string (one label character per character) or an array of labels."),
-            };
-            int characters = TaggedExample.CharacterCount(text);
-            if (labels.Length != characters)
-                throw new InvalidDataException($"{source}: '{textField}' has {characters} characters but '{tagsField}' has {labels.Length} labels; they must match one to one.");
-            return new TaggedExample(text, labels, source);
-        }
+            JsonValueKind.String => [.. CharVocabulary.ScalarValues(tagsElement.GetString()!).Select(TaggedExample.CharacterString)],
+            JsonValueKind.Array => ReadLabelArray(tagsElement, source, tagsField),
+            _ => throw json.Error($"field '{tagsField}' must be a string (one label character per character) or an array of labels."),
+        };
+        int characters = TaggedExample.CharacterCount(text);
+        if (labels.Length != characters)
+            throw json.Error($"'{textField}' has {characters} characters but '{tagsField}' has {labels.Length} labels; they must match one to one.");
+        return new TaggedExample(text, labels, source);
     }
 
     private static string[] ReadLabelArray(JsonElement array, string source, string tagsField)

@@ -30,7 +30,6 @@ public sealed class TaggerCheckpoint
     /// <summary>Writes DIR/checkpoint.safetensors (with the optimizer's state) and DIR/model.safetensors, each atomically.</summary>
     public void Save(string directory, Optimizer? optimizer, IReadOnlyDictionary<string, string>? extra = null)
     {
-        Directory.CreateDirectory(directory);
         var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
         {
             ["options"] = JsonSerializer.Serialize(Options),
@@ -38,9 +37,7 @@ public sealed class TaggerCheckpoint
             ["labels"] = JsonSerializer.Serialize(Vocabulary.Labels),
             ["task"] = JsonSerializer.Serialize(Task),
         };
-        var parameters = Model.NamedParameters();
-        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, parameters, optimizer, metadata, Step);
-        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, parameters);
+        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Step);
     }
 
     /// <summary>Reads a tagger checkpoint (file or training directory); another model's checkpoint is a clear error.</summary>

@@ -12,7 +12,7 @@ public static class TaggerInference
     /// Predicted label ids per sequence (in the order given). When the sequences carry labels and
     /// <paramref name="metrics"/> is given, adds the confusion counts and the loss to it.
     /// </summary>
-    public static int[][] Predict(SequenceTagger model, TaggedSequences sequences, int batchSize, TaggingMetrics? metrics = null)
+    public static int[][] Predict(SequenceTagger model, TaggedSequences sequences, int batchSize, ClassificationMetrics? metrics = null)
     {
         bool wasTraining = model.Training;
         model.Training = false;

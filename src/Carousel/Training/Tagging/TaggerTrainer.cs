@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Carousel.Data;
 using Carousel.Data.Tagging;
-using Carousel.IO;
 using Carousel.Losses;
 using Carousel.Models;
 using Carousel.Optimizers;
@@ -11,10 +10,10 @@ using Carousel.Tensors;
 namespace Carousel.Training.Tagging;
 
 /// <summary>A report after a training step; evaluations carry the dev metrics.</summary>
-public sealed record TaggerProgress(long Step, long TotalSteps, double Epoch, double TrainLoss, TaggingMetrics? Dev,
+public sealed record TaggerProgress(long Step, long TotalSteps, double Epoch, double TrainLoss, ClassificationMetrics? Dev,
     bool NewBest, float LearningRate, double CharactersPerSecond, double ElapsedSeconds);
 
-public sealed record TaggerTrainingSummary(long Step, long BestStep, TaggingMetrics? BestDev, bool Interrupted, double ElapsedSeconds);
+public sealed record TaggerTrainingSummary(long Step, long BestStep, ClassificationMetrics? BestDev, bool Interrupted, double ElapsedSeconds);
 
 /// <summary>
 /// Trains a <see cref="SequenceTagger"/> with an embedding input: epochs of length-bucketed, padded batches,
@@ -34,7 +33,7 @@ public sealed class TaggerTrainer
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
     private readonly Rng _batchRng;
-    private readonly List<string> _metricLines = [];
+    private readonly MetricsLog _metrics;
 
     public SequenceTagger Model { get; }
     public long TotalSteps { get; }
@@ -47,6 +46,7 @@ public sealed class TaggerTrainer
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("There are no training examples.");
         _options = options; _task = task; _vocabulary = vocabulary; _outDirectory = outDirectory;
+        _metrics = new MetricsLog(outDirectory);
         _train = new TaggedSequences(train, vocabulary, withLabels: true);
         _dev = dev.Count > 0 ? new TaggedSequences(dev, vocabulary, withLabels: true) : null; // unseen labels fail here
         var seedRng = new Rng(options.Seed);
@@ -55,9 +55,8 @@ public sealed class TaggerTrainer
         StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         TotalSteps = options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * StepsPerEpoch));
         EvalEvery = options.EvalEvery > 0 ? options.EvalEvery : StepsPerEpoch;
-        var settings = options.OptimizerSettings(TotalSteps);
-        _optimizer = CharLanguageModelTrainer.CreateOptimizer(settings, Model.NamedParameters());
-        _schedule = CharLanguageModelTrainer.CreateSchedule(settings, StepsPerEpoch);
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
+        _schedule = options.CreateSchedule(TotalSteps, StepsPerEpoch);
     }
 
     public TaggerTrainingSummary Run(Action<TaggerProgress>? progress = null, CancellationToken cancel = default)
@@ -69,7 +68,7 @@ public sealed class TaggerTrainer
         long step = 0, bestStep = 0, charactersSinceReport = 0;
         double bestScore = double.NegativeInfinity, lossSum = 0;
         int lossCount = 0;
-        TaggingMetrics? bestDev = null;
+        ClassificationMetrics? bestDev = null;
         var sinceReport = Stopwatch.StartNew();
         double charactersPerSecond = 0;
         float[] dLogits = [];
@@ -107,13 +106,13 @@ public sealed class TaggerTrainer
                 }
 
                 bool evaluate = step % EvalEvery == 0 || step == TotalSteps;
-                TaggingMetrics? dev = null;
+                ClassificationMetrics? dev = null;
                 bool newBest = false;
                 if (evaluate)
                 {
                     if (_dev is not null)
                     {
-                        dev = new TaggingMetrics(_vocabulary.Labels);
+                        dev = new ClassificationMetrics(_vocabulary.Labels);
                         TaggerInference.Predict(Model, _dev, Math.Max(_options.BatchSize, 64), dev);
                         double score = Score(dev);
                         newBest = score > bestScore;
@@ -136,10 +135,10 @@ public sealed class TaggerTrainer
     }
 
     /// <summary>What "best" means: F1 of the task's key label, else character accuracy (ties: the earlier model).</summary>
-    public double Score(TaggingMetrics metrics) =>
-        _task.KeyLabel is { } key && _vocabulary.HasLabel(key) ? metrics.Score(key).F1 : metrics.Accuracy;
+    public double Score(ClassificationMetrics metrics) =>
+        _task.KeyLabel is { } key && _vocabulary.HasLabel(key) ? metrics.Scores(key).F1 : metrics.Accuracy;
 
-    private void Save(long step, TaggingMetrics? dev)
+    private void Save(long step, ClassificationMetrics? dev)
     {
         var checkpoint = new TaggerCheckpoint { Model = Model, Vocabulary = _vocabulary, Options = _options, Task = _task, Step = step };
         var extra = new Dictionary<string, string>();
@@ -148,19 +147,19 @@ public sealed class TaggerTrainer
     }
 
     /// <summary>Accuracy, loss and per-label precision/recall/F1, as written to metrics.jsonl and by `tag eval --json`.</summary>
-    public static Dictionary<string, object?> MetricsRecord(TaggingMetrics m) => new()
+    public static Dictionary<string, object?> MetricsRecord(ClassificationMetrics m) => new()
     {
-        ["characters"] = m.Characters,
+        ["characters"] = m.Total,
         ["accuracy"] = Math.Round(m.Accuracy, 6),
-        ["loss"] = double.IsNaN(m.Loss) ? null : Math.Round(m.Loss, 6),
-        ["labels"] = m.Scores().ToDictionary(s => s.Label, s => (object)new Dictionary<string, object>
+        ["loss"] = double.IsNaN(m.MeanLoss) ? null : Math.Round(m.MeanLoss, 6),
+        ["labels"] = m.PerClass().ToDictionary(s => s.Label, s => (object)new Dictionary<string, object>
         {
             ["precision"] = Math.Round(s.Precision, 6), ["recall"] = Math.Round(s.Recall, 6), ["f1"] = Math.Round(s.F1, 6),
             ["support"] = s.Support, ["predicted"] = s.Predicted,
         }),
     };
 
-    private void AppendMetrics(long step, double trainLoss, TaggingMetrics? dev, bool best, double elapsed, double charactersPerSecond)
+    private void AppendMetrics(long step, double trainLoss, ClassificationMetrics? dev, bool best, double elapsed, double charactersPerSecond)
     {
         var line = new Dictionary<string, object?>
         {
@@ -173,7 +172,6 @@ public sealed class TaggerTrainer
             ["chars_per_s"] = Math.Round(charactersPerSecond),
             ["elapsed_s"] = Math.Round(elapsed, 2),
         };
-        _metricLines.Add(JsonSerializer.Serialize(line));
-        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
+        _metrics.Append(line);
     }
 }

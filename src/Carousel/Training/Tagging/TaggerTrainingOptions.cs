@@ -1,4 +1,5 @@
 using Carousel.Layers.Recurrent;
+using Carousel.Optimizers;
 
 namespace Carousel.Training.Tagging;
 
@@ -49,17 +50,14 @@ public sealed record TaggerTrainingOptions
         Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
         Require(WarmupSteps >= 0, $"--warmup must be ≥ 0, got {WarmupSteps}.");
         Require(Threads > 0, $"--threads must be positive, got {Threads}.");
-        Require(Optimizer is "sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw",
-            $"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
+        Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
         Require(Schedule is "constant" or "cosine", $"Unknown --schedule '{Schedule}': expected constant or cosine.");
     }
 
     public RecurrentOptions RecurrentOptions() => new(Cell, Embedding, Hidden, Layers, Bidirectional, Dropout);
 
-    /// <summary>The optimizer settings in the form the shared optimizer and schedule factories take.</summary>
-    public CharTrainingOptions OptimizerSettings(long totalSteps) => new()
-    {
-        Optimizer = Optimizer, LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay,
-        Schedule = Schedule, WarmupSteps = WarmupSteps, Steps = totalSteps, GradClip = GradClip,
-    };
+    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
+
+    public LearningRateSchedule CreateSchedule(long totalSteps, long stepsPerEpoch) =>
+        LearningRateSchedule.Create(Schedule, totalSteps, stepsPerEpoch, WarmupSteps);
 }

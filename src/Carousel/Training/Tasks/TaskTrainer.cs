@@ -67,7 +67,7 @@ public sealed class TaskTrainer
         }
         var named = Model.NamedParameters();
         _parameters = named.Select(p => p.Parameter).ToArray();
-        _optimizer = OptimizerFactory.Create(options.Optimizer, named, options.LearningRate);
+        _optimizer = new OptimizerSettings(options.Optimizer, options.LearningRate).Create(named);
     }
 
     public TaskResult Run(Action<TaskProgress>? progress = null, CancellationToken cancel = default)

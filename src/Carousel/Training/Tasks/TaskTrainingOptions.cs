@@ -33,7 +33,7 @@ public sealed record TaskTrainingOptions
     public CellKind Cell { get; init; } = CellKind.Lstm;
     public int Hidden { get; init; } = 64;
     public int Layers { get; init; } = 1;
-    /// <summary>One of <see cref="OptimizerFactory.Names"/>.</summary>
+    /// <summary>One of <see cref="OptimizerSettings.Names"/>.</summary>
     public string Optimizer { get; init; } = "adam";
     public float LearningRate { get; init; } = 1e-2f;
     public int BatchSize { get; init; } = 64;
@@ -64,7 +64,7 @@ public sealed record TaskTrainingOptions
         Require(MaxSteps > 0, $"--max-steps must be positive, got {MaxSteps}.");
         Require(EvaluateEvery > 0, $"--eval-every must be positive, got {EvaluateEvery}.");
         Require(float.IsFinite(ForgetBias), $"--forget-bias must be a number, got {ForgetBias}.");
-        Require(OptimizerFactory.IsKnown(Optimizer), OptimizerFactory.UnknownMessage(Optimizer));
+        Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }
 
     /// <summary>Parses a --init value: default, forget-bias or chrono.</summary>

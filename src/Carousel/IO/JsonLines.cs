@@ -1,0 +1,111 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+
+namespace Carousel.IO;
+
+/// <summary>
+/// Reading of JSON-lines files, shared by every reader of examples: one JSON object per line, plain or gzip
+/// (detected by the magic bytes), strict UTF-8, blank lines skipped. Every problem is an
+/// <see cref="InvalidDataException"/> that starts with "file:line:", so a bad line is found without a debugger;
+/// the readers add only the checks of their own fields.
+/// </summary>
+public static class JsonLines
+{
+    /// <summary>Each non-blank line of <paramref name="path"/> parsed as a JSON object; each one is disposed when the enumeration moves on.</summary>
+    public static IEnumerable<JsonLine> Read(string path)
+    {
+        foreach (var (line, number) in Lines(path))
+        {
+            using var json = JsonLine.Parse(line, $"{path}:{number}");
+            yield return json;
+        }
+    }
+
+    /// <summary>The lines of a UTF-8 text file (plain or gzip) with their 1-based numbers; blank ones skipped unless <paramref name="skipBlank"/> is false.</summary>
+    public static IEnumerable<(string Line, int Number)> Lines(string path, bool skipBlank = true)
+    {
+        using var stream = OpenMaybeGzip(path);
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+        int number = 0;
+        while (true)
+        {
+            string? line;
+            try { line = reader.ReadLine(); }
+            catch (DecoderFallbackException) { throw new InvalidDataException($"{path}:{number + 1}: not valid UTF-8."); }
+            catch (InvalidDataException e) { throw new InvalidDataException($"{path}: corrupt gzip data after line {number}: {e.Message}"); }
+            if (line is null) yield break;
+            number++;
+            if (skipBlank && line.Trim().Length == 0) continue;
+            yield return (line, number);
+        }
+    }
+
+    /// <summary>A file's bytes as a stream, decompressed when they start with gzip's magic bytes 1f 8b.</summary>
+    public static Stream OpenMaybeGzip(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"File '{path}' does not exist.", path);
+        var file = File.OpenRead(path);
+        int b0 = file.ReadByte(), b1 = file.ReadByte();
+        file.Position = 0;
+        return b0 == 0x1f && b1 == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+    }
+}
+
+/// <summary>One line of a JSON-lines file, parsed: the object and the "file:line" that starts every error about it.</summary>
+public sealed class JsonLine : IDisposable
+{
+    private readonly JsonDocument _document;
+
+    private JsonLine(JsonDocument document, string source)
+    {
+        _document = document;
+        Source = source;
+    }
+
+    /// <summary>"file:line" (or any name of where the line came from).</summary>
+    public string Source { get; }
+
+    /// <summary>The line's object (valid until the line is disposed).</summary>
+    public JsonElement Root => _document.RootElement;
+
+    /// <summary>Parses one line, which must hold a JSON object.</summary>
+    public static JsonLine Parse(string line, string source)
+    {
+        JsonDocument document;
+        try { document = JsonDocument.Parse(line); }
+        catch (JsonException e)
+        {
+            // The parser's own position ("LineNumber: 0 | BytePositionInLine: …") would contradict the line named in front.
+            throw FileFormatErrors.Create(source, $"not valid JSON ({e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]})");
+        }
+        var kind = document.RootElement.ValueKind;
+        if (kind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw FileFormatErrors.Create(source, $"expected a JSON object, found {kind}.");
+        }
+        return new JsonLine(document, source);
+    }
+
+    public void Dispose() => _document.Dispose();
+
+    /// <summary>An error about this line: "file:line: problem".</summary>
+    public InvalidDataException Error(string problem) => FileFormatErrors.Create(Source, problem);
+
+    /// <summary>The value of a field that must be present; <paramref name="hint"/> (such as " (the labels; see --tags-field)") follows the error.</summary>
+    public JsonElement Required(string field, string hint = "") =>
+        Root.TryGetProperty(field, out var value) ? value : throw Error($"missing field '{field}'{hint}.");
+
+    /// <summary>A field that must be a string; with <paramref name="allowNumber"/> a number is read as its JSON text (labels such as 5).</summary>
+    public string RequiredString(string field, bool allowNumber = false, string hint = "")
+    {
+        var value = Required(field, hint);
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString()!,
+            JsonValueKind.Number when allowNumber => value.GetRawText(),
+            var kind => throw Error($"field '{field}' is {kind}; it must be a string{(allowNumber ? " or a number" : "")}."),
+        };
+    }
+}
