@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Carousel.Layers.Recurrent;
+using Carousel.Training;
 using Carousel.Training.Tasks;
 
 namespace Carousel.Cli.Commands;
@@ -69,6 +70,10 @@ internal static class TaskCommands
             var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), options.Seed);
             var trainer = new TaskTrainer(task, options);
             bool quiet = parse.GetValue(json);
+            if (options.Learner == "rtrl" && options.Hidden > RtrlWarnAbove)
+                Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.Cell.ToCliName()} with {options.Hidden} units does " +
+                                        $"{RealTimeRecurrentLearner.MultiplyAddsPerStep(options.Cell, task.InputSize, options.Hidden):N0} multiply-adds per step " +
+                                        $"(≈ 10 per ns on one core); --hidden {RtrlWarnAbove} or less keeps it within seconds.");
             if (!quiet)
             {
                 Console.WriteLine($"{task.Name}{(task.Length is int l ? $" --length {l}" : "")}: {Describe(options, trainer)}.");
@@ -84,16 +89,21 @@ internal static class TaskCommands
         return command;
     }
 
+    // Hidden sizes above this get a warning with --learner rtrl: an LSTM of 16 units takes ≈ 0.2 ms per step, of 32 ≈ 2 ms, of 64 ≈ 30 ms.
+    private const int RtrlWarnAbove = 16;
+
     internal static Option<int?> LengthOption() =>
         new("--length") { Description = "The task's length (adding, multiplication: T, at least 22; anbncn: N; copy: the delay). See `carousel task list`." };
 
-    /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences".</summary>
+    /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences"
+    /// ("rtrl online (weights updated every 1 step with a loss)" for an online learner).</summary>
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>
         $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init" +
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
         $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
         (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping") +
-        $", {o.Learner}" + (o.UpdateEvery > 0 ? $" online (update every {o.UpdateEvery} scored step{(o.UpdateEvery == 1 ? "" : "s")})" : "") + ", at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
+        $", {o.Learner}" + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
+        $", at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
 
     /// <summary>Runs the trainer with a progress line (none when <paramref name="prefix"/> is null); Ctrl-C stops it.</summary>
     internal static TaskResult RunWithProgress(TaskTrainer trainer, TaskTrainingOptions options, string? prefix)

@@ -123,6 +123,16 @@ public sealed class RealTimeRecurrentLearner
         _allParameters = [.. p, .. readout.Parameters()];
     }
 
+    /// <summary>
+    /// The dominant work of one step, W_hh [G·H, H] times ∂h_{t−1}/∂θ [H, P] with P = G·H·(In + H + 2):
+    /// G·H·H·P multiply-adds (≈ 16·H⁴ for the LSTM).
+    /// </summary>
+    public static long MultiplyAddsPerStep(CellKind cell, int inputSize, int hidden)
+    {
+        long gateWidth = (long)cell.GateCount() * hidden;
+        return gateWidth * hidden * gateWidth * (inputSize + hidden + 2);
+    }
+
     /// <summary>Why a recurrent stack of this shape cannot be trained by RTRL here, or null when it can.</summary>
     public static string? Unsupported(CellKind cell, int layers, bool bidirectional) =>
         cell is not (CellKind.RnnTanh or CellKind.Lstm) ? $"it supports the tanh RNN and the LSTM, not {cell.ToCliName()}."
