@@ -68,6 +68,27 @@ public class RtrlLearnerTests(ITestOutputHelper output)
         Assert.NotEqual(before, trainer.Model.Rnn.Parameters()[1].Value.Data);
     }
 
+    [Fact]
+    public void TheStepLoopAllocatesNothing()
+    {
+        // Off-line, so that only the learner's own work is measured (an optimizer step builds its state keys as strings).
+        var task = TaskCatalog.Create("reber", seed: 5);
+        var options = new TaskTrainingOptions { Hidden = 6, Learner = "rtrl" };
+        var trainer = new TaskTrainer(task, options);
+        var learner = TaskLearners.Create(options);
+        var update = NoUpdate(trainer);
+        var batch = task.NextTrainingBatch(4);
+        learner.ComputeGradients(trainer.Model, batch, update); // buffers made on the first pass
+        int steps = batch.Lengths.Sum();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        learner.ComputeGradients(trainer.Model, batch, update);
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        output.WriteLine($"{bytes} bytes for {steps} steps");
+        Assert.True(bytes < 256, $"{bytes} bytes allocated over {steps} steps");
+    }
+
     [Theory]
     [InlineData(CellKind.Gru, 1, 8, "tanh RNN and the LSTM")]
     [InlineData(CellKind.RnnRelu, 1, 8, "tanh RNN and the LSTM")]
