@@ -41,6 +41,7 @@ internal static class LongLagCommand
             if (TaskCatalog.Info(taskName).LengthMeaning is null) throw new ArgumentException($"Task '{taskName}' has no length to vary; use adding or multiplication.");
             var options = new LongLagOptions(cellList, lengthList, training.Read(parse, cellList[0]), taskName,
                 MaxSecondsPerRun: minutes * 60, StopCellAtFirstFailure: !parse.GetValue(keepGoing));
+            foreach (var cell in cellList) TaskLearners.Create(options.Training with { Cell = cell }); // e.g. --learner rtrl with gru: refused before any run
             string? path = parse.GetValue(outFile);
 
             var o = options.Training;

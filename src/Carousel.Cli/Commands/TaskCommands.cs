@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Carousel.Layers.Recurrent;
+using Carousel.Training;
 using Carousel.Training.Tasks;
 
 namespace Carousel.Cli.Commands;
@@ -69,6 +70,10 @@ internal static class TaskCommands
             var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), options.Seed);
             var trainer = new TaskTrainer(task, options);
             bool quiet = parse.GetValue(json);
+            if (options.Learner == "rtrl" && options.Hidden > RtrlWarnAbove)
+                Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.Cell.ToCliName()} with {options.Hidden} units does " +
+                                        $"{RealTimeRecurrentLearner.MultiplyAddsPerStep(options.Cell, task.InputSize, options.Hidden):N0} multiply-adds per step " +
+                                        $"(≈ 10 per ns on one core); --hidden {RtrlWarnAbove} or less keeps it within seconds.");
             if (!quiet)
             {
                 Console.WriteLine($"{task.Name}{(task.Length is int l ? $" --length {l}" : "")}: {Describe(options, trainer)}.");
@@ -84,16 +89,21 @@ internal static class TaskCommands
         return command;
     }
 
+    // Hidden sizes above this get a warning with --learner rtrl: an LSTM of 16 units takes ≈ 0.2 ms per step, of 32 ≈ 2 ms, of 64 ≈ 30 ms.
+    private const int RtrlWarnAbove = 16;
+
     internal static Option<int?> LengthOption() =>
         new("--length") { Description = "The task's length (adding, multiplication: T, at least 22; anbncn: N; copy: the delay). See `carousel task list`." };
 
-    /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences".</summary>
+    /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences"
+    /// ("rtrl online (weights updated every 1 step with a loss)" for an online learner).</summary>
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>
         $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init" +
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
         $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
         (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping") +
-        $", {o.Learner}, at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
+        $", {o.Learner}" + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
+        $", at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
 
     /// <summary>Runs the trainer with a progress line (none when <paramref name="prefix"/> is null); Ctrl-C stops it.</summary>
     internal static TaskResult RunWithProgress(TaskTrainer trainer, TaskTrainingOptions options, string? prefix)
@@ -138,6 +148,7 @@ internal static class TaskCommands
         ["batch"] = o.BatchSize,
         ["grad_clip"] = o.GradClip,
         ["learner"] = o.Learner,
+        ["update_every"] = o.UpdateEvery,
         ["seed"] = o.Seed,
         ["max_sequences"] = o.MaxSequences,
         ["solved"] = r.Solved,
@@ -176,13 +187,24 @@ internal static class TaskCommands
             DefaultValueFactory = _ => TaskTrainingOptions.GateInitName(defaults.GateInit),
         };
         public readonly Option<float> ForgetBias = new("--forget-bias") { Description = "The forget-gate (GRU: update-gate) bias of --init forget-bias.", DefaultValueFactory = _ => defaults.ForgetBias };
-        public readonly Option<string> Learner = new("--learner") { Description = "How gradients are computed: bptt (backpropagation through time).", DefaultValueFactory = _ => defaults.Learner };
+        public readonly Option<string> Learner = new("--learner")
+        {
+            Description = "How gradients are computed: bptt (backpropagation through time, O(H²) per step) or rtrl (real-time recurrent learning: " +
+                          $"exact gradients carried forward, 1-layer tanh RNN or LSTM only, O(H⁴) per step and O(H³) memory, at most {RtrlLearner.MaxHidden} units).",
+            DefaultValueFactory = _ => defaults.Learner,
+        };
+        public readonly Option<int> UpdateEvery = new("--update-every")
+        {
+            Description = "rtrl only: online learning, the weights updated (clipped, optimizer step) after every k steps with a loss, during the sequence; " +
+                          "0 (default): once per batch, with the exact gradient.",
+            DefaultValueFactory = _ => defaults.UpdateEvery,
+        };
 
         /// <param name="includeCell">False where the command chooses the cells itself (longlag).</param>
         public void AddTo(Command command, bool includeCell = true)
         {
             if (includeCell) command.Options.Add(Cell);
-            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner })
+            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery })
                 command.Options.Add(option);
         }
 
@@ -206,9 +228,10 @@ internal static class TaskCommands
                 GateInit = TaskTrainingOptions.ParseGateInit(parse.GetValue(Init)!),
                 ForgetBias = parse.GetValue(ForgetBias),
                 Learner = parse.GetValue(Learner)!.ToLowerInvariant(),
+                UpdateEvery = parse.GetValue(UpdateEvery),
             };
             options.Validate();
-            TaskLearners.Create(options.Learner); // an unknown learner is an error before any work
+            TaskLearners.Create(options); // an unknown learner, or one that cannot train this model, is an error before any work
             Carousel.Kernels.Gemm.MaxThreads = threads;
             return options;
         }

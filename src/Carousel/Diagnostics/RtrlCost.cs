@@ -64,7 +64,7 @@ public static class RtrlCost
         double rtrl = Best(RtrlPass), bptt = Best(BpttPass);
         long sensitivityValues = (long)hidden * learner.RecurrentParameterCount * (cell.HasCellState() ? 3 : 2);
         int parameters = learner.NamedParameters().Sum(p => p.Parameter.Value.Length);
-        long multiplyAdds = (long)cell.GateCount() * hidden * hidden * learner.RecurrentParameterCount;
+        long multiplyAdds = RealTimeRecurrentLearner.MultiplyAddsPerStep(cell, inputSize, hidden);
         return new RtrlCostRow(cell, hidden, inputSize, parameters, rtrl, bptt, sensitivityValues * sizeof(double), multiplyAdds);
     }
 

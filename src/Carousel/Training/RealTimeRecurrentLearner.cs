@@ -87,10 +87,9 @@ public sealed class RealTimeRecurrentLearner
     public RealTimeRecurrentLearner(RecurrentStack recurrent, Linear readout, OnlineLoss loss = OnlineLoss.HalfSquaredError)
     {
         var o = recurrent.Options;
-        if (o.Cell is not (CellKind.RnnTanh or CellKind.Lstm))
-            throw new ArgumentException($"Real-time recurrent learning supports the tanh RNN and the LSTM, not {o.Cell.ToCliName()}.");
-        if (o.Layers != 1 || o.Bidirectional || o.InitialState != InitialStateMode.Zero)
-            throw new ArgumentException("Real-time recurrent learning needs one layer, one direction and a zero initial state.");
+        if (Unsupported(o.Cell, o.Layers, o.Bidirectional) is { } reason) throw new ArgumentException($"Real-time recurrent learning: {reason}");
+        if (o.InitialState != InitialStateMode.Zero)
+            throw new ArgumentException("Real-time recurrent learning needs a zero initial state.");
         if (readout.InputSize != o.HiddenSize)
             throw new ArgumentException($"The readout takes {readout.InputSize} inputs, the recurrent layer has {o.HiddenSize} units.");
         Recurrent = recurrent;
@@ -123,6 +122,22 @@ public sealed class RealTimeRecurrentLearner
         _dHidden = new float[H];
         _allParameters = [.. p, .. readout.Parameters()];
     }
+
+    /// <summary>
+    /// The dominant work of one step, W_hh [G·H, H] times ∂h_{t−1}/∂θ [H, P] with P = G·H·(In + H + 2):
+    /// G·H·H·P multiply-adds (≈ 16·H⁴ for the LSTM).
+    /// </summary>
+    public static long MultiplyAddsPerStep(CellKind cell, int inputSize, int hidden)
+    {
+        long gateWidth = (long)cell.GateCount() * hidden;
+        return gateWidth * hidden * gateWidth * (inputSize + hidden + 2);
+    }
+
+    /// <summary>Why a recurrent stack of this shape cannot be trained by RTRL here, or null when it can.</summary>
+    public static string? Unsupported(CellKind cell, int layers, bool bidirectional) =>
+        cell is not (CellKind.RnnTanh or CellKind.Lstm) ? $"it supports the tanh RNN and the LSTM, not {cell.ToCliName()}."
+        : layers != 1 ? $"it needs one layer, not {layers}."
+        : bidirectional ? "it needs one direction: a bidirectional layer reads the future." : null;
 
     /// <summary>The recurrent parameters then the readout's, named "rnn.weight_ih_l0" … "readout.bias" (for optimizers and state dicts).</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>

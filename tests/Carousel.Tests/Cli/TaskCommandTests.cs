@@ -95,7 +95,12 @@ public class TaskCommandTests
     [InlineData("Unknown task 'sorting'", "task", "show", "sorting")]
     [InlineData("--length must be at least 22", "task", "train", "adding", "--length", "10")]
     [InlineData("has no length parameter", "task", "show", "temporal-order", "--length", "50")]
-    [InlineData("--learner rtrl (real-time recurrent learning) is not available yet", "task", "train", "adding", "--learner", "rtrl")]
+    [InlineData("--learner rtrl: it supports the tanh RNN and the LSTM, not gru", "task", "train", "adding", "--learner", "rtrl", "--cell", "gru", "--hidden", "8")]
+    [InlineData("--learner rtrl: it needs one layer, not 2", "task", "train", "reber", "--learner", "rtrl", "--layers", "2", "--hidden", "8")]
+    [InlineData("above its limit of 64", "task", "train", "adding", "--learner", "rtrl", "--hidden", "65")]
+    [InlineData("--update-every needs --learner rtrl", "task", "train", "reber", "--update-every", "1")]
+    [InlineData("--update-every must be ≥ 0", "task", "train", "reber", "--learner", "rtrl", "--hidden", "8", "--update-every", "-1")]
+    [InlineData("--learner rtrl: it supports the tanh RNN and the LSTM, not gru", "longlag", "--cells", "lstm,gru", "--learner", "rtrl", "--hidden", "8")]
     [InlineData("Unknown --learner 'magic'", "task", "train", "adding", "--learner", "magic")]
     [InlineData("Unknown --init 'zero'", "task", "train", "adding", "--init", "zero")]
     [InlineData("Unknown cell", "task", "train", "adding", "--cell", "transformer")]
@@ -114,6 +119,30 @@ public class TaskCommandTests
         Assert.NotEqual(0, code);
         Assert.Contains(message, error);
         Assert.StartsWith("error: ", error);
+        Assert.Single(error.Trim().Split('\n'));
         Assert.DoesNotContain("step", output); // refused before any training
+    }
+
+    [Fact]
+    public void TaskTrainWithTheRtrlLearnerRunsOnlineAndReports()
+    {
+        var (code, output, error) = CliRunner.Run("task", "train", "reber", "--learner", "rtrl", "--update-every", "1", "--hidden", "4",
+            "--batch", "2", "--max-sequences", "6", "--threads", "1", "--json");
+
+        Assert.True(code == 1, $"exit {code}: {error}"); // not solved on 6 strings
+        using var doc = JsonDocument.Parse(output.Trim());
+        var root = doc.RootElement;
+        Assert.Equal("rtrl", root.GetProperty("learner").GetString());
+        Assert.Equal(1, root.GetProperty("update_every").GetInt32());
+        Assert.Equal(6, root.GetProperty("sequences").GetInt64());
+        Assert.True(root.GetProperty("train_loss").GetDouble() > 0);
+
+        var (batchCode, text, batchError) = CliRunner.Run("task", "train", "adding", "--length", "22", "--learner", "rtrl", "--cell", "rnn",
+            "--hidden", "17", "--batch", "4", "--max-sequences", "8", "--threads", "1");
+        Assert.True(batchCode == 1, batchError);
+        Assert.StartsWith("warning: --learner rtrl costs O(H⁴) per step: rnn with 17 units does 103,173 multiply-adds per step", batchError);
+        Assert.Contains("rnn 1×17", text);
+        Assert.Contains(", rtrl, at most 8 sequences", text);
+        Assert.Contains("Not solved after 8 training sequences (2 steps)", text);
     }
 }

@@ -32,6 +32,15 @@ public abstract class TaskBatch
     /// </summary>
     public abstract double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs);
 
+    /// <summary>
+    /// The term of <see cref="Loss"/> that belongs to sequence <paramref name="row"/> at <paramref name="step"/>, for
+    /// learners that see one output at a time (real-time recurrent learning). Every task's loss is a sum of such terms,
+    /// each depending only on that step's output [K] and scaled by a count that does not depend on the outputs, so the
+    /// terms over all (step, row) add up to <see cref="Loss"/> and their gradients to its dOutputs. Writes the term's
+    /// gradient into <paramref name="dOutput"/> [K] and returns true, or returns false when nothing is scored there.
+    /// </summary>
+    public abstract bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss);
+
     /// <summary>Whether each sequence is processed right by the task's criterion: <paramref name="correct"/> [B].</summary>
     public abstract void Judge(ReadOnlySpan<float> outputs, Span<bool> correct);
 
@@ -77,6 +86,15 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
         dOutputs.Clear();
         for (int b = 0; b < BatchSize; b++) dOutputs[LastStepIndex(b)] = _dPredictions[b];
         return loss;
+    }
+
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        if (step != Lengths[row] - 1) return false;
+        loss = SquaredError.Mean(output, Data.Targets.Data.AsSpan(row, 1), dOutput) / BatchSize; // Loss is the mean over the batch
+        TensorPrimitives.Multiply(dOutput, 1f / BatchSize, dOutput);
+        return true;
     }
 
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
@@ -139,6 +157,15 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
         return loss;
     }
 
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        if (step != Lengths[row] - 1) return false;
+        loss = SoftmaxCrossEntropy.Compute(output, Data.Labels.AsSpan(row, 1), classCount, dOutput).MeanLoss / BatchSize; // mean over the batch
+        TensorPrimitives.Multiply(dOutput, 1f / BatchSize, dOutput);
+        return true;
+    }
+
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {
         GatherLastSteps(outputs);
@@ -166,6 +193,7 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
 public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabet) : TaskBatch
 {
     private readonly bool[] _active = ActiveSteps(data.Lengths, data.Steps);   // [T·B]
+    private readonly int _activeSteps = data.Lengths.Sum();                     // the rows Loss averages over
     private readonly float[] _probabilities = new float[data.Inputs.Length];   // [T, B, V]
 
     public SymbolPredictionBatch Data { get; } = data;
@@ -174,6 +202,17 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
 
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
         SigmoidBinaryCrossEntropy.Compute(outputs, Data.Targets.Data, Data.SymbolCount, _active, dOutputs);
+
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        if (!_active[step * BatchSize + row]) return false;
+        int v = Data.SymbolCount;
+        // One row's mean over its V outputs; Loss averages over all active rows' outputs.
+        loss = SigmoidBinaryCrossEntropy.Compute(output, Data.Targets.Data.AsSpan((step * BatchSize + row) * v, v), v, default, dOutput) / _activeSteps;
+        TensorPrimitives.Multiply(dOutput, 1f / _activeSteps, dOutput);
+        return true;
+    }
 
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {
@@ -203,12 +242,24 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
 /// </summary>
 public sealed class StepClassificationTaskBatch(StepClassificationBatch data, int classCount, string alphabet) : TaskBatch
 {
+    private readonly int _scoredSteps = data.Targets.Count(t => t != StepClassificationBatch.Ignore); // the steps Loss averages over
+
     public StepClassificationBatch Data { get; } = data;
     public override Tensor Inputs => Data.Inputs;
     public override int[] Lengths => Data.Lengths;
 
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
         SoftmaxCrossEntropy.Compute(outputs, Data.Targets, classCount, dOutputs).MeanLoss;
+
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        int i = step * BatchSize + row;
+        if (Data.Targets[i] == StepClassificationBatch.Ignore) return false;
+        loss = SoftmaxCrossEntropy.Compute(output, Data.Targets.AsSpan(i, 1), classCount, dOutput).MeanLoss / _scoredSteps;
+        TensorPrimitives.Multiply(dOutput, 1f / _scoredSteps, dOutput);
+        return true;
+    }
 
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {

@@ -33,7 +33,7 @@ public sealed record TaskResult(bool Solved, long Steps, long Sequences, TaskEva
 /// Trains a recurrent model on a <see cref="SequenceTask"/>: a <see cref="SequenceTagger"/> (recurrent stack →
 /// linear output at every step; the task's batches score the outputs they need) with the chosen cell, gate
 /// initialisation and optimizer; gradients from an <see cref="ITaskLearner"/> (BPTT by default), clipped by global
-/// norm. Every <see cref="TaskTrainingOptions.EvaluateEvery"/> steps it checks the fresh test sequences by the
+/// norm, one update per batch (or, for an online learner, the updates it makes during the batch). Every <see cref="TaskTrainingOptions.EvaluateEvery"/> steps it checks the fresh test sequences by the
 /// task's criterion and stops as soon as the task is solved, or when the budget of sequences or steps is spent.
 /// </summary>
 public sealed class TaskTrainer
@@ -42,6 +42,7 @@ public sealed class TaskTrainer
     private readonly ITaskLearner _learner;
     private readonly Optimizer _optimizer;
     private readonly Parameter[] _parameters;
+    private readonly WeightUpdate _update;
     private bool[] _correct = [];
 
     public SequenceTask Task { get; }
@@ -55,7 +56,7 @@ public sealed class TaskTrainer
     {
         options.Validate();
         _options = options;
-        _learner = learner ?? TaskLearners.Create(options.Learner);
+        _learner = learner ?? TaskLearners.Create(options);
         Task = task;
         var rng = new Rng((ulong)options.Seed);
         Model = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
@@ -68,6 +69,7 @@ public sealed class TaskTrainer
         var named = Model.NamedParameters();
         _parameters = named.Select(p => p.Parameter).ToArray();
         _optimizer = new OptimizerSettings(options.Optimizer, options.LearningRate).Create(named);
+        _update = new WeightUpdate(_optimizer, _parameters, options.GradClip);
     }
 
     public TaskResult Run(Action<TaskProgress>? progress = null, CancellationToken cancel = default)
@@ -84,10 +86,9 @@ public sealed class TaskTrainer
             int batchSize = (int)Math.Min(_options.BatchSize, _options.MaxSequences - sequences);
             var batch = Task.NextTrainingBatch(batchSize);
             _optimizer.ZeroGrad();
-            double loss = _learner.ComputeGradients(Model, batch);
+            double loss = _learner.ComputeGradients(Model, batch, _update);
             if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {step + 1}; lower --lr or clip gradients (--grad-clip).");
-            if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(_parameters, _options.GradClip);
-            _optimizer.Step();
+            if (!_learner.UpdatesWeights) _update.Apply();
             step++;
             sequences += batchSize;
             lossSum += loss;

@@ -51,6 +51,11 @@ public sealed record TaskTrainingOptions
     public float ForgetBias { get; init; } = 1f;
     /// <summary>The --learner name (<see cref="TaskLearners"/>).</summary>
     public string Learner { get; init; } = "bptt";
+    /// <summary>
+    /// 0: one weight update per batch. k &gt; 0 (rtrl only): online learning, the weights updated after every k steps
+    /// that have a loss, during the sequence (see <see cref="RtrlLearner"/>).
+    /// </summary>
+    public int UpdateEvery { get; init; }
 
     public void Validate()
     {
@@ -63,6 +68,7 @@ public sealed record TaskTrainingOptions
         Require(MaxSequences > 0, $"--max-sequences must be positive, got {MaxSequences}.");
         Require(MaxSteps > 0, $"--max-steps must be positive, got {MaxSteps}.");
         Require(EvaluateEvery > 0, $"--eval-every must be positive, got {EvaluateEvery}.");
+        Require(UpdateEvery >= 0, $"--update-every must be ≥ 0 (0: once per batch), got {UpdateEvery}.");
         Require(float.IsFinite(ForgetBias), $"--forget-bias must be a number, got {ForgetBias}.");
         Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }
