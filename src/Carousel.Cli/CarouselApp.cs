@@ -13,6 +13,7 @@ public static class CarouselApp
         CharCommands.Sample(),
         CharCommands.Eval(),
         BenchCommand.Create(),
+        Seq2SeqCommands.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);
