@@ -309,9 +309,9 @@ public sealed class Seq2Seq
     public RecurrentState DecodeStep(int[] previous, RecurrentState state, Span<float> logProbabilities)
     {
         int N = previous.Length, E = Config.Embedding, V = Config.TargetVocabulary;
-        var x = new float[N * E];
-        TargetEmbedding.Forward(previous, x);
-        var decoded = Decoder.Forward(new Tensor(x, 1, N, E), state);
+        Resize(ref _targetX, N * E); // [1, N, E]
+        TargetEmbedding.Forward(previous, _targetX);
+        var decoded = Decoder.Forward(new Tensor(_targetX, 1, N, E), state);
         var features = Attention is null ? decoded.Output : Attention.Forward(decoded.Output);
         Output.Forward(features.Data, N, logProbabilities);
         for (int r = 0; r < N; r++)
