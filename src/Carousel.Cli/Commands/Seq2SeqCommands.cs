@@ -21,6 +21,7 @@ internal static class Seq2SeqCommands
         var train = new Option<string>("--train") { Description = "Training pairs: SOURCE<TAB>TARGET per line, target tokens separated by spaces.", Required = true };
         var dev = new Option<string>("--dev") { Description = "Dev pairs in the same format, decoded after every epoch; the best by WER is kept.", Required = true };
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best so far), model.safetensors and metrics.jsonl.", Required = true };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start from this checkpoint's weights (same model options and data symbols) with a fresh optimizer: more epochs at a lower rate, or fine-tuning." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a checkpoint already in --out (otherwise refused)." };
         var sourceTokens = new Option<string>("--source-tokens") { Description = "chars (each character a symbol) or words (space-separated).", DefaultValueFactory = _ => "chars" };
         var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu (encoder and decoder).", DefaultValueFactory = _ => "lstm" };
@@ -48,7 +49,7 @@ internal static class Seq2SeqCommands
 
         var command = new Command("train", "Train an encoder-decoder on SOURCE<TAB>TARGET pairs, keeping the checkpoint with the best dev WER.")
         {
-            train, dev, outDir, overwrite, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
+            train, dev, outDir, initFrom, overwrite, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
             dropout, epochs, batchSize, optimizer, lr, momentum, weightDecay, decayRate, decayFrom, gradClip, evalEvery, evalBeam, seed, threads,
         };
         command.SetAction(CommandRunner.Guard(parse =>
@@ -70,8 +71,9 @@ internal static class Seq2SeqCommands
                 throw new ArgumentException($"'{dir}' already holds a checkpoint; choose another --out or pass --overwrite.");
             var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens);
             var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens);
+            var initial = parse.GetValue(initFrom) is { } from ? Seq2SeqCheckpoint.Load(from) : null;
             Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new Seq2SeqTrainer(options, trainPairs, devPairs, dir);
+            var trainer = new Seq2SeqTrainer(options, trainPairs, devPairs, dir, initial);
             Console.WriteLine($"{options.Cell.ToCliName()} encoder {options.EncoderLayers}×{options.EncoderHidden}{(options.Bidirectional ? " bidirectional" : "")}, " +
                               $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}; " +
                               $"{trainer.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {trainer.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +

@@ -101,7 +101,10 @@ public sealed class Seq2SeqTrainer
     public long TotalSteps => StepsPerEpoch * _options.Epochs;
     public int DevWords => _devSources.Count;
 
-    public Seq2SeqTrainer(Seq2SeqTrainingOptions options, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair> dev, string outDirectory)
+    /// <param name="initialWeights">A checkpoint to start from instead of random weights (fine-tuning, or more epochs at a lower rate):
+    /// it must have the same model configuration and vocabularies; the optimizer starts afresh.</param>
+    public Seq2SeqTrainer(Seq2SeqTrainingOptions options, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair> dev, string outDirectory,
+        Seq2SeqCheckpoint? initialWeights = null)
     {
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("No training pairs.");
@@ -127,6 +130,7 @@ public sealed class Seq2SeqTrainer
             Model.Encoder.InitializeForgetGateBias(1f);
             Model.Decoder.InitializeForgetGateBias(1f);
         }
+        if (initialWeights is not null) CopyWeights(initialWeights);
         _batchRng = rng.Fork();
         StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         _optimizer = CharLanguageModelTrainer.CreateOptimizer(new CharTrainingOptions
@@ -136,6 +140,19 @@ public sealed class Seq2SeqTrainer
         _schedule = options.DecayFrom > 0
             ? new LearningRateSchedule.StepDecay(StepsPerEpoch, options.DecayRate, (options.DecayFrom - 1) * StepsPerEpoch)
             : new LearningRateSchedule.Constant();
+    }
+
+    private void CopyWeights(Seq2SeqCheckpoint from)
+    {
+        if (from.Model.Config != Model.Config)
+            throw new ArgumentException("The initial checkpoint's model differs from the one asked for; give the same --cell, sizes, layers, attention and dropout.");
+        if (!from.SourceVocabulary.Symbols.SequenceEqual(SourceVocabulary.Symbols) || !from.TargetVocabulary.Symbols.SequenceEqual(TargetVocabulary.Symbols))
+            throw new ArgumentException("The initial checkpoint's vocabularies differ from the training data's.");
+        foreach (var ((_, to), (_, source)) in Model.NamedParameters().Zip(from.Model.NamedParameters()))
+        {
+            source.Value.Data.CopyTo(to.Value.Data, 0);
+            to.MarkChanged();
+        }
     }
 
     public Seq2SeqSummary Run(Action<Seq2SeqProgress>? report = null, CancellationToken cancel = default)
