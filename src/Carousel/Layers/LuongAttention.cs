@@ -76,6 +76,8 @@ public sealed class LuongAttention
             for (int t = 0; t < T; t++)
             {
                 var row = scores.Slice(t * S, S);
+                // shifted by the maximum: TensorPrimitives.SoftMax does not, and sharp attention overflows exp
+                TensorPrimitives.Subtract(row[..n], TensorPrimitives.Max(row[..n]), row[..n]);
                 TensorPrimitives.SoftMax(row[..n], row[..n]);
                 row[n..].Clear(); // padding gets no weight
             }

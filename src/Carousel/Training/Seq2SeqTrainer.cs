@@ -171,6 +171,8 @@ public sealed class Seq2SeqTrainer
                 var batch = Seq2SeqBatch.From(_trainSources, _trainTargets, examples);
                 _optimizer.ZeroGrad();
                 var (loss, count) = Model.Forward(batch);
+                if (!double.IsFinite(loss))
+                    throw new InvalidOperationException($"The training loss became {loss} at step {_step + 1}; lower --lr or --grad-clip. The best checkpoint so far is kept.");
                 Model.Backward();
                 if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
                 _step++;
