@@ -23,6 +23,7 @@ public static class CarouselApp
         GenerateCommands.Create(),
         TaskCommands.Create(),
         LongLagCommand.Create(),
+        Seq2SeqCommands.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

@@ -154,11 +154,4 @@ public sealed class CharLanguageModelTrainer
         ["tokens_per_s"] = Math.Round(p.TokensPerSecond),
         ["elapsed_s"] = Math.Round(p.ElapsedSeconds, 2),
     });
-
-    // Kept so that branches written before the factories moved still compile; new callers should use
-    // OptimizerSettings.Create and LearningRateSchedule.Create (Carousel.Optimizers).
-    public static Optimizer CreateOptimizer(CharTrainingOptions o, IReadOnlyList<(string Name, Parameter Parameter)> parameters) =>
-        o.ToOptimizerSettings().Create(parameters);
-
-    public static LearningRateSchedule CreateSchedule(CharTrainingOptions o, long stepsPerEpoch) => o.CreateSchedule(stepsPerEpoch);
 }

@@ -1,0 +1,94 @@
+using System.Text;
+
+namespace Carousel.Data;
+
+/// <summary>How a source text is cut into symbols: characters (spelling) or space-separated words.</summary>
+public enum SourceTokens { Chars, Words }
+
+/// <summary>One line of a pair file: the source and target symbols, and where it came from (1-based line).</summary>
+public sealed record SequencePair(string[] Source, string[] Target, int Line);
+
+/// <summary>
+/// Reads `SOURCE&lt;TAB&gt;TARGET` files for sequence-to-sequence tasks (CMUdict: `WORD&lt;TAB&gt;PHONEMES`): the source
+/// as characters or words, the target as space-separated tokens. A malformed line (no tab, more than one, an empty
+/// side) is an error naming the file and line; blank lines are skipped.
+/// </summary>
+public static class SequencePairs
+{
+    public static SourceTokens ParseSourceTokens(string name) => name.ToLowerInvariant() switch
+    {
+        "chars" => SourceTokens.Chars,
+        "words" => SourceTokens.Words,
+        _ => throw new ArgumentException($"Unknown source tokens '{name}': expected chars or words."),
+    };
+
+    public static List<SequencePair> Read(string path, SourceTokens sourceTokens)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: '{path}'.", path);
+        var pairs = new List<SequencePair>();
+        int lineNumber = 0;
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        try
+        {
+            for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                pairs.Add(Parse(line, sourceTokens, $"{path}:{lineNumber}", lineNumber));
+            }
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidDataException($"{path}:{lineNumber + 1}: not valid UTF-8.");
+        }
+        if (pairs.Count == 0) throw new InvalidDataException($"{path}: no SOURCE<TAB>TARGET lines.");
+        return pairs;
+    }
+
+    /// <summary>One `SOURCE&lt;TAB&gt;TARGET` line; <paramref name="where"/> names it in errors.</summary>
+    public static SequencePair Parse(string line, SourceTokens sourceTokens, string where, int lineNumber = 0)
+    {
+        int tab = line.IndexOf('\t');
+        if (tab < 0) throw new InvalidDataException($"{where}: expected SOURCE<TAB>TARGET, found no tab.");
+        if (line.IndexOf('\t', tab + 1) >= 0) throw new InvalidDataException($"{where}: expected one tab, found more.");
+        var source = SplitSource(line[..tab].Trim(), sourceTokens);
+        var target = SplitWords(line[(tab + 1)..]);
+        if (source.Length == 0) throw new InvalidDataException($"{where}: the source is empty.");
+        if (target.Length == 0) throw new InvalidDataException($"{where}: the target is empty.");
+        return new SequencePair(source, target, lineNumber);
+    }
+
+    /// <summary>The symbols of a source text: its characters (Unicode scalar values) or its space-separated words.</summary>
+    public static string[] SplitSource(string text, SourceTokens sourceTokens)
+    {
+        if (sourceTokens == SourceTokens.Words) return SplitWords(text);
+        var symbols = new List<string>(text.Length);
+        foreach (var rune in text.EnumerateRunes()) symbols.Add(rune.ToString());
+        return [.. symbols];
+    }
+
+    public static string[] SplitWords(string text) => text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The source as written back: characters joined directly, words with spaces.</summary>
+    public static string JoinSource(IEnumerable<string> symbols, SourceTokens sourceTokens) =>
+        string.Join(sourceTokens == SourceTokens.Words ? " " : "", symbols);
+
+    /// <summary>Groups pairs by source (first-seen order): each source with all its targets (several pronunciations).</summary>
+    public static List<(string[] Source, List<string[]> Targets)> GroupBySource(IEnumerable<SequencePair> pairs)
+    {
+        var groups = new List<(string[] Source, List<string[]> Targets)>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            string key = string.Join("\u0001", pair.Source);
+            if (!index.TryGetValue(key, out int i))
+            {
+                i = groups.Count;
+                index[key] = i;
+                groups.Add((pair.Source, new List<string[]>()));
+            }
+            groups[i].Targets.Add(pair.Target);
+        }
+        return groups;
+    }
+}

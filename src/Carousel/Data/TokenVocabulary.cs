@@ -1,0 +1,60 @@
+namespace Carousel.Data;
+
+/// <summary>
+/// Symbols (characters or whole tokens such as ARPAbet phonemes) with ids: the reserved symbols first —
+/// padding 0, start 1, end 2 — then the symbols seen in training, sorted ordinally so the ids do not depend
+/// on the order of the data. An unknown symbol is an error, never silently mapped.
+/// </summary>
+public sealed class TokenVocabulary
+{
+    public const int PadId = 0, StartId = 1, EndId = 2;
+    public static readonly string[] Reserved = ["<pad>", "<s>", "</s>"];
+
+    private readonly Dictionary<string, int> _ids;
+
+    /// <summary>Every symbol by id, reserved ones included.</summary>
+    public IReadOnlyList<string> Symbols { get; }
+    public int Count => Symbols.Count;
+
+    public TokenVocabulary(IEnumerable<string> symbols)
+    {
+        var own = symbols.Where(s => Array.IndexOf(Reserved, s) < 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        Symbols = [.. Reserved, .. own];
+        _ids = new Dictionary<string, int>(Symbols.Count, StringComparer.Ordinal);
+        for (int i = 0; i < Symbols.Count; i++) _ids[Symbols[i]] = i;
+    }
+
+    /// <summary>The vocabulary as saved in a checkpoint: every symbol by id, reserved ones first.</summary>
+    public static TokenVocabulary FromSymbols(IReadOnlyList<string> symbols)
+    {
+        if (symbols.Count < Reserved.Length || !symbols.Take(Reserved.Length).SequenceEqual(Reserved))
+            throw new InvalidDataException("A saved vocabulary must start with " + string.Join(" ", Reserved) + ".");
+        var vocabulary = new TokenVocabulary(symbols);
+        if (!vocabulary.Symbols.SequenceEqual(symbols)) throw new InvalidDataException("A saved vocabulary must hold distinct symbols in ordinal order.");
+        return vocabulary;
+    }
+
+    public bool Contains(string symbol) => _ids.ContainsKey(symbol);
+
+    /// <summary>The ids of the symbols; an unknown one is an error naming it and <paramref name="where"/>.</summary>
+    public int[] Encode(IReadOnlyList<string> symbols, string where)
+    {
+        var ids = new int[symbols.Count];
+        for (int i = 0; i < ids.Length; i++)
+            if (!_ids.TryGetValue(symbols[i], out ids[i]) || ids[i] < Reserved.Length)
+                throw new InvalidDataException($"{where}: symbol '{symbols[i]}' was never seen in training.");
+        return ids;
+    }
+
+    /// <summary>The symbols of ids, stopping at the end symbol and skipping padding and start.</summary>
+    public string[] Decode(IEnumerable<int> ids)
+    {
+        var symbols = new List<string>();
+        foreach (int id in ids)
+        {
+            if (id == EndId) break;
+            if (id >= Reserved.Length) symbols.Add(Symbols[id]);
+        }
+        return [.. symbols];
+    }
+}

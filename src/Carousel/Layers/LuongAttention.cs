@@ -1,0 +1,144 @@
+using System.Numerics.Tensors;
+using Carousel.Kernels;
+using Carousel.Tensors;
+
+namespace Carousel.Layers;
+
+/// <summary>
+/// Global attention of Luong et al. (2015), "general" score, applied after the decoder RNN:
+/// score(h_t, e_i) = h_tᵀ W_a e_i over the source positions i &lt; length (padding masked),
+/// a_t = softmax(scores), context_t = Σ_i a_ti e_i, h̃_t = tanh(W_c [context_t; h_t]).
+/// Because the attention does not feed back into the RNN (no input feeding), the teacher-forced decoder runs as one
+/// recurrent pass over all target steps and the attention for every step is a few batched matrix products after it.
+/// Parameters (no biases, as Luong's and OpenNMT's): linear_in.weight W_a [Hd, De], linear_out.weight W_c [Hd, De + Hd].
+/// </summary>
+public sealed class LuongAttention
+{
+    // Memory (set by SetMemory): encoder outputs [S, B, De], their keys W_a·e [S, B, Hd], source lengths [B].
+    private Tensor _memory = null!;
+    private float[] _keys = [];
+    private int[] _lengths = [];
+    private int _sourceSteps, _batch;
+
+    // Per-forward cache: query h [T, B, Hd], weights a [B, T, S], [context; h] [T, B, De + Hd], output h̃ [T, B, Hd].
+    private Tensor _query = null!;
+    private float[] _weights = [], _concat = [], _output = [];
+    private float[] _dPre = [], _dWeights = [], _dConcat = [], _dQuery = [], _dKeys = [], _dMemory = [];
+    private int _targetSteps;
+
+    public int MemorySize { get; }
+    public int QuerySize { get; }
+    public Linear LinearIn { get; }
+    public Linear LinearOut { get; }
+
+    public LuongAttention(int memorySize, int querySize, Rng rng)
+    {
+        MemorySize = memorySize;
+        QuerySize = querySize;
+        LinearIn = new Linear(memorySize, querySize, rng, bias: false);
+        LinearOut = new Linear(memorySize + querySize, querySize, rng, bias: false);
+    }
+
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() =>
+        [.. LinearIn.Parameters().Prefixed("linear_in."), .. LinearOut.Parameters().Prefixed("linear_out.")];
+
+    /// <summary>
+    /// Sets what to attend to: memory [S, B, De] (kept by reference until the next call) and each row's length.
+    /// Computes the keys once, so a decoder stepping one symbol at a time does not redo them.
+    /// </summary>
+    public void SetMemory(Tensor memory, int[] lengths)
+    {
+        if (memory.Rank != 3 || memory.Dim(2) != MemorySize) throw new ArgumentException($"Expected memory [S, B, {MemorySize}], got {memory}.");
+        int S = memory.Dim(0), B = memory.Dim(1);
+        if (lengths.Length != B) throw new ArgumentException($"Expected {B} source lengths, got {lengths.Length}.");
+        foreach (int n in lengths)
+            if (n < 1 || n > S) throw new ArgumentException($"Source length {n} outside 1..{S}.");
+        _memory = memory; _lengths = lengths; _sourceSteps = S; _batch = B;
+        Resize(ref _keys, S * B * QuerySize);
+        LinearIn.Forward(memory.Data, S * B, _keys.AsSpan(0, S * B * QuerySize)); // keys [S, B, Hd]
+    }
+
+    /// <summary>query h [T, B, Hd] → h̃ [T, B, Hd] (owned by the layer until the next Forward; query must stay unchanged until Backward).</summary>
+    public Tensor Forward(Tensor query)
+    {
+        int T = query.Dim(0), B = _batch, S = _sourceSteps, De = MemorySize, Hd = QuerySize, C = De + Hd;
+        if (query.Rank != 3 || query.Dim(1) != B || query.Dim(2) != Hd) throw new ArgumentException($"Expected query [T, {B}, {Hd}], got {query}.");
+        _query = query; _targetSteps = T;
+        Resize(ref _weights, B * T * S);
+        Resize(ref _concat, T * B * C);
+        Resize(ref _output, T * B * Hd);
+        var memory = _memory.Data;
+        for (int b = 0; b < B; b++)
+        {
+            var scores = _weights.AsSpan(b * T * S, T * S); // [T, S] for row b
+            Gemm.Multiply(false, true, T, S, Hd, query.Data.AsSpan(b * Hd), B * Hd, _keys.AsSpan(b * Hd), B * Hd, scores, S, accumulate: false);
+            int n = _lengths[b];
+            for (int t = 0; t < T; t++)
+            {
+                var row = scores.Slice(t * S, S);
+                // shifted by the maximum: TensorPrimitives.SoftMax does not, and sharp attention overflows exp
+                TensorPrimitives.Subtract(row[..n], TensorPrimitives.Max(row[..n]), row[..n]);
+                TensorPrimitives.SoftMax(row[..n], row[..n]);
+                row[n..].Clear(); // padding gets no weight
+            }
+            // context_b [T, De] = a_b [T, S] · e_b [S, De], written into the first De columns of [context; h]
+            Gemm.Multiply(false, false, T, De, S, scores, S, memory.AsSpan(b * De), B * De, _concat.AsSpan(b * C), B * C, accumulate: false);
+        }
+        for (int r = 0; r < T * B; r++) query.Data.AsSpan(r * Hd, Hd).CopyTo(_concat.AsSpan(r * C + De, Hd));
+        var output = _output.AsSpan(0, T * B * Hd);
+        LinearOut.Forward(_concat.AsMemory(0, T * B * C), T * B, output);
+        TensorPrimitives.Tanh(output, output);
+        return new Tensor(_output, T, B, Hd);
+    }
+
+    /// <summary>
+    /// dh̃ [T, B, Hd] → (dQuery [T, B, Hd], dMemory [S, B, De]), both owned by the layer until the next Backward;
+    /// adds the gradients of W_a and W_c.
+    /// </summary>
+    public (Tensor DQuery, Tensor DMemory) Backward(Tensor dOutput)
+    {
+        int T = _targetSteps, B = _batch, S = _sourceSteps, De = MemorySize, Hd = QuerySize, C = De + Hd;
+        if (!dOutput.HasShape(T, B, Hd)) throw new ArgumentException($"Expected output gradient [{T}, {B}, {Hd}], got {dOutput}.");
+        Resize(ref _dPre, T * B * Hd);
+        Resize(ref _dConcat, T * B * C);
+        Resize(ref _dWeights, T * S);
+        Resize(ref _dQuery, T * B * Hd);
+        Resize(ref _dKeys, S * B * Hd);
+        Resize(ref _dMemory, S * B * De);
+
+        // through tanh: dPre [T, B, Hd] = dh̃ ⊙ (1 − h̃²)
+        for (int i = 0; i < _dPre.Length; i++) _dPre[i] = dOutput.Data[i] * (1f - _output[i] * _output[i]);
+        LinearOut.Backward(_dPre, _dConcat.AsSpan(0, T * B * C)); // d[context; h] [T, B, De + Hd]
+
+        var dQuery = _dQuery.AsSpan(0, T * B * Hd);
+        for (int r = 0; r < T * B; r++) _dConcat.AsSpan(r * C + De, Hd).CopyTo(dQuery.Slice(r * Hd, Hd));
+        var memory = _memory.Data;
+        for (int b = 0; b < B; b++)
+        {
+            var weights = _weights.AsSpan(b * T * S, T * S);  // a_b [T, S]
+            var dWeights = _dWeights.AsSpan(0, T * S);        // da_b [T, S]
+            var dContext = _dConcat.AsSpan(b * C);            // rows t of dcontext_b, stride B·C
+            // da_b = dcontext_b [T, De] · e_bᵀ; de_b = a_bᵀ · dcontext_b
+            Gemm.Multiply(false, true, T, S, De, dContext, B * C, memory.AsSpan(b * De), B * De, dWeights, S, accumulate: false);
+            Gemm.Multiply(true, false, S, De, T, weights, S, dContext, B * C, _dMemory.AsSpan(b * De), B * De, accumulate: false);
+            // softmax backward: dscore = a ⊙ (da − Σ_i a_i da_i); masked positions have a = 0
+            for (int t = 0; t < T; t++)
+            {
+                var a = weights.Slice(t * S, S);
+                var da = dWeights.Slice(t * S, S);
+                float dot = TensorPrimitives.Dot(a, da);
+                for (int i = 0; i < S; i++) da[i] = a[i] * (da[i] - dot);
+            }
+            // dh_b += dscore_b [T, S] · k_b [S, Hd]; dk_b = dscore_bᵀ · h_b
+            Gemm.Multiply(false, false, T, Hd, S, dWeights, S, _keys.AsSpan(b * Hd), B * Hd, dQuery[(b * Hd)..], B * Hd, accumulate: true);
+            Gemm.Multiply(true, false, S, Hd, T, dWeights, S, _query.Data.AsSpan(b * Hd), B * Hd, _dKeys.AsSpan(b * Hd), B * Hd, accumulate: false);
+        }
+        LinearIn.Backward(_dKeys.AsSpan(0, S * B * Hd), _dMemory.AsSpan(0, S * B * De), accumulateInputGradient: true);
+        return (new Tensor(_dQuery, T, B, Hd), new Tensor(_dMemory, S, B, De));
+    }
+
+    private static void Resize(ref float[] buffer, int length)
+    {
+        if (buffer.Length != length) buffer = new float[length];
+    }
+}

@@ -1,0 +1,357 @@
+using System.Numerics.Tensors;
+using Carousel.Data;
+using Carousel.Layers;
+using Carousel.Layers.Recurrent;
+using Carousel.Losses;
+using Carousel.Tensors;
+
+namespace Carousel.Models;
+
+/// <summary>Sizes and choices of a <see cref="Seq2Seq"/> model (saved as JSON in its checkpoint).</summary>
+public sealed record Seq2SeqConfig
+{
+    public CellKind Cell { get; init; } = CellKind.Lstm;
+    public int SourceVocabulary { get; init; }
+    public int TargetVocabulary { get; init; }
+    public int Embedding { get; init; } = 64;
+    public int EncoderHidden { get; init; } = 256;
+    public int EncoderLayers { get; init; } = 1;
+    public bool Bidirectional { get; init; } = true;
+    public int DecoderHidden { get; init; } = 512;
+    public int DecoderLayers { get; init; } = 1;
+    public bool Attention { get; init; } = true;
+    public float Dropout { get; init; }
+
+    public void Validate()
+    {
+        if (SourceVocabulary <= TokenVocabulary.Reserved.Length || TargetVocabulary <= TokenVocabulary.Reserved.Length)
+            throw new ArgumentException("Source and target need at least one symbol each.");
+        if (Embedding <= 0 || EncoderHidden <= 0 || DecoderHidden <= 0) throw new ArgumentException("Embedding and hidden sizes must be positive.");
+        if (EncoderLayers <= 0 || DecoderLayers <= 0) throw new ArgumentException("Layer counts must be positive.");
+        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
+        if (Cell is not (CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu)) throw new ArgumentException($"Unknown cell {Cell}.");
+    }
+}
+
+/// <summary>
+/// A teacher-forced training batch: source ids [S, B] with lengths; decoder input [T, B] = start symbol then the
+/// target (lengths = target length + 1); targets [T·B] = the target then the end symbol, padding ignored.
+/// </summary>
+public sealed record Seq2SeqBatch(PaddedBatch Source, PaddedBatch DecoderInput, int[] Targets)
+{
+    public static Seq2SeqBatch From(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets, ReadOnlySpan<int> examples)
+    {
+        var source = PaddedBatch.From(sources, examples, TokenVocabulary.PadId);
+        var shifted = new int[examples.Length][];
+        for (int b = 0; b < examples.Length; b++)
+        {
+            var target = targets[examples[b]];
+            if (target.Length == 0) throw new ArgumentException($"Example {examples[b]} has an empty target.");
+            shifted[b] = [TokenVocabulary.StartId, .. target];
+        }
+        var decoderInput = PaddedBatch.From(shifted, Enumerable.Range(0, examples.Length).ToArray(), TokenVocabulary.PadId);
+        int T = decoderInput.Steps, B = examples.Length;
+        var expected = new int[T * B];
+        Array.Fill(expected, SoftmaxCrossEntropy.Ignore);
+        for (int b = 0; b < B; b++)
+        {
+            var target = targets[examples[b]];
+            for (int t = 0; t < target.Length; t++) expected[t * B + b] = target[t];
+            expected[target.Length * B + b] = TokenVocabulary.EndId;
+        }
+        return new Seq2SeqBatch(source, decoderInput with { Examples = examples.ToArray() }, expected);
+    }
+}
+
+/// <summary>
+/// Encoder-decoder (Sutskever et al. 2014; Bahdanau et al. 2015; Luong et al. 2015):
+/// source embedding → (bi)RNN encoder over the padded source (lengths respected);
+/// bridge: the decoder's initial state from the encoder's final top-layer state, both directions concatenated,
+/// h₀ = tanh(W_h [h_fwd; h_bwd] + b_h) and, for LSTMs, c₀ = W_c [c_fwd; c_bwd] + b_c, one slice of Hd per decoder layer;
+/// target embedding of the previous symbol (teacher forcing; the start symbol first) → RNN decoder →
+/// optionally <see cref="LuongAttention"/> over the encoder outputs (attention after the RNN, no input feeding) →
+/// dropout → linear output over the target symbols, softmax cross-entropy with padding ignored.
+/// Dropout (p) applies to both embeddings, between stacked layers and before the output layer.
+/// Parameter names: source_embedding.weight, encoder.*, bridge_h.*, bridge_c.*, target_embedding.weight, decoder.*,
+/// attention.linear_in.weight, attention.linear_out.weight, output.*.
+/// </summary>
+public sealed class Seq2Seq
+{
+    private readonly Dropout _sourceDropout, _targetDropout, _featureDropout;
+
+    // Per-forward workspace (shapes in the comments where filled).
+    private float[] _sourceX = [], _targetX = [], _bridgeInH = [], _bridgeInC = [], _bridgeH = [], _bridgeC = [], _features = [], _logits = [];
+    private int _targetSteps, _batch;
+
+    public Seq2SeqConfig Config { get; }
+    public Embedding SourceEmbedding { get; }
+    public RecurrentStack Encoder { get; }
+    public Linear BridgeH { get; }
+    public Linear? BridgeC { get; }
+    public Embedding TargetEmbedding { get; }
+    public RecurrentStack Decoder { get; }
+    public LuongAttention? Attention { get; }
+    public Linear Output { get; }
+
+    public Seq2Seq(Seq2SeqConfig config, Rng rng)
+    {
+        config.Validate();
+        Config = config;
+        int De = EncoderOutputSize, bridgeOut = config.DecoderLayers * config.DecoderHidden;
+        SourceEmbedding = new Embedding(config.SourceVocabulary, config.Embedding, rng);
+        Encoder = new RecurrentStack(new RecurrentOptions(config.Cell, config.Embedding, config.EncoderHidden, config.EncoderLayers, config.Bidirectional, config.Dropout), rng);
+        BridgeH = new Linear(De, bridgeOut, rng);
+        if (config.Cell.HasCellState()) BridgeC = new Linear(De, bridgeOut, rng);
+        TargetEmbedding = new Embedding(config.TargetVocabulary, config.Embedding, rng);
+        Decoder = new RecurrentStack(new RecurrentOptions(config.Cell, config.Embedding, config.DecoderHidden, config.DecoderLayers, Dropout: config.Dropout), rng);
+        if (config.Attention) Attention = new LuongAttention(De, config.DecoderHidden, rng);
+        Output = new Linear(config.DecoderHidden, config.TargetVocabulary, rng);
+        var dropoutRng = rng.Fork();
+        _sourceDropout = new Dropout(config.Dropout, dropoutRng);
+        _targetDropout = new Dropout(config.Dropout, dropoutRng);
+        _featureDropout = new Dropout(config.Dropout, dropoutRng);
+    }
+
+    /// <summary>D·He: the width of the encoder's outputs and of its concatenated final top-layer state.</summary>
+    public int EncoderOutputSize => Config.EncoderHidden * (Config.Bidirectional ? 2 : 1);
+
+    public bool Training
+    {
+        get => Encoder.Training;
+        set => Encoder.Training = Decoder.Training = _sourceDropout.Training = _targetDropout.Training = _featureDropout.Training = value;
+    }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters()
+    {
+        var list = new List<(string, Parameter)>();
+        list.AddRange(SourceEmbedding.Parameters().Prefixed("source_embedding."));
+        list.AddRange(Encoder.Parameters().Prefixed("encoder."));
+        list.AddRange(BridgeH.Parameters().Prefixed("bridge_h."));
+        if (BridgeC is not null) list.AddRange(BridgeC.Parameters().Prefixed("bridge_c."));
+        list.AddRange(TargetEmbedding.Parameters().Prefixed("target_embedding."));
+        list.AddRange(Decoder.Parameters().Prefixed("decoder."));
+        if (Attention is not null) list.AddRange(Attention.NamedParameters().Select(p => ("attention." + p.Name, p.Parameter)));
+        list.AddRange(Output.Parameters().Prefixed("output."));
+        return list;
+    }
+
+    /// <summary>
+    /// Teacher-forced forward over a batch: returns the mean cross-entropy per target symbol (end symbol included) in
+    /// nats and the number of symbols; keeps the gradient of the logits for <see cref="Backward"/>.
+    /// </summary>
+    public (double MeanLoss, int Count) Forward(Seq2SeqBatch batch)
+    {
+        var source = batch.Source;
+        int S = source.Steps, B = source.BatchSize, T = batch.DecoderInput.Steps, E = Config.Embedding, V = Config.TargetVocabulary;
+        if (batch.DecoderInput.BatchSize != B || batch.Targets.Length != T * B) throw new ArgumentException("Source, decoder input and targets disagree in shape.");
+        _targetSteps = T; _batch = B;
+
+        // Encoder: embeddings [S, B, E] → outputs [S, B, De], final state [Le·D, B, He]
+        Resize(ref _sourceX, S * B * E);
+        SourceEmbedding.Forward(source.Ids, _sourceX);
+        _sourceDropout.Forward(_sourceX);
+        var encoded = Encoder.Forward(new Tensor(_sourceX, S, B, E), lengths: source.Lengths);
+
+        // Decoder: embeddings [T, B, E] → outputs [T, B, Hd], started from the bridged state
+        var initial = BridgeForward(encoded.Final, B);
+        Resize(ref _targetX, T * B * E);
+        TargetEmbedding.Forward(batch.DecoderInput.Ids, _targetX);
+        _targetDropout.Forward(_targetX);
+        var decoded = Decoder.Forward(new Tensor(_targetX, T, B, E), initial, batch.DecoderInput.Lengths);
+
+        var features = decoded.Output;
+        if (Attention is not null)
+        {
+            Attention.SetMemory(encoded.Output, source.Lengths);
+            features = Attention.Forward(decoded.Output);
+        }
+        // features [T·B, Hd] (a copy: dropout must not change what the attention keeps for backward) → logits [T·B, V]
+        Resize(ref _features, features.Length);
+        features.Data.CopyTo(_features, 0);
+        _featureDropout.Forward(_features);
+        Resize(ref _logits, T * B * V);
+        Output.Forward(_features, T * B, _logits);
+        return SoftmaxCrossEntropy.Compute(_logits, batch.Targets, V, _logits); // the logits buffer becomes dLogits
+    }
+
+    /// <summary>Backward of the last <see cref="Forward"/>: adds every parameter's gradient of the mean loss.</summary>
+    public void Backward()
+    {
+        int B = _batch, T = _targetSteps, Hd = Config.DecoderHidden;
+        var dFeatures = new Tensor(T, B, Hd);
+        Output.Backward(_logits, dFeatures.Data);
+        _featureDropout.Backward(dFeatures.Data);
+
+        Tensor dDecoderOutput = dFeatures, dMemory = null!;
+        if (Attention is not null) (dDecoderOutput, dMemory) = Attention.Backward(dFeatures);
+        var decoderGradients = Decoder.Backward(dDecoderOutput);
+        _targetDropout.Backward(decoderGradients.Input.Data);
+        TargetEmbedding.Backward(decoderGradients.Input.Data);
+
+        var dEncoderFinal = BridgeBackward(decoderGradients.Initial, B);
+        var encoderGradients = Encoder.Backward(dMemory, dEncoderFinal); // null dMemory: the outputs feed nothing without attention
+        _sourceDropout.Backward(encoderGradients.Input.Data);
+        SourceEmbedding.Backward(encoderGradients.Input.Data);
+    }
+
+    /// <summary>Encoder final state → the decoder's initial state [Ld, B, Hd] (h through tanh, c linear).</summary>
+    private RecurrentState BridgeForward(RecurrentState final, int batch)
+    {
+        int Ld = Config.DecoderLayers, Hd = Config.DecoderHidden, De = EncoderOutputSize;
+        var initial = Decoder.ZeroState(batch);
+        Resize(ref _bridgeInH, batch * De);
+        Resize(ref _bridgeH, batch * Ld * Hd);
+        ConcatenateTopLayer(final.H, batch, _bridgeInH);                   // [B, D·He]
+        BridgeH.Forward(_bridgeInH, batch, _bridgeH);                       // [B, Ld·Hd]
+        TensorPrimitives.Tanh(_bridgeH, _bridgeH);
+        SplitLayers(_bridgeH, batch, initial.H);
+        if (BridgeC is not null)
+        {
+            Resize(ref _bridgeInC, batch * De);
+            Resize(ref _bridgeC, batch * Ld * Hd);
+            ConcatenateTopLayer(final.C!, batch, _bridgeInC);
+            BridgeC.Forward(_bridgeInC, batch, _bridgeC);
+            SplitLayers(_bridgeC, batch, initial.C!);
+        }
+        return initial;
+    }
+
+    /// <summary>Gradient of the decoder's initial state → gradient of the encoder's final state (zero below the top layer).</summary>
+    private RecurrentState BridgeBackward(RecurrentState dInitial, int batch)
+    {
+        int Ld = Config.DecoderLayers, Hd = Config.DecoderHidden, De = EncoderOutputSize;
+        var dFinal = Encoder.ZeroState(batch);
+        var dOut = new float[batch * Ld * Hd];   // [B, Ld·Hd]
+        var dIn = new float[batch * De];         // [B, D·He]
+        JoinLayers(dInitial.H, batch, dOut);
+        for (int i = 0; i < dOut.Length; i++) dOut[i] *= 1f - _bridgeH[i] * _bridgeH[i];
+        BridgeH.Backward(dOut, dIn);
+        ScatterTopLayer(dIn, batch, dFinal.H);
+        if (BridgeC is not null)
+        {
+            JoinLayers(dInitial.C!, batch, dOut);
+            BridgeC.Backward(dOut, dIn);
+            ScatterTopLayer(dIn, batch, dFinal.C!);
+        }
+        return dFinal;
+    }
+
+    // state [Le·D, B, He], top layer's directions → rows [B, D·He] as [fwd, bwd]
+    private void ConcatenateTopLayer(Tensor state, int batch, Span<float> rows)
+    {
+        int D = Config.Bidirectional ? 2 : 1, He = Config.EncoderHidden, top = (Config.EncoderLayers - 1) * D;
+        for (int d = 0; d < D; d++)
+        {
+            var slice = state.Slice(top + d);
+            for (int b = 0; b < batch; b++) slice.Slice(b * He, He).CopyTo(rows.Slice((b * D + d) * He, He));
+        }
+    }
+
+    private void ScatterTopLayer(ReadOnlySpan<float> rows, int batch, Tensor state)
+    {
+        int D = Config.Bidirectional ? 2 : 1, He = Config.EncoderHidden, top = (Config.EncoderLayers - 1) * D;
+        for (int d = 0; d < D; d++)
+        {
+            var slice = state.Slice(top + d);
+            for (int b = 0; b < batch; b++) rows.Slice((b * D + d) * He, He).CopyTo(slice.Slice(b * He, He));
+        }
+    }
+
+    // rows [B, Ld·Hd] → state [Ld, B, Hd]
+    private void SplitLayers(ReadOnlySpan<float> rows, int batch, Tensor state)
+    {
+        int Ld = Config.DecoderLayers, Hd = Config.DecoderHidden;
+        for (int k = 0; k < Ld; k++)
+            for (int b = 0; b < batch; b++) rows.Slice((b * Ld + k) * Hd, Hd).CopyTo(state.Slice(k).Slice(b * Hd, Hd));
+    }
+
+    private void JoinLayers(Tensor state, int batch, Span<float> rows)
+    {
+        int Ld = Config.DecoderLayers, Hd = Config.DecoderHidden;
+        for (int k = 0; k < Ld; k++)
+            for (int b = 0; b < batch; b++) state.Slice(k).Slice(b * Hd, Hd).CopyTo(rows.Slice((b * Ld + k) * Hd, Hd));
+    }
+
+    /// <summary>
+    /// Starts decoding a source batch with <paramref name="beams"/> rows per source (row b·K + k belongs to source b):
+    /// encodes once, sets the attention memory repeated per beam, and returns the decoder's initial state [Ld, B·K, Hd].
+    /// Dropout is off while decoding.
+    /// </summary>
+    public RecurrentState StartDecoding(PaddedBatch source, int beams)
+    {
+        Training = false;
+        int S = source.Steps, B = source.BatchSize, E = Config.Embedding, K = beams;
+        var x = new float[S * B * E];
+        SourceEmbedding.Forward(source.Ids, x);
+        var encoded = Encoder.Forward(new Tensor(x, S, B, E), lengths: source.Lengths);
+        var initial = Repeat(BridgeForward(encoded.Final, B), K);
+        if (Attention is not null)
+        {
+            int De = EncoderOutputSize;
+            var memory = new Tensor(S, B * K, De);
+            var lengths = new int[B * K];
+            for (int b = 0; b < B; b++)
+                for (int k = 0; k < K; k++)
+                {
+                    lengths[b * K + k] = source.Lengths[b];
+                    for (int s = 0; s < S; s++)
+                        encoded.Output.Data.AsSpan((s * B + b) * De, De).CopyTo(memory.Data.AsSpan((s * B * K + b * K + k) * De, De));
+                }
+            Attention.SetMemory(memory, lengths);
+        }
+        return initial;
+    }
+
+    /// <summary>
+    /// One decoder step for N rows: the previous symbols [N] and the state → log-probabilities [N, V] written into
+    /// <paramref name="logProbabilities"/>; returns the next state.
+    /// </summary>
+    public RecurrentState DecodeStep(int[] previous, RecurrentState state, Span<float> logProbabilities)
+    {
+        int N = previous.Length, E = Config.Embedding, V = Config.TargetVocabulary;
+        Resize(ref _targetX, N * E); // [1, N, E]
+        TargetEmbedding.Forward(previous, _targetX);
+        var decoded = Decoder.Forward(new Tensor(_targetX, 1, N, E), state);
+        var features = Attention is null ? decoded.Output : Attention.Forward(decoded.Output);
+        Output.Forward(features.Data, N, logProbabilities);
+        for (int r = 0; r < N; r++)
+        {
+            var row = logProbabilities.Slice(r * V, V);
+            float max = TensorPrimitives.Max(row);
+            float logSum = max + MathF.Log(SumExp(row, max));
+            TensorPrimitives.Subtract(row, logSum, row);
+        }
+        return decoded.Final;
+    }
+
+    /// <summary>The state with each batch row repeated K times (row b·K + k from row b).</summary>
+    public static RecurrentState Repeat(RecurrentState state, int K) => Gather(state, Enumerable.Range(0, state.H.Dim(1) * K).Select(r => r / K).ToArray());
+
+    /// <summary>A new state whose row r is row <paramref name="rows"/>[r] of the given one (beam reordering).</summary>
+    public static RecurrentState Gather(RecurrentState state, int[] rows)
+    {
+        return new RecurrentState(GatherRows(state.H, rows), state.C is null ? null : GatherRows(state.C, rows));
+
+        static Tensor GatherRows(Tensor t, int[] rows)
+        {
+            int layers = t.Dim(0), oldBatch = t.Dim(1), H = t.Dim(2);
+            var result = new Tensor(layers, rows.Length, H);
+            for (int k = 0; k < layers; k++)
+                for (int r = 0; r < rows.Length; r++)
+                    t.Data.AsSpan((k * oldBatch + rows[r]) * H, H).CopyTo(result.Data.AsSpan((k * rows.Length + r) * H, H));
+            return result;
+        }
+    }
+
+    private static float SumExp(ReadOnlySpan<float> row, float max)
+    {
+        float sum = 0;
+        foreach (float z in row) sum += MathF.Exp(z - max);
+        return sum;
+    }
+
+    private static void Resize(ref float[] buffer, int length)
+    {
+        if (buffer.Length != length) buffer = new float[length];
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Carousel.Data;
+using Carousel.IO;
+using Carousel.Layers.Recurrent;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Training;
+
+/// <summary>Everything a sequence-to-sequence training run is made of (saved as JSON in its checkpoint).</summary>
+public sealed record Seq2SeqTrainingOptions
+{
+    public CellKind Cell { get; init; } = CellKind.Lstm;
+    public int Embedding { get; init; } = 64;
+    public int EncoderHidden { get; init; } = 256;
+    public int EncoderLayers { get; init; } = 1;
+    public bool Bidirectional { get; init; } = true;
+    public int DecoderHidden { get; init; } = 512;
+    public int DecoderLayers { get; init; } = 1;
+    public bool Attention { get; init; } = true;
+    public float Dropout { get; init; } = 0.2f;
+    public SourceTokens SourceTokens { get; init; } = SourceTokens.Chars;
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 64;
+    public string Optimizer { get; init; } = "adam";
+    public float LearningRate { get; init; } = 1e-3f;
+    public float Momentum { get; init; } = 0.9f;
+    public float WeightDecay { get; init; }
+    /// <summary>The learning rate is multiplied by this at the start of every epoch from <see cref="DecayFrom"/> on.</summary>
+    public float DecayRate { get; init; } = 0.5f;
+    /// <summary>First epoch (1-based) with a decayed rate; 0: never decay.</summary>
+    public int DecayFrom { get; init; }
+    public float GradClip { get; init; } = 5f;
+    /// <summary>Steps between dev evaluations besides the one after each epoch (0: after each epoch only).</summary>
+    public int EvalEvery { get; init; }
+    /// <summary>Beams for the dev evaluation during training (1: greedy).</summary>
+    public int EvalBeam { get; init; } = 1;
+    public ulong Seed { get; init; }
+    public int Threads { get; init; } = 1;
+
+    public void Validate()
+    {
+        static void Require(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
+        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
+        Require(BatchSize > 0, $"--batch-size must be positive, got {BatchSize}.");
+        Require(LearningRate > 0 && float.IsFinite(LearningRate), $"--lr must be positive, got {LearningRate}.");
+        Require(DecayRate > 0 && DecayRate <= 1, $"--decay-rate must be in (0, 1], got {DecayRate}.");
+        Require(DecayFrom >= 0, $"--decay-from must be ≥ 0, got {DecayFrom}.");
+        Require(GradClip >= 0, $"--grad-clip must be ≥ 0, got {GradClip}.");
+        Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
+        Require(EvalBeam >= 1, $"--eval-beam must be at least 1, got {EvalBeam}.");
+        Require(Threads >= 1, $"--threads must be at least 1, got {Threads}.");
+        Require(Optimizer is "sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw",
+            $"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
+        ModelConfig(4, 4).Validate();
+    }
+
+    public Seq2SeqConfig ModelConfig(int sourceVocabulary, int targetVocabulary) => new()
+    {
+        Cell = Cell, SourceVocabulary = sourceVocabulary, TargetVocabulary = targetVocabulary, Embedding = Embedding,
+        EncoderHidden = EncoderHidden, EncoderLayers = EncoderLayers, Bidirectional = Bidirectional,
+        DecoderHidden = DecoderHidden, DecoderLayers = DecoderLayers, Attention = Attention, Dropout = Dropout,
+    };
+}
+
+/// <summary>A report after a training step; evaluations carry the dev scores.</summary>
+public sealed record Seq2SeqProgress(long Step, long TotalSteps, int Epoch, double TrainLoss, float LearningRate,
+    double SymbolsPerSecond, double ElapsedSeconds, TranscriptionMetrics? Dev, bool Best);
+
+public sealed record Seq2SeqSummary(long Step, TranscriptionMetrics? BestDev, int BestEpoch, bool Interrupted, double ElapsedSeconds);
+
+/// <summary>
+/// Trains a <see cref="Seq2Seq"/> model on pairs: length-bucketed shuffled batches, teacher forcing, mean
+/// cross-entropy per target symbol, global-norm clipping, an optimizer and a per-epoch step decay. After every
+/// epoch (and every <see cref="Seq2SeqTrainingOptions.EvalEvery"/> steps) it decodes the dev set and appends PER and
+/// WER to DIR/metrics.jsonl; whenever dev WER (then PER) is the best so far it writes DIR/checkpoint.safetensors and
+/// DIR/model.safetensors atomically, so the directory always holds the best model seen.
+/// </summary>
+public sealed class Seq2SeqTrainer
+{
+    private readonly Seq2SeqTrainingOptions _options;
+    private readonly string _outDirectory;
+    private readonly List<int[]> _trainSources = new(), _trainTargets = new();
+    private readonly List<int[]> _devSources = new();
+    private readonly List<IReadOnlyList<string[]>> _devReferences = new();
+    private readonly Optimizer _optimizer;
+    private readonly LearningRateSchedule _schedule;
+    private readonly Rng _batchRng;
+    private readonly List<string> _metricLines = new();
+    private TranscriptionMetrics? _bestDev;
+    private int _bestEpoch;
+    private long _step;
+
+    public Seq2Seq Model { get; }
+    public TokenVocabulary SourceVocabulary { get; }
+    public TokenVocabulary TargetVocabulary { get; }
+    public long StepsPerEpoch { get; }
+    public long TotalSteps => StepsPerEpoch * _options.Epochs;
+    public int DevWords => _devSources.Count;
+
+    /// <param name="initialWeights">A checkpoint to start from instead of random weights (fine-tuning, or more epochs at a lower rate):
+    /// it must have the same model configuration and vocabularies; the optimizer starts afresh.</param>
+    public Seq2SeqTrainer(Seq2SeqTrainingOptions options, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair> dev, string outDirectory,
+        Seq2SeqCheckpoint? initialWeights = null)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new ArgumentException("No training pairs.");
+        if (dev.Count == 0) throw new ArgumentException("No dev pairs.");
+        _options = options;
+        _outDirectory = outDirectory;
+        SourceVocabulary = new TokenVocabulary(train.SelectMany(p => p.Source));
+        TargetVocabulary = new TokenVocabulary(train.SelectMany(p => p.Target));
+        foreach (var pair in train)
+        {
+            _trainSources.Add(SourceVocabulary.Encode(pair.Source, $"training line {pair.Line}"));
+            _trainTargets.Add(TargetVocabulary.Encode(pair.Target, $"training line {pair.Line}"));
+        }
+        foreach (var (source, targets) in SequencePairs.GroupBySource(dev))
+        {
+            _devSources.Add(SourceVocabulary.Encode(source, $"dev word '{SequencePairs.JoinSource(source, options.SourceTokens)}'"));
+            _devReferences.Add(targets);
+        }
+        var rng = new Rng(options.Seed);
+        Model = new Seq2Seq(options.ModelConfig(SourceVocabulary.Count, TargetVocabulary.Count), rng);
+        if (options.Cell.HasForgetGate())
+        {
+            Model.Encoder.InitializeForgetGateBias(1f);
+            Model.Decoder.InitializeForgetGateBias(1f);
+        }
+        if (initialWeights is not null) CopyWeights(initialWeights);
+        _batchRng = rng.Fork();
+        StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
+        _optimizer = new OptimizerSettings(options.Optimizer, options.LearningRate, options.Momentum, options.WeightDecay).Create(Model.NamedParameters());
+        _schedule = options.DecayFrom > 0
+            ? new LearningRateSchedule.StepDecay(StepsPerEpoch, options.DecayRate, (options.DecayFrom - 1) * StepsPerEpoch)
+            : new LearningRateSchedule.Constant();
+    }
+
+    private void CopyWeights(Seq2SeqCheckpoint from)
+    {
+        if (from.Model.Config != Model.Config)
+            throw new ArgumentException("The initial checkpoint's model differs from the one asked for; give the same --cell, sizes, layers, attention and dropout.");
+        if (!from.SourceVocabulary.Symbols.SequenceEqual(SourceVocabulary.Symbols) || !from.TargetVocabulary.Symbols.SequenceEqual(TargetVocabulary.Symbols))
+            throw new ArgumentException("The initial checkpoint's vocabularies differ from the training data's.");
+        foreach (var ((_, to), (_, source)) in Model.NamedParameters().Zip(from.Model.NamedParameters()))
+        {
+            source.Value.Data.CopyTo(to.Value.Data, 0);
+            to.MarkChanged();
+        }
+    }
+
+    public Seq2SeqSummary Run(Action<Seq2SeqProgress>? report = null, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var parameters = Model.NamedParameters().Select(p => p.Parameter).ToList();
+        var lengths = _trainSources.Select((s, i) => Math.Max(s.Length, _trainTargets[i].Length)).ToArray();
+        double runningLoss = double.NaN;
+        long symbols = 0;
+        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            foreach (var examples in LengthBuckets.Plan(lengths, _options.BatchSize, _batchRng))
+            {
+                if (cancel.IsCancellationRequested) return Summary(clock, interrupted: true);
+                Model.Training = true;
+                var batch = Seq2SeqBatch.From(_trainSources, _trainTargets, examples);
+                _optimizer.ZeroGrad();
+                var (loss, count) = Model.Forward(batch);
+                if (!double.IsFinite(loss))
+                    throw new InvalidOperationException($"The training loss became {loss} at step {_step + 1}; lower --lr or --grad-clip. The best checkpoint so far is kept.");
+                Model.Backward();
+                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
+                _step++;
+                _optimizer.LearningRate = _schedule.At(_step, _options.LearningRate);
+                _optimizer.Step();
+                symbols += count;
+                runningLoss = double.IsNaN(runningLoss) ? loss : 0.98 * runningLoss + 0.02 * loss;
+                bool endOfEpoch = _step == epoch * StepsPerEpoch;
+                bool evaluate = endOfEpoch || (_options.EvalEvery > 0 && _step % _options.EvalEvery == 0);
+                TranscriptionMetrics? dev = null;
+                bool best = false;
+                if (evaluate) (dev, best) = EvaluateAndKeepBest(epoch, runningLoss, clock);
+                report?.Invoke(new Seq2SeqProgress(_step, TotalSteps, epoch, runningLoss, _optimizer.LearningRate,
+                    symbols / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, dev, best));
+            }
+        }
+        return Summary(clock, interrupted: false);
+    }
+
+    private Seq2SeqSummary Summary(Stopwatch clock, bool interrupted) =>
+        new(_step, _bestDev, _bestEpoch, interrupted, clock.Elapsed.TotalSeconds);
+
+    private (TranscriptionMetrics Dev, bool Best) EvaluateAndKeepBest(int epoch, double trainLoss, Stopwatch clock)
+    {
+        var (dev, _) = Seq2SeqEvaluator.Evaluate(Model, TargetVocabulary, _devSources, _devReferences, _options.EvalBeam);
+        Model.Training = true;
+        bool best = _bestDev is null || dev.WrongWords < _bestDev.WrongWords
+            || (dev.WrongWords == _bestDev.WrongWords && dev.Edits < _bestDev.Edits);
+        if (best)
+        {
+            _bestDev = dev;
+            _bestEpoch = epoch;
+            Seq2SeqCheckpoint.Save(_outDirectory, Model, SourceVocabulary, TargetVocabulary, _options.SourceTokens, _optimizer, _step,
+                new Dictionary<string, string>
+                {
+                    ["training"] = JsonSerializer.Serialize(_options),
+                    ["dev"] = JsonSerializer.Serialize(new { epoch, step = _step, per = dev.PhonemeErrorRate, wer = dev.WordErrorRate, words = dev.Words }),
+                });
+        }
+        _metricLines.Add(JsonSerializer.Serialize(new
+        {
+            step = _step, epoch, train_loss = Math.Round(trainLoss, 5), dev_per = Math.Round(dev.PhonemeErrorRate, 5),
+            dev_wer = Math.Round(dev.WordErrorRate, 5), lr = _optimizer.LearningRate, best,
+            elapsed_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+        }));
+        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
+        return (dev, best);
+    }
+
+}
