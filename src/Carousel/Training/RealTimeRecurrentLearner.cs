@@ -56,14 +56,13 @@ public sealed class RealTimeRecurrentLearner
     private readonly float[] _output, _dOutput;          // [Out]
     private readonly float[] _dHidden;                   // [H]    ∂L_t/∂h_t
     private readonly int[] _targetClass = new int[1];
-    private readonly Parameter[] _allParameters;         // recurrent then readout, for clipping
 
     public RecurrentStack Recurrent { get; }
     public Linear Readout { get; }
     public OnlineLoss Loss { get; }
 
-    /// <summary>When set, <see cref="Step"/> applies it (then zeroes the gradients) after every <see cref="UpdateEvery"/>-th loss.</summary>
-    public Optimizer? Optimizer { get; set; }
+    /// <summary>When set, <see cref="Step"/> applies it (clip, optimizer step, zeroed gradients) after every <see cref="UpdateEvery"/>-th loss.</summary>
+    public WeightUpdate? Update { get; set; }
 
     /// <summary>Number of steps with a target between optimizer updates (1: after every loss).</summary>
     public int UpdateEvery
@@ -71,9 +70,6 @@ public sealed class RealTimeRecurrentLearner
         get;
         set => field = value > 0 ? value : throw new ArgumentException($"UpdateEvery must be positive, got {value}.");
     } = 1;
-
-    /// <summary>When positive, gradients are clipped to this global norm before each optimizer update.</summary>
-    public double GradientClip { get; set; }
 
     /// <summary>Number of recurrent parameters P (the readout's are exact without sensitivities).</summary>
     public int RecurrentParameterCount { get; }
@@ -120,7 +116,6 @@ public sealed class RealTimeRecurrentLearner
         _output = new float[readout.OutputSize];
         _dOutput = new float[readout.OutputSize];
         _dHidden = new float[H];
-        _allParameters = [.. p, .. readout.Parameters()];
     }
 
     /// <summary>
@@ -153,7 +148,7 @@ public sealed class RealTimeRecurrentLearner
     /// <summary>
     /// One step: x_t [In] → h_t, c_t, their sensitivities, and the readout y_t (<see cref="Output"/>);
     /// if <paramref name="target"/> is not empty, the loss of y_t against it, whose gradient is added at once into
-    /// every parameter's Grad (and applied by the <see cref="Optimizer"/>, when set, every <see cref="UpdateEvery"/> losses).
+    /// every parameter's Grad (and applied by the <see cref="Update"/>, when set, every <see cref="UpdateEvery"/> losses).
     /// Returns the loss (0 without a target).
     /// </summary>
     public double Step(ReadOnlySpan<float> input, ReadOnlySpan<float> target)
@@ -163,11 +158,9 @@ public sealed class RealTimeRecurrentLearner
         if (target.Length != _output.Length) throw new ArgumentException($"Expected a target of {_output.Length} values, got {target.Length}.");
         double loss = ComputeLoss(target);
         AddOutputGradient(_dOutput);
-        if (Optimizer is not null && ++_lossesSinceUpdate >= UpdateEvery)
+        if (Update is not null && ++_lossesSinceUpdate >= UpdateEvery)
         {
-            if (GradientClip > 0) GradientClipping.ClipByGlobalNorm(_allParameters, GradientClip);
-            Optimizer.Step();
-            Optimizer.ZeroGrad();
+            Update.Apply();
             _lossesSinceUpdate = 0;
         }
         return loss;

@@ -142,7 +142,7 @@ public class RealTimeRecurrentLearnerTests
     {
         var problem = new Problem(CellKind.Lstm, hidden: 3, seed: 8);
         var learner = new RealTimeRecurrentLearner(problem.Stack, problem.Readout) { UpdateEvery = 2 };
-        learner.Optimizer = new Sgd(learner.NamedParameters(), 0.1f);
+        learner.Update = new WeightUpdate(new Sgd(learner.NamedParameters(), 0.1f), [.. learner.NamedParameters().Select(p => p.Parameter)], gradClip: 0f);
         var weights = problem.Stack.Parameters()[1];
         var before = (float[])weights.Value.Data.Clone();
         learner.Reset();

@@ -1,6 +1,7 @@
 using Carousel.Data.Tasks;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
+using Carousel.Optimizers;
 using Carousel.Training.Tasks;
 using Xunit.Abstractions;
 

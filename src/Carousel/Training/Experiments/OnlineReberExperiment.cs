@@ -43,7 +43,7 @@ public static class OnlineReberExperiment
         {
             UpdateEvery = options.UpdateEvery,
         };
-        learner.Optimizer = new Adam(learner.NamedParameters(), options.LearningRate);
+        learner.Update = new WeightUpdate(new Adam(learner.NamedParameters(), options.LearningRate), [.. learner.NamedParameters().Select(p => p.Parameter)], gradClip: 0f);
         var grammar = new EmbeddedReberGrammar(options.Seed);
         var probabilities = new float[V];
         var reports = new List<OnlineReberProgress>();

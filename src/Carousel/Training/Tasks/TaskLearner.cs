@@ -30,20 +30,6 @@ public interface ITaskLearner
     double ComputeGradients(SequenceTagger model, TaskBatch batch, WeightUpdate update);
 }
 
-/// <summary>
-/// The trainer's weight update, in one place for the trainer (after each batch) and for online learners (during it):
-/// clip the global gradient norm (when the clip is positive), step the optimizer, zero the gradients.
-/// </summary>
-public sealed class WeightUpdate(Optimizer optimizer, Parameter[] parameters, float gradClip)
-{
-    public void Apply()
-    {
-        if (gradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, gradClip);
-        optimizer.Step();
-        optimizer.ZeroGrad();
-    }
-}
-
 /// <summary>Exact backpropagation through time over the whole sequence: forward over all steps, then backward.</summary>
 public sealed class BpttLearner : ITaskLearner
 {
