@@ -32,7 +32,7 @@ internal static class ClassifyCommands
         var labelField = LabelField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best epoch's model), model.safetensors and metrics.jsonl.", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Train even if --out already holds a checkpoint (it is replaced by the new run's best)." };
-        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
         var bidirectional = new Option<bool>("--bidirectional") { Description = "Read each text both ways; the summary joins both directions." };

@@ -12,7 +12,7 @@ internal static class ExplodingCommand
     public static Command Create()
     {
         var defaults = new ExplodingGradientOptions();
-        var cell = new Option<string>("--cell") { Description = "rnn (tanh), rnn-relu, lstm or gru.", DefaultValueFactory = _ => "rnn" };
+        var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "rnn" };
         var gain = new Option<float>("--gain") { Description = "W_hh ~ N(0, gain²/H): its spectral radius is about the gain.", DefaultValueFactory = _ => defaults.RecurrentGain };
         var length = new Option<int>("--length") { Description = "T, the length of the adding-problem sequences (≥ 22).", DefaultValueFactory = _ => defaults.Length };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => defaults.HiddenSize };

@@ -29,7 +29,7 @@ internal static class GenerateCommands
         var labelField = ClassifyCommands.LabelField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best epoch's model), model.safetensors and metrics.jsonl.", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Train even if --out already holds a checkpoint." };
-        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers (each gets its initial state from the condition).", DefaultValueFactory = _ => defaults.Layers };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size.", DefaultValueFactory = _ => defaults.Embedding };

@@ -12,7 +12,7 @@ internal static class GradientFlowCommand
     public static Command Create()
     {
         var defaults = new GradientFlowOptions([CellKind.RnnTanh, CellKind.Lstm, CellKind.Gru]);
-        var cells = new Option<string>("--cells") { Description = "Comma-separated cells to compare: rnn, rnn-relu, lstm, gru.", DefaultValueFactory = _ => "rnn,lstm,gru" };
+        var cells = new Option<string>("--cells") { Description = "Comma-separated cells to compare: " + CellKinds.CliNames + ".", DefaultValueFactory = _ => "rnn,lstm,gru" };
         var length = new Option<int>("--length") { Description = "T, the length of the adding-problem sequences (≥ 22).", DefaultValueFactory = _ => defaults.Length };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => defaults.HiddenSize };
         var trainSteps = new Option<int>("--train-steps") { Description = "Training batches per cell (0: only the profile at initialisation).", DefaultValueFactory = _ => defaults.TrainSteps };

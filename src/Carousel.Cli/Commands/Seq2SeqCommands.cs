@@ -24,7 +24,7 @@ internal static class Seq2SeqCommands
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this checkpoint's weights (same model options and data symbols) with a fresh optimizer: more epochs at a lower rate, or fine-tuning." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a checkpoint already in --out (otherwise refused)." };
         var sourceTokens = new Option<string>("--source-tokens") { Description = "chars (each character a symbol) or words (space-separated).", DefaultValueFactory = _ => "chars" };
-        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu (encoder and decoder).", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + " (encoder and decoder).", DefaultValueFactory = _ => "lstm" };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size of source and target symbols.", DefaultValueFactory = _ => d.Embedding };
         var hidden = new Option<int>("--hidden") { Description = "Encoder hidden units per layer and direction.", DefaultValueFactory = _ => d.EncoderHidden };
         var layers = new Option<int>("--layers") { Description = "Encoder layers.", DefaultValueFactory = _ => d.EncoderLayers };

@@ -36,7 +36,7 @@ internal static class TagCommands
         var tagsField = TagsField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (best model), model.safetensors and metrics.jsonl.", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Train even if --out already holds a checkpoint (it is replaced)." };
-        var cell = new Option<string>("--cell") { Description = "lstm, gru, rnn or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => d.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => d.Layers };
         var bidirectional = new Option<bool>("--bidirectional") { Description = "Read each sequence both ways (a label may depend on what follows)." };

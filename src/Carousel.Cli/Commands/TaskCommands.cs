@@ -168,7 +168,7 @@ internal static class TaskCommands
     {
         public TrainingOptions() : this(new TaskTrainingOptions()) { }
 
-        public readonly Option<string> Cell = new("--cell") { Description = "lstm, gru, rnn (tanh) or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        public readonly Option<string> Cell = new("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
         public readonly Option<string> Optimizer = new("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
