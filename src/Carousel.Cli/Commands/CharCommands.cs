@@ -30,11 +30,9 @@ internal static class CharCommands
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => defaults.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
-        var schedule = new Option<string>("--schedule") { Description = "constant, step (char-rnn: ×--decay-rate every epoch after 10 epochs) or cosine (with --warmup).", DefaultValueFactory = _ => "constant" };
-        var decayRate = new Option<float>("--decay-rate") { Description = "Factor of the step schedule.", DefaultValueFactory = _ => defaults.DecayRate };
-        var decayEvery = new Option<long>("--decay-every") { Description = "Steps between decays (0: one epoch).", DefaultValueFactory = _ => 0 };
-        var decayAfter = new Option<long>("--decay-after") { Description = "Steps before decaying starts (0: ten epochs).", DefaultValueFactory = _ => 0 };
-        var warmup = new Option<long>("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
+        var schedule = new ScheduleOptions(defaults.ScheduleSettings);
+        var decayEvery = new Option<long>("--decay-every") { Description = "Steps between decays of the step schedule (0: one epoch).", DefaultValueFactory = _ => 0 };
+        var decayAfter = new Option<long>("--decay-after") { Description = "Steps before the step schedule starts to decay, instead of --decay-from (0: by --decay-from).", DefaultValueFactory = _ => 0 };
         var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
         var clipByValue = new Option<bool>("--clip-by-value") { Description = "Clip each gradient element to ±--grad-clip instead." };
         var steps = new Option<long>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
@@ -48,8 +46,9 @@ internal static class CharCommands
         var command = new Command("train", "Train a character-level language model on a text file (char-rnn).")
         {
             text, outDir, resume, cell, hidden, layers, embedding, dropout, seqLength, batchSize, optimizer, lr, momentum, weightDecay,
-            schedule, decayRate, decayEvery, decayAfter, warmup, gradClip, clipByValue, steps, epochs, valFraction, evalEvery, seed, threads, batching,
+            decayEvery, decayAfter, gradClip, clipByValue, steps, epochs, valFraction, evalEvery, seed, threads, batching,
         };
+        foreach (var o in schedule.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -70,8 +69,8 @@ internal static class CharCommands
                     Dropout = parse.GetValue(dropout), SeqLength = parse.GetValue(seqLength), BatchSize = parse.GetValue(batchSize),
                     Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr),
                     Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay),
-                    Schedule = parse.GetValue(schedule)!.ToLowerInvariant(), DecayRate = parse.GetValue(decayRate),
-                    DecayEvery = parse.GetValue(decayEvery), DecayAfter = parse.GetValue(decayAfter), WarmupSteps = parse.GetValue(warmup),
+                    ScheduleSettings = schedule.Read(parse),
+                    DecayEvery = parse.GetValue(decayEvery), DecayAfter = parse.GetValue(decayAfter),
                     GradClip = parse.GetValue(gradClip), ClipByValue = parse.GetValue(clipByValue), Steps = parse.GetValue(steps),
                     ValFraction = parse.GetValue(valFraction), EvalEvery = parse.GetValue(evalEvery), Seed = parse.GetValue(seed),
                     Threads = parse.GetValue(threads),

@@ -6,18 +6,13 @@ public abstract record LearningRateSchedule
     public abstract float At(long step, float baseRate);
 
     /// <summary>
-    /// The schedule a training run names: constant, step (char-rnn's decay) or cosine (with warm-up); any other
-    /// name is constant, the options' validation having already refused it. The step decay's counts default
-    /// as char-rnn's: every epoch (<paramref name="decayEvery"/> 0), after ten epochs (<paramref name="decayAfter"/> 0).
+    /// The schedule a training run names: constant, step (char-rnn's decay) or cosine (with warm-up). The step decay's
+    /// counts default as char-rnn's: every epoch (<paramref name="decayEvery"/> 0), after ten epochs (<paramref name="decayAfter"/> 0).
+    /// One definition: <see cref="LearningRateScheduleSettings.Create"/>.
     /// </summary>
     public static LearningRateSchedule Create(string name, long totalSteps, long stepsPerEpoch, long warmupSteps = 0,
-        float decayRate = 0.97f, long decayEvery = 0, long decayAfter = 0) => name switch
-    {
-        "step" => new StepDecay(decayEvery > 0 ? decayEvery : stepsPerEpoch, decayRate,
-            decayAfter > 0 ? decayAfter : 10 * stepsPerEpoch),
-        "cosine" => new Cosine(totalSteps, warmupSteps),
-        _ => new Constant(),
-    };
+        float decayRate = 0.97f, long decayEvery = 0, long decayAfter = 0) =>
+        new LearningRateScheduleSettings(name, warmupSteps, decayRate).Create(totalSteps, stepsPerEpoch, decayEvery, decayAfter);
 
     /// <summary>The same rate throughout.</summary>
     public sealed record Constant : LearningRateSchedule
@@ -42,5 +37,12 @@ public abstract record LearningRateSchedule
             double fraction = MinimumFraction + (1 - MinimumFraction) * 0.5 * (1 + Math.Cos(Math.PI * progress));
             return (float)(baseRate * fraction);
         }
+    }
+
+    /// <summary>Linear warm-up from 0 over <paramref name="WarmupSteps"/>, then <paramref name="Then"/> (which counts steps from the start of training).</summary>
+    public sealed record WarmUp(long WarmupSteps, LearningRateSchedule Then) : LearningRateSchedule
+    {
+        public override float At(long step, float baseRate) =>
+            step <= WarmupSteps ? baseRate * step / WarmupSteps : Then.At(step, baseRate);
     }
 }

@@ -32,8 +32,10 @@ public sealed record CharTrainingOptions
     public float DecayRate { get; init; } = 0.97f;
     /// <summary>Steps between decays of the step schedule (0: one epoch).</summary>
     public long DecayEvery { get; init; }
-    /// <summary>Steps before the step schedule starts to decay (0: ten epochs, as char-rnn).</summary>
+    /// <summary>Steps before the step schedule starts to decay (0: from <see cref="DecayFrom"/>, else ten epochs, as char-rnn).</summary>
     public long DecayAfter { get; init; }
+    /// <summary>First epoch with a decayed rate under the step schedule (0: see <see cref="DecayAfter"/>).</summary>
+    public int DecayFrom { get; init; }
     public long WarmupSteps { get; init; }
     public float GradClip { get; init; } = 5f;
     /// <summary>Clip each gradient element to ±GradClip instead of the global norm.</summary>
@@ -61,15 +63,23 @@ public sealed record CharTrainingOptions
         Require(ValFraction >= 0 && ValFraction < 1, $"--val-fraction must be in [0, 1), got {ValFraction}.");
         Require(EvalEvery > 0, $"--eval-every must be positive, got {EvalEvery}.");
         Require(Threads > 0, $"--threads must be positive, got {Threads}.");
-        Require(DecayRate > 0 && DecayRate <= 1, $"--decay-rate must be in (0, 1], got {DecayRate}.");
-        Require(DecayEvery >= 0 && DecayAfter >= 0 && WarmupSteps >= 0, "Schedule step counts must be ≥ 0.");
+        Require(DecayEvery >= 0 && DecayAfter >= 0, "Schedule step counts must be ≥ 0.");
+        Require(DecayAfter == 0 || DecayFrom == 0, "Give --decay-after (steps) or --decay-from (epoch), not both.");
         Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
-        Require(Schedule is "constant" or "step" or "cosine", $"Unknown --schedule '{Schedule}': expected constant, step or cosine.");
+        ScheduleSettings.Validate();
+    }
+
+    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public LearningRateScheduleSettings ScheduleSettings
+    {
+        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
+        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
     }
 
     // Methods, not properties: the options' JSON (in every char checkpoint) keeps its flat fields.
     public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
     public LearningRateSchedule CreateSchedule(long stepsPerEpoch) =>
-        LearningRateSchedule.Create(Schedule, Steps, stepsPerEpoch, WarmupSteps, DecayRate, DecayEvery, DecayAfter);
+        ScheduleSettings.Create(Steps, stepsPerEpoch, DecayEvery, DecayAfter);
 }

@@ -21,9 +21,12 @@ public sealed record TaggerTrainingOptions
     public float LearningRate { get; init; } = 2e-3f;
     public float Momentum { get; init; } = 0.9f;
     public float WeightDecay { get; init; }
-    /// <summary>constant or cosine (with warm-up).</summary>
+    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
     public string Schedule { get; init; } = "constant";
     public long WarmupSteps { get; init; }
+    public float DecayRate { get; init; } = 0.97f;
+    /// <summary>First epoch with a decayed rate under the step schedule (0: the default, after ten epochs).</summary>
+    public int DecayFrom { get; init; }
     /// <summary>Global gradient-norm clip (0: off).</summary>
     public float GradClip { get; init; } = 5f;
     /// <summary>Passes over the training examples; ignored when <see cref="Steps"/> is positive.</summary>
@@ -48,10 +51,17 @@ public sealed record TaggerTrainingOptions
         Require(Steps >= 0, $"--steps must be ≥ 0, got {Steps}.");
         Require(Steps > 0 || (Epochs > 0 && double.IsFinite(Epochs)), $"--epochs must be positive, got {Epochs}.");
         Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
-        Require(WarmupSteps >= 0, $"--warmup must be ≥ 0, got {WarmupSteps}.");
         Require(Threads > 0, $"--threads must be positive, got {Threads}.");
         Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
-        Require(Schedule is "constant" or "cosine", $"Unknown --schedule '{Schedule}': expected constant or cosine.");
+        ScheduleSettings.Validate();
+    }
+
+    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public LearningRateScheduleSettings ScheduleSettings
+    {
+        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
+        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
     }
 
     public RecurrentOptions RecurrentOptions() => new(Cell, Embedding, Hidden, Layers, Bidirectional, Dropout);
@@ -59,5 +69,5 @@ public sealed record TaggerTrainingOptions
     public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
     public LearningRateSchedule CreateSchedule(long totalSteps, long stepsPerEpoch) =>
-        LearningRateSchedule.Create(Schedule, totalSteps, stepsPerEpoch, WarmupSteps);
+        ScheduleSettings.Create(totalSteps, stepsPerEpoch);
 }

@@ -1,0 +1,43 @@
+namespace Carousel.Optimizers;
+
+/// <summary>
+/// The learning-rate schedule a training run names, the same for every trainer (the CLI's --schedule, --warmup,
+/// --decay-rate and --decay-from): constant, step (×<see cref="DecayRate"/> every epoch from epoch
+/// <see cref="DecayFrom"/> on) or cosine (down to 0 at the last step). <see cref="WarmupSteps"/> ramps the rate up
+/// linearly from 0 first, whatever the schedule.
+/// </summary>
+/// <param name="DecayFrom">First epoch (1-based) with a decayed rate; 0 with step: after ten epochs, as char-rnn.</param>
+public sealed record LearningRateScheduleSettings(string Name = "constant", long WarmupSteps = 0, float DecayRate = 0.97f, int DecayFrom = 0)
+{
+    public const string Names = "constant, step or cosine";
+
+    /// <summary>char-rnn's default for the step schedule: ten epochs at the full rate.</summary>
+    public const int DefaultDecayFrom = 11;
+
+    /// <summary>Refuses what cannot be meant; the messages name the CLI options.</summary>
+    public void Validate()
+    {
+        if (Name is not ("constant" or "step" or "cosine")) throw new ArgumentException($"Unknown --schedule '{Name}': expected {Names}.");
+        if (WarmupSteps < 0) throw new ArgumentException($"--warmup must be ≥ 0, got {WarmupSteps}.");
+        if (!(DecayRate > 0 && DecayRate <= 1)) throw new ArgumentException($"--decay-rate must be in (0, 1], got {DecayRate}.");
+        if (DecayFrom < 0) throw new ArgumentException($"--decay-from must be ≥ 0, got {DecayFrom}.");
+        if (DecayFrom > 0 && Name != "step") throw new ArgumentException($"--decay-from goes with --schedule step, not {Name}.");
+    }
+
+    /// <summary>
+    /// The schedule for a run of <paramref name="totalSteps"/> optimizer steps, <paramref name="stepsPerEpoch"/> to an
+    /// epoch. The character model's own knobs, in steps, override the step decay's period (<paramref name="decayEverySteps"/>)
+    /// and start (<paramref name="decayAfterSteps"/>) when positive.
+    /// </summary>
+    public LearningRateSchedule Create(long totalSteps, long stepsPerEpoch, long decayEverySteps = 0, long decayAfterSteps = 0)
+    {
+        Validate();
+        stepsPerEpoch = Math.Max(1, stepsPerEpoch);
+        if (Name == "cosine") return new LearningRateSchedule.Cosine(totalSteps, WarmupSteps);
+        LearningRateSchedule schedule = Name == "step"
+            ? new LearningRateSchedule.StepDecay(decayEverySteps > 0 ? decayEverySteps : stepsPerEpoch, DecayRate,
+                decayAfterSteps > 0 ? decayAfterSteps : ((DecayFrom > 0 ? DecayFrom : DefaultDecayFrom) - 1) * stepsPerEpoch)
+            : new LearningRateSchedule.Constant();
+        return WarmupSteps > 0 ? new LearningRateSchedule.WarmUp(WarmupSteps, schedule) : schedule;
+    }
+}
