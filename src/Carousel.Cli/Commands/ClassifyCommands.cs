@@ -31,7 +31,8 @@ internal static class ClassifyCommands
         var textField = TextField();
         var labelField = LabelField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best epoch's model), model.safetensors and metrics.jsonl.", Required = true };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Train even if --out already holds a checkpoint (it is replaced by the new run's best)." };
+        var run = new ResumeOptions();
+        var schedule = new ScheduleOptions(defaults.ScheduleSettings);
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
@@ -54,10 +55,10 @@ internal static class ClassifyCommands
 
         var command = new Command("train", "Train a sequence classifier on labelled texts; the model of the best dev epoch is kept.")
         {
-            textField, labelField, devFraction, dropConflicts, outDir, overwrite, cell, hidden, layers, bidirectional, embedding, dropout,
+            textField, labelField, devFraction, dropConflicts, outDir, cell, hidden, layers, bidirectional, embedding, dropout,
             pool, level, maxLength, minCount, optimizer, lr, momentum, weightDecay, gradClip, epochs, batchSize, seed, threads,
         };
-        foreach (var o in train.All.Concat(dev.All)) command.Add(o);
+        foreach (var o in train.All.Concat(dev.All).Concat(run.All).Concat(schedule.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var options = new ClassifierTrainingOptions
@@ -69,11 +70,11 @@ internal static class ClassifyCommands
                 Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum),
                 WeightDecay = parse.GetValue(weightDecay), GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
+                ScheduleSettings = schedule.Read(parse),
             };
             options.Validate();
             string dir = parse.GetValue(outDir)!;
-            if (File.Exists(ModelCheckpoint.Resolve(dir)) && !parse.GetValue(overwrite))
-                throw new ArgumentException($"'{dir}' already holds a checkpoint; choose another --out or pass --overwrite.");
+            var resume = run.Prepare(parse, dir, ClassifierCheckpoint.Kind);
             if (!train.Given(parse)) throw new ArgumentException("Give training data: --train PATH and/or --train-lines LABEL=FILE.");
 
             string tf = parse.GetValue(textField)!, lf = parse.GetValue(labelField)!;
@@ -88,10 +89,11 @@ internal static class ClassifyCommands
             else (trainExamples, devExamples) = LabelledTexts.Split(trainExamples, parse.GetValue(devFraction), options.Seed);
 
             Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new SequenceClassifierTrainer(options, trainExamples, devExamples, dir);
+            var trainer = new SequenceClassifierTrainer(options, trainExamples, devExamples, dir, resume);
             Console.WriteLine($"{(options.Bidirectional ? "bi" : "")}{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, {options.Pooling.ToString().ToLowerInvariant()} pooling, " +
                               $"{options.Level.ToString().ToLowerInvariant()} (first {options.MaxLength:N0}, {trainer.Symbols.Count} symbols), labels {string.Join(", ", trainer.Labels)}; " +
-                              $"{trainer.TrainCount:N0} training and {trainer.DevCount:N0} dev texts, {options.Epochs} epochs.");
+                              $"{trainer.TrainCount:N0} training and {trainer.DevCount:N0} dev texts, {options.Epochs} epochs" +
+                              (resume is not null ? $", resuming after epoch {trainer.EpochsCompleted}" : "") + ".");
 
             using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
@@ -109,7 +111,7 @@ internal static class ClassifyCommands
             string saved = summary.Best is null ? "nothing saved (no epoch finished)" : $"best epoch {summary.Best.Epoch}: dev accuracy {summary.Best.DevAccuracy.ToString("P2", CultureInfo.InvariantCulture)}, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}";
             if (summary.Interrupted)
             {
-                Console.WriteLine($"Interrupted after {summary.Epochs} epochs; {saved}.");
+                Console.WriteLine($"Interrupted after {summary.Epochs} epochs; {saved}; continue with --resume.");
                 return 130;
             }
             Console.WriteLine($"Done in {summary.ElapsedSeconds:F0} s; {saved}.");

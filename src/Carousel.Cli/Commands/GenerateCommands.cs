@@ -28,7 +28,8 @@ internal static class GenerateCommands
         var textField = ClassifyCommands.TextField();
         var labelField = ClassifyCommands.LabelField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best epoch's model), model.safetensors and metrics.jsonl.", Required = true };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Train even if --out already holds a checkpoint." };
+        var run = new ResumeOptions();
+        var schedule = new ScheduleOptions(defaults.ScheduleSettings);
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers (each gets its initial state from the condition).", DefaultValueFactory = _ => defaults.Layers };
@@ -43,10 +44,10 @@ internal static class GenerateCommands
         var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => defaults.Threads };
         var command = new Command("train", "Train a conditioned generator: texts with a label (one-hot condition) or with their own condition vectors.")
         {
-            vectors, devFraction, textField, labelField, outDir, overwrite, cell, hidden, layers, embedding, dropout, optimizer, lr, gradClip,
+            vectors, devFraction, textField, labelField, outDir, cell, hidden, layers, embedding, dropout, optimizer, lr, gradClip,
             epochs, batchSize, seed, threads,
         };
-        foreach (var o in train.All) command.Add(o);
+        foreach (var o in train.All.Concat(run.All).Concat(schedule.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var options = new GeneratorTrainingOptions
@@ -55,11 +56,11 @@ internal static class GenerateCommands
                 Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout), Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(),
                 LearningRate = parse.GetValue(lr), GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
+                ScheduleSettings = schedule.Read(parse),
             };
             options.Validate();
             string dir = parse.GetValue(outDir)!;
-            if (File.Exists(ModelCheckpoint.Resolve(dir)) && !parse.GetValue(overwrite))
-                throw new ArgumentException($"'{dir}' already holds a checkpoint; choose another --out or pass --overwrite.");
+            var resume = run.Prepare(parse, dir, GeneratorCheckpoint.Kind);
             bool labelled = train.Given(parse);
             string? vectorPath = parse.GetValue(vectors);
             if (labelled == (vectorPath is not null))
@@ -83,10 +84,11 @@ internal static class GenerateCommands
             var (trainTexts, devTexts) = LabelledTexts.Split(all, e => e.Text, parse.GetValue(devFraction), options.Seed);
 
             Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new ConditionedGeneratorTrainer(options, trainTexts, devTexts, labels, dir);
+            var trainer = new ConditionedGeneratorTrainer(options, trainTexts, devTexts, labels, dir, resume);
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, condition of {all[0].Condition.Length} values" +
                               (labels.Length > 0 ? $" (one-hot of {string.Join(", ", labels)})" : "") +
-                              $", {trainer.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs.");
+                              $", {trainer.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs" +
+                              (resume is not null ? $", resuming after epoch {trainer.EpochsCompleted}" : "") + ".");
             using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var best = trainer.Run((epoch, batch, batches, loss, result) =>
@@ -99,8 +101,9 @@ internal static class GenerateCommands
             }, interrupt.Token);
             interrupt.StopListening();
             bar.Finish();
-            Console.WriteLine(best is null ? "No epoch finished; nothing saved."
+            Console.WriteLine(best is null ? "No epoch finished; no best model saved."
                 : string.Create(CultureInfo.InvariantCulture, $"Best epoch {best.Epoch}: dev {best.DevLoss:F4} nats/symbol, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}."));
+            if (interrupt.Requested) Console.WriteLine("Interrupted; continue with --resume.");
             return interrupt.Requested ? 130 : 0;
         }));
         return command;

@@ -22,7 +22,8 @@ internal static class Seq2SeqCommands
         var dev = new Option<string>("--dev") { Description = "Dev pairs in the same format, decoded after every epoch; the best by WER is kept.", Required = true };
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best so far), model.safetensors and metrics.jsonl.", Required = true };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this checkpoint's weights (same model options and data symbols) with a fresh optimizer: more epochs at a lower rate, or fine-tuning." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a checkpoint already in --out (otherwise refused)." };
+        var run = new ResumeOptions();
+        var schedule = new ScheduleOptions(d.ScheduleSettings);
         var sourceTokens = new Option<string>("--source-tokens") { Description = "chars (each character a symbol) or words (space-separated).", DefaultValueFactory = _ => "chars" };
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + " (encoder and decoder).", DefaultValueFactory = _ => "lstm" };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size of source and target symbols.", DefaultValueFactory = _ => d.Embedding };
@@ -39,8 +40,6 @@ internal static class Seq2SeqCommands
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => d.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
-        var decayRate = new Option<float>("--decay-rate") { Description = "Multiply the learning rate by this every epoch from --decay-from on.", DefaultValueFactory = _ => d.DecayRate };
-        var decayFrom = new Option<int>("--decay-from") { Description = "First epoch (1-based) with a decayed learning rate (0: constant rate).", DefaultValueFactory = _ => 0 };
         var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => d.GradClip };
         var evalEvery = new Option<int>("--eval-every") { Description = "Also evaluate on dev every this many steps (0: after each epoch only).", DefaultValueFactory = _ => 0 };
         var evalBeam = new Option<int>("--eval-beam") { Description = "Beam size of the dev evaluation during training (1: greedy).", DefaultValueFactory = _ => 1 };
@@ -49,9 +48,10 @@ internal static class Seq2SeqCommands
 
         var command = new Command("train", "Train an encoder-decoder on SOURCE<TAB>TARGET pairs, keeping the checkpoint with the best dev WER.")
         {
-            train, dev, outDir, initFrom, overwrite, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
-            dropout, epochs, batchSize, optimizer, lr, momentum, weightDecay, decayRate, decayFrom, gradClip, evalEvery, evalBeam, seed, threads,
+            train, dev, outDir, initFrom, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
+            dropout, epochs, batchSize, optimizer, lr, momentum, weightDecay, gradClip, evalEvery, evalBeam, seed, threads,
         };
+        foreach (var o in run.All.Concat(schedule.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var options = new Seq2SeqTrainingOptions
@@ -62,22 +62,24 @@ internal static class Seq2SeqCommands
                 Dropout = parse.GetValue(dropout), SourceTokens = SequencePairs.ParseSourceTokens(parse.GetValue(sourceTokens)!),
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(),
                 LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay),
-                DecayRate = parse.GetValue(decayRate), DecayFrom = parse.GetValue(decayFrom), GradClip = parse.GetValue(gradClip),
+                ScheduleSettings = schedule.Read(parse), GradClip = parse.GetValue(gradClip),
                 EvalEvery = parse.GetValue(evalEvery), EvalBeam = parse.GetValue(evalBeam), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
             };
             options.Validate();
             string dir = parse.GetValue(outDir)!;
-            if (File.Exists(Path.Combine(dir, ModelCheckpoint.FileName)) && !parse.GetValue(overwrite))
-                throw new ArgumentException($"'{dir}' already holds a checkpoint; choose another --out or pass --overwrite.");
+            if (parse.GetValue(run.Resume) && parse.GetValue(initFrom) is not null)
+                throw new ArgumentException("--resume continues a run with its own weights; it does not go with --init-from.");
+            var resume = run.Prepare(parse, dir, Seq2SeqCheckpoint.Kind);
             var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens);
             var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens);
             var initial = parse.GetValue(initFrom) is { } from ? Seq2SeqCheckpoint.Load(from) : null;
             Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new Seq2SeqTrainer(options, trainPairs, devPairs, dir, initial);
+            var trainer = new Seq2SeqTrainer(options, trainPairs, devPairs, dir, initial, resume);
             Console.WriteLine($"{options.Cell.ToCliName()} encoder {options.EncoderLayers}×{options.EncoderHidden}{(options.Bidirectional ? " bidirectional" : "")}, " +
                               $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}; " +
                               $"{trainer.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {trainer.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +
-                              $"{trainPairs.Count:N0} training pairs, {trainer.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps.");
+                              $"{trainPairs.Count:N0} training pairs, {trainer.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
+                              (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
 
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -96,7 +98,7 @@ internal static class Seq2SeqCommands
             string best = summary.BestDev is { } b ? $"best dev PER {Percent(b.PhonemeErrorRate)} WER {Percent(b.WordErrorRate)} (epoch {summary.BestEpoch})" : "no evaluation yet";
             if (summary.Interrupted)
             {
-                Console.WriteLine($"Interrupted at step {summary.Step}; {best}; the best checkpoint is in {dir}.");
+                Console.WriteLine($"Interrupted at step {summary.Step}; {best}; the best checkpoint is in {dir}; continue with --resume.");
                 return 130;
             }
             Console.WriteLine($"Done: {summary.Step} steps, {summary.ElapsedSeconds:F0} s, {best}. Checkpoint: {Path.Combine(dir, ModelCheckpoint.FileName)}");

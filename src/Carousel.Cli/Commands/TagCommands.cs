@@ -35,7 +35,8 @@ internal static class TagCommands
         var textField = TextField();
         var tagsField = TagsField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (best model), model.safetensors and metrics.jsonl.", Required = true };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Train even if --out already holds a checkpoint (it is replaced)." };
+        var run = new ResumeOptions();
+        var schedule = new ScheduleOptions(d.ScheduleSettings);
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => d.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => d.Layers };
@@ -47,8 +48,6 @@ internal static class TagCommands
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => d.Momentum };
         var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
-        var schedule = new Option<string>("--schedule") { Description = "constant or cosine (with --warmup).", DefaultValueFactory = _ => d.Schedule };
-        var warmup = new Option<long>("--warmup") { Description = "Warm-up steps of the cosine schedule.", DefaultValueFactory = _ => 0 };
         var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => d.GradClip };
         var epochs = new Option<double>("--epochs") { Description = "Passes over the training examples.", DefaultValueFactory = _ => d.Epochs };
         var steps = new Option<long>("--steps") { Description = "Optimizer steps (overrides --epochs when positive).", DefaultValueFactory = _ => 0 };
@@ -58,9 +57,10 @@ internal static class TagCommands
 
         var command = new Command("train", "Train a character tagger on JSON lines (--train) or learn truecasing from plain text (--truecase).")
         {
-            train, dev, truecase, heldOut, devFraction, maxLength, textField, tagsField, outDir, overwrite, cell, hidden, layers, bidirectional,
-            embedding, dropout, batchSize, optimizer, lr, momentum, weightDecay, schedule, warmup, gradClip, epochs, steps, evalEvery, seed, threads,
+            train, dev, truecase, heldOut, devFraction, maxLength, textField, tagsField, outDir, cell, hidden, layers, bidirectional,
+            embedding, dropout, batchSize, optimizer, lr, momentum, weightDecay, gradClip, epochs, steps, evalEvery, seed, threads,
         };
+        foreach (var o in run.All.Concat(schedule.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var options = new TaggerTrainingOptions
@@ -68,16 +68,15 @@ internal static class TagCommands
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
                 BatchSize = parse.GetValue(batchSize), Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr),
-                Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay), Schedule = parse.GetValue(schedule)!.ToLowerInvariant(),
-                WarmupSteps = parse.GetValue(warmup), GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs), Steps = parse.GetValue(steps),
+                Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay), ScheduleSettings = schedule.Read(parse),
+                GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs), Steps = parse.GetValue(steps),
                 EvalEvery = parse.GetValue(evalEvery), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
             };
             options.Validate();
             double devShare = parse.GetValue(devFraction);
             if (!(devShare >= 0 && devShare < 1)) throw new ArgumentException($"--dev-fraction must be in [0, 1), got {devShare}.");
             string dir = parse.GetValue(outDir)!;
-            if (File.Exists(ModelCheckpoint.Resolve(dir)) && !parse.GetValue(overwrite))
-                throw new ArgumentException($"'{dir}' already holds a checkpoint; choose another --out or pass --overwrite to replace it.");
+            var resume = run.Prepare(parse, dir, TaggerCheckpoint.Kind);
 
             string? trainPath = parse.GetValue(train), devPath = parse.GetValue(dev), truecasePath = parse.GetValue(truecase);
             if ((trainPath is null) == (truecasePath is null)) throw new ArgumentException("Give either --train FILE.jsonl or --truecase FILE.txt.");
@@ -114,12 +113,13 @@ internal static class TagCommands
             }
             var vocabulary = TaggingVocabulary.FromExamples(trainExamples, task.IsTruecasing ? Truecasing.Labels : null);
             Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new TaggerTrainer(vocabulary, trainExamples, devExamples, options, task, dir);
+            var trainer = new TaggerTrainer(vocabulary, trainExamples, devExamples, options, task, dir, resume);
             long trainCharacters = trainExamples.Sum(e => (long)e.Length), devCharacters = devExamples.Sum(e => (long)e.Length);
             Console.WriteLine($"{(options.Bidirectional ? "bidirectional " : "")}{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, " +
                               $"{vocabulary.Characters.Count} characters, labels {string.Join(" ", vocabulary.Labels)}; " +
                               $"{trainExamples.Count:N0} training sequences ({trainCharacters:N0} characters), {devExamples.Count:N0} dev ({devCharacters:N0}); " +
-                              $"{trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch).");
+                              $"{trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch)" +
+                              (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
 
             using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
@@ -136,7 +136,7 @@ internal static class TagCommands
             string best = summary.BestDev is { } bd ? $"best dev at step {summary.BestStep}: {Summary(bd, task)}" : $"model of step {summary.BestStep} kept";
             if (summary.Interrupted)
             {
-                Console.WriteLine($"Interrupted at step {summary.Step}; {best}. Checkpoint: {ModelCheckpoint.Resolve(dir)}");
+                Console.WriteLine($"Interrupted at step {summary.Step}; {best}. Checkpoint: {ModelCheckpoint.Resolve(dir)}; continue with --resume.");
                 return 130;
             }
             Console.WriteLine($"Done: {summary.Step} steps in {summary.ElapsedSeconds:F0} s; {best}. Checkpoint: {ModelCheckpoint.Resolve(dir)}");

@@ -25,7 +25,7 @@ public sealed record ConditionedGeneratorConfig(
 /// Texts are wrapped in <see cref="StartSymbol"/> and <see cref="EndSymbol"/>; the model learns to end them.
 /// Parameter names: embedding.*, rnn.*, output.* (those of <see cref="CharLanguageModel"/>) and condition.*.
 /// </summary>
-public sealed class ConditionedGenerator
+public sealed class ConditionedGenerator : IDropoutStreams
 {
     public const char StartSymbol = '\u0002', EndSymbol = '\u0003';
 
@@ -47,6 +47,9 @@ public sealed class ConditionedGenerator
 
     /// <summary>S: h only, or h and c for an LSTM.</summary>
     private int StateParts => Config.Cell.HasCellState() ? 2 : 1;
+
+    /// <summary>The generators of the dropout masks.</summary>
+    public IReadOnlyList<Rng> DropoutRngs => [Language.Rnn.DropoutRng];
 
     public bool Training
     {

@@ -75,7 +75,7 @@ public sealed record Seq2SeqBatch(PaddedBatch Source, PaddedBatch DecoderInput, 
 /// Parameter names: source_embedding.weight, encoder.*, bridge_h.*, bridge_c.*, target_embedding.weight, decoder.*,
 /// attention.linear_in.weight, attention.linear_out.weight, output.*.
 /// </summary>
-public sealed class Seq2Seq
+public sealed class Seq2Seq : IDropoutStreams
 {
     private readonly Dropout _sourceDropout, _targetDropout, _featureDropout;
 
@@ -114,6 +114,9 @@ public sealed class Seq2Seq
 
     /// <summary>D·He: the width of the encoder's outputs and of its concatenated final top-layer state.</summary>
     public int EncoderOutputSize => Config.EncoderHidden * (Config.Bidirectional ? 2 : 1);
+
+    /// <summary>The generators of the dropout masks (encoder, decoder, and the one the embedding and output dropouts share).</summary>
+    public IReadOnlyList<Rng> DropoutRngs => [Encoder.DropoutRng, Decoder.DropoutRng, _sourceDropout.Rng];
 
     public bool Training
     {

@@ -34,7 +34,7 @@ public sealed record SequenceClassifierConfig(
 /// steps → Linear(D·H, K) → softmax over the classes. Padded batches give what each sequence gives alone.
 /// Parameter names follow a PyTorch module with children embedding, rnn and output.
 /// </summary>
-public sealed class SequenceClassifier
+public sealed class SequenceClassifier : IDropoutStreams
 {
     private float[] _embedded = [], _dOutput = [];
     private float[] _summary = [], _dSummary = [], _logits = [];
@@ -58,6 +58,9 @@ public sealed class SequenceClassifier
     }
 
     public int Classes => Config.Classes;
+
+    /// <summary>The generators of the dropout masks.</summary>
+    public IReadOnlyList<Rng> DropoutRngs => [Rnn.DropoutRng];
 
     public bool Training
     {

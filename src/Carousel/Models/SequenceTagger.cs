@@ -11,7 +11,7 @@ namespace Carousel.Models;
 /// With a vocabulary size the input is symbol ids [T, B] looked up in an embedding (characters to tags).
 /// Parameter names: embedding.* (when there is one), rnn.* and output.*.
 /// </summary>
-public sealed class SequenceTagger
+public sealed class SequenceTagger : IDropoutStreams
 {
     private float[] _logits = [], _embedded = [], _dOutput = [];
     private int _steps, _batch;
@@ -31,6 +31,9 @@ public sealed class SequenceTagger
     }
 
     public int OutputCount => Output.OutputSize;
+
+    /// <summary>The generators of the dropout masks.</summary>
+    public IReadOnlyList<Rng> DropoutRngs => [Rnn.DropoutRng];
 
     public bool Training
     {

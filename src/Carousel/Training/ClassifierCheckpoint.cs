@@ -17,17 +17,17 @@ public sealed record ClassifierCheckpoint(SequenceClassifier Model, TextSymbols 
     public const string Kind = "sequence-classifier/1";
 
     /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state, metadata) and DIR/model.safetensors (weights only).</summary>
-    public void Save(string directory, Optimizer? optimizer)
+    public void Save(string directory, Optimizer? optimizer) =>
+        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, Metadata(), Epoch);
+
+    /// <summary>The checkpoint's metadata: options, symbols, labels (JSON) and the epoch.</summary>
+    public Dictionary<string, string> Metadata() => new()
     {
-        var metadata = new Dictionary<string, string>
-        {
-            ["options"] = JsonSerializer.Serialize(Options),
-            ["symbols"] = JsonSerializer.Serialize(Symbols.ToRecord()),
-            ["labels"] = JsonSerializer.Serialize(Labels),
-            ["epoch"] = Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
-    }
+        ["options"] = JsonSerializer.Serialize(Options),
+        ["symbols"] = JsonSerializer.Serialize(Symbols.ToRecord()),
+        ["labels"] = JsonSerializer.Serialize(Labels),
+        ["epoch"] = Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>Reads a classifier from a checkpoint file or training directory; any other kind of checkpoint is a clear error.</summary>
     public static ClassifierCheckpoint Load(string path)

@@ -24,6 +24,12 @@ public sealed record GeneratorTrainingOptions
     public float LearningRate { get; init; } = 2e-3f;
     public float Momentum { get; init; } = 0.9f;
     public float WeightDecay { get; init; }
+    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
+    public string Schedule { get; init; } = "constant";
+    public long WarmupSteps { get; init; }
+    public float DecayRate { get; init; } = 0.97f;
+    /// <summary>First epoch with a decayed rate under the step schedule (0: the default, after ten epochs).</summary>
+    public int DecayFrom { get; init; }
     public float GradClip { get; init; } = 5f;
     public int Epochs { get; init; } = 20;
     public int BatchSize { get; init; } = 32;
@@ -36,8 +42,16 @@ public sealed record GeneratorTrainingOptions
     {
         Cell = Cell, Hidden = Hidden, Layers = Layers, Embedding = Embedding, Dropout = Dropout, Optimizer = Optimizer,
         LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay, GradClip = GradClip, Epochs = Epochs,
-        BatchSize = BatchSize, Seed = Seed, Threads = Threads,
+        BatchSize = BatchSize, Seed = Seed, Threads = Threads, ScheduleSettings = ScheduleSettings,
     };
+
+    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public LearningRateScheduleSettings ScheduleSettings
+    {
+        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
+        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
+    }
 
     public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
@@ -53,6 +67,8 @@ public sealed record GeneratorEpochResult(int Epoch, double TrainLoss, double De
 /// recurrent stack's initial-state gradient): texts wrapped in start/end symbols, batches bucketed by length and
 /// padded (padding ignored by the loss), clipping, an optimizer. After every epoch the dev loss decides whether
 /// DIR/checkpoint.safetensors (and model.safetensors) is replaced: the directory holds the best epoch's model.
+/// After every epoch and when interrupted it writes DIR/last.safetensors, from which a run continues exactly
+/// (<see cref="LastCheckpoint"/>).
 /// </summary>
 public sealed class ConditionedGeneratorTrainer
 {
@@ -61,8 +77,14 @@ public sealed class ConditionedGeneratorTrainer
     private readonly IReadOnlyList<ConditionedText> _train, _dev;
     private readonly int[][] _trainIds, _devIds;
     private readonly Optimizer _optimizer;
-    private readonly Rng _batchRng;
+    private readonly LearningRateSchedule _schedule;
+    private readonly TrainingCursor _cursor;
+    private readonly string _dataFingerprint;
     private readonly MetricsLog _metrics;
+    private GeneratorEpochResult? _best;
+
+    /// <summary>The options a resumed run may change.</summary>
+    public static readonly string[] ResumableChanges = [nameof(GeneratorTrainingOptions.Epochs), nameof(GeneratorTrainingOptions.Threads)];
 
     public ConditionedGenerator Model { get; }
     public CharVocabulary Vocabulary { get; }
@@ -70,7 +92,7 @@ public sealed class ConditionedGeneratorTrainer
     public string[] Labels { get; }
 
     public ConditionedGeneratorTrainer(GeneratorTrainingOptions options, IReadOnlyList<ConditionedText> train,
-        IReadOnlyList<ConditionedText> dev, string[] labels, string outDirectory)
+        IReadOnlyList<ConditionedText> dev, string[] labels, string outDirectory, LastCheckpoint? resume = null)
     {
         options.Validate();
         if (train.Count == 0 || dev.Count == 0) throw new ArgumentException("Training and dev data must not be empty.");
@@ -94,9 +116,34 @@ public sealed class ConditionedGeneratorTrainer
         _devIds = dev.Select(e => Wrap(Vocabulary, e.Text, unknownOk: true)).ToArray();
         var seedRng = new Rng(options.Seed);
         Model = new ConditionedGenerator(options.ModelConfig(Vocabulary.Count, conditionSize), seedRng);
-        _batchRng = seedRng.Fork();
+        _cursor = new TrainingCursor(seedRng.Fork());
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
+        _schedule = options.ScheduleSettings.Create(StepsPerEpoch * options.Epochs, StepsPerEpoch);
+        var fingerprint = new DataFingerprint().Add(_trainIds).Add(_devIds);
+        foreach (var e in train.Concat(dev)) fingerprint.Add(e.Condition);
+        _dataFingerprint = fingerprint.ToString();
+        if (resume is not null)
+        {
+            resume.RequireSameRun(CheckpointMetadata(), "options", ResumableChanges, ["labels", "vocabulary", "condition_size"], _dataFingerprint);
+            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
+            _cursor.RequireNotPast(StepsPerEpoch * options.Epochs);
+            _best = resume.Best<GeneratorEpochResult>();
+            _metrics.KeepLinesUpTo(_cursor.EpochsCompleted, "epoch");
+        }
     }
+
+    /// <summary>Batches per epoch.</summary>
+    public long StepsPerEpoch => (_trainIds.Length + _options.BatchSize - 1) / _options.BatchSize;
+
+    /// <summary>Epochs already trained (more than 0 when resumed).</summary>
+    public int EpochsCompleted => _cursor.EpochsCompleted;
+
+    private IReadOnlyDictionary<string, string> CheckpointMetadata() =>
+        new GeneratorCheckpoint(Model, Vocabulary, Labels, _options, _cursor.EpochsCompleted).Metadata();
+
+    /// <summary>DIR/last.safetensors: where the run stands now, to continue it with --resume.</summary>
+    private void SaveLast() => LastCheckpoint.Save(_outDirectory, GeneratorCheckpoint.Kind, Model.NamedParameters(), _optimizer,
+        CheckpointMetadata(), _cursor.Position(Model, _best is null ? null : LastCheckpoint.SerializeBest(_best), _dataFingerprint));
 
     /// <summary>[start, symbols…, end]; with <paramref name="unknownOk"/> characters outside the vocabulary are left out (dev texts).</summary>
     public static int[] Wrap(CharVocabulary vocabulary, string text, bool unknownOk = false)
@@ -117,36 +164,44 @@ public sealed class ConditionedGeneratorTrainer
         var clock = Stopwatch.StartNew();
         var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
         var lengths = _trainIds.Select(s => s.Length - 1).ToArray();
-        GeneratorEpochResult? best = null;
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        for (int epoch = _cursor.EpochsCompleted + 1; epoch <= _options.Epochs; epoch++)
         {
-            var plan = LengthBuckets.Plan(lengths, _options.BatchSize, _batchRng);
-            double lossSum = 0;
+            var plan = _cursor.PlanEpoch(lengths, _options.BatchSize);
+            if (_cursor.BatchesIntoEpoch == 0) _cursor.LossSum = 0;
             Model.Training = true;
-            for (int i = 0; i < plan.Count; i++)
+            for (int i = _cursor.BatchesIntoEpoch; i < plan.Count; i++)
             {
-                if (cancel.IsCancellationRequested) return best;
+                if (cancel.IsCancellationRequested)
+                {
+                    SaveLast();
+                    return _best;
+                }
                 var (inputs, targets, steps, conditions) = Batch(_trainIds, _train, plan[i]);
                 _optimizer.ZeroGrad();
                 double loss = Model.Run(inputs, targets, steps, plan[i].Length, conditions, backward: true);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr.");
                 if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
+                _cursor.Step++;
+                _optimizer.LearningRate = _schedule.At(_cursor.Step, _options.LearningRate);
                 _optimizer.Step();
-                lossSum += loss;
-                progress?.Invoke(epoch, i + 1, plan.Count, lossSum / (i + 1), null);
+                _cursor.BatchDone();
+                _cursor.LossSum += loss;
+                progress?.Invoke(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1), null);
             }
             double devLoss = Evaluate(Model, _devIds, _dev, _options.BatchSize);
-            bool isBest = best is null || devLoss < best.DevLoss;
-            var result = new GeneratorEpochResult(epoch, lossSum / plan.Count, devLoss, isBest, clock.Elapsed.TotalSeconds);
+            bool isBest = _best is null || devLoss < _best.DevLoss;
+            var result = new GeneratorEpochResult(epoch, _cursor.LossSum / plan.Count, devLoss, isBest, clock.Elapsed.TotalSeconds);
             if (isBest)
             {
-                best = result;
+                _best = result;
                 new GeneratorCheckpoint(Model, Vocabulary, Labels, _options, epoch).Save(_outDirectory, _optimizer);
             }
             AppendMetrics(result);
+            _cursor.EpochDone();
+            SaveLast();
             progress?.Invoke(epoch, plan.Count, plan.Count, result.TrainLoss, result);
         }
-        return best;
+        return _best;
     }
 
     /// <summary>Mean nats per predicted symbol over the examples (each text's symbols and its end).</summary>
@@ -207,17 +262,17 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
 {
     public const string Kind = "conditioned-generator/1";
 
-    public void Save(string directory, Optimizer? optimizer)
+    public void Save(string directory, Optimizer? optimizer) =>
+        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, Metadata(), Epoch);
+
+    /// <summary>The checkpoint's metadata: options, vocabulary, labels and the condition size.</summary>
+    public Dictionary<string, string> Metadata() => new()
     {
-        var metadata = new Dictionary<string, string>
-        {
-            ["options"] = JsonSerializer.Serialize(Options),
-            ["vocabulary"] = Vocabulary.ToString(),
-            ["labels"] = JsonSerializer.Serialize(Labels),
-            ["condition_size"] = Model.Config.ConditionSize.ToString(CultureInfo.InvariantCulture),
-        };
-        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Epoch);
-    }
+        ["options"] = JsonSerializer.Serialize(Options),
+        ["vocabulary"] = Vocabulary.ToString(),
+        ["labels"] = JsonSerializer.Serialize(Labels),
+        ["condition_size"] = Model.Config.ConditionSize.ToString(CultureInfo.InvariantCulture),
+    };
 
     public static GeneratorCheckpoint Load(string path)
     {

@@ -24,16 +24,19 @@ public sealed class MetricsLog
         AtomicFile.WriteAllText(FilePath, string.Join("\n", _lines) + "\n");
     }
 
-    /// <summary>On resume from <paramref name="step"/>: keeps the file's lines up to that step; later ones belong to work that was lost.</summary>
-    public void KeepLinesUpTo(long step)
+    /// <summary>
+    /// On resume from <paramref name="position"/> (a step, or an epoch with <paramref name="key"/> "epoch"): keeps the
+    /// file's lines up to there, to which later appends add; lines after it belong to work that was lost.
+    /// </summary>
+    public void KeepLinesUpTo(long position, string key = "step")
     {
-        if (step == 0 || !File.Exists(FilePath)) return;
+        if (position == 0 || !File.Exists(FilePath)) return;
         foreach (var line in File.ReadAllLines(FilePath, Encoding.UTF8))
         {
             try
             {
                 using var doc = JsonDocument.Parse(line);
-                if (doc.RootElement.GetProperty("step").GetInt64() <= step) _lines.Add(line);
+                if (doc.RootElement.GetProperty(key).GetInt64() <= position) _lines.Add(line);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
         }

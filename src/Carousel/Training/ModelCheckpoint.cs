@@ -118,11 +118,11 @@ public sealed class ModelCheckpoint
         Metadata.TryGetValue(key, out var value) ? value : throw new InvalidDataException($"{Path}: checkpoint metadata lacks '{key}'.");
 
     /// <summary>A metadata entry written as JSON (e.g. the options record), or a clear error when it does not parse.</summary>
-    public T GetJson<T>(string key)
+    public T GetJson<T>(string key, JsonSerializerOptions? options = null)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(Get(key)) ?? throw new InvalidDataException($"{Path}: checkpoint entry '{key}' is empty.");
+            return JsonSerializer.Deserialize<T>(Get(key), options) ?? throw new InvalidDataException($"{Path}: checkpoint entry '{key}' is empty.");
         }
         catch (JsonException e)
         {

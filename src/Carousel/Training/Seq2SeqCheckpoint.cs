@@ -20,17 +20,21 @@ public sealed record Seq2SeqCheckpoint(Seq2Seq Model, TokenVocabulary SourceVoca
         Optimizer? optimizer, long step, IReadOnlyDictionary<string, string>? extra = null)
     {
         Directory.CreateDirectory(directory);
-        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
-        {
-            ["config"] = JsonSerializer.Serialize(model.Config),
-            ["source_vocabulary"] = JsonSerializer.Serialize(source.Symbols),
-            ["target_vocabulary"] = JsonSerializer.Serialize(target.Symbols),
-            ["source_tokens"] = sourceTokens == SourceTokens.Words ? "words" : "chars",
-        };
+        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
+        foreach (var (key, value) in ModelMetadata(model, source, target, sourceTokens)) metadata[key] = value;
         var parameters = model.NamedParameters();
         ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, parameters, optimizer, metadata, step);
         ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, parameters);
     }
+
+    /// <summary>The model's own metadata: config, both vocabularies and the source tokens.</summary>
+    public static Dictionary<string, string> ModelMetadata(Seq2Seq model, TokenVocabulary source, TokenVocabulary target, SourceTokens sourceTokens) => new()
+    {
+        ["config"] = JsonSerializer.Serialize(model.Config),
+        ["source_vocabulary"] = JsonSerializer.Serialize(source.Symbols),
+        ["target_vocabulary"] = JsonSerializer.Serialize(target.Symbols),
+        ["source_tokens"] = sourceTokens == SourceTokens.Words ? "words" : "chars",
+    };
 
     /// <summary>Reads a checkpoint (file or training directory); a checkpoint of another model kind is a clear error.</summary>
     public static Seq2SeqCheckpoint Load(string path)

@@ -29,9 +29,12 @@ public sealed record Seq2SeqTrainingOptions
     public float LearningRate { get; init; } = 1e-3f;
     public float Momentum { get; init; } = 0.9f;
     public float WeightDecay { get; init; }
+    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
+    public string Schedule { get; init; } = "constant";
+    public long WarmupSteps { get; init; }
     /// <summary>The learning rate is multiplied by this at the start of every epoch from <see cref="DecayFrom"/> on.</summary>
     public float DecayRate { get; init; } = 0.5f;
-    /// <summary>First epoch (1-based) with a decayed rate; 0: never decay.</summary>
+    /// <summary>First epoch (1-based) with a decayed rate under the step schedule.</summary>
     public int DecayFrom { get; init; }
     public float GradClip { get; init; } = 5f;
     /// <summary>Steps between dev evaluations besides the one after each epoch (0: after each epoch only).</summary>
@@ -47,8 +50,6 @@ public sealed record Seq2SeqTrainingOptions
         Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
         Require(BatchSize > 0, $"--batch-size must be positive, got {BatchSize}.");
         Require(LearningRate > 0 && float.IsFinite(LearningRate), $"--lr must be positive, got {LearningRate}.");
-        Require(DecayRate > 0 && DecayRate <= 1, $"--decay-rate must be in (0, 1], got {DecayRate}.");
-        Require(DecayFrom >= 0, $"--decay-from must be ≥ 0, got {DecayFrom}.");
         Require(GradClip >= 0, $"--grad-clip must be ≥ 0, got {GradClip}.");
         Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
         Require(EvalBeam >= 1, $"--eval-beam must be at least 1, got {EvalBeam}.");
@@ -56,6 +57,15 @@ public sealed record Seq2SeqTrainingOptions
         Require(Optimizer is "sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw",
             $"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
         ModelConfig(4, 4).Validate();
+        ScheduleSettings.Validate();
+    }
+
+    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public LearningRateScheduleSettings ScheduleSettings
+    {
+        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
+        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
     }
 
     public Seq2SeqConfig ModelConfig(int sourceVocabulary, int targetVocabulary) => new()
@@ -77,7 +87,8 @@ public sealed record Seq2SeqSummary(long Step, TranscriptionMetrics? BestDev, in
 /// cross-entropy per target symbol, global-norm clipping, an optimizer and a per-epoch step decay. After every
 /// epoch (and every <see cref="Seq2SeqTrainingOptions.EvalEvery"/> steps) it decodes the dev set and appends PER and
 /// WER to DIR/metrics.jsonl; whenever dev WER (then PER) is the best so far it writes DIR/checkpoint.safetensors and
-/// DIR/model.safetensors atomically, so the directory always holds the best model seen.
+/// DIR/model.safetensors atomically, so the directory always holds the best model seen. After every epoch and when
+/// interrupted it writes DIR/last.safetensors, from which a run continues exactly (<see cref="LastCheckpoint"/>).
 /// </summary>
 public sealed class Seq2SeqTrainer
 {
@@ -88,11 +99,17 @@ public sealed class Seq2SeqTrainer
     private readonly List<IReadOnlyList<string[]>> _devReferences = new();
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
-    private readonly Rng _batchRng;
-    private readonly List<string> _metricLines = new();
+    private readonly TrainingCursor _cursor;
+    private readonly string _dataFingerprint;
+    private readonly MetricsLog _metrics;
     private TranscriptionMetrics? _bestDev;
     private int _bestEpoch;
-    private long _step;
+
+    /// <summary>The best dev evaluation so far, as <see cref="TrainingPosition.Best"/> keeps it.</summary>
+    private sealed record BestRecord(TranscriptionMetrics Dev, int Epoch);
+
+    /// <summary>The options a resumed run may change.</summary>
+    public static readonly string[] ResumableChanges = [nameof(Seq2SeqTrainingOptions.Epochs), nameof(Seq2SeqTrainingOptions.Threads)];
 
     public Seq2Seq Model { get; }
     public TokenVocabulary SourceVocabulary { get; }
@@ -103,10 +120,13 @@ public sealed class Seq2SeqTrainer
 
     /// <param name="initialWeights">A checkpoint to start from instead of random weights (fine-tuning, or more epochs at a lower rate):
     /// it must have the same model configuration and vocabularies; the optimizer starts afresh.</param>
+    /// <param name="resume">DIR/last.safetensors of an earlier run on the same data and options, to continue it.</param>
     public Seq2SeqTrainer(Seq2SeqTrainingOptions options, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair> dev, string outDirectory,
-        Seq2SeqCheckpoint? initialWeights = null)
+        Seq2SeqCheckpoint? initialWeights = null, LastCheckpoint? resume = null)
     {
         options.Validate();
+        if (initialWeights is not null && resume is not null)
+            throw new ArgumentException("--resume continues a run with its own weights; it does not go with --init-from.");
         if (train.Count == 0) throw new ArgumentException("No training pairs.");
         if (dev.Count == 0) throw new ArgumentException("No dev pairs.");
         _options = options;
@@ -131,12 +151,38 @@ public sealed class Seq2SeqTrainer
             Model.Decoder.InitializeForgetGateBias(1f);
         }
         if (initialWeights is not null) CopyWeights(initialWeights);
-        _batchRng = rng.Fork();
+        _cursor = new TrainingCursor(rng.Fork()) { LossSum = double.NaN }; // LossSum: the running mean of the train loss, none yet
         StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         _optimizer = new OptimizerSettings(options.Optimizer, options.LearningRate, options.Momentum, options.WeightDecay).Create(Model.NamedParameters());
-        _schedule = options.DecayFrom > 0
-            ? new LearningRateSchedule.StepDecay(StepsPerEpoch, options.DecayRate, (options.DecayFrom - 1) * StepsPerEpoch)
-            : new LearningRateSchedule.Constant();
+        _schedule = options.ScheduleSettings.Create(TotalSteps, StepsPerEpoch);
+        _metrics = new MetricsLog(outDirectory);
+        var fingerprint = new DataFingerprint().Add(_trainSources).Add(_trainTargets).Add(_devSources);
+        foreach (var reference in _devReferences.SelectMany(r => r)) fingerprint.Add(string.Join(' ', reference));
+        _dataFingerprint = fingerprint.ToString();
+        if (resume is not null)
+        {
+            resume.RequireSameRun(CheckpointMetadata(), "training", ResumableChanges, ["source_vocabulary", "target_vocabulary", "source_tokens"], _dataFingerprint);
+            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
+            _cursor.RequireNotPast(TotalSteps);
+            if (resume.Best<BestRecord>() is { } best) (_bestDev, _bestEpoch) = (best.Dev, best.Epoch);
+            _metrics.KeepLinesUpTo(_cursor.Step);
+        }
+    }
+
+    /// <summary>Optimizer steps already taken (more than 0 when resumed).</summary>
+    public long StepsDone => _cursor.Step;
+
+    private Dictionary<string, string> CheckpointMetadata() => new(Seq2SeqCheckpoint.ModelMetadata(Model, SourceVocabulary, TargetVocabulary, _options.SourceTokens))
+    {
+        ["training"] = JsonSerializer.Serialize(_options),
+    };
+
+    /// <summary>DIR/last.safetensors: where the run stands now, to continue it with --resume.</summary>
+    private void SaveLast()
+    {
+        string? best = _bestDev is null ? null : LastCheckpoint.SerializeBest(new BestRecord(_bestDev, _bestEpoch));
+        LastCheckpoint.Save(_outDirectory, Seq2SeqCheckpoint.Kind, Model.NamedParameters(), _optimizer, CheckpointMetadata(),
+            _cursor.Position(Model, best, _dataFingerprint));
     }
 
     private void CopyWeights(Seq2SeqCheckpoint from)
@@ -157,40 +203,48 @@ public sealed class Seq2SeqTrainer
         var clock = Stopwatch.StartNew();
         var parameters = Model.NamedParameters().Select(p => p.Parameter).ToList();
         var lengths = _trainSources.Select((s, i) => Math.Max(s.Length, _trainTargets[i].Length)).ToArray();
-        double runningLoss = double.NaN;
         long symbols = 0;
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        Directory.CreateDirectory(_outDirectory);
+        for (int epoch = _cursor.EpochsCompleted + 1; epoch <= _options.Epochs; epoch++)
         {
-            foreach (var examples in LengthBuckets.Plan(lengths, _options.BatchSize, _batchRng))
+            var plan = _cursor.PlanEpoch(lengths, _options.BatchSize);
+            for (int i = _cursor.BatchesIntoEpoch; i < plan.Count; i++)
             {
-                if (cancel.IsCancellationRequested) return Summary(clock, interrupted: true);
+                if (cancel.IsCancellationRequested)
+                {
+                    SaveLast();
+                    return Summary(clock, interrupted: true);
+                }
                 Model.Training = true;
-                var batch = Seq2SeqBatch.From(_trainSources, _trainTargets, examples);
+                var batch = Seq2SeqBatch.From(_trainSources, _trainTargets, plan[i]);
                 _optimizer.ZeroGrad();
                 var (loss, count) = Model.Forward(batch);
                 if (!double.IsFinite(loss))
-                    throw new InvalidOperationException($"The training loss became {loss} at step {_step + 1}; lower --lr or --grad-clip. The best checkpoint so far is kept.");
+                    throw new InvalidOperationException($"The training loss became {loss} at step {_cursor.Step + 1}; lower --lr or --grad-clip. The best checkpoint so far is kept.");
                 Model.Backward();
                 if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                _step++;
-                _optimizer.LearningRate = _schedule.At(_step, _options.LearningRate);
+                long step = ++_cursor.Step;
+                _optimizer.LearningRate = _schedule.At(step, _options.LearningRate);
                 _optimizer.Step();
+                _cursor.BatchDone();
                 symbols += count;
-                runningLoss = double.IsNaN(runningLoss) ? loss : 0.98 * runningLoss + 0.02 * loss;
-                bool endOfEpoch = _step == epoch * StepsPerEpoch;
-                bool evaluate = endOfEpoch || (_options.EvalEvery > 0 && _step % _options.EvalEvery == 0);
+                double runningLoss = _cursor.LossSum = double.IsNaN(_cursor.LossSum) ? loss : 0.98 * _cursor.LossSum + 0.02 * loss;
+                bool endOfEpoch = step == epoch * StepsPerEpoch;
+                bool evaluate = endOfEpoch || (_options.EvalEvery > 0 && step % _options.EvalEvery == 0);
                 TranscriptionMetrics? dev = null;
                 bool best = false;
                 if (evaluate) (dev, best) = EvaluateAndKeepBest(epoch, runningLoss, clock);
-                report?.Invoke(new Seq2SeqProgress(_step, TotalSteps, epoch, runningLoss, _optimizer.LearningRate,
+                report?.Invoke(new Seq2SeqProgress(step, TotalSteps, epoch, runningLoss, _optimizer.LearningRate,
                     symbols / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, dev, best));
             }
+            _cursor.EpochDone();
+            SaveLast();
         }
         return Summary(clock, interrupted: false);
     }
 
     private Seq2SeqSummary Summary(Stopwatch clock, bool interrupted) =>
-        new(_step, _bestDev, _bestEpoch, interrupted, clock.Elapsed.TotalSeconds);
+        new(_cursor.Step, _bestDev, _bestEpoch, interrupted, clock.Elapsed.TotalSeconds);
 
     private (TranscriptionMetrics Dev, bool Best) EvaluateAndKeepBest(int epoch, double trainLoss, Stopwatch clock)
     {
@@ -202,20 +256,20 @@ public sealed class Seq2SeqTrainer
         {
             _bestDev = dev;
             _bestEpoch = epoch;
-            Seq2SeqCheckpoint.Save(_outDirectory, Model, SourceVocabulary, TargetVocabulary, _options.SourceTokens, _optimizer, _step,
+            long step = _cursor.Step;
+            Seq2SeqCheckpoint.Save(_outDirectory, Model, SourceVocabulary, TargetVocabulary, _options.SourceTokens, _optimizer, step,
                 new Dictionary<string, string>
                 {
                     ["training"] = JsonSerializer.Serialize(_options),
-                    ["dev"] = JsonSerializer.Serialize(new { epoch, step = _step, per = dev.PhonemeErrorRate, wer = dev.WordErrorRate, words = dev.Words }),
+                    ["dev"] = JsonSerializer.Serialize(new { epoch, step, per = dev.PhonemeErrorRate, wer = dev.WordErrorRate, words = dev.Words }),
                 });
         }
-        _metricLines.Add(JsonSerializer.Serialize(new
+        _metrics.Append(new
         {
-            step = _step, epoch, train_loss = Math.Round(trainLoss, 5), dev_per = Math.Round(dev.PhonemeErrorRate, 5),
+            step = _cursor.Step, epoch, train_loss = Math.Round(trainLoss, 5), dev_per = Math.Round(dev.PhonemeErrorRate, 5),
             dev_wer = Math.Round(dev.WordErrorRate, 5), lr = _optimizer.LearningRate, best,
             elapsed_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
-        }));
-        AtomicFile.WriteAllText(Path.Combine(_outDirectory, "metrics.jsonl"), string.Join("\n", _metricLines) + "\n");
+        });
         return (dev, best);
     }
 

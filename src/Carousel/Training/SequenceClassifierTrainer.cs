@@ -31,6 +31,12 @@ public sealed record ClassifierTrainingOptions
     public float LearningRate { get; init; } = 2e-3f;
     public float Momentum { get; init; } = 0.9f;
     public float WeightDecay { get; init; }
+    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
+    public string Schedule { get; init; } = "constant";
+    public long WarmupSteps { get; init; }
+    public float DecayRate { get; init; } = 0.97f;
+    /// <summary>First epoch with a decayed rate under the step schedule (0: the default, after ten epochs).</summary>
+    public int DecayFrom { get; init; }
     public float GradClip { get; init; } = 5f;
     public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 32;
@@ -52,6 +58,15 @@ public sealed record ClassifierTrainingOptions
         if (Threads <= 0) throw new ArgumentException($"--threads must be positive, got {Threads}.");
         if (!OptimizerSettings.IsKnown(Optimizer))
             throw new ArgumentException($"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
+        ScheduleSettings.Validate();
+    }
+
+    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public LearningRateScheduleSettings ScheduleSettings
+    {
+        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
+        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
     }
 
     public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
@@ -75,7 +90,8 @@ public sealed record ClassifierTrainingSummary(ClassifierEpochResult? Best, int 
 /// (<see cref="PaddedBatch"/>), mean cross-entropy, clipping, an optimizer; after every epoch it evaluates on the
 /// dev set and, when the dev accuracy is the best so far (ties: lower dev loss), writes DIR/checkpoint.safetensors
 /// and DIR/model.safetensors atomically, so the directory always holds the best model. One line per epoch goes
-/// to DIR/metrics.jsonl.
+/// to DIR/metrics.jsonl. After every epoch and when interrupted it writes DIR/last.safetensors, from which a run
+/// continues exactly (<see cref="LastCheckpoint"/>).
 /// </summary>
 public sealed class SequenceClassifierTrainer
 {
@@ -84,15 +100,22 @@ public sealed class SequenceClassifierTrainer
     private readonly int[][] _train, _dev;
     private readonly int[] _trainLabels, _devLabels;
     private readonly Optimizer _optimizer;
-    private readonly Rng _batchRng;
+    private readonly LearningRateSchedule _schedule;
+    private readonly TrainingCursor _cursor;
+    private readonly string _dataFingerprint;
     private readonly MetricsLog _metrics;
+    private ClassifierEpochResult? _best;
+
+    /// <summary>The options a resumed run may change.</summary>
+    public static readonly string[] ResumableChanges = [nameof(ClassifierTrainingOptions.Epochs), nameof(ClassifierTrainingOptions.Threads)];
 
     public SequenceClassifier Model { get; }
     public TextSymbols Symbols { get; }
     public string[] Labels { get; }
 
+    /// <param name="resume">DIR/last.safetensors of an earlier run on the same data and options, to continue it.</param>
     public SequenceClassifierTrainer(ClassifierTrainingOptions options, IReadOnlyList<LabelledText> train,
-        IReadOnlyList<LabelledText> dev, string outDirectory)
+        IReadOnlyList<LabelledText> dev, string outDirectory, LastCheckpoint? resume = null)
     {
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("No training examples.");
@@ -108,9 +131,25 @@ public sealed class SequenceClassifierTrainer
 
         var seedRng = new Rng(options.Seed);
         Model = new SequenceClassifier(options.ModelConfig(Symbols.Count, Labels.Length), seedRng);
-        _batchRng = seedRng.Fork();
+        _cursor = new TrainingCursor(seedRng.Fork());
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
+        _schedule = options.ScheduleSettings.Create(StepsPerEpoch * options.Epochs, StepsPerEpoch);
+        _dataFingerprint = new DataFingerprint().Add(_train).Add(_trainLabels).Add(_dev).Add(_devLabels).ToString();
+        if (resume is not null)
+        {
+            resume.RequireSameRun(CheckpointMetadata(), "options", ResumableChanges, ["labels", "symbols"], _dataFingerprint);
+            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
+            _cursor.RequireNotPast(StepsPerEpoch * options.Epochs);
+            _best = resume.Best<ClassifierEpochResult>();
+            _metrics.KeepLinesUpTo(_cursor.EpochsCompleted, "epoch");
+        }
     }
+
+    /// <summary>Batches per epoch: the length buckets' pools are whole batches but the last.</summary>
+    public long StepsPerEpoch => (_train.Length + _options.BatchSize - 1) / _options.BatchSize;
+
+    /// <summary>Epochs already trained (more than 0 when resumed).</summary>
+    public int EpochsCompleted => _cursor.EpochsCompleted;
 
     public int TrainCount => _train.Length;
     public int DevCount => _dev.Length;
@@ -139,17 +178,20 @@ public sealed class SequenceClassifierTrainer
         var clock = Stopwatch.StartNew();
         var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
         var lengths = _train.Select(s => s.Length).ToArray();
-        ClassifierEpochResult? best = null;
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        for (int epoch = _cursor.EpochsCompleted + 1; epoch <= _options.Epochs; epoch++)
         {
-            var plan = LengthBuckets.Plan(lengths, _options.BatchSize, _batchRng);
-            double lossSum = 0; long symbols = 0;
+            var plan = _cursor.PlanEpoch(lengths, _options.BatchSize);
+            if (_cursor.BatchesIntoEpoch == 0) _cursor.LossSum = 0;
+            long symbols = 0;
             var epochClock = Stopwatch.StartNew();
             Model.Training = true;
-            for (int i = 0; i < plan.Count; i++)
+            for (int i = _cursor.BatchesIntoEpoch; i < plan.Count; i++)
             {
                 if (cancel.IsCancellationRequested)
-                    return new ClassifierTrainingSummary(best, epoch - 1, Interrupted: true, clock.Elapsed.TotalSeconds);
+                {
+                    SaveLast();
+                    return new ClassifierTrainingSummary(_best, epoch - 1, Interrupted: true, clock.Elapsed.TotalSeconds);
+                }
                 var batch = PaddedBatch.From(_train, plan[i], TextSymbols.UnknownId);
                 var labels = new int[batch.BatchSize];
                 for (int b = 0; b < labels.Length; b++) labels[b] = _trainLabels[batch.Examples[b]];
@@ -157,24 +199,29 @@ public sealed class SequenceClassifierTrainer
                 var (loss, _) = Model.Run(batch, labels, backward: true);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr or clip gradients.");
                 if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
+                _cursor.Step++;
+                _optimizer.LearningRate = _schedule.At(_cursor.Step, _options.LearningRate);
                 _optimizer.Step();
-                lossSum += loss; symbols += batch.Ids.Length;
-                progress?.Invoke(new ClassifierProgress(epoch, i + 1, plan.Count, lossSum / (i + 1),
+                _cursor.BatchDone();
+                _cursor.LossSum += loss; symbols += batch.Ids.Length;
+                progress?.Invoke(new ClassifierProgress(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1),
                     symbols / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), null));
             }
             var (devLoss, metrics) = Evaluate(Model, _dev, _devLabels, Labels, _options.BatchSize);
-            bool isBest = best is null || metrics.Accuracy > best.DevAccuracy || (metrics.Accuracy == best.DevAccuracy && devLoss < best.DevLoss);
-            var result = new ClassifierEpochResult(epoch, lossSum / plan.Count, devLoss, metrics.Accuracy, metrics.MacroF1, isBest, clock.Elapsed.TotalSeconds);
+            bool isBest = _best is null || metrics.Accuracy > _best.DevAccuracy || (metrics.Accuracy == _best.DevAccuracy && devLoss < _best.DevLoss);
+            var result = new ClassifierEpochResult(epoch, _cursor.LossSum / plan.Count, devLoss, metrics.Accuracy, metrics.MacroF1, isBest, clock.Elapsed.TotalSeconds);
             if (isBest)
             {
-                best = result;
+                _best = result;
                 SaveCheckpoint(epoch);
             }
             AppendMetrics(result);
+            _cursor.EpochDone();
+            SaveLast();
             progress?.Invoke(new ClassifierProgress(epoch, plan.Count, plan.Count, result.TrainLoss,
                 symbols / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), result));
         }
-        return new ClassifierTrainingSummary(best, _options.Epochs, Interrupted: false, clock.Elapsed.TotalSeconds);
+        return new ClassifierTrainingSummary(_best, _options.Epochs, Interrupted: false, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Mean cross-entropy and the confusion-matrix metrics of a model on encoded examples.</summary>
@@ -198,6 +245,13 @@ public sealed class SequenceClassifierTrainer
         var checkpoint = new ClassifierCheckpoint(Model, Symbols, Labels, _options, epoch);
         checkpoint.Save(_outDirectory, _optimizer);
     }
+
+    private IReadOnlyDictionary<string, string> CheckpointMetadata() =>
+        new ClassifierCheckpoint(Model, Symbols, Labels, _options, _cursor.EpochsCompleted).Metadata();
+
+    /// <summary>DIR/last.safetensors: where the run stands now, to continue it with --resume.</summary>
+    private void SaveLast() => LastCheckpoint.Save(_outDirectory, ClassifierCheckpoint.Kind, Model.NamedParameters(), _optimizer,
+        CheckpointMetadata(), _cursor.Position(Model, _best is null ? null : LastCheckpoint.SerializeBest(_best), _dataFingerprint));
 
     private void AppendMetrics(ClassifierEpochResult r) => _metrics.Append(new Dictionary<string, object>
     {

@@ -30,15 +30,19 @@ public sealed class TaggerCheckpoint
     /// <summary>Writes DIR/checkpoint.safetensors (with the optimizer's state) and DIR/model.safetensors, each atomically.</summary>
     public void Save(string directory, Optimizer? optimizer, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
-        {
-            ["options"] = JsonSerializer.Serialize(Options),
-            ["characters"] = Vocabulary.Characters.ToString(),
-            ["labels"] = JsonSerializer.Serialize(Vocabulary.Labels),
-            ["task"] = JsonSerializer.Serialize(Task),
-        };
+        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
+        foreach (var (key, value) in Metadata()) metadata[key] = value;
         ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Step);
     }
+
+    /// <summary>The checkpoint's own metadata: options, characters, labels and task.</summary>
+    public Dictionary<string, string> Metadata() => new()
+    {
+        ["options"] = JsonSerializer.Serialize(Options),
+        ["characters"] = Vocabulary.Characters.ToString(),
+        ["labels"] = JsonSerializer.Serialize(Vocabulary.Labels),
+        ["task"] = JsonSerializer.Serialize(Task),
+    };
 
     /// <summary>Reads a tagger checkpoint (file or training directory); another model's checkpoint is a clear error.</summary>
     public static TaggerCheckpoint Load(string path)

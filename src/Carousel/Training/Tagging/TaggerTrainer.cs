@@ -20,7 +20,8 @@ public sealed record TaggerTrainingSummary(long Step, long BestStep, Classificat
 /// mean cross-entropy over the real characters (padding ignored), gradient clipping, an optimizer and schedule.
 /// Evaluates on the dev examples every so often and keeps the best model (highest F1 of the task's key label,
 /// else character accuracy) in DIR/checkpoint.safetensors and DIR/model.safetensors; appends one line per
-/// evaluation to DIR/metrics.jsonl. Without dev examples the latest model is kept.
+/// evaluation to DIR/metrics.jsonl. Without dev examples the latest model is kept. After every epoch, at the end and
+/// when interrupted it writes DIR/last.safetensors, from which a run continues exactly (<see cref="LastCheckpoint"/>).
 /// </summary>
 public sealed class TaggerTrainer
 {
@@ -32,8 +33,19 @@ public sealed class TaggerTrainer
     private readonly string _outDirectory;
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
-    private readonly Rng _batchRng;
+    private readonly TrainingCursor _cursor;
+    private readonly string _dataFingerprint;
     private readonly MetricsLog _metrics;
+    private double _bestScore = double.NegativeInfinity;
+    private long _bestStep;
+    private ClassificationMetrics? _bestDev;
+
+    /// <summary>The best dev evaluation so far, as <see cref="TrainingPosition.Best"/> keeps it.</summary>
+    private sealed record BestRecord(double Score, long Step, long[][]? Confusion);
+
+    /// <summary>The options a resumed run may change.</summary>
+    public static readonly string[] ResumableChanges =
+        [nameof(TaggerTrainingOptions.Epochs), nameof(TaggerTrainingOptions.Steps), nameof(TaggerTrainingOptions.Threads)];
 
     public SequenceTagger Model { get; }
     public long TotalSteps { get; }
@@ -41,7 +53,7 @@ public sealed class TaggerTrainer
     public long EvalEvery { get; }
 
     public TaggerTrainer(TaggingVocabulary vocabulary, IReadOnlyList<TaggedExample> train, IReadOnlyList<TaggedExample> dev,
-        TaggerTrainingOptions options, TaggingTask task, string outDirectory)
+        TaggerTrainingOptions options, TaggingTask task, string outDirectory, LastCheckpoint? resume = null)
     {
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("There are no training examples.");
@@ -51,13 +63,36 @@ public sealed class TaggerTrainer
         _dev = dev.Count > 0 ? new TaggedSequences(dev, vocabulary, withLabels: true) : null; // unseen labels fail here
         var seedRng = new Rng(options.Seed);
         Model = TaggerCheckpoint.CreateModel(options, vocabulary, seedRng);
-        _batchRng = seedRng.Fork();
+        _cursor = new TrainingCursor(seedRng.Fork());
         StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         TotalSteps = options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * StepsPerEpoch));
         EvalEvery = options.EvalEvery > 0 ? options.EvalEvery : StepsPerEpoch;
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         _schedule = options.CreateSchedule(TotalSteps, StepsPerEpoch);
+        var fingerprint = new DataFingerprint().Add(_train.Inputs).Add(_train.Labels!);
+        if (_dev is not null) fingerprint.Add(_dev.Inputs).Add(_dev.Labels!);
+        _dataFingerprint = fingerprint.ToString();
+        if (resume is not null)
+        {
+            resume.RequireSameRun(CheckpointMetadata(0), "options", ResumableChanges, ["characters", "labels", "task"], _dataFingerprint);
+            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
+            _cursor.RequireNotPast(TotalSteps);
+            if (resume.Best<BestRecord>() is { } best)
+            {
+                (_bestScore, _bestStep) = (best.Score, best.Step);
+                if (best.Confusion is { } confusion && _dev is not null)
+                {
+                    _bestDev = new ClassificationMetrics(_vocabulary.Labels);
+                    for (int k = 0; k < confusion.Length && k < _bestDev.Confusion.Length; k++)
+                        confusion[k].AsSpan(0, Math.Min(confusion[k].Length, _bestDev.Confusion[k].Length)).CopyTo(_bestDev.Confusion[k]);
+                }
+            }
+            _metrics.KeepLinesUpTo(_cursor.Step);
+        }
     }
+
+    /// <summary>Optimizer steps already taken (more than 0 when resumed).</summary>
+    public long StepsDone => _cursor.Step;
 
     public TaggerTrainingSummary Run(Action<TaggerProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -65,25 +100,24 @@ public sealed class TaggerTrainer
         var clock = Stopwatch.StartNew();
         var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
         int K = _vocabulary.Labels.Count;
-        long step = 0, bestStep = 0, charactersSinceReport = 0;
-        double bestScore = double.NegativeInfinity, lossSum = 0;
-        int lossCount = 0;
-        ClassificationMetrics? bestDev = null;
+        long charactersSinceReport = 0;
         var sinceReport = Stopwatch.StartNew();
         double charactersPerSecond = 0;
         float[] dLogits = [];
 
-        while (step < TotalSteps)
+        while (_cursor.Step < TotalSteps)
         {
-            foreach (var examples in LengthBuckets.Plan(_train.Lengths, _options.BatchSize, _batchRng))
+            var plan = _cursor.PlanEpoch(_train.Lengths, _options.BatchSize);
+            for (int i = _cursor.BatchesIntoEpoch; i < plan.Count && _cursor.Step < TotalSteps; i++)
             {
-                if (step >= TotalSteps) break;
                 if (cancel.IsCancellationRequested)
                 {
-                    if (bestStep == 0) Save(step, null); // keep the work done so far when nothing was saved yet
-                    return new TaggerTrainingSummary(step, bestStep == 0 ? step : bestStep, bestDev, Interrupted: true, clock.Elapsed.TotalSeconds);
+                    if (_bestStep == 0) Save(_cursor.Step, null); // keep the work done so far when nothing was saved yet
+                    SaveLast();
+                    return new TaggerTrainingSummary(_cursor.Step, _bestStep == 0 ? _cursor.Step : _bestStep, _bestDev, Interrupted: true, clock.Elapsed.TotalSeconds);
                 }
-                var (batch, targets) = _train.Batch(examples);
+                long step = _cursor.Step;
+                var (batch, targets) = _train.Batch(plan[i]);
                 Model.Training = true;
                 _optimizer.ZeroGrad();
                 var logits = Model.Forward(batch.Ids, batch.Steps, batch.BatchSize, batch.Lengths); // [T, B, K]
@@ -92,11 +126,12 @@ public sealed class TaggerTrainer
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {step + 1}; lower --lr or clip gradients.");
                 Model.Backward(dLogits);
                 if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                step++;
+                _cursor.Step = ++step;
                 _optimizer.LearningRate = _schedule.At(step, _options.LearningRate);
                 _optimizer.Step();
+                _cursor.BatchDone();
 
-                lossSum += loss; lossCount++;
+                _cursor.LossSum += loss; _cursor.LossCount++;
                 foreach (int length in batch.Lengths) charactersSinceReport += length;
                 if (sinceReport.Elapsed.TotalSeconds >= 1 || charactersPerSecond == 0)
                 {
@@ -115,23 +150,25 @@ public sealed class TaggerTrainer
                         dev = new ClassificationMetrics(_vocabulary.Labels);
                         TaggerInference.Predict(Model, _dev, Math.Max(_options.BatchSize, 64), dev);
                         double score = Score(dev);
-                        newBest = score > bestScore;
-                        if (newBest) { bestScore = score; bestStep = step; bestDev = dev; }
+                        newBest = score > _bestScore;
+                        if (newBest) { _bestScore = score; _bestStep = step; _bestDev = dev; }
                     }
                     else
                     {
-                        newBest = true; bestStep = step;
+                        newBest = true; _bestStep = step;
                     }
                     if (newBest) Save(step, dev);
-                    AppendMetrics(step, lossSum / lossCount, dev, newBest, clock.Elapsed.TotalSeconds, charactersPerSecond);
-                    lossSum = 0; lossCount = 0;
+                    AppendMetrics(step, _cursor.LossSum / _cursor.LossCount, dev, newBest, clock.Elapsed.TotalSeconds, charactersPerSecond);
+                    _cursor.LossSum = 0; _cursor.LossCount = 0;
                     sinceReport.Restart(); charactersSinceReport = 0;
                 }
-                progress?.Invoke(new TaggerProgress(step, TotalSteps, (double)step / StepsPerEpoch, lossCount > 0 ? lossSum / lossCount : loss,
+                progress?.Invoke(new TaggerProgress(step, TotalSteps, (double)step / StepsPerEpoch, _cursor.LossCount > 0 ? _cursor.LossSum / _cursor.LossCount : loss,
                     dev, newBest, _optimizer.LearningRate, charactersPerSecond, clock.Elapsed.TotalSeconds));
             }
+            if (_cursor.BatchesIntoEpoch == plan.Count) _cursor.EpochDone();
+            SaveLast(); // after every epoch, and where the run ends (possibly inside an epoch)
         }
-        return new TaggerTrainingSummary(step, bestStep, bestDev, Interrupted: false, clock.Elapsed.TotalSeconds);
+        return new TaggerTrainingSummary(_cursor.Step, _bestStep, _bestDev, Interrupted: false, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>What "best" means: F1 of the task's key label, else character accuracy (ties: the earlier model).</summary>
@@ -144,6 +181,17 @@ public sealed class TaggerTrainer
         var extra = new Dictionary<string, string>();
         if (dev is not null) extra["dev"] = JsonSerializer.Serialize(MetricsRecord(dev));
         checkpoint.Save(_outDirectory, _optimizer, extra);
+    }
+
+    private Dictionary<string, string> CheckpointMetadata(long step) =>
+        new TaggerCheckpoint { Model = Model, Vocabulary = _vocabulary, Options = _options, Task = _task, Step = step }.Metadata();
+
+    /// <summary>DIR/last.safetensors: where the run stands now, to continue it with --resume.</summary>
+    private void SaveLast()
+    {
+        string? best = _bestStep == 0 ? null : LastCheckpoint.SerializeBest(new BestRecord(_bestScore, _bestStep, _bestDev?.Confusion));
+        LastCheckpoint.Save(_outDirectory, TaggerCheckpoint.Kind, Model.NamedParameters(), _optimizer, CheckpointMetadata(_cursor.Step),
+            _cursor.Position(Model, best, _dataFingerprint));
     }
 
     /// <summary>Accuracy, loss and per-label precision/recall/F1, as written to metrics.jsonl and by `tag eval --json`.</summary>

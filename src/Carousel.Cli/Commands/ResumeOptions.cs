@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Carousel.Training;
+
+namespace Carousel.Cli.Commands;
+
+/// <summary>
+/// --resume and --overwrite of the task-model train commands, one rule for all: --resume reads DIR/last.safetensors
+/// (the trainer then checks that data and options match); without it a directory that already holds a run is refused
+/// unless --overwrite.
+/// </summary>
+internal sealed class ResumeOptions
+{
+    public readonly Option<bool> Resume = new("--resume")
+    {
+        Description = "Continue the run in --out exactly where it stopped (DIR/last.safetensors): give the same data and options; --epochs may be raised.",
+    };
+    public readonly Option<bool> Overwrite = new("--overwrite") { Description = "Train afresh even if --out already holds a run (its files are replaced)." };
+
+    public IEnumerable<Option> All => [Resume, Overwrite];
+
+    /// <summary>The run to continue, or null for a fresh one; errors before anything in <paramref name="directory"/> is touched.</summary>
+    public LastCheckpoint? Prepare(ParseResult parse, string directory, string kind)
+    {
+        if (parse.GetValue(Resume))
+        {
+            if (parse.GetValue(Overwrite)) throw new ArgumentException("--resume continues the run in --out and --overwrite replaces it; give one of them.");
+            return LastCheckpoint.Load(directory, kind);
+        }
+        if (!parse.GetValue(Overwrite) && (File.Exists(ModelCheckpoint.Resolve(directory)) || File.Exists(LastCheckpoint.PathIn(directory))))
+            throw new ArgumentException($"'{directory}' already holds a checkpoint; continue it with --resume, choose another --out or pass --overwrite to replace it.");
+        return null;
+    }
+}
