@@ -143,7 +143,7 @@ public class SequenceTaggerTests
         var task = new TaggingTask(TaggingTask.JsonLines, "sentence", "labels", TagsFormat.String);
         var trainer = new TaggerTrainer(vocabulary, examples, examples[..10], options, task, dir.Path);
         trainer.Run();
-        Assert.Equal(["checkpoint.safetensors", "metrics.jsonl", "model.safetensors"], dir.FileNames());
+        Assert.Equal(["checkpoint.safetensors", "last.safetensors", "metrics.jsonl", "model.safetensors"], dir.FileNames());
 
         var loaded = TaggerCheckpoint.Load(dir.Path);
         Assert.Equal(task, loaded.Task);

@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.Json;
+using Carousel.Tensors;
+using Carousel.Training;
+
+namespace Carousel.Tests.Cli;
+
+/// <summary>
+/// `train ... --resume` of the four task-model commands: a run continues from DIR/last.safetensors and appends to
+/// metrics.jsonl; every way to get it wrong is one `error:` line, a non-zero exit and a directory left byte for byte
+/// as it was.
+/// </summary>
+[Collection(CliCollection.Name)]
+public class TrainResumeCommandTests
+{
+    /// <summary>A task command's train arguments on tiny data, its checkpoint kind, and a data set with other symbols or labels.</summary>
+    private sealed record TrainCommand(string Kind, Func<string, string[]> Data, string[] Model, string[] OtherData)
+    {
+        public string[] Args(string dir, int epochs, params string[] more) =>
+            [.. Data(dir), "--out", dir, .. Model, "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), .. more];
+        public string[] ArgsWithOtherData(string dir, int epochs, params string[] more) =>
+            [.. OtherData, "--out", dir, .. Model, "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), .. more];
+    }
+
+    private static string Lines(int count, ulong seed, Func<Rng, int, string> line)
+    {
+        var rng = new Rng(seed);
+        var sb = new StringBuilder();
+        for (int i = 0; i < count; i++) sb.Append(line(rng, i)).Append('\n');
+        return sb.ToString();
+    }
+
+    private static string Word(Rng rng, string alphabet, int min, int max) =>
+        new(Enumerable.Range(0, min + rng.NextInt(max - min + 1)).Select(_ => alphabet[rng.NextInt(alphabet.Length)]).ToArray());
+
+    private static TrainCommand Command(string name, TempDirectory scratch)
+    {
+        string[] small = ["--hidden", "6", "--embedding", "4", "--batch-size", "8", "--seed", "2", "--threads", "1"];
+        switch (name)
+        {
+            case "classify":
+            {
+                string Classified(string labelYes, string letters, ulong seed) => Lines(24, seed, (rng, i) =>
+                    JsonSerializer.Serialize(new { text = Word(rng, letters, 3, 8) + (i % 2 == 0 ? "x" : ""), label = i % 2 == 0 ? labelYes : "no" }));
+                string train = scratch.Write("c-train.jsonl", Classified("yes", "ab", 1)), dev = scratch.Write("c-dev.jsonl", Classified("yes", "ab", 2));
+                string other = scratch.Write("c-other.jsonl", Classified("maybe", "ab", 1));
+                return new(ClassifierCheckpoint.Kind, _ => ["classify", "train", "--train", train, "--dev", dev],
+                    [.. small, "--layers", "2", "--dropout", "0.2"], ["classify", "train", "--train", other, "--dev", other]);
+            }
+            case "tag":
+            {
+                string Tagged(string letters, ulong seed) => Lines(24, seed, (rng, _) =>
+                {
+                    string text = Word(rng, letters, 2, 8);
+                    return JsonSerializer.Serialize(new { text, tags = new string(text.Select(c => c == 'a' ? 'Y' : 'n').ToArray()) });
+                });
+                string train = scratch.Write("t-train.jsonl", Tagged("abc", 1)), other = scratch.Write("t-other.jsonl", Tagged("abd", 1));
+                return new(Carousel.Training.Tagging.TaggerCheckpoint.Kind, _ => ["tag", "train", "--train", train, "--dev-fraction", "0.2"],
+                    [.. small, "--layers", "2", "--dropout", "0.2"], ["tag", "train", "--train", other, "--dev-fraction", "0.2"]);
+            }
+            case "generate":
+            {
+                string a = scratch.Write("g-a.txt", Lines(15, 1, (rng, i) => Word(rng, "ac", 2, 5) + new string('a', i % 4)));
+                string b = scratch.Write("g-b.txt", Lines(15, 2, (rng, i) => Word(rng, "bc", 2, 5) + new string('b', i % 4)));
+                string d = scratch.Write("g-d.txt", Lines(15, 3, (rng, i) => Word(rng, "dc", 2, 5) + new string('d', i % 4)));
+                return new(GeneratorCheckpoint.Kind, _ => ["generate", "train", "--train-lines", $"A={a}", "--train-lines", $"B={b}", "--dev-fraction", "0.2"],
+                    [.. small, "--layers", "2", "--dropout", "0.2"], ["generate", "train", "--train-lines", $"A={a}", "--train-lines", $"B={d}", "--dev-fraction", "0.2"]);
+            }
+            case "seq2seq":
+            {
+                string Pairs(string letters, int count, ulong seed) => Lines(count, seed, (rng, _) =>
+                {
+                    string w = Word(rng, letters, 2, 5);
+                    return w + "\t" + string.Join(' ', w.Reverse().Select(c => char.ToUpperInvariant(c).ToString()));
+                });
+                string train = scratch.Write("s-train.tsv", Pairs("abcd", 30, 1)), dev = scratch.Write("s-dev.tsv", Pairs("abcd", 8, 2));
+                string other = scratch.Write("s-other.tsv", Pairs("abce", 30, 1)), otherDev = scratch.Write("s-other-dev.tsv", Pairs("abce", 8, 2));
+                return new(Seq2SeqCheckpoint.Kind, _ => ["seq2seq", "train", "--train", train, "--dev", dev],
+                    ["--embedding", "4", "--hidden", "6", "--decoder-hidden", "8", "--decoder-layers", "2", "--batch-size", "8", "--seed", "2"],
+                    ["seq2seq", "train", "--train", other, "--dev", otherDev]);
+            }
+            default: throw new ArgumentException(name);
+        }
+    }
+
+    private static Dictionary<string, byte[]> Snapshot(string dir) =>
+        Directory.Exists(dir) ? Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes) : [];
+
+    internal static void FailsLeavingDirectoryAsItWas(string dir, string message, string[] args)
+    {
+        var before = Snapshot(dir);
+        var (code, _, error) = CliRunner.Run(args);
+        Assert.True(code != 0, string.Join(' ', args));
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(message, error);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        var after = Snapshot(dir);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    [Theory]
+    [InlineData("classify")]
+    [InlineData("tag")]
+    [InlineData("generate")]
+    [InlineData("seq2seq")]
+    public void ResumeContinuesTheRunAndRefusesEverythingElse(string name)
+    {
+        using var scratch = new TempDirectory();
+        var command = Command(name, scratch);
+        string dir = scratch.File("run");
+
+        FailsLeavingDirectoryAsItWas(dir, "Nothing to resume", command.Args(dir, 2, "--resume"));
+        Assert.False(Directory.Exists(dir));
+
+        var (code, _, error) = CliRunner.Run(command.Args(dir, 1));
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(LastCheckpoint.PathIn(dir)));
+
+        FailsLeavingDirectoryAsItWas(dir, "already holds a checkpoint; continue it with --resume", command.Args(dir, 2));
+        FailsLeavingDirectoryAsItWas(dir, "give one of them", command.Args(dir, 2, "--resume", "--overwrite"));
+        var widerModel = command.Args(dir, 2, "--resume");
+        widerModel[Array.IndexOf(widerModel, "--hidden") + 1] = "7";
+        FailsLeavingDirectoryAsItWas(dir, "the options differ from those of the run", widerModel);
+        FailsLeavingDirectoryAsItWas(dir, "differ from those of the run", command.ArgsWithOtherData(dir, 2, "--resume"));
+        FailsLeavingDirectoryAsItWas(dir, "--decay-from goes with --schedule step", command.Args(dir, 2, "--resume", "--schedule", "cosine", "--decay-from", "2"));
+        if (name == "seq2seq")
+            FailsLeavingDirectoryAsItWas(dir, "does not go with --init-from", command.Args(dir, 2, "--resume", "--init-from", dir));
+
+        // A last.safetensors of another model kind, and a truncated one.
+        string foreign = scratch.File("foreign");
+        CopyDirectory(dir, foreign);
+        string otherKind = name == "classify" ? GeneratorCheckpoint.Kind : ClassifierCheckpoint.Kind;
+        ModelCheckpoint.Save(LastCheckpoint.PathIn(foreign), otherKind, [], null, new Dictionary<string, string>(), 0);
+        FailsLeavingDirectoryAsItWas(foreign, $"expected a {command.Kind} checkpoint, found a {otherKind} checkpoint", command.Args(foreign, 2, "--resume"));
+        string truncated = scratch.File("truncated");
+        CopyDirectory(dir, truncated);
+        var bytes = File.ReadAllBytes(LastCheckpoint.PathIn(truncated));
+        File.WriteAllBytes(LastCheckpoint.PathIn(truncated), bytes[..(bytes.Length / 2)]);
+        FailsLeavingDirectoryAsItWas(truncated, LastCheckpoint.FileName, command.Args(truncated, 2, "--resume"));
+
+        // Continued to two epochs: one more line in metrics.jsonl, the first kept as it was.
+        string firstLine = File.ReadAllLines(Path.Combine(dir, MetricsLog.FileName))[0];
+        (code, var output, error) = CliRunner.Run(command.Args(dir, 2, "--resume"));
+        Assert.True(code == 0, error);
+        Assert.Contains("resuming", output);
+        var lines = File.ReadAllLines(Path.Combine(dir, MetricsLog.FileName));
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(firstLine, lines[0]);
+        Assert.Equal(2, LastCheckpoint.Load(dir, command.Kind).Position.EpochsCompleted);
+        FailsLeavingDirectoryAsItWas(dir, "raise --epochs", command.Args(dir, 1, "--resume"));
+    }
+}
