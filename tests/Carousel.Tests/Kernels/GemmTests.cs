@@ -179,12 +179,19 @@ public class GemmTests
         }
         Calls(); // first calls size the per-thread packing buffers and start the worker
         // When another test holds the shared workers, the two-thread product runs whole on this
-        // thread: size this thread's buffers for that case too, so the count below never depends
-        // on what runs beside this test.
+        // thread: size this thread's buffers for that case too.
         Gemm.Multiply(path, 1, true, false, 200, 250, 300, a, 200, b, 250, c, 300, accumulate: true);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Calls();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // A round can still allocate once for a reason outside the GEMM (the worker thread created late
+        // because other tests held the workers during the warm-up), so the steady state is the least of
+        // three rounds: a real per-call allocation would show in every one of them.
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Calls();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, least);
     }
 
     [Fact]
