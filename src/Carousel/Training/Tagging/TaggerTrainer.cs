@@ -68,26 +68,20 @@ public sealed class TaggerTrainer
         TotalSteps = options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * StepsPerEpoch));
         EvalEvery = options.EvalEvery > 0 ? options.EvalEvery : StepsPerEpoch;
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
-        _schedule = options.CreateSchedule(TotalSteps, StepsPerEpoch);
+        _schedule = options.ScheduleSettings.Create(TotalSteps, StepsPerEpoch);
         var fingerprint = new DataFingerprint().Add(_train.Inputs).Add(_train.Labels!);
         if (_dev is not null) fingerprint.Add(_dev.Inputs).Add(_dev.Labels!);
         _dataFingerprint = fingerprint.ToString();
-        if (resume is not null)
+        if (resume?.Continue<BestRecord>(CheckpointMetadata(0), "options", ResumableChanges, ["characters", "labels", "task"], _dataFingerprint,
+                Model.NamedParameters(), _optimizer, Model, _cursor, TotalSteps, _metrics) is { } best)
         {
-            resume.RequireSameRun(CheckpointMetadata(0), "options", ResumableChanges, ["characters", "labels", "task"], _dataFingerprint);
-            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
-            _cursor.RequireNotPast(TotalSteps);
-            if (resume.Best<BestRecord>() is { } best)
+            (_bestScore, _bestStep) = (best.Score, best.Step);
+            if (best.Confusion is { } confusion && _dev is not null)
             {
-                (_bestScore, _bestStep) = (best.Score, best.Step);
-                if (best.Confusion is { } confusion && _dev is not null)
-                {
-                    _bestDev = new ClassificationMetrics(_vocabulary.Labels);
-                    for (int k = 0; k < confusion.Length && k < _bestDev.Confusion.Length; k++)
-                        confusion[k].AsSpan(0, Math.Min(confusion[k].Length, _bestDev.Confusion[k].Length)).CopyTo(_bestDev.Confusion[k]);
-                }
+                _bestDev = new ClassificationMetrics(_vocabulary.Labels);
+                for (int k = 0; k < confusion.Length && k < _bestDev.Confusion.Length; k++)
+                    confusion[k].AsSpan(0, Math.Min(confusion[k].Length, _bestDev.Confusion[k].Length)).CopyTo(_bestDev.Confusion[k]);
             }
-            _metrics.KeepLinesUpTo(_cursor.Step);
         }
     }
 
