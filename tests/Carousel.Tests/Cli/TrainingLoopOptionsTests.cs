@@ -9,15 +9,6 @@ public class TrainingLoopOptionsTests
 {
     private static readonly string[] Commands = ["train", "classify", "tag", "generate", "seq2seq"];
 
-    private static string[] TrainArgs(string command, string data, string dir) => command switch
-    {
-        "train" => ["train", "--text", data, "--out", dir],
-        "classify" => ["classify", "train", "--train", data, "--out", dir],
-        "tag" => ["tag", "train", "--train", data, "--out", dir],
-        "generate" => ["generate", "train", "--train", data, "--out", dir],
-        _ => ["seq2seq", "train", "--train", data, "--dev", data, "--out", dir],
-    };
-
     public static TheoryData<string, string, string[]> ImpossibleLoopSettings()
     {
         var data = new TheoryData<string, string, string[]>();
@@ -42,7 +33,7 @@ public class TrainingLoopOptionsTests
         using var scratch = new TempDirectory();
         string data = scratch.File("absent"); // refused before any data is read
         string dir = scratch.File("run");
-        TrainResumeCommandTests.FailsLeavingDirectoryAsItWas(dir, message, [.. TrainArgs(command, data, dir), .. loop]);
+        TrainResumeCommandTests.FailsLeavingDirectoryAsItWas(dir, message, [.. ScheduleOptionsTests.TrainArgs(command, data, dir), .. loop]);
         Assert.False(Directory.Exists(dir));
     }
 
