@@ -147,11 +147,7 @@ public sealed class ConditionedGeneratorTrainer
                 _optimizer.ZeroGrad();
                 double loss = Model.Run(inputs, targets, steps, plan[i].Length, conditions, backward: true);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr.");
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                _cursor.Step++;
-                _optimizer.LearningRate = _schedule.At(_cursor.Step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 _cursor.LossSum += loss;
                 progress?.Invoke(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1), null);
             }

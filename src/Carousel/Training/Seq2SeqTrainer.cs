@@ -197,11 +197,7 @@ public sealed class Seq2SeqTrainer
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException($"The training loss became {loss} at step {_cursor.Step + 1}; lower --lr or --grad-clip. The best checkpoint so far is kept.");
                 Model.Backward();
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                long step = ++_cursor.Step;
-                _optimizer.LearningRate = _schedule.At(step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                long step = _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 symbols += count;
                 double runningLoss = _cursor.LossSum = double.IsNaN(_cursor.LossSum) ? loss : 0.98 * _cursor.LossSum + 0.02 * loss;
                 bool endOfEpoch = step == epoch * StepsPerEpoch;

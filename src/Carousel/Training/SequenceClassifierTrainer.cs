@@ -158,11 +158,7 @@ public sealed class SequenceClassifierTrainer
                 _optimizer.ZeroGrad();
                 var (loss, _) = Model.Run(batch, labels, backward: true);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr or clip gradients.");
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                _cursor.Step++;
-                _optimizer.LearningRate = _schedule.At(_cursor.Step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 _cursor.LossSum += loss; symbols += batch.Ids.Length;
                 progress?.Invoke(new ClassifierProgress(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1),
                     symbols / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), null));

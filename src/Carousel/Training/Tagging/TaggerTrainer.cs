@@ -119,11 +119,7 @@ public sealed class TaggerTrainer
                 var (loss, _) = SoftmaxCrossEntropy.Compute(logits.Data, targets!, K, dLogits);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {step + 1}; lower --lr or clip gradients.");
                 Model.Backward(dLogits);
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                _cursor.Step = ++step;
-                _optimizer.LearningRate = _schedule.At(step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                step = _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
 
                 _cursor.LossSum += loss; _cursor.LossCount++;
                 foreach (int length in batch.Lengths) charactersSinceReport += length;
