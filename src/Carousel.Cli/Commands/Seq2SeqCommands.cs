@@ -70,9 +70,7 @@ internal static class Seq2SeqCommands
                               $"{trainPairs.Count:N0} training pairs, {trainer.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
                               (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>
             {
@@ -81,8 +79,8 @@ internal static class Seq2SeqCommands
                 if (p.Dev is { } dev)
                     bar.Log(line + $"  dev PER {Percent(dev.PhonemeErrorRate)} WER {Percent(dev.WordErrorRate)}{(p.Best ? "  (best, saved)" : "")}  {p.ElapsedSeconds:F0} s");
                 else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             string best = summary.BestDev is { } b ? $"best dev PER {Percent(b.PhonemeErrorRate)} WER {Percent(b.WordErrorRate)} (epoch {summary.BestEpoch})" : "no evaluation yet";
             if (summary.Interrupted)
