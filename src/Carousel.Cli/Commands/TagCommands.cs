@@ -133,6 +133,25 @@ internal static class TagCommands
         return command;
     }
 
+    /// <summary>--batch-size and --threads of tag eval and predict, checked alike.</summary>
+    private sealed class InferenceOptions
+    {
+        public readonly Option<int> BatchSize = new("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
+        public readonly Option<int> Threads = new("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+
+        public IEnumerable<Option> All => [BatchSize, Threads];
+
+        /// <summary>The batch size; gives the matrix kernels their threads. Either not positive is an error.</summary>
+        public int Read(ParseResult parse)
+        {
+            int batch = parse.GetValue(BatchSize), threads = parse.GetValue(Threads);
+            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
+            if (threads <= 0) throw new ArgumentException($"--threads must be positive, got {threads}.");
+            Carousel.Kernels.Gemm.MaxThreads = threads;
+            return batch;
+        }
+    }
+
     private static Command Eval()
     {
         var checkpointArg = new Argument<string>("checkpoint") { Description = "A tagger checkpoint file or training directory." };
@@ -141,18 +160,16 @@ internal static class TagCommands
         var heldOut = HeldOutFraction();
         var textField = new Option<string>("--text-field") { Description = "JSON field holding the text (default: as in training)." };
         var tagsField = new Option<string>("--tags-field") { Description = "JSON field holding the labels (default: as in training)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var inference = new InferenceOptions();
         var command = new Command("eval", "Score a tagger: character accuracy and per-label precision, recall and F1.")
         {
-            checkpointArg, data, truecase, heldOut, textField, tagsField, batchSize, json, threads,
+            checkpointArg, data, truecase, heldOut, textField, tagsField, json,
         };
+        foreach (var o in inference.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            int batch = parse.GetValue(batchSize);
-            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
-            if (parse.GetValue(threads) <= 0) throw new ArgumentException($"--threads must be positive, got {parse.GetValue(threads)}.");
+            int batch = inference.Read(parse);
             string? dataPath = parse.GetValue(data), truecasePath = parse.GetValue(truecase);
             if ((dataPath is null) == (truecasePath is null)) throw new ArgumentException("Give either --data FILE.jsonl or --truecase FILE.txt.");
             var checkpoint = TaggerCheckpoint.Load(parse.GetValue(checkpointArg)!);
@@ -169,7 +186,6 @@ internal static class TagCommands
                 examples = TaggedJsonLines.Read(dataPath!, parse.GetValue(textField) ?? checkpoint.Task.TextField, parse.GetValue(tagsField) ?? checkpoint.Task.TagsField, requireTags: true);
                 source = dataPath!;
             }
-            Carousel.Kernels.Gemm.MaxThreads = parse.GetValue(threads);
             var sequences = new TaggedSequences(examples, checkpoint.Vocabulary, withLabels: true); // labels training never saw fail here
             var metrics = new ClassificationMetrics(checkpoint.Vocabulary.Labels);
             TaggerInference.Predict(checkpoint.Model, sequences, batch, metrics);
@@ -184,22 +200,19 @@ internal static class TagCommands
         var checkpointArg = new Argument<string>("checkpoint") { Description = "A tagger checkpoint file or training directory." };
         var input = new Option<string>("--input") { Description = "UTF-8 text to tag (default: standard input). Truecasing: any text, printed with capitals restored; other taggers: one sequence per line (or JSON lines with --jsonl), printed as JSON lines with the labels." };
         var jsonl = new Option<bool>("--jsonl") { Description = "The input is JSON lines holding the text field (not for truecasing)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var inference = new InferenceOptions();
         var command = new Command("predict", "Tag text with a trained tagger; for truecasing, print the text with its capitals restored.")
         {
-            checkpointArg, input, jsonl, batchSize, threads,
+            checkpointArg, input, jsonl,
         };
+        foreach (var o in inference.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            int batch = parse.GetValue(batchSize);
-            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
-            if (parse.GetValue(threads) <= 0) throw new ArgumentException($"--threads must be positive, got {parse.GetValue(threads)}.");
+            int batch = inference.Read(parse);
             var checkpoint = TaggerCheckpoint.Load(parse.GetValue(checkpointArg)!);
             var task = checkpoint.Task;
             string? path = parse.GetValue(input);
             string source = path ?? "standard input";
-            Carousel.Kernels.Gemm.MaxThreads = parse.GetValue(threads);
             var output = Console.Out;
             if (task.IsTruecasing)
             {
