@@ -11,7 +11,7 @@ namespace Carousel.Training;
 /// </summary>
 /// <remarks>
 /// A base record rather than a member so that the options' JSON, stored in every checkpoint and compared field by field
-/// on --resume (<see cref="LastCheckpoint.RequireSameRun"/>), keeps its flat fields ("LearningRate", "Schedule", ...).
+/// on --resume (<see cref="LastCheckpoint.Continue{TBest}"/>), keeps its flat fields ("LearningRate", "Schedule", ...).
 /// The defaults here are those of most trainers; a derived record sets its own in its constructor.
 /// </remarks>
 public abstract record TrainingLoopSettings
