@@ -4,7 +4,6 @@ using System.Text.Json;
 using Carousel.Data;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
-using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
 
@@ -25,30 +24,22 @@ internal static class CharCommands
         var embedding = new Option<int>("--embedding") { Description = "Embedding size (0: the hidden size).", DefaultValueFactory = _ => 0 };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
         var seqLength = new Option<int>("--seq-length") { Description = "Characters per window (BPTT length).", DefaultValueFactory = _ => defaults.SeqLength };
-        var batchSize = new Option<int>("--batch-size") { Description = "Windows per batch.", DefaultValueFactory = _ => defaults.BatchSize };
-        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
-        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
-        var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => defaults.Momentum };
-        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
-        var schedule = new ScheduleOptions(defaults.ScheduleSettings);
+        var loop = new TrainingLoopOptions(defaults, "windows", lengthBuckets: false);
         var decayEvery = new Option<long>("--decay-every") { Description = "Steps between decays of the step schedule (0: one epoch).", DefaultValueFactory = _ => 0 };
         var decayAfter = new Option<long>("--decay-after") { Description = "Steps before the step schedule starts to decay, instead of --decay-from (0: by --decay-from).", DefaultValueFactory = _ => 0 };
-        var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
         var clipByValue = new Option<bool>("--clip-by-value") { Description = "Clip each gradient element to ±--grad-clip instead." };
         var steps = new Option<long>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
         var epochs = new Option<double>("--epochs") { Description = "Train for this many passes over the training text instead of --steps." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Last share of the text held out for validation.", DefaultValueFactory = _ => defaults.ValFraction };
         var evalEvery = new Option<int>("--eval-every") { Description = "Steps between validations and checkpoints.", DefaultValueFactory = _ => defaults.EvalEvery };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => defaults.Threads };
         var batching = new Option<string>("--batching") { Description = "random (windows at random offsets) or stream (char-rnn: contiguous streams, state carried: truncated BPTT).", DefaultValueFactory = _ => "random" };
 
         var command = new Command("train", "Train a character-level language model on a text file (char-rnn).")
         {
-            text, outDir, resume, cell, hidden, layers, embedding, dropout, seqLength, batchSize, optimizer, lr, momentum, weightDecay,
-            decayEvery, decayAfter, gradClip, clipByValue, steps, epochs, valFraction, evalEvery, seed, threads, batching,
+            text, outDir, resume, cell, hidden, layers, embedding, dropout, seqLength, decayEvery, decayAfter, clipByValue, steps, epochs,
+            valFraction, evalEvery, batching,
         };
-        foreach (var o in schedule.All) command.Add(o);
+        foreach (var o in loop.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -62,25 +53,21 @@ internal static class CharCommands
             }
             else
             {
-                options = new CharTrainingOptions
+                options = loop.Read(parse, new CharTrainingOptions
                 {
                     Cell = CellKinds.Parse(parse.GetValue(cell)!),
                     Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers), Embedding = parse.GetValue(embedding),
-                    Dropout = parse.GetValue(dropout), SeqLength = parse.GetValue(seqLength), BatchSize = parse.GetValue(batchSize),
-                    Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr),
-                    Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay),
-                    ScheduleSettings = schedule.Read(parse),
+                    Dropout = parse.GetValue(dropout), SeqLength = parse.GetValue(seqLength),
                     DecayEvery = parse.GetValue(decayEvery), DecayAfter = parse.GetValue(decayAfter),
-                    GradClip = parse.GetValue(gradClip), ClipByValue = parse.GetValue(clipByValue), Steps = parse.GetValue(steps),
-                    ValFraction = parse.GetValue(valFraction), EvalEvery = parse.GetValue(evalEvery), Seed = parse.GetValue(seed),
-                    Threads = parse.GetValue(threads),
+                    ClipByValue = parse.GetValue(clipByValue), Steps = parse.GetValue(steps),
+                    ValFraction = parse.GetValue(valFraction), EvalEvery = parse.GetValue(evalEvery),
                     Batching = parse.GetValue(batching)!.ToLowerInvariant() switch
                     {
                         "random" => BatchingMode.Random,
                         "stream" => BatchingMode.Stream,
                         var other => throw new ArgumentException($"Unknown --batching '{other}': expected random or stream."),
                     },
-                };
+                });
                 options.Validate();
                 if (File.Exists(CharCheckpoint.Resolve(dir)))
                     throw new ArgumentException($"'{dir}' already holds a checkpoint; use --resume to continue it or choose another --out.");

@@ -5,7 +5,6 @@ using Carousel.Data;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
-using Carousel.Optimizers;
 using Carousel.Training;
 
 namespace Carousel.Cli.Commands;
@@ -32,7 +31,6 @@ internal static class ClassifyCommands
         var labelField = LabelField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best epoch's model), model.safetensors and metrics.jsonl.", Required = true };
         var run = new ResumeOptions();
-        var schedule = new ScheduleOptions(defaults.ScheduleSettings);
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
@@ -43,35 +41,24 @@ internal static class ClassifyCommands
         var level = new Option<string>("--level") { Description = "Read texts as chars (Unicode characters) or bytes (of their UTF-8 encoding).", DefaultValueFactory = _ => "chars" };
         var maxLength = new Option<int>("--max-length") { Description = "Read only the first N characters (or bytes) of each text.", DefaultValueFactory = _ => defaults.MaxLength };
         var minCount = new Option<int>("--min-count") { Description = "Characters seen fewer times in training read as the unknown symbol.", DefaultValueFactory = _ => defaults.MinCount };
-        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
-        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
-        var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => defaults.Momentum };
-        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 0f };
-        var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => defaults.Epochs };
-        var batchSize = new Option<int>("--batch-size") { Description = "Texts per batch (batches group texts of similar length).", DefaultValueFactory = _ => defaults.BatchSize };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed (weights, batches, dev split).", DefaultValueFactory = _ => 0UL };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => defaults.Threads };
+        var loop = new TrainingLoopOptions(defaults, "texts");
+        var epochs = loop.Epochs(defaults.Epochs);
 
         var command = new Command("train", "Train a sequence classifier on labelled texts; the model of the best dev epoch is kept.")
         {
             textField, labelField, devFraction, dropConflicts, outDir, cell, hidden, layers, bidirectional, embedding, dropout,
-            pool, level, maxLength, minCount, optimizer, lr, momentum, weightDecay, gradClip, epochs, batchSize, seed, threads,
+            pool, level, maxLength, minCount, epochs,
         };
-        foreach (var o in train.All.Concat(dev.All).Concat(run.All).Concat(schedule.All)) command.Add(o);
+        foreach (var o in train.All.Concat(dev.All).Concat(run.All).Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = new ClassifierTrainingOptions
+            var options = loop.Read(parse, new ClassifierTrainingOptions
             {
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
                 Pooling = ParsePooling(parse.GetValue(pool)!), Level = TextSymbols.ParseLevel(parse.GetValue(level)!),
-                MaxLength = parse.GetValue(maxLength), MinCount = parse.GetValue(minCount),
-                Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum),
-                WeightDecay = parse.GetValue(weightDecay), GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
-                ScheduleSettings = schedule.Read(parse),
-            };
+                MaxLength = parse.GetValue(maxLength), MinCount = parse.GetValue(minCount), Epochs = parse.GetValue(epochs),
+            });
             options.Validate();
             string dir = parse.GetValue(outDir)!;
             var resume = run.Prepare(parse, dir, ClassifierCheckpoint.Kind);

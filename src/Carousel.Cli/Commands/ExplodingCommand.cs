@@ -13,29 +13,27 @@ internal static class ExplodingCommand
     {
         var defaults = new ExplodingGradientOptions();
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "rnn" };
+        var problem = new AddingProblemOptions(defaults.Length, defaults.HiddenSize, defaults.BatchSize);
         var gain = new Option<float>("--gain") { Description = "W_hh ~ N(0, gain²/H): its spectral radius is about the gain.", DefaultValueFactory = _ => defaults.RecurrentGain };
-        var length = new Option<int>("--length") { Description = "T, the length of the adding-problem sequences (≥ 22).", DefaultValueFactory = _ => defaults.Length };
-        var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => defaults.HiddenSize };
         var trainSteps = new Option<int>("--train-steps") { Description = "Training batches of each run.", DefaultValueFactory = _ => defaults.TrainSteps };
-        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per training batch.", DefaultValueFactory = _ => defaults.BatchSize };
         var lr = new Option<float>("--lr") { Description = "SGD learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var clip = new Option<double>("--grad-clip") { Description = "Global gradient norm of the clipped run.", DefaultValueFactory = _ => defaults.ClipNorm };
         var seed = new Option<int>("--seed") { Description = "Random seed (weights and batches; both runs share them).", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
         var outDir = new Option<string>("--out") { Description = "Directory for exploding.csv, exploding-loss.svg and exploding-gradient-norm.svg.", DefaultValueFactory = _ => "exploding-out" };
         var command = new Command("exploding",
             "Exploding gradients: train an RNN whose recurrent weights start with a spectral radius well above 1 on the adding problem, " +
             "twice from the same weights and batches with plain SGD, without and with gradient-norm clipping. Writes the loss and the " +
             "gradient norm of every step as CSV and two SVG charts (log scale).")
         {
-            cell, gain, length, hidden, trainSteps, batchSize, lr, clip, seed, threads, outDir,
+            cell, gain, trainSteps, lr, clip, seed, outDir,
         };
+        foreach (var o in problem.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = new ExplodingGradientOptions(CellKinds.Parse(parse.GetValue(cell)!), parse.GetValue(length), parse.GetValue(hidden),
-                parse.GetValue(batchSize), parse.GetValue(trainSteps), parse.GetValue(lr), parse.GetValue(gain), parse.GetValue(clip), Seed: parse.GetValue(seed));
+            var options = new ExplodingGradientOptions(CellKinds.Parse(parse.GetValue(cell)!), parse.GetValue(problem.Length), parse.GetValue(problem.Hidden),
+                parse.GetValue(problem.BatchSize), parse.GetValue(trainSteps), parse.GetValue(lr), parse.GetValue(gain), parse.GetValue(clip), Seed: parse.GetValue(seed));
             options.Validate();
-            Carousel.Kernels.Gemm.MaxThreads = DemoCommand.Positive(parse.GetValue(threads), "--threads");
+            problem.UseThreads(parse);
             string dir = parse.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
 

@@ -5,7 +5,6 @@ using Carousel.Data;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
-using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
 
@@ -29,35 +28,25 @@ internal static class GenerateCommands
         var labelField = ClassifyCommands.LabelField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best epoch's model), model.safetensors and metrics.jsonl.", Required = true };
         var run = new ResumeOptions();
-        var schedule = new ScheduleOptions(defaults.ScheduleSettings);
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers (each gets its initial state from the condition).", DefaultValueFactory = _ => defaults.Layers };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size.", DefaultValueFactory = _ => defaults.Embedding };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
-        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => defaults.Optimizer };
-        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
-        var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training texts.", DefaultValueFactory = _ => defaults.Epochs };
-        var batchSize = new Option<int>("--batch-size") { Description = "Texts per batch.", DefaultValueFactory = _ => defaults.BatchSize };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed (weights, batches, dev split).", DefaultValueFactory = _ => 0UL };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => defaults.Threads };
+        var loop = new TrainingLoopOptions(defaults, "texts");
+        var epochs = loop.Epochs(defaults.Epochs);
         var command = new Command("train", "Train a conditioned generator: texts with a label (one-hot condition) or with their own condition vectors.")
         {
-            vectors, devFraction, textField, labelField, outDir, cell, hidden, layers, embedding, dropout, optimizer, lr, gradClip,
-            epochs, batchSize, seed, threads,
+            vectors, devFraction, textField, labelField, outDir, cell, hidden, layers, embedding, dropout, epochs,
         };
-        foreach (var o in train.All.Concat(run.All).Concat(schedule.All)) command.Add(o);
+        foreach (var o in train.All.Concat(run.All).Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = new GeneratorTrainingOptions
+            var options = loop.Read(parse, new GeneratorTrainingOptions
             {
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
-                Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout), Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(),
-                LearningRate = parse.GetValue(lr), GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
-                ScheduleSettings = schedule.Read(parse),
-            };
+                Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout), Epochs = parse.GetValue(epochs),
+            });
             options.Validate();
             string dir = parse.GetValue(outDir)!;
             var resume = run.Prepare(parse, dir, GeneratorCheckpoint.Kind);

@@ -13,30 +13,28 @@ internal static class GradientFlowCommand
     {
         var defaults = new GradientFlowOptions([CellKind.RnnTanh, CellKind.Lstm, CellKind.Gru]);
         var cells = new Option<string>("--cells") { Description = "Comma-separated cells to compare: " + CellKinds.CliNames + ".", DefaultValueFactory = _ => "rnn,lstm,gru" };
-        var length = new Option<int>("--length") { Description = "T, the length of the adding-problem sequences (≥ 22).", DefaultValueFactory = _ => defaults.Length };
-        var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => defaults.HiddenSize };
+        var problem = new AddingProblemOptions(defaults.Length, defaults.HiddenSize, defaults.BatchSize);
         var trainSteps = new Option<int>("--train-steps") { Description = "Training batches per cell (0: only the profile at initialisation).", DefaultValueFactory = _ => defaults.TrainSteps };
-        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per training batch.", DefaultValueFactory = _ => defaults.BatchSize };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var clip = new Option<double>("--grad-clip") { Description = "Clip the global gradient norm to this while training.", DefaultValueFactory = _ => defaults.ClipNorm };
         var forgetBias = new Option<float>("--forget-bias") { Description = "Initial LSTM forget-gate bias.", DefaultValueFactory = _ => defaults.ForgetGateBias };
         var measureBatch = new Option<int>("--measure-batch") { Description = "Sequences the norms are averaged over.", DefaultValueFactory = _ => defaults.MeasureBatch };
         var seed = new Option<int>("--seed") { Description = "Random seed (weights, training and measurement batches).", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
         var outDir = new Option<string>("--out") { Description = "Directory for gradient-flow.csv and gradient-flow.svg.", DefaultValueFactory = _ => "gradient-flow-out" };
         var command = new Command("gradient-flow",
             "Measure how much of the error at the last step reaches each earlier hidden state: the batch mean of ‖∂L_T/∂h_t‖ against the lag " +
             "T−1−t on the adding problem, for each cell at initialisation and after training. Writes a CSV and an SVG chart (log scale).")
         {
-            cells, length, hidden, trainSteps, batchSize, lr, clip, forgetBias, measureBatch, seed, threads, outDir,
+            cells, trainSteps, lr, clip, forgetBias, measureBatch, seed, outDir,
         };
+        foreach (var o in problem.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var options = new GradientFlowOptions(ParseCells(parse.GetValue(cells)!),
-                parse.GetValue(length), parse.GetValue(hidden), parse.GetValue(batchSize), parse.GetValue(trainSteps),
+                parse.GetValue(problem.Length), parse.GetValue(problem.Hidden), parse.GetValue(problem.BatchSize), parse.GetValue(trainSteps),
                 parse.GetValue(lr), parse.GetValue(clip), parse.GetValue(forgetBias), parse.GetValue(measureBatch), Seed: parse.GetValue(seed));
             options.Validate();
-            Carousel.Kernels.Gemm.MaxThreads = DemoCommand.Positive(parse.GetValue(threads), "--threads");
+            problem.UseThreads(parse);
             string dir = parse.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
 

@@ -49,9 +49,7 @@ internal static class LongLagCommand
                               $"each run {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(o.GateInit)} init (gated cells), {o.Optimizer} lr {F(o.LearningRate)}, " +
                               $"batch {o.BatchSize}, clip {F(o.GradClip)}, seed {o.Seed}, budget {o.MaxSequences:N0} sequences" +
                               (minutes > 0 ? $" or {F(minutes)} min" : "") + ".");
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             var done = new List<LongLagRow>();
             ProgressLine? bar = null;
             try
@@ -77,17 +75,17 @@ internal static class LongLagCommand
                         done.Add(row);
                         Console.WriteLine($"{row.Cell.ToCliName()} T={row.Length}: {RowText(row)}");
                         if (path is not null) Write(path, done);
-                    }, cancel.Token);
+                    }, interrupt.Token);
             }
             finally
             {
                 bar?.Dispose();
-                Console.CancelKeyPress -= onCancel;
+                interrupt.StopListening();
             }
             Console.WriteLine();
             Console.Write(Markdown(done, o));
             if (path is not null) Console.WriteLine($"Rows written to {path}.");
-            return cancel.IsCancellationRequested ? 130 : 0;
+            return interrupt.Requested ? 130 : 0;
         }));
         return command;
     }

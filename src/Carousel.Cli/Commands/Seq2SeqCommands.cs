@@ -23,7 +23,6 @@ internal static class Seq2SeqCommands
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best so far), model.safetensors and metrics.jsonl.", Required = true };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this checkpoint's weights (same model options and data symbols) with a fresh optimizer: more epochs at a lower rate, or fine-tuning." };
         var run = new ResumeOptions();
-        var schedule = new ScheduleOptions(d.ScheduleSettings);
         var sourceTokens = new Option<string>("--source-tokens") { Description = "chars (each character a symbol) or words (space-separated).", DefaultValueFactory = _ => "chars" };
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + " (encoder and decoder).", DefaultValueFactory = _ => "lstm" };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size of source and target symbols.", DefaultValueFactory = _ => d.Embedding };
@@ -34,37 +33,27 @@ internal static class Seq2SeqCommands
         var decoderLayers = new Option<int>("--decoder-layers") { Description = "Decoder layers.", DefaultValueFactory = _ => d.DecoderLayers };
         var noAttention = new Option<bool>("--no-attention") { Description = "Without attention: the decoder sees the source only through its initial state (default: Luong attention)." };
         var dropout = new Option<float>("--dropout") { Description = "Dropout on embeddings, between layers and before the output, while training.", DefaultValueFactory = _ => d.Dropout };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training pairs.", DefaultValueFactory = _ => d.Epochs };
-        var batchSize = new Option<int>("--batch-size") { Description = "Pairs per batch (batches group pairs of similar length).", DefaultValueFactory = _ => d.BatchSize };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => d.Optimizer };
-        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
-        var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => d.Momentum };
-        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
-        var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => d.GradClip };
+        var loop = new TrainingLoopOptions(d, "pairs");
+        var epochs = loop.Epochs(d.Epochs);
         var evalEvery = new Option<int>("--eval-every") { Description = "Also evaluate on dev every this many steps (0: after each epoch only).", DefaultValueFactory = _ => 0 };
         var evalBeam = new Option<int>("--eval-beam") { Description = "Beam size of the dev evaluation during training (1: greedy).", DefaultValueFactory = _ => 1 };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
 
         var command = new Command("train", "Train an encoder-decoder on SOURCE<TAB>TARGET pairs, keeping the checkpoint with the best dev WER.")
         {
             train, dev, outDir, initFrom, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
-            dropout, epochs, batchSize, optimizer, lr, momentum, weightDecay, gradClip, evalEvery, evalBeam, seed, threads,
+            dropout, epochs, evalEvery, evalBeam,
         };
-        foreach (var o in run.All.Concat(schedule.All)) command.Add(o);
+        foreach (var o in run.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = new Seq2SeqTrainingOptions
+            var options = loop.Read(parse, new Seq2SeqTrainingOptions
             {
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Embedding = parse.GetValue(embedding),
                 EncoderHidden = parse.GetValue(hidden), EncoderLayers = parse.GetValue(layers), Bidirectional = !parse.GetValue(unidirectional),
                 DecoderHidden = parse.GetValue(decoderHidden), DecoderLayers = parse.GetValue(decoderLayers), Attention = !parse.GetValue(noAttention),
                 Dropout = parse.GetValue(dropout), SourceTokens = SequencePairs.ParseSourceTokens(parse.GetValue(sourceTokens)!),
-                Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(),
-                LearningRate = parse.GetValue(lr), Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay),
-                ScheduleSettings = schedule.Read(parse), GradClip = parse.GetValue(gradClip),
-                EvalEvery = parse.GetValue(evalEvery), EvalBeam = parse.GetValue(evalBeam), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
-            };
+                Epochs = parse.GetValue(epochs), EvalEvery = parse.GetValue(evalEvery), EvalBeam = parse.GetValue(evalBeam),
+            });
             options.Validate();
             string dir = parse.GetValue(outDir)!;
             if (parse.GetValue(run.Resume) && parse.GetValue(initFrom) is not null)
@@ -81,9 +70,7 @@ internal static class Seq2SeqCommands
                               $"{trainPairs.Count:N0} training pairs, {trainer.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
                               (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>
             {
@@ -92,8 +79,8 @@ internal static class Seq2SeqCommands
                 if (p.Dev is { } dev)
                     bar.Log(line + $"  dev PER {Percent(dev.PhonemeErrorRate)} WER {Percent(dev.WordErrorRate)}{(p.Best ? "  (best, saved)" : "")}  {p.ElapsedSeconds:F0} s");
                 else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, cancel.Token);
-            Console.CancelKeyPress -= onCancel;
+            }, interrupt.Token);
+            interrupt.StopListening();
             bar.Finish();
             string best = summary.BestDev is { } b ? $"best dev PER {Percent(b.PhonemeErrorRate)} WER {Percent(b.WordErrorRate)} (epoch {summary.BestEpoch})" : "no evaluation yet";
             if (summary.Interrupted)

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Carousel.Data;
 using Carousel.Data.Tagging;
 using Carousel.Layers.Recurrent;
-using Carousel.Optimizers;
 using Carousel.Training;
 using Carousel.Training.Tagging;
 
@@ -36,42 +35,31 @@ internal static class TagCommands
         var tagsField = TagsField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (best model), model.safetensors and metrics.jsonl.", Required = true };
         var run = new ResumeOptions();
-        var schedule = new ScheduleOptions(d.ScheduleSettings);
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => d.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => d.Layers };
         var bidirectional = new Option<bool>("--bidirectional") { Description = "Read each sequence both ways (a label may depend on what follows)." };
         var embedding = new Option<int>("--embedding") { Description = "Character embedding size.", DefaultValueFactory = _ => d.Embedding };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
-        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch (bucketed by length).", DefaultValueFactory = _ => d.BatchSize };
-        var optimizer = new Option<string>("--optimizer") { Description = $"{OptimizerSettings.Names}.", DefaultValueFactory = _ => d.Optimizer };
-        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
-        var momentum = new Option<float>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => d.Momentum };
-        var weightDecay = new Option<float>("--weight-decay") { Description = "Weight decay (decoupled for adamw; 0 there means 0.01).", DefaultValueFactory = _ => 0f };
-        var gradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => d.GradClip };
-        var epochs = new Option<double>("--epochs") { Description = "Passes over the training examples.", DefaultValueFactory = _ => d.Epochs };
+        var loop = new TrainingLoopOptions(d, "sequences");
+        var epochs = loop.Epochs(d.Epochs);
         var steps = new Option<long>("--steps") { Description = "Optimizer steps (overrides --epochs when positive).", DefaultValueFactory = _ => 0 };
         var evalEvery = new Option<long>("--eval-every") { Description = "Steps between dev evaluations (0: once per epoch).", DefaultValueFactory = _ => 0 };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => d.Threads };
 
         var command = new Command("train", "Train a character tagger on JSON lines (--train) or learn truecasing from plain text (--truecase).")
         {
             train, dev, truecase, heldOut, devFraction, maxLength, textField, tagsField, outDir, cell, hidden, layers, bidirectional,
-            embedding, dropout, batchSize, optimizer, lr, momentum, weightDecay, gradClip, epochs, steps, evalEvery, seed, threads,
+            embedding, dropout, epochs, steps, evalEvery,
         };
-        foreach (var o in run.All.Concat(schedule.All)) command.Add(o);
+        foreach (var o in run.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = new TaggerTrainingOptions
+            var options = loop.Read(parse, new TaggerTrainingOptions
             {
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
-                BatchSize = parse.GetValue(batchSize), Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr),
-                Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay), ScheduleSettings = schedule.Read(parse),
-                GradClip = parse.GetValue(gradClip), Epochs = parse.GetValue(epochs), Steps = parse.GetValue(steps),
-                EvalEvery = parse.GetValue(evalEvery), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
-            };
+                Epochs = parse.GetValue(epochs), Steps = parse.GetValue(steps), EvalEvery = parse.GetValue(evalEvery),
+            });
             options.Validate();
             double devShare = parse.GetValue(devFraction);
             if (!(devShare >= 0 && devShare < 1)) throw new ArgumentException($"--dev-fraction must be in [0, 1), got {devShare}.");
@@ -145,6 +133,25 @@ internal static class TagCommands
         return command;
     }
 
+    /// <summary>--batch-size and --threads of tag eval and predict, checked alike.</summary>
+    private sealed class InferenceOptions
+    {
+        public readonly Option<int> BatchSize = new("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
+        public readonly Option<int> Threads = new("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+
+        public IEnumerable<Option> All => [BatchSize, Threads];
+
+        /// <summary>The batch size; gives the matrix kernels their threads. Either not positive is an error.</summary>
+        public int Read(ParseResult parse)
+        {
+            int batch = parse.GetValue(BatchSize), threads = parse.GetValue(Threads);
+            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
+            if (threads <= 0) throw new ArgumentException($"--threads must be positive, got {threads}.");
+            Carousel.Kernels.Gemm.MaxThreads = threads;
+            return batch;
+        }
+    }
+
     private static Command Eval()
     {
         var checkpointArg = new Argument<string>("checkpoint") { Description = "A tagger checkpoint file or training directory." };
@@ -153,18 +160,16 @@ internal static class TagCommands
         var heldOut = HeldOutFraction();
         var textField = new Option<string>("--text-field") { Description = "JSON field holding the text (default: as in training)." };
         var tagsField = new Option<string>("--tags-field") { Description = "JSON field holding the labels (default: as in training)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var inference = new InferenceOptions();
         var command = new Command("eval", "Score a tagger: character accuracy and per-label precision, recall and F1.")
         {
-            checkpointArg, data, truecase, heldOut, textField, tagsField, batchSize, json, threads,
+            checkpointArg, data, truecase, heldOut, textField, tagsField, json,
         };
+        foreach (var o in inference.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            int batch = parse.GetValue(batchSize);
-            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
-            if (parse.GetValue(threads) <= 0) throw new ArgumentException($"--threads must be positive, got {parse.GetValue(threads)}.");
+            int batch = inference.Read(parse);
             string? dataPath = parse.GetValue(data), truecasePath = parse.GetValue(truecase);
             if ((dataPath is null) == (truecasePath is null)) throw new ArgumentException("Give either --data FILE.jsonl or --truecase FILE.txt.");
             var checkpoint = TaggerCheckpoint.Load(parse.GetValue(checkpointArg)!);
@@ -181,7 +186,6 @@ internal static class TagCommands
                 examples = TaggedJsonLines.Read(dataPath!, parse.GetValue(textField) ?? checkpoint.Task.TextField, parse.GetValue(tagsField) ?? checkpoint.Task.TagsField, requireTags: true);
                 source = dataPath!;
             }
-            Carousel.Kernels.Gemm.MaxThreads = parse.GetValue(threads);
             var sequences = new TaggedSequences(examples, checkpoint.Vocabulary, withLabels: true); // labels training never saw fail here
             var metrics = new ClassificationMetrics(checkpoint.Vocabulary.Labels);
             TaggerInference.Predict(checkpoint.Model, sequences, batch, metrics);
@@ -196,22 +200,19 @@ internal static class TagCommands
         var checkpointArg = new Argument<string>("checkpoint") { Description = "A tagger checkpoint file or training directory." };
         var input = new Option<string>("--input") { Description = "UTF-8 text to tag (default: standard input). Truecasing: any text, printed with capitals restored; other taggers: one sequence per line (or JSON lines with --jsonl), printed as JSON lines with the labels." };
         var jsonl = new Option<bool>("--jsonl") { Description = "The input is JSON lines holding the text field (not for truecasing)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var inference = new InferenceOptions();
         var command = new Command("predict", "Tag text with a trained tagger; for truecasing, print the text with its capitals restored.")
         {
-            checkpointArg, input, jsonl, batchSize, threads,
+            checkpointArg, input, jsonl,
         };
+        foreach (var o in inference.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            int batch = parse.GetValue(batchSize);
-            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
-            if (parse.GetValue(threads) <= 0) throw new ArgumentException($"--threads must be positive, got {parse.GetValue(threads)}.");
+            int batch = inference.Read(parse);
             var checkpoint = TaggerCheckpoint.Load(parse.GetValue(checkpointArg)!);
             var task = checkpoint.Task;
             string? path = parse.GetValue(input);
             string source = path ?? "standard input";
-            Carousel.Kernels.Gemm.MaxThreads = parse.GetValue(threads);
             var output = Console.Out;
             if (task.IsTruecasing)
             {

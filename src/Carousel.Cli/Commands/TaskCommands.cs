@@ -108,27 +108,18 @@ internal static class TaskCommands
     /// <summary>Runs the trainer with a progress line (none when <paramref name="prefix"/> is null); Ctrl-C stops it.</summary>
     internal static TaskResult RunWithProgress(TaskTrainer trainer, TaskTrainingOptions options, string? prefix)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
+        using var interrupt = new CtrlCCancellation();
+        if (prefix is null) return trainer.Run(cancel: interrupt.Token);
+        using var bar = new ProgressLine();
+        var result = trainer.Run(p =>
         {
-            if (prefix is null) return trainer.Run(cancel: cancel.Token);
-            using var bar = new ProgressLine();
-            var result = trainer.Run(p =>
-            {
-                string line = $"{prefix}step {p.Step:N0}  sequences {p.Sequences:N0}  loss {p.TrainLoss.ToString("G4", CultureInfo.InvariantCulture)}  " +
-                              $"{p.SequencesPerSecond:N0} seq/s  {TimeSpan.FromSeconds(Math.Round(p.ElapsedSeconds)):g}";
-                if (p.Evaluation is { } e) bar.Log($"{line}  test: {e}");
-                else bar.Update((double)p.Sequences / p.MaxSequences, line);
-            }, cancel.Token);
-            bar.Finish();
-            return result;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+            string line = $"{prefix}step {p.Step:N0}  sequences {p.Sequences:N0}  loss {p.TrainLoss.ToString("G4", CultureInfo.InvariantCulture)}  " +
+                          $"{p.SequencesPerSecond:N0} seq/s  {TimeSpan.FromSeconds(Math.Round(p.ElapsedSeconds)):g}";
+            if (p.Evaluation is { } e) bar.Log($"{line}  test: {e}");
+            else bar.Update((double)p.Sequences / p.MaxSequences, line);
+        }, interrupt.Token);
+        bar.Finish();
+        return result;
     }
 
     internal static string Outcome(TaskResult r) =>

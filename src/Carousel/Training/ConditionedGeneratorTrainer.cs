@@ -11,8 +11,8 @@ using Carousel.Tensors;
 
 namespace Carousel.Training;
 
-/// <summary>Everything that defines a conditioned-generator training run.</summary>
-public sealed record GeneratorTrainingOptions
+/// <summary>Everything that defines a conditioned-generator training run (the optimization: <see cref="TrainingLoopSettings"/>).</summary>
+public sealed record GeneratorTrainingOptions : TrainingLoopSettings
 {
     [JsonConverter(typeof(JsonStringEnumConverter<CellKind>))]
     public CellKind Cell { get; init; } = CellKind.Lstm;
@@ -20,40 +20,13 @@ public sealed record GeneratorTrainingOptions
     public int Layers { get; init; } = 1;
     public int Embedding { get; init; } = 32;
     public float Dropout { get; init; }
-    public string Optimizer { get; init; } = "adam";
-    public float LearningRate { get; init; } = 2e-3f;
-    public float Momentum { get; init; } = 0.9f;
-    public float WeightDecay { get; init; }
-    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
-    public string Schedule { get; init; } = "constant";
-    public long WarmupSteps { get; init; }
-    public float DecayRate { get; init; } = 0.97f;
-    /// <summary>First epoch with a decayed rate under the step schedule (0: the default, after ten epochs).</summary>
-    public int DecayFrom { get; init; }
-    public float GradClip { get; init; } = 5f;
     public int Epochs { get; init; } = 20;
-    public int BatchSize { get; init; } = 32;
-    public ulong Seed { get; init; }
-    public int Threads { get; init; } = 1;
 
-    public void Validate() => ToClassifierOptions().Validate(); // the same checks, one place
-
-    private ClassifierTrainingOptions ToClassifierOptions() => new()
+    protected override void ValidateOwnFields()
     {
-        Cell = Cell, Hidden = Hidden, Layers = Layers, Embedding = Embedding, Dropout = Dropout, Optimizer = Optimizer,
-        LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay, GradClip = GradClip, Epochs = Epochs,
-        BatchSize = BatchSize, Seed = Seed, Threads = Threads, ScheduleSettings = ScheduleSettings,
-    };
-
-    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public LearningRateScheduleSettings ScheduleSettings
-    {
-        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
-        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
+        RequireStackSizes(Hidden, Layers, Embedding, Dropout);
+        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
     }
-
-    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
     public ConditionedGeneratorConfig ModelConfig(int vocabularySize, int conditionSize) =>
         new(vocabularySize, conditionSize, Cell, Hidden, Layers, Embedding, Dropout);
@@ -122,14 +95,8 @@ public sealed class ConditionedGeneratorTrainer
         var fingerprint = new DataFingerprint().Add(_trainIds).Add(_devIds);
         foreach (var e in train.Concat(dev)) fingerprint.Add(e.Condition);
         _dataFingerprint = fingerprint.ToString();
-        if (resume is not null)
-        {
-            resume.RequireSameRun(CheckpointMetadata(), "options", ResumableChanges, ["labels", "vocabulary", "condition_size"], _dataFingerprint);
-            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
-            _cursor.RequireNotPast(StepsPerEpoch * options.Epochs);
-            _best = resume.Best<GeneratorEpochResult>();
-            _metrics.KeepLinesUpTo(_cursor.EpochsCompleted, "epoch");
-        }
+        _best = resume?.Continue<GeneratorEpochResult>(CheckpointMetadata(), "options", ResumableChanges, ["labels", "vocabulary", "condition_size"],
+            _dataFingerprint, Model.NamedParameters(), _optimizer, Model, _cursor, StepsPerEpoch * options.Epochs, _metrics, metricsKey: "epoch");
     }
 
     /// <summary>Batches per epoch.</summary>
@@ -180,11 +147,7 @@ public sealed class ConditionedGeneratorTrainer
                 _optimizer.ZeroGrad();
                 double loss = Model.Run(inputs, targets, steps, plan[i].Length, conditions, backward: true);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr.");
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                _cursor.Step++;
-                _optimizer.LearningRate = _schedule.At(_cursor.Step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 _cursor.LossSum += loss;
                 progress?.Invoke(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1), null);
             }

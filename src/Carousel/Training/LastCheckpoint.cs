@@ -87,7 +87,7 @@ public sealed class LastCheckpoint
     /// <paramref name="current"/> except <paramref name="mayChange"/> (e.g. the epochs), the entries named by
     /// <paramref name="dataKeys"/> (vocabularies, labels) must be equal, and so must the data fingerprint.
     /// </summary>
-    public void RequireSameRun(IReadOnlyDictionary<string, string> current, string optionsKey, IReadOnlyCollection<string> mayChange,
+    private void RequireSameRun(IReadOnlyDictionary<string, string> current, string optionsKey, IReadOnlyCollection<string> mayChange,
         IReadOnlyList<string> dataKeys, string dataFingerprint)
     {
         var differences = new List<string>();
@@ -112,13 +112,32 @@ public sealed class LastCheckpoint
     }
 
     /// <summary>Puts the saved weights, optimizer state and random states into a freshly built trainer's objects.</summary>
-    public void Restore(IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer, IDropoutStreams model, TrainingCursor cursor)
+    private void Restore(IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer, IDropoutStreams model, TrainingCursor cursor)
     {
         if (Position.DropoutRngs.Length != model.DropoutRngs.Count)
             throw new InvalidDataException($"{File.Path}: {Position.DropoutRngs.Length} dropout generator states for a model with {model.DropoutRngs.Count}.");
         File.LoadWeights(parameters);
         optimizer.LoadState(File.OptimizerState, File.OptimizerSteps);
         cursor.Restore(Position, model);
+    }
+
+    /// <summary>
+    /// The resume set-up of every task trainer, in one place: refuses a different run (<see cref="RequireSameRun"/>), puts the
+    /// saved weights, optimizer state and random states into the freshly built trainer's objects, refuses a run already past
+    /// <paramref name="plannedSteps"/>, keeps the lines of <paramref name="metrics"/> up to where the run stands (counted in
+    /// epochs when its lines are keyed by <paramref name="metricsKey"/> "epoch", else in steps) and returns the trainer's
+    /// best record (null before the first evaluation).
+    /// </summary>
+    public TBest? Continue<TBest>(IReadOnlyDictionary<string, string> current, string optionsKey, IReadOnlyCollection<string> mayChange,
+        IReadOnlyList<string> dataKeys, string dataFingerprint, IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer,
+        IDropoutStreams model, TrainingCursor cursor, long plannedSteps, MetricsLog metrics, string metricsKey = "step") where TBest : class
+    {
+        RequireSameRun(current, optionsKey, mayChange, dataKeys, dataFingerprint);
+        Restore(parameters, optimizer, model, cursor);
+        cursor.RequireNotPast(plannedSteps);
+        var best = Best<TBest>();
+        metrics.KeepLinesUpTo(metricsKey == "epoch" ? cursor.EpochsCompleted : cursor.Step, metricsKey);
+        return best;
     }
 
     /// <summary>The trainer's best record, or null before the first evaluation.</summary>

@@ -10,9 +10,20 @@ using Carousel.Tensors;
 
 namespace Carousel.Training;
 
-/// <summary>Everything a sequence-to-sequence training run is made of (saved as JSON in its checkpoint).</summary>
-public sealed record Seq2SeqTrainingOptions
+/// <summary>
+/// Everything a sequence-to-sequence training run is made of (saved as JSON in its checkpoint; the optimization:
+/// <see cref="TrainingLoopSettings"/>).
+/// </summary>
+public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
 {
+    /// <summary>The defaults that differ from the other trainers'.</summary>
+    public Seq2SeqTrainingOptions()
+    {
+        LearningRate = 1e-3f;
+        DecayRate = 0.5f;
+        BatchSize = 64;
+    }
+
     public CellKind Cell { get; init; } = CellKind.Lstm;
     public int Embedding { get; init; } = 64;
     public int EncoderHidden { get; init; } = 256;
@@ -24,48 +35,17 @@ public sealed record Seq2SeqTrainingOptions
     public float Dropout { get; init; } = 0.2f;
     public SourceTokens SourceTokens { get; init; } = SourceTokens.Chars;
     public int Epochs { get; init; } = 10;
-    public int BatchSize { get; init; } = 64;
-    public string Optimizer { get; init; } = "adam";
-    public float LearningRate { get; init; } = 1e-3f;
-    public float Momentum { get; init; } = 0.9f;
-    public float WeightDecay { get; init; }
-    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
-    public string Schedule { get; init; } = "constant";
-    public long WarmupSteps { get; init; }
-    /// <summary>The learning rate is multiplied by this at the start of every epoch from <see cref="DecayFrom"/> on.</summary>
-    public float DecayRate { get; init; } = 0.5f;
-    /// <summary>First epoch (1-based) with a decayed rate under the step schedule.</summary>
-    public int DecayFrom { get; init; }
-    public float GradClip { get; init; } = 5f;
     /// <summary>Steps between dev evaluations besides the one after each epoch (0: after each epoch only).</summary>
     public int EvalEvery { get; init; }
     /// <summary>Beams for the dev evaluation during training (1: greedy).</summary>
     public int EvalBeam { get; init; } = 1;
-    public ulong Seed { get; init; }
-    public int Threads { get; init; } = 1;
 
-    public void Validate()
+    protected override void ValidateOwnFields()
     {
-        static void Require(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
         Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
-        Require(BatchSize > 0, $"--batch-size must be positive, got {BatchSize}.");
-        Require(LearningRate > 0 && float.IsFinite(LearningRate), $"--lr must be positive, got {LearningRate}.");
-        Require(GradClip >= 0, $"--grad-clip must be ≥ 0, got {GradClip}.");
         Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
         Require(EvalBeam >= 1, $"--eval-beam must be at least 1, got {EvalBeam}.");
-        Require(Threads >= 1, $"--threads must be at least 1, got {Threads}.");
-        Require(Optimizer is "sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw",
-            $"Unknown --optimizer '{Optimizer}': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
         ModelConfig(4, 4).Validate();
-        ScheduleSettings.Validate();
-    }
-
-    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public LearningRateScheduleSettings ScheduleSettings
-    {
-        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
-        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
     }
 
     public Seq2SeqConfig ModelConfig(int sourceVocabulary, int targetVocabulary) => new()
@@ -153,20 +133,15 @@ public sealed class Seq2SeqTrainer
         if (initialWeights is not null) CopyWeights(initialWeights);
         _cursor = new TrainingCursor(rng.Fork()) { LossSum = double.NaN }; // LossSum: the running mean of the train loss, none yet
         StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
-        _optimizer = new OptimizerSettings(options.Optimizer, options.LearningRate, options.Momentum, options.WeightDecay).Create(Model.NamedParameters());
+        _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         _schedule = options.ScheduleSettings.Create(TotalSteps, StepsPerEpoch);
         _metrics = new MetricsLog(outDirectory);
         var fingerprint = new DataFingerprint().Add(_trainSources).Add(_trainTargets).Add(_devSources);
         foreach (var reference in _devReferences.SelectMany(r => r)) fingerprint.Add(string.Join(' ', reference));
         _dataFingerprint = fingerprint.ToString();
-        if (resume is not null)
-        {
-            resume.RequireSameRun(CheckpointMetadata(), "training", ResumableChanges, ["source_vocabulary", "target_vocabulary", "source_tokens"], _dataFingerprint);
-            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
-            _cursor.RequireNotPast(TotalSteps);
-            if (resume.Best<BestRecord>() is { } best) (_bestDev, _bestEpoch) = (best.Dev, best.Epoch);
-            _metrics.KeepLinesUpTo(_cursor.Step);
-        }
+        if (resume?.Continue<BestRecord>(CheckpointMetadata(), "training", ResumableChanges, ["source_vocabulary", "target_vocabulary", "source_tokens"],
+                _dataFingerprint, Model.NamedParameters(), _optimizer, Model, _cursor, TotalSteps, _metrics) is { } best)
+            (_bestDev, _bestEpoch) = (best.Dev, best.Epoch);
     }
 
     /// <summary>Optimizer steps already taken (more than 0 when resumed).</summary>
@@ -222,11 +197,7 @@ public sealed class Seq2SeqTrainer
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException($"The training loss became {loss} at step {_cursor.Step + 1}; lower --lr or --grad-clip. The best checkpoint so far is kept.");
                 Model.Backward();
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                long step = ++_cursor.Step;
-                _optimizer.LearningRate = _schedule.At(step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                long step = _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 symbols += count;
                 double runningLoss = _cursor.LossSum = double.IsNaN(_cursor.LossSum) ? loss : 0.98 * _cursor.LossSum + 0.02 * loss;
                 bool endOfEpoch = step == epoch * StepsPerEpoch;

@@ -9,8 +9,8 @@ using Carousel.Tensors;
 
 namespace Carousel.Training;
 
-/// <summary>Everything that defines a sequence-classifier training run.</summary>
-public sealed record ClassifierTrainingOptions
+/// <summary>Everything that defines a sequence-classifier training run (the optimization: <see cref="TrainingLoopSettings"/>).</summary>
+public sealed record ClassifierTrainingOptions : TrainingLoopSettings
 {
     [JsonConverter(typeof(JsonStringEnumConverter<CellKind>))]
     public CellKind Cell { get; init; } = CellKind.Lstm;
@@ -27,52 +27,18 @@ public sealed record ClassifierTrainingOptions
     public int MaxLength { get; init; } = 1000;
     /// <summary>Characters seen fewer times in training read as the unknown symbol.</summary>
     public int MinCount { get; init; } = 1;
-    public string Optimizer { get; init; } = "adam";
-    public float LearningRate { get; init; } = 2e-3f;
-    public float Momentum { get; init; } = 0.9f;
-    public float WeightDecay { get; init; }
-    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
-    public string Schedule { get; init; } = "constant";
-    public long WarmupSteps { get; init; }
-    public float DecayRate { get; init; } = 0.97f;
-    /// <summary>First epoch with a decayed rate under the step schedule (0: the default, after ten epochs).</summary>
-    public int DecayFrom { get; init; }
-    public float GradClip { get; init; } = 5f;
     public int Epochs { get; init; } = 10;
-    public int BatchSize { get; init; } = 32;
-    public ulong Seed { get; init; }
-    public int Threads { get; init; } = 1;
 
-    public void Validate()
+    protected override void ValidateOwnFields()
     {
-        if (Hidden <= 0) throw new ArgumentException($"--hidden must be positive, got {Hidden}.");
-        if (Layers <= 0) throw new ArgumentException($"--layers must be positive, got {Layers}.");
-        if (Embedding <= 0) throw new ArgumentException($"--embedding must be positive, got {Embedding}.");
-        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"--dropout must be in [0, 1), got {Dropout}.");
-        if (MaxLength <= 0) throw new ArgumentException($"--max-length must be positive, got {MaxLength}.");
-        if (MinCount <= 0) throw new ArgumentException($"--min-count must be positive, got {MinCount}.");
-        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"--lr must be positive, got {LearningRate}.");
-        if (!(GradClip >= 0)) throw new ArgumentException($"--grad-clip must be ≥ 0, got {GradClip}.");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}.");
-        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}.");
-        if (Threads <= 0) throw new ArgumentException($"--threads must be positive, got {Threads}.");
-        if (!OptimizerSettings.IsKnown(Optimizer))
-            throw new ArgumentException($"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
-        ScheduleSettings.Validate();
-    }
-
-    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public LearningRateScheduleSettings ScheduleSettings
-    {
-        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
-        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
+        RequireStackSizes(Hidden, Layers, Embedding, Dropout);
+        Require(MaxLength > 0, $"--max-length must be positive, got {MaxLength}.");
+        Require(MinCount > 0, $"--min-count must be positive, got {MinCount}.");
+        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
     }
 
     public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
         new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling);
-
-    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 }
 
 /// <summary>A report during training; <see cref="Dev"/> is set once per epoch, after the dev evaluation.</summary>
@@ -135,14 +101,8 @@ public sealed class SequenceClassifierTrainer
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         _schedule = options.ScheduleSettings.Create(StepsPerEpoch * options.Epochs, StepsPerEpoch);
         _dataFingerprint = new DataFingerprint().Add(_train).Add(_trainLabels).Add(_dev).Add(_devLabels).ToString();
-        if (resume is not null)
-        {
-            resume.RequireSameRun(CheckpointMetadata(), "options", ResumableChanges, ["labels", "symbols"], _dataFingerprint);
-            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
-            _cursor.RequireNotPast(StepsPerEpoch * options.Epochs);
-            _best = resume.Best<ClassifierEpochResult>();
-            _metrics.KeepLinesUpTo(_cursor.EpochsCompleted, "epoch");
-        }
+        _best = resume?.Continue<ClassifierEpochResult>(CheckpointMetadata(), "options", ResumableChanges, ["labels", "symbols"], _dataFingerprint,
+            Model.NamedParameters(), _optimizer, Model, _cursor, StepsPerEpoch * options.Epochs, _metrics, metricsKey: "epoch");
     }
 
     /// <summary>Batches per epoch: the length buckets' pools are whole batches but the last.</summary>
@@ -198,11 +158,7 @@ public sealed class SequenceClassifierTrainer
                 _optimizer.ZeroGrad();
                 var (loss, _) = Model.Run(batch, labels, backward: true);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr or clip gradients.");
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                _cursor.Step++;
-                _optimizer.LearningRate = _schedule.At(_cursor.Step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 _cursor.LossSum += loss; symbols += batch.Ids.Length;
                 progress?.Invoke(new ClassifierProgress(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1),
                     symbols / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), null));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Carousel.Data;
 using Carousel.Models;
+using Carousel.Optimizers;
 using Carousel.Tensors;
 
 namespace Carousel.Training;
@@ -29,6 +30,21 @@ public sealed class TrainingCursor(Rng batchRng)
     }
 
     public void BatchDone() => BatchesIntoEpoch++;
+
+    /// <summary>
+    /// What ends every batch of a task trainer, after its backward pass: clip the global gradient norm (when
+    /// <see cref="TrainingLoopSettings.GradClip"/> is positive), count the step, take the schedule's rate for it, update
+    /// the weights and count the batch. Returns the step just taken.
+    /// </summary>
+    public long StepOptimizer(IEnumerable<Parameter> parameters, Optimizer optimizer, LearningRateSchedule schedule, TrainingLoopSettings loop)
+    {
+        if (loop.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, loop.GradClip);
+        Step++;
+        optimizer.LearningRate = schedule.At(Step, loop.LearningRate);
+        optimizer.Step();
+        BatchDone();
+        return Step;
+    }
 
     public void EpochDone()
     {

@@ -24,6 +24,16 @@ public class ScheduleOptionsTests
         return data;
     }
 
+    /// <summary>The least a train command needs to get as far as checking its options (the data need not exist).</summary>
+    internal static string[] TrainArgs(string command, string data, string dir) => command switch
+    {
+        "train" => ["train", "--text", data, "--out", dir],
+        "classify" => ["classify", "train", "--train", data, "--out", dir],
+        "tag" => ["tag", "train", "--train", data, "--out", dir],
+        "generate" => ["generate", "train", "--train", data, "--out", dir],
+        _ => ["seq2seq", "train", "--train", data, "--dev", data, "--out", dir],
+    };
+
     [Theory]
     [MemberData(nameof(ImpossibleSchedules))]
     public void EveryTrainCommandRefusesAnImpossibleSchedule(string command, string message, string[] schedule)
@@ -31,15 +41,7 @@ public class ScheduleOptionsTests
         using var scratch = new TempDirectory();
         string data = scratch.File("absent"); // refused before any data is read
         string dir = scratch.File("run");
-        string[] args = command switch
-        {
-            "train" => ["train", "--text", data, "--out", dir],
-            "classify" => ["classify", "train", "--train", data, "--out", dir],
-            "tag" => ["tag", "train", "--train", data, "--out", dir],
-            "generate" => ["generate", "train", "--train", data, "--out", dir],
-            _ => ["seq2seq", "train", "--train", data, "--dev", data, "--out", dir],
-        };
-        TrainResumeCommandTests.FailsLeavingDirectoryAsItWas(dir, message, [.. args, .. schedule]);
+        TrainResumeCommandTests.FailsLeavingDirectoryAsItWas(dir, message, [.. TrainArgs(command, data, dir), .. schedule]);
         Assert.False(Directory.Exists(dir));
     }
 

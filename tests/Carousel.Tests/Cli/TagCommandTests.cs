@@ -146,4 +146,18 @@ public class TagCommandTests
         }
         Assert.Contains("Read each sequence both ways", CliRunner.Run("tag", "train", "--help").Out);
     }
+
+    [Theory]
+    [InlineData("eval", "--batch-size", "0", "--batch-size must be positive, got 0.")]
+    [InlineData("eval", "--threads", "0", "--threads must be positive, got 0.")]
+    [InlineData("predict", "--batch-size", "-1", "--batch-size must be positive, got -1.")]
+    [InlineData("predict", "--threads", "0", "--threads must be positive, got 0.")]
+    public void EvalAndPredictRefuseABatchSizeOrThreadCountThatIsNotPositive(string verb, string option, string value, string message)
+    {
+        using var scratch = new TempDirectory();
+        var (code, _, error) = CliRunner.Run("tag", verb, scratch.File("absent"), option, value); // refused before the checkpoint is read
+        Assert.NotEqual(0, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(message, error);
+    }
 }

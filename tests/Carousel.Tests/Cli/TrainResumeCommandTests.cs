@@ -156,4 +156,46 @@ public class TrainResumeCommandTests
         Assert.Equal(2, LastCheckpoint.Load(dir, command.Kind).Position.EpochsCompleted);
         FailsLeavingDirectoryAsItWas(dir, "raise --epochs", command.Args(dir, 1, "--resume"));
     }
+
+    /// <summary>
+    /// A run whose last.safetensors holds its options as the code before <see cref="TrainingLoopSettings"/> wrote them (the
+    /// same fields and values, in that code's order: <see cref="Training.TrainingOptionsCompatibilityTests"/>) resumes.
+    /// </summary>
+    [Theory]
+    [InlineData("classify", "options", Training.TrainingOptionsCompatibilityTests.ClassifierJson)]
+    [InlineData("tag", "options", Training.TrainingOptionsCompatibilityTests.TaggerJson)]
+    [InlineData("generate", "options", Training.TrainingOptionsCompatibilityTests.GeneratorJson)]
+    [InlineData("seq2seq", "training", Training.TrainingOptionsCompatibilityTests.Seq2SeqJson)]
+    public void ResumesARunWhoseOptionsTheOldCodeWrote(string name, string optionsKey, string oldJson)
+    {
+        using var scratch = new TempDirectory();
+        var command = Command(name, scratch);
+        string dir = scratch.File("run");
+        var (code, _, error) = CliRunner.Run(command.Args(dir, 1));
+        Assert.True(code == 0, error);
+
+        string path = LastCheckpoint.PathIn(dir);
+        var file = Carousel.IO.SafeTensors.Read(path);
+        var metadata = new Dictionary<string, string>(file.Metadata);
+        using (var saved = JsonDocument.Parse(metadata[optionsKey]))
+        using (var old = JsonDocument.Parse(oldJson))
+        {
+            var values = saved.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
+            var oldOrder = old.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+            Assert.Equal(oldOrder.Order(), values.Keys.Order());
+            metadata[optionsKey] = "{" + string.Join(",", oldOrder.Select(n => $"{JsonSerializer.Serialize(n)}:{values[n]}")) + "}";
+        }
+        Carousel.IO.SafeTensors.Write(path, file.Entries.Select(e => e.DType switch
+        {
+            Carousel.IO.SafeTensorsDType.Float32 => Carousel.IO.SafeTensorsWriteEntry.FromTensor(e.Name, e.ToTensor()),
+            Carousel.IO.SafeTensorsDType.Float64 => Carousel.IO.SafeTensorsWriteEntry.FromDoubles(e.Name, e.ToDoubles(), e.Shape),
+            Carousel.IO.SafeTensorsDType.Int64 => Carousel.IO.SafeTensorsWriteEntry.FromInt64s(e.Name, e.ToInt64s(), e.Shape),
+            var other => throw new InvalidDataException($"{e.Name}: {other} is not written by a trainer."),
+        }).ToList(), metadata);
+
+        (code, var output, error) = CliRunner.Run(command.Args(dir, 2, "--resume"));
+        Assert.True(code == 0, error);
+        Assert.Contains("resuming", output);
+        Assert.Equal(2, LastCheckpoint.Load(dir, command.Kind).Position.EpochsCompleted);
+    }
 }

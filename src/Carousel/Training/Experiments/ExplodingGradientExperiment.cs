@@ -28,13 +28,9 @@ public sealed record ExplodingGradientOptions(
 {
     public void Validate()
     {
-        if (Length < MarkedPairProblem.SmallestMinLength) throw new ArgumentException($"The adding problem needs T ≥ {MarkedPairProblem.SmallestMinLength}, got {Length}.");
-        if (HiddenSize <= 0) throw new ArgumentException($"Hidden size must be positive, got {HiddenSize}.");
-        if (BatchSize <= 0) throw new ArgumentException($"Batch size must be positive, got {BatchSize}.");
+        AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
         if (TrainSteps <= 0) throw new ArgumentException($"Training steps must be positive, got {TrainSteps}.");
-        if (!(LearningRate > 0f)) throw new ArgumentException($"Learning rate must be positive, got {LearningRate}.");
         if (!(RecurrentGain > 0f) || float.IsInfinity(RecurrentGain)) throw new ArgumentException($"Recurrent gain must be positive, got {RecurrentGain}.");
-        if (!(ClipNorm > 0)) throw new ArgumentException($"Clipping norm must be positive, got {ClipNorm}.");
         if (TestSequences <= 0) throw new ArgumentException("Test sequences must be positive.");
     }
 }
@@ -111,7 +107,7 @@ public static class ExplodingGradientExperiment
     {
         options.Validate();
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var testBatch = new AddingProblem(options.Length, variableLength: false, seed: options.Seed + 2_000_000).NextBatch(options.TestSequences);
+        var testBatch = AddingProblemSetting.TestBatch(options.Length, options.Seed, options.TestSequences);
         double radius = SpectralRadius(RecurrentWeights(CreateNetwork(options)).Value);
         var runs = new List<ExplodingRun>();
         foreach (double? clip in new double?[] { null, options.ClipNorm })

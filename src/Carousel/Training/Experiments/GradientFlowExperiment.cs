@@ -35,12 +35,8 @@ public sealed record GradientFlowOptions(
     public void Validate()
     {
         if (Cells.Count == 0) throw new ArgumentException("Give at least one cell.");
-        if (Length < MarkedPairProblem.SmallestMinLength) throw new ArgumentException($"The adding problem needs T ≥ {MarkedPairProblem.SmallestMinLength}, got {Length}.");
-        if (HiddenSize <= 0) throw new ArgumentException($"Hidden size must be positive, got {HiddenSize}.");
-        if (BatchSize <= 0) throw new ArgumentException($"Batch size must be positive, got {BatchSize}.");
+        AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
         if (TrainSteps < 0) throw new ArgumentException($"Training steps must be ≥ 0, got {TrainSteps}.");
-        if (!(LearningRate > 0f)) throw new ArgumentException($"Learning rate must be positive, got {LearningRate}.");
-        if (!(ClipNorm > 0)) throw new ArgumentException($"Clipping norm must be positive, got {ClipNorm}.");
         if (MeasureBatch <= 0 || TestSequences <= 0) throw new ArgumentException("Measurement and test batches must be positive.");
     }
 }
@@ -101,7 +97,7 @@ public static class GradientFlowExperiment
         var started = System.Diagnostics.Stopwatch.StartNew();
         // One fixed batch for the measurement and one for testing, the same for every cell.
         var measureBatch = new AddingProblem(options.Length, variableLength: false, seed: options.Seed + 1_000_000).NextBatch(options.MeasureBatch);
-        var testBatch = new AddingProblem(options.Length, variableLength: false, seed: options.Seed + 2_000_000).NextBatch(options.TestSequences);
+        var testBatch = AddingProblemSetting.TestBatch(options.Length, options.Seed, options.TestSequences);
         var profiles = new List<GradientFlowProfile>();
         foreach (var cell in options.Cells)
         {

@@ -68,26 +68,20 @@ public sealed class TaggerTrainer
         TotalSteps = options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * StepsPerEpoch));
         EvalEvery = options.EvalEvery > 0 ? options.EvalEvery : StepsPerEpoch;
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
-        _schedule = options.CreateSchedule(TotalSteps, StepsPerEpoch);
+        _schedule = options.ScheduleSettings.Create(TotalSteps, StepsPerEpoch);
         var fingerprint = new DataFingerprint().Add(_train.Inputs).Add(_train.Labels!);
         if (_dev is not null) fingerprint.Add(_dev.Inputs).Add(_dev.Labels!);
         _dataFingerprint = fingerprint.ToString();
-        if (resume is not null)
+        if (resume?.Continue<BestRecord>(CheckpointMetadata(0), "options", ResumableChanges, ["characters", "labels", "task"], _dataFingerprint,
+                Model.NamedParameters(), _optimizer, Model, _cursor, TotalSteps, _metrics) is { } best)
         {
-            resume.RequireSameRun(CheckpointMetadata(0), "options", ResumableChanges, ["characters", "labels", "task"], _dataFingerprint);
-            resume.Restore(Model.NamedParameters(), _optimizer, Model, _cursor);
-            _cursor.RequireNotPast(TotalSteps);
-            if (resume.Best<BestRecord>() is { } best)
+            (_bestScore, _bestStep) = (best.Score, best.Step);
+            if (best.Confusion is { } confusion && _dev is not null)
             {
-                (_bestScore, _bestStep) = (best.Score, best.Step);
-                if (best.Confusion is { } confusion && _dev is not null)
-                {
-                    _bestDev = new ClassificationMetrics(_vocabulary.Labels);
-                    for (int k = 0; k < confusion.Length && k < _bestDev.Confusion.Length; k++)
-                        confusion[k].AsSpan(0, Math.Min(confusion[k].Length, _bestDev.Confusion[k].Length)).CopyTo(_bestDev.Confusion[k]);
-                }
+                _bestDev = new ClassificationMetrics(_vocabulary.Labels);
+                for (int k = 0; k < confusion.Length && k < _bestDev.Confusion.Length; k++)
+                    confusion[k].AsSpan(0, Math.Min(confusion[k].Length, _bestDev.Confusion[k].Length)).CopyTo(_bestDev.Confusion[k]);
             }
-            _metrics.KeepLinesUpTo(_cursor.Step);
         }
     }
 
@@ -125,11 +119,7 @@ public sealed class TaggerTrainer
                 var (loss, _) = SoftmaxCrossEntropy.Compute(logits.Data, targets!, K, dLogits);
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {step + 1}; lower --lr or clip gradients.");
                 Model.Backward(dLogits);
-                if (_options.GradClip > 0) GradientClipping.ClipByGlobalNorm(parameters, _options.GradClip);
-                _cursor.Step = ++step;
-                _optimizer.LearningRate = _schedule.At(step, _options.LearningRate);
-                _optimizer.Step();
-                _cursor.BatchDone();
+                step = _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
 
                 _cursor.LossSum += loss; _cursor.LossCount++;
                 foreach (int length in batch.Lengths) charactersSinceReport += length;

@@ -1,0 +1,81 @@
+using System.Text.Json.Serialization;
+using Carousel.Optimizers;
+
+namespace Carousel.Training;
+
+/// <summary>
+/// What every trainer's options share, defined and validated once: the optimizer and its numbers, the learning-rate
+/// schedule, gradient clipping, the batch size, the seed and the threads. Each trainer's options record derives from it
+/// and adds its model and data fields (and its length of training, whose unit differs: epochs, fractional epochs or
+/// steps).
+/// </summary>
+/// <remarks>
+/// A base record rather than a member so that the options' JSON, stored in every checkpoint and compared field by field
+/// on --resume (<see cref="LastCheckpoint.Continue{TBest}"/>), keeps its flat fields ("LearningRate", "Schedule", ...).
+/// The defaults here are those of most trainers; a derived record sets its own in its constructor.
+/// </remarks>
+public abstract record TrainingLoopSettings
+{
+    /// <summary>One of <see cref="OptimizerSettings.Names"/>.</summary>
+    public string Optimizer { get; init; } = "adam";
+    public float LearningRate { get; init; } = 2e-3f;
+    /// <summary>Used by momentum and nesterov only.</summary>
+    public float Momentum { get; init; } = 0.9f;
+    /// <summary>L2 penalty (decoupled for adamw, where 0 means 0.01).</summary>
+    public float WeightDecay { get; init; }
+    /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
+    public string Schedule { get; init; } = "constant";
+    public long WarmupSteps { get; init; }
+    /// <summary>The step schedule multiplies the rate by this every epoch from <see cref="DecayFrom"/> on.</summary>
+    public float DecayRate { get; init; } = 0.97f;
+    /// <summary>First epoch (1-based) with a decayed rate under the step schedule (0: the default, after ten epochs).</summary>
+    public int DecayFrom { get; init; }
+    /// <summary>Clip the global gradient norm to this (0: off).</summary>
+    public float GradClip { get; init; } = 5f;
+    public int BatchSize { get; init; } = 32;
+    public ulong Seed { get; init; }
+    /// <summary>Threads for the matrix kernels.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
+    [JsonIgnore]
+    public LearningRateScheduleSettings ScheduleSettings
+    {
+        get => new(Schedule, WarmupSteps, DecayRate, DecayFrom);
+        init => (Schedule, WarmupSteps, DecayRate, DecayFrom) = (value.Name, value.WarmupSteps, value.DecayRate, value.DecayFrom);
+    }
+
+    // A method, not a property: the options' JSON keeps its flat fields.
+    public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
+
+    /// <summary>Refuses what cannot be meant: the trainer's own fields first, then the shared ones. The messages name the CLI options.</summary>
+    public void Validate()
+    {
+        ValidateOwnFields();
+        Require(LearningRate > 0 && float.IsFinite(LearningRate), $"--lr must be positive, got {LearningRate}.");
+        Require(GradClip >= 0, $"--grad-clip must be ≥ 0 (0 turns clipping off), got {GradClip}.");
+        Require(BatchSize > 0, $"--batch-size must be positive, got {BatchSize}.");
+        Require(Threads > 0, $"--threads must be positive, got {Threads}.");
+        Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
+        ScheduleSettings.Validate();
+    }
+
+    /// <summary>The derived record's checks of its own fields (model sizes, data, length of training).</summary>
+    protected abstract void ValidateOwnFields();
+
+    protected static void Require(bool ok, string message)
+    {
+        if (!ok) throw new ArgumentException(message);
+    }
+
+    /// <summary>The checks of a recurrent stack's sizes, the same wherever a trainer takes --hidden, --layers, --embedding and --dropout.</summary>
+    /// <param name="zeroEmbeddingMeansHidden">The character model reads --embedding 0 as "the hidden size".</param>
+    protected static void RequireStackSizes(int hidden, int layers, int embedding, float dropout, bool zeroEmbeddingMeansHidden = false)
+    {
+        Require(hidden > 0, $"--hidden must be positive, got {hidden}.");
+        Require(layers > 0, $"--layers must be positive, got {layers}.");
+        if (zeroEmbeddingMeansHidden) Require(embedding >= 0, $"--embedding must be ≥ 0, got {embedding}.");
+        else Require(embedding > 0, $"--embedding must be positive, got {embedding}.");
+        Require(dropout >= 0 && dropout < 1, $"--dropout must be in [0, 1), got {dropout}.");
+    }
+}
