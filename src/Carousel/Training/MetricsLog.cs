@@ -27,18 +27,28 @@ public sealed class MetricsLog
     /// <summary>
     /// On resume from <paramref name="position"/> (a step, or an epoch with <paramref name="key"/> "epoch"): keeps the
     /// file's lines up to there, to which later appends add; lines after it belong to work that was lost.
+    /// A line whose place cannot be read (not JSON, without the key, not a whole number) is kept where it stands: it was
+    /// not written by the trainer as it is, so it may be the user's, and dropping it could not be undone. Blank lines hold nothing and go.
     /// </summary>
     public void KeepLinesUpTo(long position, string key = "step")
     {
-        if (position == 0 || !File.Exists(FilePath)) return;
+        if (!File.Exists(FilePath)) return;
         foreach (var line in File.ReadAllLines(FilePath, Encoding.UTF8))
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                if (doc.RootElement.GetProperty(key).GetInt64() <= position) _lines.Add(line);
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (PlaceOf(line, key) is not { } place || place <= position) _lines.Add(line);
         }
+    }
+
+    /// <summary>The line's whole-number <paramref name="key"/>, or null when it has none.</summary>
+    private static long? PlaceOf(string line, string key)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var value)
+                && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long place) ? place : null;
+        }
+        catch (JsonException) { return null; }
     }
 }
