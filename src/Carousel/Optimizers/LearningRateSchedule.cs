@@ -5,15 +5,6 @@ public abstract record LearningRateSchedule
 {
     public abstract float At(long step, float baseRate);
 
-    /// <summary>
-    /// The schedule a training run names: constant, step (char-rnn's decay) or cosine (with warm-up). The step decay's
-    /// counts default as char-rnn's: every epoch (<paramref name="decayEvery"/> 0), after ten epochs (<paramref name="decayAfter"/> 0).
-    /// One definition: <see cref="LearningRateScheduleSettings.Create"/>.
-    /// </summary>
-    public static LearningRateSchedule Create(string name, long totalSteps, long stepsPerEpoch, long warmupSteps = 0,
-        float decayRate = 0.97f, long decayEvery = 0, long decayAfter = 0) =>
-        new LearningRateScheduleSettings(name, warmupSteps, decayRate).Create(totalSteps, stepsPerEpoch, decayEvery, decayAfter);
-
     /// <summary>The same rate throughout.</summary>
     public sealed record Constant : LearningRateSchedule
     {
