@@ -82,6 +82,7 @@ internal static class ClassifyCommands
                               $"{trainer.TrainCount:N0} training and {trainer.DevCount:N0} dev texts, {options.Epochs} epochs" +
                               (resume is not null ? $", resuming after epoch {trainer.EpochsCompleted}" : "") + ".");
 
+            ResumeOptions.ForgetReplacedRun(dir, resume);
             using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>

@@ -78,9 +78,10 @@ internal static class GenerateCommands
                               (labels.Length > 0 ? $" (one-hot of {string.Join(", ", labels)})" : "") +
                               $", {trainer.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs" +
                               (resume is not null ? $", resuming after epoch {trainer.EpochsCompleted}" : "") + ".");
+            ResumeOptions.ForgetReplacedRun(dir, resume);
             using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
-            var best = trainer.Run((epoch, batch, batches, loss, result) =>
+            var summary = trainer.Run((epoch, batch, batches, loss, result) =>
             {
                 if (result is { } r)
                     bar.Log(string.Create(CultureInfo.InvariantCulture,
@@ -90,10 +91,10 @@ internal static class GenerateCommands
             }, interrupt.Token);
             interrupt.StopListening();
             bar.Finish();
-            Console.WriteLine(best is null ? "No epoch finished; no best model saved."
+            Console.WriteLine(summary.Best is not { } best ? "No epoch finished; no best model saved."
                 : string.Create(CultureInfo.InvariantCulture, $"Best epoch {best.Epoch}: dev {best.DevLoss:F4} nats/symbol, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}."));
-            if (interrupt.Requested) Console.WriteLine("Interrupted; continue with --resume.");
-            return interrupt.Requested ? 130 : 0;
+            if (summary.Interrupted) Console.WriteLine($"Interrupted after {summary.Epochs} epochs; continue with --resume.");
+            return summary.Interrupted ? 130 : 0;
         }));
         return command;
     }

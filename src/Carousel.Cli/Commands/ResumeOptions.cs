@@ -8,11 +8,13 @@ namespace Carousel.Cli.Commands;
 /// (the trainer then checks that data and options match); without it a directory that already holds a run is refused
 /// unless --overwrite.
 /// </summary>
-internal sealed class ResumeOptions
+/// <param name="lengthOptions">The options that set the run's length, as the --resume description names them.</param>
+internal sealed class ResumeOptions(string lengthOptions = "--epochs")
 {
     public readonly Option<bool> Resume = new("--resume")
     {
-        Description = "Continue the run in --out exactly where it stopped (DIR/last.safetensors): give the same data and options; --epochs may be raised.",
+        Description = "Continue the run in --out exactly where it stopped (DIR/last.safetensors): give the same data and options; " +
+                      $"{lengthOptions} may be raised, except under --schedule cosine (its curve is shaped for the length).",
     };
     public readonly Option<bool> Overwrite = new("--overwrite") { Description = "Train afresh even if --out already holds a run (its files are replaced)." };
 
@@ -29,5 +31,16 @@ internal sealed class ResumeOptions
         if (!parse.GetValue(Overwrite) && (File.Exists(ModelCheckpoint.Resolve(directory)) || File.Exists(LastCheckpoint.PathIn(directory))))
             throw new ArgumentException($"'{directory}' already holds a checkpoint; continue it with --resume, choose another --out or pass --overwrite to replace it.");
         return null;
+    }
+
+    /// <summary>
+    /// Called when training is about to begin: a fresh run (--overwrite) removes the replaced run's DIR/last.safetensors, which
+    /// a later --resume would otherwise continue over this run's checkpoints if this run stopped before its first save.
+    /// The rest of the old run's files stay until this run replaces them.
+    /// </summary>
+    public static void ForgetReplacedRun(string directory, LastCheckpoint? resume)
+    {
+        string last = LastCheckpoint.PathIn(directory);
+        if (resume is null && File.Exists(last)) File.Delete(last);
     }
 }

@@ -56,8 +56,6 @@ internal static class Seq2SeqCommands
             });
             options.Validate();
             string dir = parse.GetValue(outDir)!;
-            if (parse.GetValue(run.Resume) && parse.GetValue(initFrom) is not null)
-                throw new ArgumentException("--resume continues a run with its own weights; it does not go with --init-from.");
             var resume = run.Prepare(parse, dir, Seq2SeqCheckpoint.Kind);
             var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens);
             var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens);
@@ -70,6 +68,7 @@ internal static class Seq2SeqCommands
                               $"{trainPairs.Count:N0} training pairs, {trainer.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
                               (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
 
+            ResumeOptions.ForgetReplacedRun(dir, resume);
             using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>

@@ -34,7 +34,7 @@ internal static class TagCommands
         var textField = TextField();
         var tagsField = TagsField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (best model), model.safetensors and metrics.jsonl.", Required = true };
-        var run = new ResumeOptions();
+        var run = new ResumeOptions("--epochs or --steps");
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction.", DefaultValueFactory = _ => d.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => d.Layers };
@@ -109,6 +109,7 @@ internal static class TagCommands
                               $"{trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch)" +
                               (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
 
+            ResumeOptions.ForgetReplacedRun(dir, resume);
             using var interrupt = new CtrlCCancellation();
             using var bar = new ProgressLine();
             var summary = trainer.Run(p =>

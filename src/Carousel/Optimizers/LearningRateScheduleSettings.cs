@@ -14,6 +14,9 @@ public sealed record LearningRateScheduleSettings(string Name = "constant", long
     /// <summary>char-rnn's default for the step schedule: ten epochs at the full rate.</summary>
     public const int DefaultDecayFrom = 11;
 
+    /// <summary>Whether the curve depends on the run's planned length (cosine ends at the last step), so that length may not change on resume.</summary>
+    public bool ShapedByLength => Name == "cosine";
+
     /// <summary>Refuses what cannot be meant; the messages name the CLI options.</summary>
     public void Validate()
     {

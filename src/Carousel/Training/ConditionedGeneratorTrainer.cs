@@ -36,6 +36,12 @@ public sealed record GeneratorTrainingOptions : TrainingLoopSettings
 public sealed record GeneratorEpochResult(int Epoch, double TrainLoss, double DevLoss, bool Best, double ElapsedSeconds);
 
 /// <summary>
+/// How a run ended: its best epoch (null before the first), the epochs finished, and <see cref="Interrupted"/> when it
+/// stopped before its last epoch (a cancellation that comes after the last batch finishes the run).
+/// </summary>
+public sealed record GeneratorTrainingSummary(GeneratorEpochResult? Best, int Epochs, bool Interrupted, double ElapsedSeconds);
+
+/// <summary>
 /// Trains a <see cref="ConditionedGenerator"/> end to end (the loss reaches the condition layer through the
 /// recurrent stack's initial-state gradient): texts wrapped in start/end symbols, batches bucketed by length and
 /// padded (padding ignored by the loss), clipping, an optimizer. After every epoch the dev loss decides whether
@@ -92,11 +98,16 @@ public sealed class ConditionedGeneratorTrainer
         _cursor = new TrainingCursor(seedRng.Fork());
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         _schedule = options.ScheduleSettings.Create(StepsPerEpoch * options.Epochs, StepsPerEpoch);
-        var fingerprint = new DataFingerprint().Add(_trainIds).Add(_devIds);
-        foreach (var e in train.Concat(dev)) fingerprint.Add(e.Condition);
-        _dataFingerprint = fingerprint.ToString();
+        using (var fingerprint = new DataFingerprint().Add(_trainIds).Add(_devIds))
+        {
+            foreach (var e in train.Concat(dev)) fingerprint.Add(e.Condition);
+            _dataFingerprint = fingerprint.ToString();
+        }
+        var length = new RunLength(StepsPerEpoch * options.Epochs, StepsPerEpoch, "--epochs",
+            options.ScheduleSettings.ShapedByLength ? saved => StepsPerEpoch * saved.GetJson<GeneratorTrainingOptions>("options").Epochs : null,
+            "train a new run of the length wanted");
         _best = resume?.Continue<GeneratorEpochResult>(CheckpointMetadata(), "options", ResumableChanges, ["labels", "vocabulary", "condition_size"],
-            _dataFingerprint, Model.NamedParameters(), _optimizer, Model, _cursor, StepsPerEpoch * options.Epochs, _metrics, metricsKey: "epoch");
+            _dataFingerprint, Model.NamedParameters(), _optimizer, Model, _cursor, length, _metrics, metricsKey: "epoch");
     }
 
     /// <summary>Batches per epoch.</summary>
@@ -125,14 +136,15 @@ public sealed class ConditionedGeneratorTrainer
         return [.. ids];
     }
 
-    public GeneratorEpochResult? Run(Action<int, int, int, double, GeneratorEpochResult?>? progress = null, CancellationToken cancel = default)
+    public GeneratorTrainingSummary Run(Action<int, int, int, double, GeneratorEpochResult?>? progress = null, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(_outDirectory);
         var clock = Stopwatch.StartNew();
         var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
         var lengths = _trainIds.Select(s => s.Length - 1).ToArray();
-        for (int epoch = _cursor.EpochsCompleted + 1; epoch <= _options.Epochs; epoch++)
+        while (_cursor.EpochsCompleted < _options.Epochs) // not a for over epoch numbers: EpochsCompleted + 1 may overflow
         {
+            int epoch = _cursor.EpochsCompleted + 1;
             var plan = _cursor.PlanEpoch(lengths, _options.BatchSize);
             if (_cursor.BatchesIntoEpoch == 0) _cursor.LossSum = 0;
             Model.Training = true;
@@ -141,7 +153,7 @@ public sealed class ConditionedGeneratorTrainer
                 if (cancel.IsCancellationRequested)
                 {
                     SaveLast();
-                    return _best;
+                    return new GeneratorTrainingSummary(_best, epoch - 1, Interrupted: true, clock.Elapsed.TotalSeconds);
                 }
                 var (inputs, targets, steps, conditions) = Batch(_trainIds, _train, plan[i]);
                 _optimizer.ZeroGrad();
@@ -164,7 +176,7 @@ public sealed class ConditionedGeneratorTrainer
             SaveLast();
             progress?.Invoke(epoch, plan.Count, plan.Count, result.TrainLoss, result);
         }
-        return _best;
+        return new GeneratorTrainingSummary(_best, _options.Epochs, Interrupted: false, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Mean nats per predicted symbol over the examples (each text's symbols and its end).</summary>

@@ -32,6 +32,15 @@ public sealed record TrainingPosition
     public string DataFingerprint { get; init; } = "";
 }
 
+/// <summary>How long a resumed run is to be, as its trainer plans it: what <see cref="LastCheckpoint.Continue{TBest}"/> checks the saved run against.</summary>
+/// <param name="PlannedSteps">The optimizer step the run ends at.</param>
+/// <param name="StepsPerEpoch">Batches in an epoch: the saved counters must agree with it.</param>
+/// <param name="Option">The option that set the length, for the messages: "--epochs", or "--steps".</param>
+/// <param name="PlannedStepsThere">With a schedule shaped by the length (<see cref="Optimizers.LearningRateScheduleSettings.ShapedByLength"/>):
+/// the saved run's planned steps, read from its checkpoint; null when the length may change.</param>
+/// <param name="NewRun">What a user who wants another length under such a schedule can do instead, e.g. "start a new run with --init-from".</param>
+public sealed record RunLength(long PlannedSteps, long StepsPerEpoch, string Option, Func<ModelCheckpoint, long>? PlannedStepsThere, string NewRun);
+
 /// <summary>
 /// DIR/last.safetensors: the latest state of a task-model run (a <see cref="ModelCheckpoint"/> of the model's kind, so
 /// its weights load like the best checkpoint's) plus its <see cref="TrainingPosition"/> under the metadata key
@@ -79,6 +88,9 @@ public sealed class LastCheckpoint
             || !IsRngState(position.EpochStartBatchRng) || position.DropoutRngs is null || !position.DropoutRngs.All(IsRngState)
             || position.Step != file.Step || position.Step != file.OptimizerSteps)
             throw new InvalidDataException($"{path}: the training position is inconsistent.");
+        // Without a fingerprint the file cannot say which data it was trained on: that is damage, not other data.
+        if (string.IsNullOrEmpty(position.DataFingerprint))
+            throw new InvalidDataException($"{path}: the training position is inconsistent (it has no data fingerprint).");
         return new LastCheckpoint(file, position, directory);
     }
 
@@ -91,7 +103,7 @@ public sealed class LastCheckpoint
         IReadOnlyList<string> dataKeys, string dataFingerprint)
     {
         var differences = new List<string>();
-        using (var saved = JsonDocument.Parse(File.Get(optionsKey)))
+        using (var saved = ParseObject(optionsKey))
         using (var now = JsonDocument.Parse(current[optionsKey]))
         {
             foreach (var property in now.RootElement.EnumerateObject())
@@ -111,6 +123,41 @@ public sealed class LastCheckpoint
             throw new InvalidDataException($"--resume: the training or dev data differ from those of the run in '{Directory}'; resume with the data it was trained on.");
     }
 
+    /// <summary>A saved JSON object entry (the options); anything else is a damaged file, said as such.</summary>
+    private JsonDocument ParseObject(string key)
+    {
+        JsonDocument document;
+        try { document = JsonDocument.Parse(File.Get(key)); }
+        catch (JsonException e) { throw new InvalidDataException($"{File.Path}: checkpoint entry '{key}' is unreadable: {e.Message}"); }
+        var kind = document.RootElement.ValueKind;
+        if (kind == JsonValueKind.Object) return document;
+        document.Dispose();
+        throw new InvalidDataException($"{File.Path}: checkpoint entry '{key}' is unreadable: a JSON object was expected, found {kind}.");
+    }
+
+    /// <summary>
+    /// The counters must describe one point of the run: a batch inside an epoch, and the optimizer steps those epochs and
+    /// batches take. Anything else (a damaged or hand-made file) would make a trainer loop, overflow or never evaluate.
+    /// </summary>
+    private void RequireConsistentCounters(long stepsPerEpoch)
+    {
+        var p = Position;
+        if (p.BatchesIntoEpoch >= stepsPerEpoch)
+            throw new InvalidDataException($"{File.Path}: the training position is inconsistent ({p.BatchesIntoEpoch} batches into an epoch of {stepsPerEpoch}).");
+        if (p.Step != (long)p.EpochsCompleted * stepsPerEpoch + p.BatchesIntoEpoch)
+            throw new InvalidDataException($"{File.Path}: the training position is inconsistent (step {p.Step} is not {p.EpochsCompleted} epochs of {stepsPerEpoch} steps and {p.BatchesIntoEpoch} batches).");
+    }
+
+    /// <summary>A cosine curve falls to its minimum at the planned last step, so a run continued to another length would not follow one curve.</summary>
+    private void RequireSameLengthIfTheScheduleIsShapedByIt(RunLength length)
+    {
+        if (length.PlannedStepsThere is not { } plannedStepsThere) return;
+        long there = plannedStepsThere(File);
+        if (there != length.PlannedSteps)
+            throw new ArgumentException($"--resume: a cosine schedule is shaped for its total length ({there} steps in the run in '{Directory}', {length.PlannedSteps} now); " +
+                                        $"resume with the same {length.Option}, or {length.NewRun}.");
+    }
+
     /// <summary>Puts the saved weights, optimizer state and random states into a freshly built trainer's objects.</summary>
     private void Restore(IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer, IDropoutStreams model, TrainingCursor cursor)
     {
@@ -122,19 +169,22 @@ public sealed class LastCheckpoint
     }
 
     /// <summary>
-    /// The resume set-up of every task trainer, in one place: refuses a different run (<see cref="RequireSameRun"/>), puts the
-    /// saved weights, optimizer state and random states into the freshly built trainer's objects, refuses a run already past
-    /// <paramref name="plannedSteps"/>, keeps the lines of <paramref name="metrics"/> up to where the run stands (counted in
-    /// epochs when its lines are keyed by <paramref name="metricsKey"/> "epoch", else in steps) and returns the trainer's
-    /// best record (null before the first evaluation).
+    /// The resume set-up of every task trainer, in one place: refuses a different run (<see cref="RequireSameRun"/>), a
+    /// position whose counters disagree with each other and with <see cref="RunLength.StepsPerEpoch"/>, and a changed length
+    /// under a schedule shaped by it; puts the saved weights, optimizer state and random states into the freshly built
+    /// trainer's objects, refuses a run already past <see cref="RunLength.PlannedSteps"/>, keeps the lines of
+    /// <paramref name="metrics"/> up to where the run stands (counted in epochs when its lines are keyed by
+    /// <paramref name="metricsKey"/> "epoch", else in steps) and returns the trainer's best record (null before the first evaluation).
     /// </summary>
     public TBest? Continue<TBest>(IReadOnlyDictionary<string, string> current, string optionsKey, IReadOnlyCollection<string> mayChange,
         IReadOnlyList<string> dataKeys, string dataFingerprint, IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer,
-        IDropoutStreams model, TrainingCursor cursor, long plannedSteps, MetricsLog metrics, string metricsKey = "step") where TBest : class
+        IDropoutStreams model, TrainingCursor cursor, RunLength length, MetricsLog metrics, string metricsKey = "step") where TBest : class
     {
         RequireSameRun(current, optionsKey, mayChange, dataKeys, dataFingerprint);
+        RequireConsistentCounters(length.StepsPerEpoch);
+        RequireSameLengthIfTheScheduleIsShapedByIt(length);
         Restore(parameters, optimizer, model, cursor);
-        cursor.RequireNotPast(plannedSteps);
+        cursor.RequireNotPast(length.PlannedSteps, length.Option);
         var best = Best<TBest>();
         metrics.KeepLinesUpTo(metricsKey == "epoch" ? cursor.EpochsCompleted : cursor.Step, metricsKey);
         return best;

@@ -136,11 +136,16 @@ public sealed class Seq2SeqTrainer
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         _schedule = options.ScheduleSettings.Create(TotalSteps, StepsPerEpoch);
         _metrics = new MetricsLog(outDirectory);
-        var fingerprint = new DataFingerprint().Add(_trainSources).Add(_trainTargets).Add(_devSources);
-        foreach (var reference in _devReferences.SelectMany(r => r)) fingerprint.Add(string.Join(' ', reference));
-        _dataFingerprint = fingerprint.ToString();
+        using (var fingerprint = new DataFingerprint().Add(_trainSources).Add(_trainTargets).Add(_devSources))
+        {
+            foreach (var reference in _devReferences.SelectMany(r => r)) fingerprint.Add(string.Join(' ', reference));
+            _dataFingerprint = fingerprint.ToString();
+        }
+        var length = new RunLength(TotalSteps, StepsPerEpoch, "--epochs",
+            options.ScheduleSettings.ShapedByLength ? saved => StepsPerEpoch * saved.GetJson<Seq2SeqTrainingOptions>("training").Epochs : null,
+            "start a new run with --init-from");
         if (resume?.Continue<BestRecord>(CheckpointMetadata(), "training", ResumableChanges, ["source_vocabulary", "target_vocabulary", "source_tokens"],
-                _dataFingerprint, Model.NamedParameters(), _optimizer, Model, _cursor, TotalSteps, _metrics) is { } best)
+                _dataFingerprint, Model.NamedParameters(), _optimizer, Model, _cursor, length, _metrics) is { } best)
             (_bestDev, _bestEpoch) = (best.Dev, best.Epoch);
     }
 
@@ -180,8 +185,9 @@ public sealed class Seq2SeqTrainer
         var lengths = _trainSources.Select((s, i) => Math.Max(s.Length, _trainTargets[i].Length)).ToArray();
         long symbols = 0;
         Directory.CreateDirectory(_outDirectory);
-        for (int epoch = _cursor.EpochsCompleted + 1; epoch <= _options.Epochs; epoch++)
+        while (_cursor.EpochsCompleted < _options.Epochs) // not a for over epoch numbers: EpochsCompleted + 1 may overflow
         {
+            int epoch = _cursor.EpochsCompleted + 1;
             var plan = _cursor.PlanEpoch(lengths, _options.BatchSize);
             for (int i = _cursor.BatchesIntoEpoch; i < plan.Count; i++)
             {

@@ -100,9 +100,13 @@ public sealed class SequenceClassifierTrainer
         _cursor = new TrainingCursor(seedRng.Fork());
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         _schedule = options.ScheduleSettings.Create(StepsPerEpoch * options.Epochs, StepsPerEpoch);
-        _dataFingerprint = new DataFingerprint().Add(_train).Add(_trainLabels).Add(_dev).Add(_devLabels).ToString();
+        using (var fingerprint = new DataFingerprint().Add(_train).Add(_trainLabels).Add(_dev).Add(_devLabels))
+            _dataFingerprint = fingerprint.ToString();
+        var length = new RunLength(StepsPerEpoch * options.Epochs, StepsPerEpoch, "--epochs",
+            options.ScheduleSettings.ShapedByLength ? saved => StepsPerEpoch * saved.GetJson<ClassifierTrainingOptions>("options").Epochs : null,
+            "train a new run of the length wanted");
         _best = resume?.Continue<ClassifierEpochResult>(CheckpointMetadata(), "options", ResumableChanges, ["labels", "symbols"], _dataFingerprint,
-            Model.NamedParameters(), _optimizer, Model, _cursor, StepsPerEpoch * options.Epochs, _metrics, metricsKey: "epoch");
+            Model.NamedParameters(), _optimizer, Model, _cursor, length, _metrics, metricsKey: "epoch");
     }
 
     /// <summary>Batches per epoch: the length buckets' pools are whole batches but the last.</summary>
@@ -138,8 +142,9 @@ public sealed class SequenceClassifierTrainer
         var clock = Stopwatch.StartNew();
         var parameters = Model.NamedParameters().Select(p => p.Parameter).ToArray();
         var lengths = _train.Select(s => s.Length).ToArray();
-        for (int epoch = _cursor.EpochsCompleted + 1; epoch <= _options.Epochs; epoch++)
+        while (_cursor.EpochsCompleted < _options.Epochs) // not a for over epoch numbers: EpochsCompleted + 1 may overflow
         {
+            int epoch = _cursor.EpochsCompleted + 1;
             var plan = _cursor.PlanEpoch(lengths, _options.BatchSize);
             if (_cursor.BatchesIntoEpoch == 0) _cursor.LossSum = 0;
             long symbols = 0;

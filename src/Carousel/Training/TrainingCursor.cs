@@ -18,7 +18,7 @@ public sealed class TrainingCursor(Rng batchRng)
     /// <summary>Batches of the epoch in progress already trained; a resumed run starts its first epoch here.</summary>
     public int BatchesIntoEpoch { get; private set; }
     /// <summary>Optimizer steps taken (the learning-rate schedule's position).</summary>
-    public long Step { get; set; }
+    public long Step { get; private set; }
     public double LossSum { get; set; }
     public long LossCount { get; set; }
 
@@ -28,8 +28,6 @@ public sealed class TrainingCursor(Rng batchRng)
         _epochStartBatchRng = batchRng.State;
         return LengthBuckets.Plan(lengths, batchSize, batchRng);
     }
-
-    public void BatchDone() => BatchesIntoEpoch++;
 
     /// <summary>
     /// What ends every batch of a task trainer, after its backward pass: clip the global gradient norm (when
@@ -42,7 +40,7 @@ public sealed class TrainingCursor(Rng batchRng)
         Step++;
         optimizer.LearningRate = schedule.At(Step, loop.LearningRate);
         optimizer.Step();
-        BatchDone();
+        BatchesIntoEpoch++;
         return Step;
     }
 
@@ -53,11 +51,14 @@ public sealed class TrainingCursor(Rng batchRng)
         _epochStartBatchRng = batchRng.State; // the next epoch draws its plan from here
     }
 
-    /// <summary>A resumed run may go on, or stop where it is, but not end before the point it has reached.</summary>
-    public void RequireNotPast(long plannedSteps)
+    /// <summary>
+    /// A resumed run may go on, or stop where it is, but not end before the point it has reached. <paramref name="lengthOption"/>
+    /// is the option that set <paramref name="plannedSteps"/> ("--epochs", or the tagger's "--steps"), which the message names.
+    /// </summary>
+    internal void RequireNotPast(long plannedSteps, string lengthOption)
     {
         if (plannedSteps < Step)
-            throw new ArgumentException($"--resume: the run has already taken {Step} steps ({EpochsCompleted} epochs and {BatchesIntoEpoch} batches), more than the {plannedSteps} asked for; raise --epochs.");
+            throw new ArgumentException($"--resume: the run has already taken {Step} steps ({EpochsCompleted} epochs and {BatchesIntoEpoch} batches), more than the {plannedSteps} asked for; raise {lengthOption}.");
     }
 
     public TrainingPosition Position(IDropoutStreams model, string? best, string dataFingerprint) => new()
@@ -86,8 +87,11 @@ public sealed class TrainingCursor(Rng batchRng)
     }
 }
 
-/// <summary>A SHA-256 over encoded training data (sequences, labels, conditions), to tell a resumed run's data from other data.</summary>
-public sealed class DataFingerprint
+/// <summary>
+/// A SHA-256 over encoded training data (sequences, labels, conditions), to tell a resumed run's data from other data.
+/// Disposable for its hash object; a trainer takes <see cref="ToString"/> once and disposes it.
+/// </summary>
+public sealed class DataFingerprint : IDisposable
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -120,4 +124,6 @@ public sealed class DataFingerprint
     }
 
     public override string ToString() => Convert.ToHexStringLower(_hash.GetCurrentHash());
+
+    public void Dispose() => _hash.Dispose();
 }

@@ -86,10 +86,18 @@ public class TrainResumeCommandTests
     private static Dictionary<string, byte[]> Snapshot(string dir) =>
         Directory.Exists(dir) ? Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes) : [];
 
+    /// <summary>Runs the CLI, failing the test instead of hanging when a run does not end within <paramref name="seconds"/>.</summary>
+    private static (int ExitCode, string Out, string Error) RunWithin(string[] args, int seconds = 120)
+    {
+        var run = Task.Run(() => CliRunner.Run(args));
+        Assert.True(run.Wait(TimeSpan.FromSeconds(seconds)), $"still running after {seconds} s: {string.Join(' ', args)}");
+        return run.Result;
+    }
+
     internal static void FailsLeavingDirectoryAsItWas(string dir, string message, string[] args)
     {
         var before = Snapshot(dir);
-        var (code, _, error) = CliRunner.Run(args);
+        var (code, _, error) = RunWithin(args);
         Assert.True(code != 0, string.Join(' ', args));
         Assert.StartsWith("error: ", error);
         Assert.Contains(message, error);
@@ -98,6 +106,31 @@ public class TrainResumeCommandTests
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
         foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
     }
+
+    /// <summary>Rewrites the metadata of DIR/last.safetensors, its tensors as they were: a hand-made or damaged file.</summary>
+    private static void RewriteMetadata(string dir, Action<Dictionary<string, string>> change)
+    {
+        string path = LastCheckpoint.PathIn(dir);
+        var file = Carousel.IO.SafeTensors.Read(path);
+        var metadata = new Dictionary<string, string>(file.Metadata);
+        change(metadata);
+        Carousel.IO.SafeTensors.Write(path, file.Entries.Select(e => e.DType switch
+        {
+            Carousel.IO.SafeTensorsDType.Float32 => Carousel.IO.SafeTensorsWriteEntry.FromTensor(e.Name, e.ToTensor()),
+            Carousel.IO.SafeTensorsDType.Float64 => Carousel.IO.SafeTensorsWriteEntry.FromDoubles(e.Name, e.ToDoubles(), e.Shape),
+            Carousel.IO.SafeTensorsDType.Int64 => Carousel.IO.SafeTensorsWriteEntry.FromInt64s(e.Name, e.ToInt64s(), e.Shape),
+            var other => throw new InvalidDataException($"{e.Name}: {other} is not written by a trainer."),
+        }).ToList(), metadata);
+    }
+
+    /// <summary>Rewrites the saved training position's fields (and the file's step counters with its Step, as a careful forger would).</summary>
+    private static void RewritePosition(string dir, Action<System.Text.Json.Nodes.JsonObject> change) => RewriteMetadata(dir, metadata =>
+    {
+        var position = System.Text.Json.Nodes.JsonNode.Parse(metadata["position"])!.AsObject();
+        change(position);
+        metadata["position"] = position.ToJsonString();
+        if (position["Step"] is { } step) metadata["step"] = metadata["optimizer_steps"] = step.ToJsonString();
+    });
 
     private static void CopyDirectory(string from, string to)
     {
@@ -174,28 +207,196 @@ public class TrainResumeCommandTests
         var (code, _, error) = CliRunner.Run(command.Args(dir, 1));
         Assert.True(code == 0, error);
 
-        string path = LastCheckpoint.PathIn(dir);
-        var file = Carousel.IO.SafeTensors.Read(path);
-        var metadata = new Dictionary<string, string>(file.Metadata);
-        using (var saved = JsonDocument.Parse(metadata[optionsKey]))
-        using (var old = JsonDocument.Parse(oldJson))
+        RewriteMetadata(dir, metadata =>
         {
+            using var saved = JsonDocument.Parse(metadata[optionsKey]);
+            using var old = JsonDocument.Parse(oldJson);
             var values = saved.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
             var oldOrder = old.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
             Assert.Equal(oldOrder.Order(), values.Keys.Order());
             metadata[optionsKey] = "{" + string.Join(",", oldOrder.Select(n => $"{JsonSerializer.Serialize(n)}:{values[n]}")) + "}";
-        }
-        Carousel.IO.SafeTensors.Write(path, file.Entries.Select(e => e.DType switch
-        {
-            Carousel.IO.SafeTensorsDType.Float32 => Carousel.IO.SafeTensorsWriteEntry.FromTensor(e.Name, e.ToTensor()),
-            Carousel.IO.SafeTensorsDType.Float64 => Carousel.IO.SafeTensorsWriteEntry.FromDoubles(e.Name, e.ToDoubles(), e.Shape),
-            Carousel.IO.SafeTensorsDType.Int64 => Carousel.IO.SafeTensorsWriteEntry.FromInt64s(e.Name, e.ToInt64s(), e.Shape),
-            var other => throw new InvalidDataException($"{e.Name}: {other} is not written by a trainer."),
-        }).ToList(), metadata);
+        });
 
         (code, var output, error) = CliRunner.Run(command.Args(dir, 2, "--resume"));
         Assert.True(code == 0, error);
         Assert.Contains("resuming", output);
         Assert.Equal(2, LastCheckpoint.Load(dir, command.Kind).Position.EpochsCompleted);
+    }
+
+    /// <summary>
+    /// A last.safetensors whose position counters disagree with each other (hand-made or damaged) is refused before anything
+    /// runs: before, such files made the tagger loop forever, overflowed the epoch number, kept seq2seq from ever evaluating
+    /// or let a run past its --epochs through.
+    /// </summary>
+    [Theory]
+    [InlineData("classify")]
+    [InlineData("tag")]
+    [InlineData("generate")]
+    [InlineData("seq2seq")]
+    public void APositionWhoseCountersDisagreeIsRefused(string name)
+    {
+        using var scratch = new TempDirectory();
+        var command = Command(name, scratch);
+        string dir = scratch.File("run");
+        var (code, _, error) = CliRunner.Run(command.Args(dir, 1));
+        Assert.True(code == 0, error);
+        long stepsPerEpoch = LastCheckpoint.Load(dir, command.Kind).Position.Step;
+
+        var damages = new (string Case, string Message, Action<System.Text.Json.Nodes.JsonObject> Change)[]
+        {
+            ("past the end of an epoch", "inconsistent", p => { p["BatchesIntoEpoch"] = stepsPerEpoch + 1; p["Step"] = 2 * stepsPerEpoch + 1; }),
+            ("a whole epoch into an epoch", "inconsistent", p => { p["BatchesIntoEpoch"] = stepsPerEpoch; p["Step"] = 2 * stepsPerEpoch; }),
+            ("steps off the epochs", "inconsistent", p => p["Step"] = stepsPerEpoch + 1),
+            ("the last epoch number", "inconsistent", p => p["EpochsCompleted"] = int.MaxValue),
+            ("more epochs than asked, few steps", "inconsistent", p => p["EpochsCompleted"] = 5),
+            ("an empty fingerprint", "inconsistent (it has no data fingerprint)", p => p["DataFingerprint"] = ""),
+            ("no fingerprint", "inconsistent (it has no data fingerprint)", p => p.Remove("DataFingerprint")),
+        };
+        foreach (var (damage, message, change) in damages)
+        {
+            string damaged = scratch.File(damage.Replace(' ', '-'));
+            CopyDirectory(dir, damaged);
+            RewritePosition(damaged, change);
+            FailsLeavingDirectoryAsItWas(damaged, $"{LastCheckpoint.FileName}: the training position is {message}", command.Args(damaged, 3, "--resume"));
+        }
+    }
+
+    /// <summary>The tagger's runs that end inside an epoch (fractional --epochs, --steps) save positions that resume.</summary>
+    [Fact]
+    public void TaggerRunsEndingInsideAnEpochResume()
+    {
+        using var scratch = new TempDirectory();
+        var command = Command("tag", scratch);
+        string dir = scratch.File("run");
+        string[] Epochs(string epochs, params string[] more)
+        {
+            var args = command.Args(dir, 1, more);
+            args[Array.IndexOf(args, "--epochs") + 1] = epochs;
+            return args;
+        }
+        var (code, _, error) = CliRunner.Run(Epochs("1.5"));
+        Assert.True(code == 0, error);
+        var position = LastCheckpoint.Load(dir, command.Kind).Position;
+        Assert.Equal(1, position.EpochsCompleted);
+        Assert.InRange(position.BatchesIntoEpoch, 1, position.Step - 1);
+        (code, _, error) = CliRunner.Run(Epochs("2.5", "--resume"));
+        Assert.True(code == 0, error);
+        long steps = LastCheckpoint.Load(dir, command.Kind).Position.Step + 1;
+        (code, _, error) = CliRunner.Run(command.Args(dir, 1, "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resume"));
+        Assert.True(code == 0, error);
+        Assert.Equal(steps, LastCheckpoint.Load(dir, command.Kind).Position.Step);
+        // Shorter than the run has gone: the message names the option that set the length.
+        FailsLeavingDirectoryAsItWas(dir, "; raise --steps.", command.Args(dir, 1, "--steps", "2", "--resume"));
+    }
+
+    /// <summary>Saved options that are not a JSON object are a damaged file (one error line), not a crash.</summary>
+    [Theory]
+    [InlineData("classify", "options")]
+    [InlineData("tag", "options")]
+    [InlineData("generate", "options")]
+    [InlineData("seq2seq", "training")]
+    public void UnreadableSavedOptionsAreRefused(string name, string optionsKey)
+    {
+        using var scratch = new TempDirectory();
+        var command = Command(name, scratch);
+        string dir = scratch.File("run");
+        var (code, _, error) = CliRunner.Run(command.Args(dir, 1));
+        Assert.True(code == 0, error);
+        foreach (var (damage, json) in new[] { ("malformed", "{\"Hidden\": 6,"), ("an array", "[1, 2]"), ("a number", "7") })
+        {
+            string damaged = scratch.File(damage.Replace(' ', '-'));
+            CopyDirectory(dir, damaged);
+            RewriteMetadata(damaged, metadata => metadata[optionsKey] = json);
+            FailsLeavingDirectoryAsItWas(damaged, $"{LastCheckpoint.FileName}: checkpoint entry '{optionsKey}' is unreadable", command.Args(damaged, 2, "--resume"));
+        }
+    }
+
+    /// <summary>The tagger's saved best confusion matrix must be K×K counts.</summary>
+    [Fact]
+    public void ATaggerBestRecordWithABadConfusionMatrixIsRefused()
+    {
+        using var scratch = new TempDirectory();
+        var command = Command("tag", scratch);
+        string dir = scratch.File("run");
+        var (code, _, error) = CliRunner.Run(command.Args(dir, 1));
+        Assert.True(code == 0, error);
+        foreach (var (damage, confusion) in new[]
+                 {
+                     ("a null row", "[null, [1, 2]]"), ("a short row", "[[1], [1, 2]]"), ("a row too many", "[[1, 2], [1, 2], [1, 2]]"),
+                     ("a negative count", "[[1, -2], [1, 2]]"),
+                 })
+        {
+            string damaged = scratch.File(damage.Replace(' ', '-'));
+            CopyDirectory(dir, damaged);
+            RewritePosition(damaged, p =>
+            {
+                var best = System.Text.Json.Nodes.JsonNode.Parse(p["Best"]!.GetValue<string>())!.AsObject();
+                best["Confusion"] = System.Text.Json.Nodes.JsonNode.Parse(confusion);
+                p["Best"] = best.ToJsonString();
+            });
+            FailsLeavingDirectoryAsItWas(damaged, "the best record's confusion matrix is not 2×2 counts", command.Args(damaged, 2, "--resume"));
+        }
+    }
+
+    /// <summary>A cosine curve is shaped for the run's length: a resume may keep the length, not change it.</summary>
+    [Theory]
+    [InlineData("classify", "or train a new run of the length wanted.")]
+    [InlineData("tag", "or train a new run of the length wanted.")]
+    [InlineData("generate", "or train a new run of the length wanted.")]
+    [InlineData("seq2seq", "or start a new run with --init-from.")]
+    public void ACosineRunResumesOnlyWithItsLength(string name, string newRun)
+    {
+        using var scratch = new TempDirectory();
+        var command = Command(name, scratch);
+        string dir = scratch.File("run");
+        var (code, _, error) = CliRunner.Run(command.Args(dir, 1, "--schedule", "cosine"));
+        Assert.True(code == 0, error);
+        long stepsPerEpoch = LastCheckpoint.Load(dir, command.Kind).Position.Step;
+
+        FailsLeavingDirectoryAsItWas(dir, $"--resume: a cosine schedule is shaped for its total length ({stepsPerEpoch} steps in the run in '{dir}', {2 * stepsPerEpoch} now); " +
+                                          $"resume with the same --epochs, {newRun}", command.Args(dir, 2, "--resume", "--schedule", "cosine"));
+        (code, _, error) = CliRunner.Run(command.Args(dir, 1, "--resume", "--schedule", "cosine"));
+        Assert.True(code == 0, error);
+        // Other schedules may be lengthened.
+        string stepRun = scratch.File("step");
+        (code, _, error) = CliRunner.Run(command.Args(stepRun, 1, "--schedule", "step"));
+        Assert.True(code == 0, error);
+        (code, _, error) = CliRunner.Run(command.Args(stepRun, 2, "--resume", "--schedule", "step"));
+        Assert.True(code == 0, error);
+        if (name == "tag")
+        {
+            // The tagger's length is its steps, however given: --steps equal to the epoch's steps is the same length.
+            string steps = stepsPerEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            (code, _, error) = CliRunner.Run(command.Args(dir, 1, "--resume", "--schedule", "cosine", "--steps", steps));
+            Assert.True(code == 0, error);
+            FailsLeavingDirectoryAsItWas(dir, "resume with the same --steps", command.Args(dir, 1, "--resume", "--schedule", "cosine", "--steps", (stepsPerEpoch + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
+    /// <summary>
+    /// --overwrite removes the replaced run's last.safetensors before training: a new run that dies before its first save
+    /// must not leave the old position for a later --resume to continue over the new run's files.
+    /// </summary>
+    [Theory]
+    [InlineData("classify")]
+    [InlineData("tag")]
+    [InlineData("generate")]
+    [InlineData("seq2seq")]
+    public void OverwriteForgetsTheReplacedRunsPosition(string name)
+    {
+        using var scratch = new TempDirectory();
+        var command = Command(name, scratch);
+        string dir = scratch.File("run");
+        var (code, _, error) = CliRunner.Run(command.Args(dir, 1));
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(LastCheckpoint.PathIn(dir)));
+
+        // A rate this large makes the loss non-finite within the first epoch, which stops the run before it saves anything.
+        (code, _, error) = CliRunner.Run(command.Args(dir, 1, "--overwrite", "--lr", "1e38"));
+        Assert.True(code != 0);
+        Assert.Contains("The training loss became", error);
+        Assert.False(File.Exists(LastCheckpoint.PathIn(dir)));
+        Assert.True(File.Exists(Path.Combine(dir, ModelCheckpoint.FileName))); // the rest stays until the new run replaces it
+        FailsLeavingDirectoryAsItWas(dir, "Nothing to resume", command.Args(dir, 2, "--resume"));
     }
 }

@@ -147,6 +147,31 @@ public class TaskTrainerResumeTests
                 .Run((_, _, _, _, result) => { if (result is null) onBatch(); }, cancel));
     }
 
+    /// <summary>A Ctrl-C that comes after the last batch (during the last evaluation or save) does not make a finished run "interrupted".</summary>
+    [Fact]
+    public void TheConditionedGeneratorReportsARunFinishedDespiteALateCancellation()
+    {
+        var rng = new Rng(5);
+        var all = Enumerable.Range(0, 30).Select(i => new ConditionedText(i % 2 == 0 ? [1f, 0f] : [0f, 1f], RandomText(rng, "abc", 2, 6) + i)).ToList();
+        var options = new GeneratorTrainingOptions { Hidden = 6, Embedding = 4, BatchSize = BatchSize, Seed = 3, Threads = 1, Epochs = 2 };
+        using var scratch = new TempDirectory();
+        using var stop = new CancellationTokenSource();
+        var summary = new ConditionedGeneratorTrainer(options, all[..24], all[24..], ["A", "B"], scratch.Path)
+            .Run((epoch, batch, batches, _, result) => { if (result is null && epoch == options.Epochs && batch == batches) stop.Cancel(); }, stop.Token);
+        Assert.True(stop.IsCancellationRequested);
+        Assert.False(summary.Interrupted);
+        Assert.Equal((options.Epochs, options.Epochs), (summary.Epochs, LastCheckpoint.Load(scratch.Path, GeneratorCheckpoint.Kind).Position.EpochsCompleted));
+        Assert.NotNull(summary.Best);
+
+        // Cancelled inside the last epoch, it is interrupted.
+        using var scratch2 = new TempDirectory();
+        using var early = new CancellationTokenSource();
+        summary = new ConditionedGeneratorTrainer(options, all[..24], all[24..], ["A", "B"], scratch2.Path)
+            .Run((epoch, batch, _, _, result) => { if (result is null && epoch == options.Epochs && batch == 1) early.Cancel(); }, early.Token);
+        Assert.True(summary.Interrupted);
+        Assert.Equal(1, summary.Epochs);
+    }
+
     private static List<SequencePair> Pairs(int count, ulong seed)
     {
         var rng = new Rng(seed);

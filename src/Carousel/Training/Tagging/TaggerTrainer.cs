@@ -65,24 +65,39 @@ public sealed class TaggerTrainer
         Model = TaggerCheckpoint.CreateModel(options, vocabulary, seedRng);
         _cursor = new TrainingCursor(seedRng.Fork());
         StepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
-        TotalSteps = options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * StepsPerEpoch));
+        TotalSteps = PlannedSteps(options, StepsPerEpoch);
         EvalEvery = options.EvalEvery > 0 ? options.EvalEvery : StepsPerEpoch;
         _optimizer = options.ToOptimizerSettings().Create(Model.NamedParameters());
         _schedule = options.ScheduleSettings.Create(TotalSteps, StepsPerEpoch);
-        var fingerprint = new DataFingerprint().Add(_train.Inputs).Add(_train.Labels!);
-        if (_dev is not null) fingerprint.Add(_dev.Inputs).Add(_dev.Labels!);
-        _dataFingerprint = fingerprint.ToString();
+        using (var fingerprint = new DataFingerprint().Add(_train.Inputs).Add(_train.Labels!))
+        {
+            if (_dev is not null) fingerprint.Add(_dev.Inputs).Add(_dev.Labels!);
+            _dataFingerprint = fingerprint.ToString();
+        }
+        var length = new RunLength(TotalSteps, StepsPerEpoch, options.Steps > 0 ? "--steps" : "--epochs",
+            options.ScheduleSettings.ShapedByLength ? saved => PlannedSteps(saved.GetJson<TaggerTrainingOptions>("options"), StepsPerEpoch) : null,
+            "train a new run of the length wanted");
         if (resume?.Continue<BestRecord>(CheckpointMetadata(0), "options", ResumableChanges, ["characters", "labels", "task"], _dataFingerprint,
-                Model.NamedParameters(), _optimizer, Model, _cursor, TotalSteps, _metrics) is { } best)
+                Model.NamedParameters(), _optimizer, Model, _cursor, length, _metrics) is { } best)
         {
             (_bestScore, _bestStep) = (best.Score, best.Step);
-            if (best.Confusion is { } confusion && _dev is not null)
-            {
-                _bestDev = new ClassificationMetrics(_vocabulary.Labels);
-                for (int k = 0; k < confusion.Length && k < _bestDev.Confusion.Length; k++)
-                    confusion[k].AsSpan(0, Math.Min(confusion[k].Length, _bestDev.Confusion[k].Length)).CopyTo(_bestDev.Confusion[k]);
-            }
+            if (best.Confusion is { } confusion && _dev is not null) _bestDev = RestoreConfusion(confusion, resume.File.Path);
         }
+    }
+
+    /// <summary>Optimizer steps of a run: <see cref="TaggerTrainingOptions.Steps"/>, else the (possibly fractional) epochs rounded up.</summary>
+    private static long PlannedSteps(TaggerTrainingOptions options, long stepsPerEpoch) =>
+        options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * stepsPerEpoch));
+
+    /// <summary>The best evaluation's confusion matrix as saved: K×K counts for this run's K labels, or the file is damaged.</summary>
+    private ClassificationMetrics RestoreConfusion(long[][] confusion, string path)
+    {
+        var metrics = new ClassificationMetrics(_vocabulary.Labels);
+        int labels = metrics.Confusion.Length;
+        if (confusion.Length != labels || confusion.Any(row => row is null || row.Length != labels || row.Any(count => count < 0)))
+            throw new InvalidDataException($"{path}: the best record's confusion matrix is not {labels}×{labels} counts.");
+        for (int k = 0; k < labels; k++) confusion[k].CopyTo(metrics.Confusion[k], 0);
+        return metrics;
     }
 
     /// <summary>Optimizer steps already taken (more than 0 when resumed).</summary>
