@@ -4,6 +4,10 @@ using Carousel.Data;
 using Carousel.Models;
 using Carousel.Tensors;
 using Carousel.Training;
+using Carousel.Training.Char;
+using Carousel.Training.Classification;
+using Carousel.Training.EncoderDecoder;
+using Carousel.Training.Generation;
 
 string textPath = args.Length > 0 ? args[0] : "../shared/data/tinyshakespeare.txt";
 string outDir = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "carousel-example");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Carousel.Experiments;
 using Carousel.Diagnostics;
 using Carousel.Layers.Recurrent;
 
@@ -18,7 +19,7 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps (after 3 warm-up steps).", DefaultValueFactory = _ => 20 };
         var sample = new Option<int>("--sample") { Description = "Timed sampling tokens.", DefaultValueFactory = _ => 500 };
         var vocab = new Option<int>("--vocab") { DefaultValueFactory = _ => 65 };
-        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels and the time loops.", DefaultValueFactory = _ => new Carousel.Training.CharTrainingOptions().Threads };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels and the time loops.", DefaultValueFactory = _ => new Carousel.Training.Char.CharTrainingOptions().Threads };
         var rounds = new Option<int>("--sample-rounds") { Description = "Timed sampling rounds; the best is reported.", DefaultValueFactory = _ => 1 };
         var compare = new Option<bool>("--compare-sampling") { Description = "Also time sampling through the general forward (T = 1, B = 1), rounds alternating with the batch-1 stepper." };
         var json = new Option<bool>("--json") { Description = "Print only the JSON line." };

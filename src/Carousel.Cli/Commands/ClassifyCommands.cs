@@ -1,11 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Carousel.Diagnostics;
 using Carousel.Data;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Training;
+using Carousel.Training.Char;
+using Carousel.Training.Classification;
+using Carousel.Training.EncoderDecoder;
+using Carousel.Training.Generation;
 
 namespace Carousel.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Carousel.Layers.Recurrent;
-using Carousel.Training.Experiments;
+using Carousel.Experiments;
 
 namespace Carousel.Cli.Commands;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Carousel.Diagnostics;
 using Carousel.IO;
 using Carousel.Models;
-using Carousel.Training.Experiments;
+using Carousel.Experiments;
 
 namespace Carousel.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
-using Carousel.Training.Experiments;
+using Carousel.Experiments;
 
 namespace Carousel.Cli.Commands;
 

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Carousel.IO;
 using Carousel.Layers.Recurrent;
-using Carousel.Training.Tasks;
+using Carousel.Experiments.Tasks;
 
 namespace Carousel.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Carousel.Diagnostics;
 using Carousel.Layers.Recurrent;
-using Carousel.Training.Experiments;
+using Carousel.Experiments;
 
 namespace Carousel.Cli.Commands;
 

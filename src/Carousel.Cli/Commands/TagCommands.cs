@@ -2,10 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Carousel.Diagnostics;
 using Carousel.Data;
 using Carousel.Data.Tagging;
 using Carousel.Layers.Recurrent;
 using Carousel.Training;
+using Carousel.Training.Char;
+using Carousel.Training.Classification;
+using Carousel.Training.EncoderDecoder;
+using Carousel.Training.Generation;
 using Carousel.Training.Tagging;
 
 namespace Carousel.Cli.Commands;

@@ -1,9 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Carousel.Experiments;
 using Carousel.Layers.Recurrent;
 using Carousel.Training;
-using Carousel.Training.Tasks;
+using Carousel.Training.Char;
+using Carousel.Training.Classification;
+using Carousel.Training.EncoderDecoder;
+using Carousel.Training.Generation;
+using Carousel.Experiments.Tasks;
 
 namespace Carousel.Cli.Commands;
 

@@ -1,5 +1,9 @@
 using System.Text.Json;
 using Carousel.Training;
+using Carousel.Training.Char;
+using Carousel.Training.Classification;
+using Carousel.Training.EncoderDecoder;
+using Carousel.Training.Generation;
 
 namespace Carousel.Tests.Cli;
 

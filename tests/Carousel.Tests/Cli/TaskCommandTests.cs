@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Carousel.Training.Tasks;
+using Carousel.Experiments.Tasks;
 
 namespace Carousel.Tests.Cli;
 

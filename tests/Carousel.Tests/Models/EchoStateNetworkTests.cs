@@ -2,7 +2,7 @@ using Carousel.Data.Series;
 using Carousel.Diagnostics;
 using Carousel.LinearAlgebra;
 using Carousel.Models;
-using Carousel.Training.Experiments;
+using Carousel.Experiments;
 
 namespace Carousel.Tests.Models;
 

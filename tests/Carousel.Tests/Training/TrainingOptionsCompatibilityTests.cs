@@ -3,6 +3,10 @@ using Carousel.Data;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Training;
+using Carousel.Training.Char;
+using Carousel.Training.Classification;
+using Carousel.Training.EncoderDecoder;
+using Carousel.Training.Generation;
 using Carousel.Training.Tagging;
 
 namespace Carousel.Tests.Training;

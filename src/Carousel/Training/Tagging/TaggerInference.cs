@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Carousel.Diagnostics;
 using Carousel.Data;
 using Carousel.Losses;
 using Carousel.Models;

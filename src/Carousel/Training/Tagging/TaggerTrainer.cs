@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Carousel.Diagnostics;
 using Carousel.Data;
 using Carousel.Data.Tagging;
 using Carousel.Losses;

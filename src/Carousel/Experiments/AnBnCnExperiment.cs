@@ -1,0 +1,178 @@
+using Carousel.Data.Tasks;
+using Carousel.Layers.Recurrent;
+using Carousel.Losses;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Experiments;
+
+/// <param name="Cells">The cells compared, each trained once per seed.</param>
+/// <param name="Seeds">One run per seed and cell; a seed fixes the initial weights and the order of the training strings.</param>
+/// <param name="HiddenSize">Memory cells (one per block). The paper used a handful of blocks; the counting needs very few.</param>
+/// <param name="BatchSize">Strings per update; 1 is online learning, as in the paper.</param>
+/// <param name="TrainMax">Training strings are n = 1..TrainMax, each once per epoch in a fresh random order.</param>
+/// <param name="TestMax">Generalisation is tested on n = 1..TestMax.</param>
+/// <param name="MaxUpdates">Updates after which a run that has not learned the training range gives up.</param>
+/// <param name="EvaluateEvery">Updates between checks of the training range; the run stops at the first check it passes.</param>
+/// <param name="ExtraUpdates">
+/// Updates to keep training after the training range is first learned, before testing (0: test at once, as the paper stops
+/// training when the training set is learned). Shows whether further training widens or narrows the generalisation range.
+/// </param>
+/// <param name="ForgetGateBias">Initial forget-gate bias of the cells that have one (ignored by the LSTM without forget gate).</param>
+public sealed record AnBnCnOptions(
+    IReadOnlyList<CellKind> Cells,
+    IReadOnlyList<int> Seeds,
+    int HiddenSize = 4,
+    int BatchSize = 1,
+    float LearningRate = 1e-2f,
+    int TrainMax = 10,
+    int TestMax = 100,
+    int MaxUpdates = 20000,
+    int EvaluateEvery = 100,
+    int ExtraUpdates = 0,
+    float ForgetGateBias = 1f)
+{
+    /// <summary>The three LSTMs of the comparison: without forget gate (1997), with forget gate, with peepholes.</summary>
+    public static IReadOnlyList<CellKind> LstmVariants { get; } = [CellKind.LstmNoForgetGate, CellKind.Lstm, CellKind.LstmPeephole];
+
+    public AnBnCnOptions() : this(LstmVariants, [1, 2, 3]) { }
+}
+
+/// <param name="Update">Updates done so far in this run.</param>
+/// <param name="TrainingStringsRight">Strings of n = 1..TrainMax predicted right at every step at this check.</param>
+public sealed record AnBnCnProgress(CellKind Cell, int Seed, int Update, int MaxUpdates, double TrainLoss, int TrainingStringsRight, int TrainMax);
+
+/// <param name="Learned">Whether every training string (n = 1..TrainMax) was predicted right at every step, at some check.</param>
+/// <param name="UpdatesToLearn">Updates done at the first check that found the training range learned, or the whole budget.</param>
+/// <param name="StringsSeen">Training strings presented, extra updates included.</param>
+/// <param name="LearnedAtEnd">Whether the training range is still all right when testing (differs from Learned only with extra updates).</param>
+/// <param name="Model">The trained network, as tested.</param>
+/// <param name="GeneralisationMax">
+/// The largest N ≤ TestMax such that every string with n = 1..N is predicted right at every step, measured when training stopped
+/// (0 when n = 1 already fails). Equal to TestMax: at least that far.
+/// </param>
+public sealed record AnBnCnRun(CellKind Cell, int Seed, bool Learned, int UpdatesToLearn, int StringsSeen, double TrainLoss,
+    bool LearnedAtEnd, int GeneralisationMax, TimeSpan Elapsed, SequenceTagger Model);
+
+/// <summary>
+/// The context-sensitive language aⁿbⁿcⁿ learned by LSTM variants (Gers &amp; Schmidhuber 2001): trained on n = 1..10 to
+/// predict the set of legal next symbols (sigmoid outputs, binary cross-entropy; a step is right when exactly the legal
+/// symbols have output above 0.5), then tested on n = 1..TestMax. Each string starts from a zero state. Training follows the
+/// paper where it costs little: one layer of a few cells, one string per update, the training range in random order each
+/// epoch; it differs where the paper's choice costs a lot of time: Adam instead of plain gradient descent with momentum (hundreds
+/// of strings instead of tens of thousands), cross-entropy instead of squared error, gradient norm clipped at 5. What generalises
+/// is a counter in the memory cells: up on a's, down on b's, and a second count for the c's; the network must stop
+/// at exactly zero, n steps later, for n never seen in training.
+/// </summary>
+public static class AnBnCnExperiment
+{
+    public static IReadOnlyList<AnBnCnRun> Run(AnBnCnOptions options, Action<AnBnCnProgress>? progress = null, CancellationToken cancel = default)
+    {
+        Validate(options);
+        var runs = new List<AnBnCnRun>();
+        foreach (var cell in options.Cells)
+            foreach (int seed in options.Seeds)
+            {
+                if (cancel.IsCancellationRequested) return runs;
+                runs.Add(RunOne(options, cell, seed, progress, cancel));
+            }
+        return runs;
+    }
+
+    /// <summary>Trains one network until it has learned n = 1..TrainMax (or the budget is spent), then measures how far it generalises.</summary>
+    public static AnBnCnRun RunOne(AnBnCnOptions options, CellKind cell, int seed, Action<AnBnCnProgress>? progress = null, CancellationToken cancel = default)
+    {
+        Validate(options);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var language = new AnBnCn(seed);
+        var trainingRange = language.Encode(AnBnCn.Range(1, options.TrainMax));
+        var model = CreateModel(options, cell, seed);
+        var optimizer = new Adam(model.NamedParameters(), options.LearningRate);
+
+        int update = 0, stringsSeen = 0;
+        double recentLoss = 0;
+        var epoch = Array.Empty<int>();
+        int next = 0;
+        void TrainOneUpdate()
+        {
+            // Every n of the training range once per epoch, in a fresh order.
+            if (next == epoch.Length) { epoch = language.Shuffled(1, options.TrainMax); next = 0; }
+            int count = Math.Min(options.BatchSize, epoch.Length - next);
+            var batch = language.Encode(new ArraySegment<int>(epoch, next, count));
+            next += count;
+            double loss = EmbeddedReberExperiment.TrainStep(model, optimizer, batch);
+            recentLoss = update == 0 ? loss : 0.95 * recentLoss + 0.05 * loss;
+            update++;
+            stringsSeen += count;
+        }
+
+        bool learned = false;
+        while (!learned && update < options.MaxUpdates && !cancel.IsCancellationRequested)
+        {
+            TrainOneUpdate();
+            if (update % options.EvaluateEvery == 0 || update == options.MaxUpdates)
+            {
+                int right = CountRight(model, trainingRange);
+                learned = right == options.TrainMax;
+                progress?.Invoke(new AnBnCnProgress(cell, seed, update, options.MaxUpdates, recentLoss, right, options.TrainMax));
+            }
+        }
+        int updatesToLearn = update;
+        if (learned)
+            for (int extra = 0; extra < options.ExtraUpdates && !cancel.IsCancellationRequested; extra++) TrainOneUpdate();
+        bool learnedAtEnd = CountRight(model, trainingRange) == options.TrainMax;
+        return new AnBnCnRun(cell, seed, learned, updatesToLearn, stringsSeen, recentLoss, learnedAtEnd,
+            GeneralisationMax(model, options.TestMax), started.Elapsed, model);
+    }
+
+    /// <summary>The network of one run before training: a single recurrent layer and a linear layer to one sigmoid output per symbol.</summary>
+    public static SequenceTagger CreateModel(AnBnCnOptions options, CellKind cell, int seed)
+    {
+        var model = new SequenceTagger(new RecurrentOptions(cell, AnBnCn.SymbolCount, options.HiddenSize), AnBnCn.SymbolCount, new Rng((ulong)seed));
+        if (cell.HasForgetGate() && options.ForgetGateBias != 0f) model.Rnn.InitializeForgetGateBias(options.ForgetGateBias);
+        return model;
+    }
+
+    /// <summary>
+    /// The largest N ≤ <paramref name="testMax"/> such that the strings n = 1..N are all predicted right at every step
+    /// (0 if n = 1 is not). The strings run as one padded batch; each starts from a zero state.
+    /// </summary>
+    public static int GeneralisationMax(SequenceTagger model, int testMax)
+    {
+        var batch = new AnBnCn(0).Encode(AnBnCn.Range(1, testMax));
+        var probabilities = Probabilities(model, batch);
+        for (int row = 0; row < batch.BatchSize; row++)
+            if (!batch.RowCorrect(probabilities, row)) return row;   // row r holds n = r + 1
+        return testMax;
+    }
+
+    /// <summary>Number of the batch's strings predicted right at every step.</summary>
+    public static int CountRight(SequenceTagger model, SymbolPredictionBatch batch) => batch.CountCorrect(Probabilities(model, batch));
+
+    // [T, B, V] sigmoid outputs of the model, in evaluation mode.
+    private static float[] Probabilities(SequenceTagger model, SymbolPredictionBatch batch)
+    {
+        model.Training = false;
+        var logits = model.Forward(batch.Inputs, batch.Lengths);
+        var probabilities = new float[logits.Length];
+        for (int i = 0; i < probabilities.Length; i++) probabilities[i] = SigmoidBinaryCrossEntropy.Sigmoid(logits.Data[i]);
+        return probabilities;
+    }
+
+    private static void Validate(AnBnCnOptions options)
+    {
+        if (options.Cells.Count == 0) throw new ArgumentException("At least one cell is needed.");
+        if (options.Seeds.Count == 0) throw new ArgumentException("At least one seed is needed.");
+        foreach (var cell in options.Cells)
+            if (!cell.HasCellState()) throw new ArgumentException($"The aⁿbⁿcⁿ comparison is between LSTM variants; {cell.ToCliName()} is not one.");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HiddenSize, nameof(options.HiddenSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.TrainMax, nameof(options.TrainMax));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.TestMax, options.TrainMax, nameof(options.TestMax));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxUpdates, nameof(options.MaxUpdates));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.EvaluateEvery, nameof(options.EvaluateEvery));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ExtraUpdates, nameof(options.ExtraUpdates));
+        if (!(options.LearningRate > 0f)) throw new ArgumentOutOfRangeException(nameof(options.LearningRate), options.LearningRate, "Must be positive.");
+    }
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Text;
+using Carousel.Data.Tasks;
+using Carousel.Diagnostics;
+using Carousel.Layers.Recurrent;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Experiments;
+
+/// <param name="RecurrentGain">
+/// W_hh is drawn from N(0, gain²/H), whose spectral radius is close to the gain for large H (the circular law);
+/// above 1 a tanh RNN is chaotic and its gradients grow exponentially with the lag.
+/// </param>
+/// <param name="LearningRate">Plain SGD, where a large gradient becomes a large step (Adam would rescale it).</param>
+/// <param name="ClipNorm">Global gradient-norm clipping of the clipped run.</param>
+public sealed record ExplodingGradientOptions(
+    CellKind Cell = CellKind.RnnTanh,
+    int Length = 50,
+    int HiddenSize = 32,
+    int BatchSize = 32,
+    int TrainSteps = 1000,
+    float LearningRate = 0.1f,
+    float RecurrentGain = 3f,
+    double ClipNorm = 1.0,
+    int TestSequences = 512,
+    int Seed = 1)
+{
+    public void Validate()
+    {
+        AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
+        if (TrainSteps <= 0) throw new ArgumentException($"Training steps must be positive, got {TrainSteps}.");
+        if (!(RecurrentGain > 0f) || float.IsInfinity(RecurrentGain)) throw new ArgumentException($"Recurrent gain must be positive, got {RecurrentGain}.");
+        if (TestSequences <= 0) throw new ArgumentException("Test sequences must be positive.");
+    }
+}
+
+/// <summary>One training run: the loss and the gradient norm before clipping at every step (NaN once the weights are no longer finite).</summary>
+/// <param name="DivergedAtStep">The first step whose loss or gradient was not finite, or null.</param>
+public sealed record ExplodingRun(string Name, double[] Losses, double[] GradientNorms, int? DivergedAtStep, RegressionScore Score);
+
+public sealed record ExplodingProgress(string Run, int Step, int TrainSteps, double Loss, double GradientNorm);
+
+public sealed record ExplodingGradientResult(ExplodingGradientOptions Options, double SpectralRadius, IReadOnlyList<ExplodingRun> Runs, TimeSpan Elapsed)
+{
+    /// <summary>Steps averaged per point of the charts (the CSV has every step).</summary>
+    public int ChartWindow => Math.Max(1, Options.TrainSteps / 100);
+
+    /// <summary>step, run, loss, gradient_norm: one row per step and run.</summary>
+    public string ToCsv()
+    {
+        var csv = new StringBuilder("step,run,loss,gradient_norm\n");
+        foreach (var run in Runs)
+            for (int i = 0; i < run.Losses.Length; i++)
+                csv.Append(CultureInfo.InvariantCulture, $"{i + 1},{run.Name},{run.Losses[i]:G6},{run.GradientNorms[i]:G6}\n");
+        return csv.ToString();
+    }
+
+    public SvgChart LossChart() => Chart("training loss ½e² (batch mean)", r => r.Losses, "Loss");
+
+    public SvgChart GradientNormChart() => Chart("global gradient norm before clipping", r => r.GradientNorms, "Gradient norm");
+
+    private SvgChart Chart(string yTitle, Func<ExplodingRun, double[]> values, string what)
+    {
+        var o = Options;
+        var chart = new SvgChart(FormattableString.Invariant($"{what}: {o.Cell.ToCliName()}, W_hh spectral radius {SpectralRadius:F2}, adding problem T = {o.Length}, SGD lr {o.LearningRate:G3}"),
+            FormattableString.Invariant($"training step (mean of {ChartWindow})"), yTitle) { YScale = AxisScale.Log10 };
+        foreach (var run in Runs)
+        {
+            var (steps, means) = WindowMeans(values(run), ChartWindow);
+            chart.Add(run.Name, steps, means);
+        }
+        return chart;
+    }
+
+    // Means over consecutive windows, placed at each window's last step; a window holding a non-finite value is NaN.
+    private static (double[] Steps, double[] Means) WindowMeans(double[] values, int window)
+    {
+        int n = (values.Length + window - 1) / window;
+        var steps = new double[n];
+        var means = new double[n];
+        for (int w = 0; w < n; w++)
+        {
+            int from = w * window, to = Math.Min(values.Length, from + window);
+            double sum = 0;
+            for (int i = from; i < to; i++) sum += values[i];
+            steps[w] = to;
+            means[w] = sum / (to - from);
+        }
+        return (steps, means);
+    }
+}
+
+/// <summary>
+/// Exploding gradients, and what clipping does about them: a tanh RNN whose recurrent weights start with a spectral
+/// radius well above 1 is trained twice on the adding problem from the same weights and the same batches, with plain
+/// SGD — once as it is and once with the global gradient norm clipped (Pascanu, Mikolov &amp; Bengio 2013). Both runs
+/// record the loss and the gradient norm at every step.
+/// </summary>
+public static class ExplodingGradientExperiment
+{
+    public const string Unclipped = "no clipping";
+
+    public static string ClippedName(double clipNorm) => $"clipped at {clipNorm.ToString("G3", CultureInfo.InvariantCulture)}";
+
+    public static ExplodingGradientResult Run(ExplodingGradientOptions options, Action<ExplodingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        options.Validate();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var testBatch = AddingProblemSetting.TestBatch(options.Length, options.Seed, options.TestSequences);
+        double radius = SpectralRadius(RecurrentWeights(CreateNetwork(options)).Value);
+        var runs = new List<ExplodingRun>();
+        foreach (double? clip in new double?[] { null, options.ClipNorm })
+            runs.Add(Train(CreateNetwork(options), options, clip, testBatch, progress, cancel));
+        return new ExplodingGradientResult(options, radius, runs, started.Elapsed);
+    }
+
+    /// <summary>The network both runs start from: default init except W_hh ~ N(0, gain²/H).</summary>
+    public static EndOfSequenceRegression CreateNetwork(ExplodingGradientOptions options)
+    {
+        var rng = new Rng((ulong)options.Seed);
+        var network = new EndOfSequenceRegression(options.Cell, MarkedPairProblem.FeatureCount, options.HiddenSize, rng);
+        var weightHh = RecurrentWeights(network);
+        float std = options.RecurrentGain / MathF.Sqrt(options.HiddenSize);
+        var w = weightHh.Value.Data;
+        for (int i = 0; i < w.Length; i++) w[i] = std * (float)rng.NextGaussian();
+        weightHh.MarkChanged();
+        return network;
+    }
+
+    private static Parameter RecurrentWeights(EndOfSequenceRegression network) => network.Model.Rnn.Parameters().Single(p => p.Name == "weight_hh_l0");
+
+    private static ExplodingRun Train(EndOfSequenceRegression network, ExplodingGradientOptions options, double? clip,
+        SequenceRegressionBatch testBatch, Action<ExplodingProgress>? progress, CancellationToken cancel)
+    {
+        string name = clip is double c ? ClippedName(c) : Unclipped;
+        var problem = new AddingProblem(options.Length, variableLength: false, seed: options.Seed); // the same batches for both runs
+        var optimizer = new Sgd(network.Model.NamedParameters(), options.LearningRate);
+        var losses = new double[options.TrainSteps];
+        var norms = new double[options.TrainSteps];
+        Array.Fill(losses, double.NaN);
+        Array.Fill(norms, double.NaN);
+        int? diverged = null;
+        for (int step = 1; step <= options.TrainSteps && !cancel.IsCancellationRequested; step++)
+        {
+            var (loss, norm) = network.TrainStep(problem.NextBatch(options.BatchSize), optimizer, clip);
+            losses[step - 1] = loss;
+            norms[step - 1] = norm;
+            if (step % 25 == 0 || step == options.TrainSteps) progress?.Invoke(new ExplodingProgress(name, step, options.TrainSteps, loss, norm));
+            // Once a step is not finite the weights are NaN for good: stop, the rest of the curve stays NaN.
+            if (!double.IsFinite(loss) || !double.IsFinite(norm)) { diverged = step; break; }
+        }
+        return new ExplodingRun(name, losses, norms, diverged, network.Evaluate(testBatch));
+    }
+
+    /// <summary>The spectral radius of a square matrix [H, H]: its largest |eigenvalue|, computed exactly in double.</summary>
+    public static double SpectralRadius(Tensor matrix)
+    {
+        int n = matrix.Dim(0);
+        if (matrix.Rank != 2 || matrix.Dim(1) != n) throw new ArgumentException($"Expected a square matrix, got {matrix}.");
+        var values = new double[n * n];
+        for (int i = 0; i < values.Length; i++) values[i] = matrix.Data[i];
+        return Carousel.LinearAlgebra.Eigenvalues.SpectralRadius(values, n);
+    }
+}

@@ -1,0 +1,73 @@
+namespace Carousel.Experiments.Tasks;
+
+/// <summary>
+/// A benchmark task ready for training: a stream of training batches, a fixed set of fresh test sequences
+/// drawn from an independent stream, and the success criterion: at most <see cref="AllowedWrong"/> of the
+/// <see cref="TestSequences"/> test sequences wrong. Made by <see cref="TaskCatalog.Create"/>.
+/// </summary>
+public sealed class SequenceTask
+{
+    private readonly Func<int, TaskBatch> _nextTrainingBatch;
+    private readonly Func<int, int, TaskBatch> _testBatch;
+    private TaskBatch[]? _testBatches;
+    private int _testChunk;
+
+    /// <param name="nextTrainingBatch">Draws the next training batch of the given size.</param>
+    /// <param name="testBatch">(first, count) → test sequences first .. first + count − 1; the same every call.</param>
+    internal SequenceTask(string name, int? length, int inputSize, int outputSize, int longestSequence,
+        int testSequences, int allowedWrong, string criterion,
+        Func<int, TaskBatch> nextTrainingBatch, Func<int, int, TaskBatch> testBatch)
+    {
+        Name = name;
+        Length = length;
+        InputSize = inputSize;
+        OutputSize = outputSize;
+        LongestSequence = longestSequence;
+        TestSequences = testSequences;
+        AllowedWrong = allowedWrong;
+        Criterion = criterion;
+        _nextTrainingBatch = nextTrainingBatch;
+        _testBatch = testBatch;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The task's length parameter (T, N or the delay; see <see cref="TaskCatalog"/>), or null for tasks without one.</summary>
+    public int? Length { get; }
+
+    /// <summary>Input features F per step.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Outputs K per step.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>The most steps a sequence of the task can have: the longest lag to plan for (chrono initialisation).</summary>
+    public int LongestSequence { get; }
+
+    public int TestSequences { get; }
+    public int AllowedWrong { get; }
+
+    /// <summary>The success criterion in words, e.g. "|error| < 0.04 at the last step; solved with at most 3 wrong of 2,560".</summary>
+    public string Criterion { get; }
+
+    public TaskBatch NextTrainingBatch(int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return _nextTrainingBatch(batchSize);
+    }
+
+    /// <summary>The test sequences in batches of at most <paramref name="chunk"/>, made once and kept (always the same sequences).</summary>
+    public IReadOnlyList<TaskBatch> TestBatches(int chunk)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
+        if (_testBatches is null || _testChunk != chunk)
+        {
+            var batches = new List<TaskBatch>();
+            for (int first = 0; first < TestSequences; first += chunk)
+                batches.Add(_testBatch(first, Math.Min(chunk, TestSequences - first)));
+            _testBatches = [.. batches];
+            _testChunk = chunk;
+        }
+        return _testBatches;
+    }
+}

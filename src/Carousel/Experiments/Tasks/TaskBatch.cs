@@ -1,0 +1,279 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text;
+using Carousel.Data.Tasks;
+using Carousel.Losses;
+using Carousel.Tensors;
+
+namespace Carousel.Experiments.Tasks;
+
+/// <summary>
+/// A batch of a benchmark task as <see cref="TaskTrainer"/> sees it: inputs [T, B, F] with lengths [B], and how
+/// the model's outputs [T, B, K] (one output vector per step) are scored — the training loss with its gradient,
+/// and the task's own success criterion for each sequence. The four kinds differ in where the targets are:
+/// one value at the last step (<see cref="LastStepRegressionBatch"/>), one class at the last step
+/// (<see cref="LastStepClassificationBatch"/>), a set of legal next symbols at every step
+/// (<see cref="LegalNextSetBatch"/>) or a class at some steps (<see cref="StepClassificationTaskBatch"/>).
+/// </summary>
+public abstract class TaskBatch
+{
+    /// <summary>[T, B, F] inputs, zero after each sequence's end.</summary>
+    public abstract Tensor Inputs { get; }
+
+    /// <summary>[B] number of real steps of each sequence.</summary>
+    public abstract int[] Lengths { get; }
+
+    public int Steps => Inputs.Dim(0);
+    public int BatchSize => Inputs.Dim(1);
+
+    /// <summary>
+    /// The mean training loss of <paramref name="outputs"/> [T, B, K]; writes its gradient into every element of
+    /// <paramref name="dOutputs"/> [T, B, K] (zero where nothing is scored).
+    /// </summary>
+    public abstract double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs);
+
+    /// <summary>
+    /// The term of <see cref="Loss"/> that belongs to sequence <paramref name="row"/> at <paramref name="step"/>, for
+    /// learners that see one output at a time (real-time recurrent learning). Every task's loss is a sum of such terms,
+    /// each depending only on that step's output [K] and scaled by a count that does not depend on the outputs, so the
+    /// terms over all (step, row) add up to <see cref="Loss"/> and their gradients to its dOutputs. Writes the term's
+    /// gradient into <paramref name="dOutput"/> [K] and returns true, or returns false when nothing is scored there.
+    /// </summary>
+    public abstract bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss);
+
+    /// <summary>Whether each sequence is processed right by the task's criterion: <paramref name="correct"/> [B].</summary>
+    public abstract void Judge(ReadOnlySpan<float> outputs, Span<bool> correct);
+
+    /// <summary>Sequence <paramref name="row"/> in readable form (inputs and targets), for `carousel task show`.</summary>
+    public abstract string Describe(int row);
+
+    /// <summary>The index of the largest of <paramref name="scores"/> (the first on ties).</summary>
+    protected static int ArgMax(ReadOnlySpan<float> scores) => TensorPrimitives.IndexOfMax(scores);
+
+    /// <summary>The first <paramref name="length"/> symbols of one-hot row <paramref name="row"/> of inputs [T, B, V] as text.</summary>
+    protected static string OneHotText(Tensor inputs, int row, int length, string alphabet)
+    {
+        int batch = inputs.Dim(1), v = inputs.Dim(2);
+        var text = new StringBuilder(length);
+        for (int t = 0; t < length; t++) text.Append(alphabet[ArgMax(inputs.Data.AsSpan((t * batch + row) * v, v))]);
+        return text.ToString();
+    }
+
+    protected static string Format(float value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// One real target per sequence at its last step (adding and multiplication problems), one linear output:
+/// loss = mean over the batch of (y − target)², criterion |y − target| &lt; 0.04 (<see cref="MarkedPairProblem.IsCorrect"/>).
+/// </summary>
+/// <param name="padToSteps">
+/// Pads the inputs with zero steps up to this many (when longer than the batch's own T): with every batch of the same
+/// [T, B] the recurrent stack reuses its buffers instead of allocating them anew for each batch.
+/// </param>
+public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int padToSteps = 0) : TaskBatch
+{
+    private readonly float[] _predictions = new float[data.BatchSize];  // [B] outputs at each sequence's last step
+    private readonly float[] _dPredictions = new float[data.BatchSize]; // [B]
+
+    public SequenceRegressionBatch Data { get; } = Padded(data, padToSteps);
+    public override Tensor Inputs => Data.Inputs;
+    public override int[] Lengths => Data.Lengths;
+
+    public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
+    {
+        GatherLastSteps(outputs);
+        double loss = SquaredError.Mean(_predictions, Data.Targets.Data, _dPredictions);
+        dOutputs.Clear();
+        for (int b = 0; b < BatchSize; b++) dOutputs[LastStepIndex(b)] = _dPredictions[b];
+        return loss;
+    }
+
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        if (step != Lengths[row] - 1) return false;
+        loss = SquaredError.Mean(output, Data.Targets.Data.AsSpan(row, 1), dOutput) / BatchSize; // Loss is the mean over the batch
+        TensorPrimitives.Multiply(dOutput, 1f / BatchSize, dOutput);
+        return true;
+    }
+
+    public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
+    {
+        GatherLastSteps(outputs);
+        for (int b = 0; b < BatchSize; b++) correct[b] = MarkedPairProblem.IsCorrect(_predictions[b], Data.Targets.Data[b]);
+    }
+
+    public override string Describe(int row)
+    {
+        int batch = BatchSize, length = Lengths[row];
+        var marked = new StringBuilder();
+        var values = Data.Inputs.Data;
+        for (int t = 0; t < length; t++)
+        {
+            int i = (t * batch + row) * MarkedPairProblem.FeatureCount;
+            if (values[i + 1] == 1f) marked.Append($"  X at step {t}: {Format(values[i])}");
+        }
+        return $"length {length}:{marked}  →  target {Format(Data.Targets.Data[row])}";
+    }
+
+    private static SequenceRegressionBatch Padded(SequenceRegressionBatch data, int steps)
+    {
+        if (steps <= data.Steps) return data;
+        var inputs = new Tensor(steps, data.BatchSize, data.FeatureCount); // [T', B, F], the steps after T stay zero
+        data.Inputs.Data.CopyTo(inputs.Data, 0);
+        return data with { Inputs = inputs };
+    }
+
+    // The single output of sequence b is scored at its last step.
+    private int LastStepIndex(int b) => (Lengths[b] - 1) * BatchSize + b;
+
+    private void GatherLastSteps(ReadOnlySpan<float> outputs)
+    {
+        if (outputs.Length != Steps * BatchSize) throw new ArgumentException($"Expected outputs [{Steps}, {BatchSize}, 1], got {outputs.Length} values.");
+        for (int b = 0; b < BatchSize; b++) _predictions[b] = outputs[LastStepIndex(b)];
+    }
+}
+
+/// <summary>
+/// One class per sequence at its last step (temporal order): softmax over the classes, cross-entropy;
+/// a sequence is right when its most active output is its class.
+/// </summary>
+public sealed class LastStepClassificationBatch(SequenceClassificationBatch data, int classCount, string alphabet, string classNames) : TaskBatch
+{
+    private readonly float[] _logits = new float[data.BatchSize * classCount];  // [B, K] logits at each last step
+    private readonly float[] _dLogits = new float[data.BatchSize * classCount]; // [B, K]
+
+    public SequenceClassificationBatch Data { get; } = data;
+    public override Tensor Inputs => Data.Inputs;
+    public override int[] Lengths => Data.Lengths;
+
+    public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
+    {
+        GatherLastSteps(outputs);
+        var (loss, _) = SoftmaxCrossEntropy.Compute(_logits, Data.Labels, classCount, _dLogits);
+        dOutputs.Clear();
+        for (int b = 0; b < BatchSize; b++)
+            _dLogits.AsSpan(b * classCount, classCount).CopyTo(dOutputs.Slice(LastStepIndex(b) * classCount, classCount));
+        return loss;
+    }
+
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        if (step != Lengths[row] - 1) return false;
+        loss = SoftmaxCrossEntropy.Compute(output, Data.Labels.AsSpan(row, 1), classCount, dOutput).MeanLoss / BatchSize; // mean over the batch
+        TensorPrimitives.Multiply(dOutput, 1f / BatchSize, dOutput);
+        return true;
+    }
+
+    public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
+    {
+        GatherLastSteps(outputs);
+        for (int b = 0; b < BatchSize; b++) correct[b] = ArgMax(_logits.AsSpan(b * classCount, classCount)) == Data.Labels[b];
+    }
+
+    public override string Describe(int row) =>
+        $"{OneHotText(Data.Inputs, row, Lengths[row], alphabet)}  →  class {classNames[Data.Labels[row]]}";
+
+    private int LastStepIndex(int b) => (Lengths[b] - 1) * BatchSize + b;
+
+    private void GatherLastSteps(ReadOnlySpan<float> outputs)
+    {
+        if (outputs.Length != Steps * BatchSize * classCount) throw new ArgumentException($"Expected outputs [{Steps}, {BatchSize}, {classCount}], got {outputs.Length} values.");
+        for (int b = 0; b < BatchSize; b++)
+            outputs.Slice(LastStepIndex(b) * classCount, classCount).CopyTo(_logits.AsSpan(b * classCount, classCount));
+    }
+
+}
+
+/// <summary>
+/// The set of legal next symbols at every step (embedded Reber grammar, aⁿbⁿcⁿ): one sigmoid output per symbol,
+/// binary cross-entropy; a sequence is right when at every step exactly the legal symbols have output above 0.5.
+/// </summary>
+public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabet) : TaskBatch
+{
+    private readonly bool[] _active = ActiveSteps(data.Lengths, data.Steps);   // [T·B]
+    private readonly int _activeSteps = data.Lengths.Sum();                     // the rows Loss averages over
+    private readonly float[] _probabilities = new float[data.Inputs.Length];   // [T, B, V]
+
+    public SymbolPredictionBatch Data { get; } = data;
+    public override Tensor Inputs => Data.Inputs;
+    public override int[] Lengths => Data.Lengths;
+
+    public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
+        SigmoidBinaryCrossEntropy.Compute(outputs, Data.Targets.Data, Data.SymbolCount, _active, dOutputs);
+
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        if (!_active[step * BatchSize + row]) return false;
+        int v = Data.SymbolCount;
+        // One row's mean over its V outputs; Loss averages over all active rows' outputs.
+        loss = SigmoidBinaryCrossEntropy.Compute(output, Data.Targets.Data.AsSpan((step * BatchSize + row) * v, v), v, default, dOutput) / _activeSteps;
+        TensorPrimitives.Multiply(dOutput, 1f / _activeSteps, dOutput);
+        return true;
+    }
+
+    public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
+    {
+        TensorPrimitives.Sigmoid(outputs, _probabilities);
+        for (int b = 0; b < BatchSize; b++) correct[b] = Data.RowCorrect(_probabilities, b);
+    }
+
+    public override string Describe(int row)
+    {
+        var sets = new StringBuilder();
+        for (int t = 0; t < Lengths[row]; t++) sets.Append(t == 0 ? "" : " ").Append('{').Append(LegalSets.ToSymbols(Data.Masks[t * BatchSize + row], alphabet)).Append('}');
+        return $"{OneHotText(Data.Inputs, row, Lengths[row], alphabet)}  →  legal next: {sets}";
+    }
+
+    private static bool[] ActiveSteps(int[] lengths, int steps)
+    {
+        var active = new bool[steps * lengths.Length];
+        for (int b = 0; b < lengths.Length; b++)
+            for (int t = 0; t < lengths[b]; t++) active[t * lengths.Length + b] = true;
+        return active;
+    }
+}
+
+/// <summary>
+/// A class at some steps and nothing at the others (copy task): softmax cross-entropy over the scored steps;
+/// a sequence is right when every scored step's most active output is its target.
+/// </summary>
+public sealed class StepClassificationTaskBatch(StepClassificationBatch data, int classCount, string alphabet) : TaskBatch
+{
+    private readonly int _scoredSteps = data.Targets.Count(t => t != StepClassificationBatch.Ignore); // the steps Loss averages over
+
+    public StepClassificationBatch Data { get; } = data;
+    public override Tensor Inputs => Data.Inputs;
+    public override int[] Lengths => Data.Lengths;
+
+    public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
+        SoftmaxCrossEntropy.Compute(outputs, Data.Targets, classCount, dOutputs).MeanLoss;
+
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        loss = 0;
+        int i = step * BatchSize + row;
+        if (Data.Targets[i] == StepClassificationBatch.Ignore) return false;
+        loss = SoftmaxCrossEntropy.Compute(output, Data.Targets.AsSpan(i, 1), classCount, dOutput).MeanLoss / _scoredSteps;
+        TensorPrimitives.Multiply(dOutput, 1f / _scoredSteps, dOutput);
+        return true;
+    }
+
+    public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
+    {
+        for (int b = 0; b < BatchSize; b++) correct[b] = CopyTask.RowCorrect(Data, outputs, b);
+    }
+
+    public override string Describe(int row)
+    {
+        var targets = new StringBuilder();
+        for (int t = 0; t < Lengths[row]; t++)
+        {
+            int target = Data.Targets[t * BatchSize + row];
+            targets.Append(target == StepClassificationBatch.Ignore ? '·' : alphabet[target]);
+        }
+        return $"input  {OneHotText(Data.Inputs, row, Lengths[row], alphabet)}\n  target {targets}";
+    }
+}

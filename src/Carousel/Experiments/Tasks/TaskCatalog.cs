@@ -1,0 +1,130 @@
+using Carousel.Data.Tasks;
+
+namespace Carousel.Experiments.Tasks;
+
+/// <summary>One entry of <see cref="TaskCatalog"/>.</summary>
+/// <param name="LengthMeaning">What --length sets, or null when the task has no length parameter.</param>
+public sealed record TaskInfo(string Name, string Summary, string? LengthMeaning, int DefaultLength, int SmallestLength);
+
+/// <summary>
+/// The benchmark tasks of src/Carousel/Data/Tasks by name, each with its output kind and the success criterion
+/// of the literature. Training sequences come from the seed, test sequences from an independent stream
+/// (seed + <see cref="TestSeedOffset"/>), so the test sequences are fresh ones never trained on.
+/// </summary>
+public static class TaskCatalog
+{
+    /// <summary>The 1997 paper's test set size for the adding, multiplication and temporal order problems…</summary>
+    public const int LongLagTestSequences = 2560;
+
+    /// <summary>…and the most wrong answers it allows among them ("at most 3 of 2,560").</summary>
+    public const int LongLagAllowedWrong = 3;
+
+    /// <summary>Added to the seed for the test stream.</summary>
+    public const int TestSeedOffset = 1_000_003;
+
+    // Copy task: 8 symbols, 5 to remember; --length is the delay.
+    private const int CopyAlphabetSize = 8, CopySymbols = 5;
+    private const int ReberTestStrings = 256;
+
+    public static readonly IReadOnlyList<TaskInfo> All =
+    [
+        new("adding", "adding problem (Hochreiter & Schmidhuber 1997, exp. 4): at the end output 0.5 + (X1 + X2)/4 of the two marked values",
+            "T, the minimal length (sequences have T..T+T/10 steps; X2 lies in the first T/2)", 100, MarkedPairProblem.SmallestMinLength),
+        new("multiplication", "multiplication problem (1997, exp. 5): at the end output X1·X2 of the two marked values in [0, 1]",
+            "T, the minimal length (as adding)", 100, MarkedPairProblem.SmallestMinLength),
+        new("temporal-order", "temporal order (1997, exp. 6a): classify the order of 2 X/Y symbols among distractors, 4 classes, 100..110 steps", null, 0, 0),
+        new("temporal-order-3", "temporal order (1997, exp. 6b): the order of 3 X/Y symbols, 8 classes, 100..110 steps", null, 0, 0),
+        new("reber", "embedded Reber grammar (1997, exp. 1): predict the set of legal next symbols at every step", null, 0, 0),
+        new("anbncn", "aⁿbⁿcⁿ (Gers & Schmidhuber 2001): predict the set of legal next symbols of S aⁿ bⁿ cⁿ T at every step",
+            "N: trains on n in 1..N, tests every n in 1..N", 10, 1),
+        new("copy", $"copy task: read {CopySymbols} of {CopyAlphabetSize} symbols, wait, then on the go marker emit them in order",
+            "D, the delay (blank steps) between the last symbol and the go marker", 10, 0),
+    ];
+
+    public static IEnumerable<string> Names => All.Select(t => t.Name);
+
+    public static TaskInfo Info(string name) =>
+        All.FirstOrDefault(t => t.Name == name)
+        ?? throw new ArgumentException($"Unknown task '{name}': expected one of {string.Join(", ", Names)}.");
+
+    /// <param name="length">The task's length parameter (<see cref="TaskInfo.LengthMeaning"/>); null for its default.</param>
+    public static SequenceTask Create(string name, int? length = null, int seed = 1)
+    {
+        var info = Info(name);
+        if (length is int given)
+        {
+            if (info.LengthMeaning is null) throw new ArgumentException($"Task '{name}' has no length parameter; leave out --length.");
+            if (given < info.SmallestLength)
+                throw new ArgumentException($"--length must be at least {info.SmallestLength} for task '{name}' ({info.LengthMeaning}), got {given}.");
+        }
+        int n = length ?? info.DefaultLength;
+        int testSeed = seed + TestSeedOffset;
+        string longLag = $"solved with at most {LongLagAllowedWrong} wrong of {LongLagTestSequences:N0} fresh test sequences";
+        switch (name)
+        {
+            case "adding":
+            case "multiplication":
+            {
+                Func<int, MarkedPairProblem> make = s => name == "adding" ? new AddingProblem(n, variableLength: true, s) : new MultiplicationProblem(n, variableLength: true, s);
+                var train = make(seed);
+                MarkedPairProblem? test = null;
+                return new SequenceTask(name, n, MarkedPairProblem.FeatureCount, 1, train.MaxLength, LongLagTestSequences, LongLagAllowedWrong,
+                    $"right when |output − target| < {MarkedPairProblem.Tolerance} at the last step; {longLag}",
+                    b => new LastStepRegressionBatch(train.NextBatch(b), train.MaxLength),
+                    (first, count) => new LastStepRegressionBatch((first == 0 ? test = make(testSeed) : test!).NextBatch(count), train.MaxLength));
+            }
+            case "temporal-order":
+            case "temporal-order-3":
+            {
+                int k = name == "temporal-order" ? 2 : 3;
+                var train = new TemporalOrder(k, seed);
+                TemporalOrder? test = null;
+                TaskBatch Wrap(SequenceClassificationBatch batch) =>
+                    new LastStepClassificationBatch(batch, train.ClassCount, TemporalOrder.Alphabet, train.ClassNames);
+                return new SequenceTask(name, null, TemporalOrder.SymbolCount, train.ClassCount, train.MaxLength, LongLagTestSequences, LongLagAllowedWrong,
+                    $"right when the most active of the {train.ClassCount} softmax outputs at the last step is the class; {longLag}",
+                    b => Wrap(train.NextBatch(b)),
+                    (first, count) => Wrap((first == 0 ? test = new TemporalOrder(k, testSeed) : test!).NextBatch(count)));
+            }
+            case "reber":
+            {
+                var grammar = new EmbeddedReberGrammar(seed);
+                var split = new HeldOutSplit(0.25, seed);
+                var testStrings = new EmbeddedReberGrammar(testSeed).NextDistinctStrings(ReberTestStrings, split.IsHeldOut);
+                return new SequenceTask(name, null, EmbeddedReberGrammar.SymbolCount, EmbeddedReberGrammar.SymbolCount, testStrings.Max(s => s.Length),
+                    ReberTestStrings, 0,
+                    $"right when at every step exactly the legal next symbols have output > 0.5; solved when all {ReberTestStrings} held-out strings " +
+                    "(a seeded quarter of the grammar's strings, never trained on) are right",
+                    b =>
+                    {
+                        var strings = new string[b];
+                        for (int i = 0; i < b; i++) strings[i] = grammar.NextString(split.IsForTraining);
+                        return new LegalNextSetBatch(EmbeddedReberGrammar.Encode(strings), EmbeddedReberGrammar.Alphabet);
+                    },
+                    (first, count) => new LegalNextSetBatch(EmbeddedReberGrammar.Encode(testStrings[first..(first + count)]), EmbeddedReberGrammar.Alphabet));
+            }
+            case "anbncn":
+            {
+                var language = new AnBnCn(seed, includeEmpty: false);
+                return new SequenceTask(name, n, AnBnCn.SymbolCount, AnBnCn.SymbolCount, 3 * n + 1, n, 0,
+                    $"right when at every step exactly the legal next symbols have output > 0.5; solved when every n in 1..{n} is right",
+                    b => new LegalNextSetBatch(language.Encode(language.Sample(b, 1, n)), AnBnCn.Alphabet),
+                    (first, count) => new LegalNextSetBatch(language.Encode(AnBnCn.Range(first + 1, first + count)), AnBnCn.Alphabet));
+            }
+            case "copy":
+            {
+                var train = new CopyTask(CopyAlphabetSize, CopySymbols, n, seed);
+                CopyTask? test = null;
+                // Symbols 0..7 as a..h, then the blank and the go marker.
+                const string alphabet = "abcdefgh_!";
+                return new SequenceTask(name, n, train.InputSize, train.ClassCount, train.Steps, LongLagTestSequences, LongLagAllowedWrong,
+                    $"right when every recalled symbol is the most active of the {CopyAlphabetSize} softmax outputs; {longLag}",
+                    b => new StepClassificationTaskBatch(train.NextBatch(b), train.ClassCount, alphabet),
+                    (first, count) => new StepClassificationTaskBatch(
+                        (first == 0 ? test = new CopyTask(CopyAlphabetSize, CopySymbols, n, testSeed) : test!).NextBatch(count), train.ClassCount, alphabet));
+            }
+            default:
+                throw new ArgumentException($"Unknown task '{name}'.");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using Carousel.Layers.Recurrent;
+using Carousel.Models;
+using Carousel.Optimizers;
+using Carousel.Tensors;
+
+namespace Carousel.Experiments.Tasks;
+
+/// <summary>
+/// How <see cref="TaskTrainer"/> gets the gradient of a batch's loss: the seam between the training loop
+/// (batches, clipping, optimizer, evaluation) and the algorithm that computes gradients through time.
+/// Backpropagation through time (<see cref="BpttLearner"/>) is one; real-time recurrent learning (<see cref="RtrlLearner"/>) is another.
+/// </summary>
+public interface ITaskLearner
+{
+    /// <summary>The name on the command line (--learner).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// True when the learner updates the weights itself during the batch (online learning, through the
+    /// <see cref="WeightUpdate"/> it is given); the trainer then makes no update of its own after the batch.
+    /// </summary>
+    bool UpdatesWeights { get; }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> over <paramref name="batch"/> in training mode and adds the gradient of
+    /// <see cref="TaskBatch.Loss"/> into every parameter's Grad (the trainer zeroes them before). Returns the loss.
+    /// A learner that <see cref="UpdatesWeights"/> applies <paramref name="update"/> whenever it chooses instead;
+    /// the others leave it alone.
+    /// </summary>
+    double ComputeGradients(SequenceTagger model, TaskBatch batch, WeightUpdate update);
+}
+
+/// <summary>Exact backpropagation through time over the whole sequence: forward over all steps, then backward.</summary>
+public sealed class BpttLearner : ITaskLearner
+{
+    private float[] _dOutputs = []; // [T, B, K], reused while the batch shape stays the same
+
+    public string Name => "bptt";
+    public bool UpdatesWeights => false;
+
+    public double ComputeGradients(SequenceTagger model, TaskBatch batch, WeightUpdate update)
+    {
+        model.Training = true;
+        var outputs = model.Forward(batch.Inputs, batch.Lengths);
+        if (_dOutputs.Length != outputs.Length) _dOutputs = new float[outputs.Length];
+        double loss = batch.Loss(outputs.Data, _dOutputs);
+        model.Backward(_dOutputs);
+        return loss;
+    }
+}
+
+/// <summary>
+/// Real-time recurrent learning (<see cref="RealTimeRecurrentLearner"/>) on the tagger's own weights: each sequence of
+/// the batch runs step by step from a zero state, and at every scored step the gradient of that step's term of the loss
+/// (<see cref="TaskBatch.TryStepLoss"/>) is added at once, through the sensitivities carried forward — nothing of the
+/// past is stored. With <see cref="UpdateEvery"/> 0 the weights stay fixed during the batch and its gradient equals
+/// BPTT's; with k &gt; 0 the learner is online: the weights are updated (clipped, optimizer step) after every k scored
+/// steps, in the middle of a sequence, and once more at the end of the batch for the steps left over (the sensitivities
+/// carried past an update were computed with the old weights: the usual approximation of online RTRL).
+/// Cost per step O(H⁴) (≈ 16·H⁴ multiply-adds for the LSTM) against BPTT's O(H²): hence at most <see cref="MaxHidden"/> units.
+/// </summary>
+public sealed class RtrlLearner : ITaskLearner
+{
+    /// <summary>The most hidden units accepted: at 64 an LSTM step already costs ≈ 300 M multiply-adds (≈ 30 ms on one core).</summary>
+    public const int MaxHidden = 64;
+
+    private RealTimeRecurrentLearner? _rtrl;
+    private float[] _dOutput = [];   // [K] ∂L/∂y_t of one step's loss term
+    private int _scoredSinceUpdate;
+
+    /// <param name="updateEvery">0: one update per batch, by the trainer (exact gradient); k &gt; 0: online, after every k scored steps.</param>
+    public RtrlLearner(int updateEvery = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(updateEvery);
+        UpdateEvery = updateEvery;
+    }
+
+    public string Name => "rtrl";
+    public int UpdateEvery { get; }
+    public bool UpdatesWeights => UpdateEvery > 0;
+
+    /// <summary>Refuses, with the reason, a model RTRL cannot train here or that would take too long.</summary>
+    public static void CheckSupported(CellKind cell, int layers, bool bidirectional, int hidden)
+    {
+        if (RealTimeRecurrentLearner.Unsupported(cell, layers, bidirectional) is { } reason)
+            throw new ArgumentException($"--learner rtrl: {reason}");
+        if (hidden > MaxHidden)
+            throw new ArgumentException($"--learner rtrl costs O(H⁴) per step (≈ 16·H⁴ multiply-adds for an LSTM); --hidden {hidden} is above its limit of {MaxHidden}.");
+    }
+
+    public double ComputeGradients(SequenceTagger model, TaskBatch batch, WeightUpdate update)
+    {
+        if (model.Embedding is not null) throw new ArgumentException("--learner rtrl needs a model that reads features; this one embeds symbol ids.");
+        if (_rtrl is null || _rtrl.Recurrent != model.Rnn || _rtrl.Readout != model.Output)
+        {
+            var o = model.Rnn.Options;
+            CheckSupported(o.Cell, o.Layers, o.Bidirectional, o.HiddenSize);
+            _rtrl = new RealTimeRecurrentLearner(model.Rnn, model.Output);
+            _dOutput = new float[model.OutputCount];
+            _scoredSinceUpdate = 0;
+        }
+        int batchSize = batch.BatchSize, features = batch.Inputs.Dim(2);
+        var inputs = batch.Inputs.Data; // [T, B, F]
+        double loss = 0;
+        for (int b = 0; b < batchSize; b++)
+        {
+            _rtrl.Reset();
+            for (int t = 0; t < batch.Lengths[b]; t++)
+            {
+                _rtrl.Advance(inputs.AsSpan((t * batchSize + b) * features, features));
+                if (!batch.TryStepLoss(t, b, _rtrl.Output, _dOutput, out double stepLoss)) continue;
+                loss += stepLoss;
+                _rtrl.AddOutputGradient(_dOutput);
+                if (UpdatesWeights && ++_scoredSinceUpdate == UpdateEvery) { update.Apply(); _scoredSinceUpdate = 0; }
+            }
+        }
+        if (_scoredSinceUpdate > 0) { update.Apply(); _scoredSinceUpdate = 0; } // the batch's last scored steps are not lost
+        return loss;
+    }
+}
+
+/// <summary>The learners by their --learner name.</summary>
+public static class TaskLearners
+{
+    public static readonly string[] Names = ["bptt", "rtrl"];
+
+    /// <summary>The learner <paramref name="options"/> names, after checking it can train the model they describe.</summary>
+    public static ITaskLearner Create(TaskTrainingOptions options)
+    {
+        switch (options.Learner)
+        {
+            case "bptt":
+                if (options.UpdateEvery > 0) throw new ArgumentException("--update-every needs --learner rtrl: BPTT has a gradient only at the end of a sequence.");
+                return new BpttLearner();
+            case "rtrl":
+                RtrlLearner.CheckSupported(options.Cell, options.Layers, bidirectional: false, options.Hidden);
+                return new RtrlLearner(options.UpdateEvery);
+            default:
+                throw new ArgumentException($"Unknown --learner '{options.Learner}': expected {string.Join(" or ", Names)}.");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Carousel.Layers.Recurrent;
+using Carousel.Optimizers;
+
+namespace Carousel.Training.Char;
+
+public enum BatchingMode
+{
+    /// <summary>Independent windows at random offsets; no state carried between batches.</summary>
+    Random,
+    /// <summary>char-rnn's contiguous streams with the state carried between chunks (truncated BPTT).</summary>
+    Stream,
+}
+
+/// <summary>Everything that defines a character language-model training run (char-rnn's knobs; the optimization: <see cref="TrainingLoopSettings"/>).</summary>
+public sealed record CharTrainingOptions : TrainingLoopSettings
+{
+    /// <summary>Both cores by default for the kernels and the batch-split time loops (measured faster).</summary>
+    public CharTrainingOptions() => Threads = Math.Min(2, Environment.ProcessorCount);
+
+    public CellKind Cell { get; init; } = CellKind.Lstm;
+    public int Hidden { get; init; } = 256;
+    public int Layers { get; init; } = 2;
+    /// <summary>0: the hidden size.</summary>
+    public int Embedding { get; init; }
+    public float Dropout { get; init; }
+    public int SeqLength { get; init; } = 100;
+    /// <summary>Steps between decays of the step schedule (0: one epoch).</summary>
+    public long DecayEvery { get; init; }
+    /// <summary>Steps before the step schedule starts to decay (0: from <see cref="TrainingLoopSettings.DecayFrom"/>, else ten epochs, as char-rnn).</summary>
+    public long DecayAfter { get; init; }
+    /// <summary>Clip each gradient element to ±GradClip instead of the global norm.</summary>
+    public bool ClipByValue { get; init; }
+    public long Steps { get; init; } = 3000;
+    public double ValFraction { get; init; } = 0.1;
+    public int EvalEvery { get; init; } = 500;
+    public BatchingMode Batching { get; init; } = BatchingMode.Random;
+
+    protected override void ValidateOwnFields()
+    {
+        RequireStackSizes(Hidden, Layers, Embedding, Dropout, zeroEmbeddingMeansHidden: true);
+        Require(SeqLength > 0, $"--seq-length must be positive, got {SeqLength}.");
+        Require(Steps > 0, $"--steps must be positive, got {Steps}.");
+        Require(ValFraction >= 0 && ValFraction < 1, $"--val-fraction must be in [0, 1), got {ValFraction}.");
+        Require(EvalEvery > 0, $"--eval-every must be positive, got {EvalEvery}.");
+        Require(DecayEvery >= 0 && DecayAfter >= 0, "Schedule step counts must be ≥ 0.");
+        Require(DecayAfter == 0 || DecayFrom == 0, "Give --decay-after (steps) or --decay-from (epoch), not both.");
+    }
+
+    public LearningRateSchedule CreateSchedule(long stepsPerEpoch) =>
+        ScheduleSettings.Create(Steps, stepsPerEpoch, DecayEvery, DecayAfter);
+}

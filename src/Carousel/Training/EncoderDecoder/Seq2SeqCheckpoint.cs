@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Carousel.Data;
+using Carousel.Models;
+using Carousel.Optimizers;
+
+namespace Carousel.Training.EncoderDecoder;
+
+/// <summary>
+/// A <see cref="Seq2Seq"/> model with what it needs to read and write symbols, saved as a <see cref="ModelCheckpoint"/>
+/// of kind "seq2seq/1": weights under their names, optimizer state, and metadata "config" (JSON of
+/// <see cref="Seq2SeqConfig"/>), "source_vocabulary" and "target_vocabulary" (JSON arrays of symbols by id),
+/// "source_tokens" (chars or words), "training" (the options, JSON) and "dev" (the scores that made it the best).
+/// </summary>
+public sealed record Seq2SeqCheckpoint(Seq2Seq Model, TokenVocabulary SourceVocabulary, TokenVocabulary TargetVocabulary,
+    SourceTokens SourceTokens, long Step, IReadOnlyDictionary<string, string> Metadata)
+{
+    public const string Kind = "seq2seq/1";
+
+    public static void Save(string directory, Seq2Seq model, TokenVocabulary source, TokenVocabulary target, SourceTokens sourceTokens,
+        Optimizer? optimizer, long step, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        Directory.CreateDirectory(directory);
+        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
+        foreach (var (key, value) in ModelMetadata(model, source, target, sourceTokens)) metadata[key] = value;
+        var parameters = model.NamedParameters();
+        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, parameters, optimizer, metadata, step);
+        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, parameters);
+    }
+
+    /// <summary>The model's own metadata: config, both vocabularies and the source tokens.</summary>
+    public static Dictionary<string, string> ModelMetadata(Seq2Seq model, TokenVocabulary source, TokenVocabulary target, SourceTokens sourceTokens) => new()
+    {
+        ["config"] = JsonSerializer.Serialize(model.Config),
+        ["source_vocabulary"] = JsonSerializer.Serialize(source.Symbols),
+        ["target_vocabulary"] = JsonSerializer.Serialize(target.Symbols),
+        ["source_tokens"] = sourceTokens == SourceTokens.Words ? "words" : "chars",
+    };
+
+    /// <summary>Reads a checkpoint (file or training directory); a checkpoint of another model kind is a clear error.</summary>
+    public static Seq2SeqCheckpoint Load(string path)
+    {
+        var checkpoint = ModelCheckpoint.Load(path, Kind);
+        var config = checkpoint.GetJson<Seq2SeqConfig>("config");
+        var source = TokenVocabulary.FromSymbols(checkpoint.GetJson<string[]>("source_vocabulary"));
+        var target = TokenVocabulary.FromSymbols(checkpoint.GetJson<string[]>("target_vocabulary"));
+        if (source.Count != config.SourceVocabulary || target.Count != config.TargetVocabulary)
+            throw new InvalidDataException($"{checkpoint.Path}: the vocabularies do not match the model's sizes.");
+        var sourceTokens = SequencePairs.ParseSourceTokens(checkpoint.Get("source_tokens"));
+        Seq2Seq model;
+        try { model = new Seq2Seq(config, new Tensors.Rng(0)); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{checkpoint.Path}: unusable model configuration: {e.Message}"); }
+        checkpoint.LoadWeights(model.NamedParameters());
+        model.Training = false;
+        return new Seq2SeqCheckpoint(model, source, target, sourceTokens, checkpoint.Step, checkpoint.Metadata);
+    }
+}

@@ -1,0 +1,45 @@
+using Carousel.Diagnostics;
+using Carousel.Data;
+using Carousel.Models;
+
+namespace Carousel.Training.EncoderDecoder;
+
+/// <summary>Decodes many sources in length-sorted batches and scores them against their references (PER, WER).</summary>
+public static class Seq2SeqEvaluator
+{
+    /// <summary>
+    /// The n-best list of every source (greedy when <paramref name="beams"/> is 1: one hypothesis each), in the
+    /// sources' order. Batches group sources of similar length.
+    /// </summary>
+    public static List<Hypothesis>[] Decode(Seq2Seq model, IReadOnlyList<int[]> sources, int beams, double lengthPenalty = 0, int batchSize = 256)
+    {
+        bool wasTraining = model.Training;
+        var result = new List<Hypothesis>[sources.Count];
+        var lengths = sources.Select(s => s.Length).ToArray();
+        foreach (var examples in LengthBuckets.Plan(lengths, batchSize, rng: null))
+        {
+            var batch = PaddedBatch.From(sources, examples, TokenVocabulary.PadId);
+            if (beams == 1)
+            {
+                var best = Seq2SeqDecoding.Greedy(model, batch);
+                for (int b = 0; b < examples.Length; b++) result[examples[b]] = [best[b]];
+            }
+            else
+            {
+                var lists = Seq2SeqDecoding.Beam(model, batch, beams, lengthPenalty);
+                for (int b = 0; b < examples.Length; b++) result[examples[b]] = lists[b];
+            }
+        }
+        model.Training = wasTraining;
+        return result;
+    }
+
+    /// <summary>Decodes each source once and scores its best output against all its references.</summary>
+    public static (TranscriptionMetrics Metrics, string[][] Outputs) Evaluate(Seq2Seq model, TokenVocabulary target,
+        IReadOnlyList<int[]> sources, IReadOnlyList<IReadOnlyList<string[]>> references, int beams, double lengthPenalty = 0)
+    {
+        var decoded = Decode(model, sources, beams, lengthPenalty);
+        var outputs = decoded.Select(list => target.Decode(list[0].Tokens)).ToArray();
+        return (TranscriptionMetrics.Compute(outputs, references), outputs);
+    }
+}
