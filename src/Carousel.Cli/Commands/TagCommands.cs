@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Carousel.IO;
 using Carousel.Diagnostics;
 using Carousel.Data;
 using Carousel.Data.Tagging;

@@ -1,3 +1,4 @@
+using Carousel.IO;
 using Carousel.Data;
 using Carousel.Data.Tagging;
 

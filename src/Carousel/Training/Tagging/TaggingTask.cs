@@ -1,3 +1,4 @@
+using Carousel.IO;
 using System.Text.Json.Serialization;
 using Carousel.Data.Tagging;
 

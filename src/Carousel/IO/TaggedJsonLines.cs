@@ -1,8 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Carousel.IO;
+using Carousel.Data;
+using Carousel.Data.Tagging;
 
-namespace Carousel.Data.Tagging;
+namespace Carousel.IO;
 
 /// <summary>How the labels of a sequence are written in a JSON line.</summary>
 public enum TagsFormat
