@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tiny runs of every train verb, one line each: the verb and a SHA-256 over the trained weights (tensor names, shapes
-# and bytes of DIR/model.safetensors, metadata left out), or over the JSON summary for the verbs that keep no weights
+# and bytes of DIR/model.safetensors, the best model; for the char model the final weights; metadata left out), or over the JSON summary for the verbs that keep no weights
 # (task train, longlag; their timing fields removed). Run it with two builds and diff the outputs: a refactoring that
 # must not change any number passes when the two listings are equal.
 #
@@ -23,7 +23,7 @@ head -n 60 "$data/cmudict/g2p-dev.tsv" > g2p-dev.tsv
 
 run() { dotnet "$cli" "$@" > log.txt 2>&1 || { echo "error: carousel $* failed:" >&2; cat log.txt >&2; exit 1; }; }
 
-# SHA-256 over the tensors of a safetensors file (names, dtypes, shapes, bytes, in name order).
+# SHA-256 over the weights in a safetensors file (names, dtypes, shapes, bytes, in name order).
 weights() {
 python3 - "$1" <<'PY'
 import hashlib, json, struct, sys
@@ -31,12 +31,17 @@ data = open(sys.argv[1], 'rb').read()
 n = struct.unpack('<Q', data[:8])[0]
 header = json.loads(data[8:8 + n]); body = data[8 + n:]
 h = hashlib.sha256()
-for name in sorted(k for k in header if k != '__metadata__'):
+skip = ('optimizer.', 'run.', 'carried.')  # optimizer state and a run's carried state are not weights
+for name in sorted(k for k in header if k != '__metadata__' and not k.startswith(skip)):
     e = header[name]; a, b = e['data_offsets']
     h.update(f"{name}|{e['dtype']}|{e['shape']}|".encode()); h.update(body[a:b])
 print(h.hexdigest())
 PY
 }
+
+# A character model's final weights: where the run stands (last.safetensors), or, from builds that kept only the
+# latest model, checkpoint.safetensors.
+final() { if [ -f "$1/last.safetensors" ]; then echo "$1/last.safetensors"; else echo "$1/checkpoint.safetensors"; fi; }
 
 # SHA-256 over JSON with the fields that measure time removed.
 summary() {
@@ -52,11 +57,11 @@ print(hashlib.sha256(json.dumps(strip(values), sort_keys=True).encode()).hexdige
 }
 
 run train --text text.txt --out char-lstm --hidden 32 --layers 2 --seq-length 20 --batch-size 8 --steps 30 --eval-every 10 --dropout 0.1 --threads 1
-echo "train lstm random-windows dropout   $(weights char-lstm/model.safetensors)"
+echo "train lstm random-windows dropout   $(weights "$(final char-lstm)")"
 run train --text text.txt --out char-gru --cell gru --hidden 24 --layers 1 --seq-length 16 --batch-size 4 --steps 25 --eval-every 10 --batching stream --optimizer rmsprop --lr 0.01 --threads 2
-echo "train gru stream rmsprop            $(weights char-gru/model.safetensors)"
+echo "train gru stream rmsprop            $(weights "$(final char-gru)")"
 run train --text text.txt --out char-rnn --cell rnn --hidden 16 --layers 2 --seq-length 12 --batch-size 4 --steps 20 --eval-every 10 --optimizer nesterov --lr 0.05 --clip-by-value --grad-clip 1 --schedule step --decay-after 5 --decay-every 5
-echo "train rnn nesterov step-schedule    $(weights char-rnn/model.safetensors)"
+echo "train rnn nesterov step-schedule    $(weights "$(final char-rnn)")"
 run classify train --train-lines female=female.txt --train-lines male=male.txt --out classify --hidden 16 --layers 2 --bidirectional --dropout 0.2 --epochs 2 --batch-size 16 --pool max
 echo "classify train bilstm max dropout   $(weights classify/model.safetensors)"
 run classify train --train-lines female=female.txt --train-lines male=male.txt --out classify-gru --cell gru --hidden 12 --epochs 2 --batch-size 32 --pool mean --schedule cosine --warmup 3

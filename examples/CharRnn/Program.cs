@@ -5,9 +5,6 @@ using Carousel.Models;
 using Carousel.Tensors;
 using Carousel.Training;
 using Carousel.Training.Char;
-using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 string textPath = args.Length > 0 ? args[0] : "../shared/data/tinyshakespeare.txt";
 string outDir = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "carousel-example");
@@ -16,15 +13,21 @@ var options = new CharTrainingOptions { Hidden = 128, Layers = 2, SeqLength = 64
 var corpus = TextCorpus.FromText(TextCorpus.ReadText(textPath), options.ValFraction, options.SeqLength + 1, textPath);
 if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
 
-var trainer = new CharLanguageModelTrainer(corpus, options, outDir);   // builds the model from the options
-trainer.Run(p =>
+var training = new CharTraining(corpus, options);                       // the model and its batches, from the options
+var trainer = new Trainer<TextBatch>(training, training.Run(outDir));   // the one training loop: optimizer, checkpoints, metrics
+trainer.Run(new Progress(p =>
 {
-    if (p.ValidationLoss is double val) Console.WriteLine($"step {p.Step}: train {p.TrainLoss:F3}, validation {val:F3} nats/char");
-});
-trainer.SaveCheckpoint();                                               // DIR/checkpoint.safetensors + model.safetensors
+    if (p.Evaluation is { } e) Console.WriteLine($"step {p.Step}: train {p.TrainLoss:F3}, {e.Summary} nats/char");
+}));                                                                    // DIR/checkpoint.safetensors (best), model.safetensors, last.safetensors
 
-var loaded = CharCheckpoint.Load(outDir);                               // model, vocabulary, options, optimizer state
+var loaded = CharCheckpoint.Load(outDir);                               // the best model, its vocabulary and options
 var sampler = new CharSampler(loaded.Model, loaded.Vocabulary);
 foreach (string c in sampler.Generate("ROMEO:", 200, new SamplingOptions(Temperature: 0.8f), new Rng(1)))
     Console.Write(c);
 Console.WriteLine();
+
+// Reports on the training thread as they come (Progress<T> would post them to the thread pool).
+sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => report(value);
+}

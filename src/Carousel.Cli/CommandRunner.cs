@@ -39,5 +39,5 @@ internal static class CommandRunner
     };
 
     private static bool IsUserError(Exception e) =>
-        e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException or NotSupportedException or InvalidOperationException;
+        e is TrainingDivergedException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException or NotSupportedException or InvalidOperationException;
 }

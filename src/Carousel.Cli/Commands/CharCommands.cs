@@ -20,8 +20,8 @@ internal static class CharCommands
     {
         var defaults = new CharTrainingOptions();
         var text = new Option<string>("--text") { Description = "UTF-8 text file to learn.", Required = true };
-        var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors, model.safetensors and metrics.jsonl.", Required = true };
-        var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint.safetensors (same text; --steps may be raised)." };
+        var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best validation's model), model.safetensors, last.safetensors (where the run stands) and metrics.jsonl.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out exactly where it stopped (DIR/last.safetensors; same text and options, which are read from the run; --steps may be raised, --threads changed)." };
         var cell = new Option<string>("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
@@ -47,13 +47,15 @@ internal static class CharCommands
         command.SetAction(CommandRunner.Guard(parse =>
         {
             string dir = parse.GetValue(outDir)!;
-            CharCheckpoint? checkpoint = null;
             CharTrainingOptions options;
-            if (parse.GetValue(resume))
+            bool resuming = parse.GetValue(resume);
+            if (resuming)
             {
-                checkpoint = CharCheckpoint.Load(dir);
-                options = checkpoint.Options;
+                // A resumed run takes its options from the run itself (the last position, else a checkpoint of the earlier format).
+                string last = LastCheckpoint.PathIn(dir);
+                options = CharCheckpoint.ReadOptions(File.Exists(last) ? last : dir);
                 if (parse.GetResult(steps) is { Implicit: false }) options = options with { Steps = parse.GetValue(steps) };
+                if (parse.GetResult(loop.Threads) is { Implicit: false }) options = options with { Threads = parse.GetValue(loop.Threads) };
             }
             else
             {
@@ -73,7 +75,7 @@ internal static class CharCommands
                     },
                 });
                 options.Validate();
-                if (File.Exists(CharCheckpoint.Resolve(dir)))
+                if (File.Exists(ModelCheckpoint.Resolve(dir)) || File.Exists(LastCheckpoint.PathIn(dir)))
                     throw new ArgumentException($"'{dir}' already holds a checkpoint; use --resume to continue it or choose another --out.");
             }
             var corpus = TextCorpus.FromText(TextCorpus.ReadText(parse.GetValue(text)!), options.ValFraction, options.SeqLength + 1, parse.GetValue(text)!);
@@ -84,33 +86,15 @@ internal static class CharCommands
                 long perEpoch = Math.Max(1, corpus.Train.Length / ((long)options.SeqLength * options.BatchSize));
                 options = options with { Steps = Math.Max(1, (long)Math.Ceiling(e * perEpoch)) };
             }
-            Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new CharLanguageModelTrainer(corpus, options, dir, checkpoint);
+            var training = new CharTraining(corpus, options);
+            LastCheckpoint? saved = !resuming ? null
+                : File.Exists(LastCheckpoint.PathIn(dir)) ? LastCheckpoint.Load(dir, CharCheckpoint.Kind)
+                : CharCheckpoint.ContinueEarlierRun(dir, training) ?? throw new FileNotFoundException($"Nothing to resume: '{dir}' has no {LastCheckpoint.FileName}.");
+            var trainer = new Trainer<TextBatch>(training, training.Run(dir, saved));
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, vocabulary {corpus.Vocabulary.Count}, " +
                               $"{corpus.Train.Length:N0} training and {corpus.Validation.Length:N0} validation characters, {options.Steps} steps" +
-                              (checkpoint is not null ? $", resuming at step {checkpoint.Step}" : "") + ".");
-
-            using var interrupt = new CtrlCCancellation();
-            using var bar = new ProgressLine();
-            double? lastVal = null;
-            var summary = trainer.Run(p =>
-            {
-                if (p.ValidationLoss is double v) lastVal = v;
-                double eta = p.TokensPerSecond > 0 ? (p.TotalSteps - p.Step) * (double)options.BatchSize * options.SeqLength / p.TokensPerSecond : 0;
-                string line = $"step {p.Step}/{p.TotalSteps}  train {p.TrainLoss:F4}  val {(lastVal is double lv ? lv.ToString("F4", CultureInfo.InvariantCulture) : "-")}  " +
-                              $"{p.TokensPerSecond:N0} tok/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
-                if (p.ValidationLoss is not null) bar.Log(line);
-                else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, interrupt.Token);
-            interrupt.StopListening();
-            bar.Finish();
-            if (summary.Interrupted)
-            {
-                Console.WriteLine($"Interrupted: checkpoint saved at step {summary.Step} in {dir}; continue with --resume.");
-                return 130;
-            }
-            Console.WriteLine($"Done: step {summary.Step}, validation {summary.ValidationLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"} nats/char, {summary.ElapsedSeconds:F0} s. Checkpoint: {Path.Combine(dir, CharCheckpoint.FileName)}");
-            return 0;
+                              (saved is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
+            return TrainRunner.Run(trainer, dir, saved is not null, "tok");
         }));
         return command;
     }

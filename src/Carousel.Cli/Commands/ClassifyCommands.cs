@@ -80,35 +80,13 @@ internal static class ClassifyCommands
             if (dev.Given(parse)) devExamples = dev.Read(parse, tf, lf);
             else (trainExamples, devExamples) = LabelledTexts.Split(trainExamples, parse.GetValue(devFraction), options.Seed);
 
-            Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new SequenceClassifierTrainer(options, trainExamples, devExamples, dir, resume);
+            var training = new ClassifierTraining(options, trainExamples, devExamples);
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
             Console.WriteLine($"{(options.Bidirectional ? "bi" : "")}{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, {options.Pooling.ToString().ToLowerInvariant()} pooling, " +
-                              $"{options.Level.ToString().ToLowerInvariant()} (first {options.MaxLength:N0}, {trainer.Symbols.Count} symbols), labels {string.Join(", ", trainer.Labels)}; " +
-                              $"{trainer.TrainCount:N0} training and {trainer.DevCount:N0} dev texts, {options.Epochs} epochs" +
-                              (resume is not null ? $", resuming after epoch {trainer.EpochsCompleted}" : "") + ".");
-
-            ResumeOptions.ForgetReplacedRun(dir, resume);
-            using var interrupt = new CtrlCCancellation();
-            using var bar = new ProgressLine();
-            var summary = trainer.Run(p =>
-            {
-                if (p.Dev is { } r)
-                    bar.Log(string.Create(CultureInfo.InvariantCulture,
-                        $"epoch {r.Epoch}/{options.Epochs}  train loss {r.TrainLoss:F4}  dev loss {r.DevLoss:F4}  dev accuracy {r.DevAccuracy:P2}  macro F1 {r.DevMacroF1:F4}{(r.Best ? "  (best, saved)" : "")}  {r.ElapsedSeconds:F0} s"));
-                else
-                    bar.Update((p.Epoch - 1 + (double)p.Batch / p.Batches) / options.Epochs,
-                        string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{options.Epochs}  batch {p.Batch}/{p.Batches}  train loss {p.TrainLoss:F4}  {p.SymbolsPerSecond:N0} sym/s"));
-            }, interrupt.Token);
-            interrupt.StopListening();
-            bar.Finish();
-            string saved = summary.Best is null ? "nothing saved (no epoch finished)" : $"best epoch {summary.Best.Epoch}: dev accuracy {summary.Best.DevAccuracy.ToString("P2", CultureInfo.InvariantCulture)}, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}";
-            if (summary.Interrupted)
-            {
-                Console.WriteLine($"Interrupted after {summary.Epochs} epochs; {saved}; continue with --resume.");
-                return 130;
-            }
-            Console.WriteLine($"Done in {summary.ElapsedSeconds:F0} s; {saved}.");
-            return 0;
+                              $"{options.Level.ToString().ToLowerInvariant()} (first {options.MaxLength:N0}, {training.Symbols.Count} symbols), labels {string.Join(", ", training.Labels)}; " +
+                              $"{training.TrainCount:N0} training and {training.DevCount:N0} dev texts, {options.Epochs} epochs" +
+                              (resume is not null ? $", resuming after step {trainer.Cursor.Step}" : "") + ".");
+            return TrainRunner.Run(trainer, dir, resume is not null, "sym");
         }));
         return command;
     }
@@ -130,8 +108,8 @@ internal static class ClassifyCommands
             if (!data.Given(parse)) throw new ArgumentException("Give the data to score: --data PATH and/or --data-lines LABEL=FILE.");
             var checkpoint = ClassifierCheckpoint.Load(parse.GetValue(checkpointArg)!);
             var examples = data.Read(parse, parse.GetValue(textField)!, parse.GetValue(labelField)!);
-            var (sequences, classes) = SequenceClassifierTrainer.Encode(examples, checkpoint.Symbols, checkpoint.Labels, "evaluation");
-            var (loss, metrics) = SequenceClassifierTrainer.Evaluate(checkpoint.Model, sequences, classes, checkpoint.Labels, batchSize: 64);
+            var (sequences, classes) = ClassifierTraining.Encode(examples, checkpoint.Symbols, checkpoint.Labels, "evaluation");
+            var (loss, metrics) = ClassifierTraining.Evaluate(checkpoint.Model, sequences, classes, checkpoint.Labels, batchSize: 64);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new

@@ -76,29 +76,13 @@ internal static class GenerateCommands
             else all = LabelledTextReader.ReadConditionedJsonLines(vectorPath!, parse.GetValue(textField)!);
             var (trainTexts, devTexts) = LabelledTexts.Split(all, e => e.Text, parse.GetValue(devFraction), options.Seed);
 
-            Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new ConditionedGeneratorTrainer(options, trainTexts, devTexts, labels, dir, resume);
+            var training = new GeneratorTraining(options, trainTexts, devTexts, labels);
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, condition of {all[0].Condition.Length} values" +
                               (labels.Length > 0 ? $" (one-hot of {string.Join(", ", labels)})" : "") +
-                              $", {trainer.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs" +
-                              (resume is not null ? $", resuming after epoch {trainer.EpochsCompleted}" : "") + ".");
-            ResumeOptions.ForgetReplacedRun(dir, resume);
-            using var interrupt = new CtrlCCancellation();
-            using var bar = new ProgressLine();
-            var summary = trainer.Run((epoch, batch, batches, loss, result) =>
-            {
-                if (result is { } r)
-                    bar.Log(string.Create(CultureInfo.InvariantCulture,
-                        $"epoch {r.Epoch}/{options.Epochs}  train {r.TrainLoss:F4}  dev {r.DevLoss:F4} nats/symbol{(r.Best ? "  (best, saved)" : "")}  {r.ElapsedSeconds:F0} s"));
-                else
-                    bar.Update((epoch - 1 + (double)batch / batches) / options.Epochs, string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}  batch {batch}/{batches}  train {loss:F4}"));
-            }, interrupt.Token);
-            interrupt.StopListening();
-            bar.Finish();
-            Console.WriteLine(summary.Best is not { } best ? "No epoch finished; no best model saved."
-                : string.Create(CultureInfo.InvariantCulture, $"Best epoch {best.Epoch}: dev {best.DevLoss:F4} nats/symbol, saved in {Path.Combine(dir, ModelCheckpoint.FileName)}."));
-            if (summary.Interrupted) Console.WriteLine($"Interrupted after {summary.Epochs} epochs; continue with --resume.");
-            return summary.Interrupted ? 130 : 0;
+                              $", {training.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs" +
+                              (resume is not null ? $", resuming after step {trainer.Cursor.Step}" : "") + ".");
+            return TrainRunner.Run(trainer, dir, resume is not null, "sym");
         }));
         return command;
     }

@@ -58,7 +58,7 @@ internal static class LongLagCommand
                     trainer =>
                     {
                         bar = new ProgressLine();
-                        string prefix = $"{trainer.Model.Rnn.Options.Cell.ToCliName()} T={trainer.Task.Length}: ";
+                        string prefix = $"{trainer.Tagger.Rnn.Options.Cell.ToCliName()} T={trainer.Task.Length}: ";
                         return p =>
                         {
                             string line = $"{prefix}{p.Sequences:N0} sequences  loss {p.TrainLoss.ToString("G4", CultureInfo.InvariantCulture)}  " +

@@ -36,15 +36,4 @@ internal sealed class ResumeOptions(string lengthOptions = "--epochs")
             throw new ArgumentException($"'{directory}' already holds a checkpoint; continue it with --resume, choose another --out or pass --overwrite to replace it.");
         return null;
     }
-
-    /// <summary>
-    /// Called when training is about to begin: a fresh run (--overwrite) removes the replaced run's DIR/last.safetensors, which
-    /// a later --resume would otherwise continue over this run's checkpoints if this run stopped before its first save.
-    /// The rest of the old run's files stay until this run replaces them.
-    /// </summary>
-    public static void ForgetReplacedRun(string directory, LastCheckpoint? resume)
-    {
-        string last = LastCheckpoint.PathIn(directory);
-        if (resume is null && File.Exists(last)) File.Delete(last);
-    }
 }

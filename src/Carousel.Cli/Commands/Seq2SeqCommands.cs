@@ -60,39 +60,20 @@ internal static class Seq2SeqCommands
             });
             options.Validate();
             string dir = parse.GetValue(outDir)!;
+            if (parse.GetValue(run.Resume) && parse.GetValue(initFrom) is not null)
+                throw new ArgumentException("--resume continues a run with its own weights; it does not go with --init-from.");
             var resume = run.Prepare(parse, dir, Seq2SeqCheckpoint.Kind);
             var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens);
             var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens);
             var initial = parse.GetValue(initFrom) is { } from ? Seq2SeqCheckpoint.Load(from) : null;
-            Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new Seq2SeqTrainer(options, trainPairs, devPairs, dir, initial, resume);
+            var training = new Seq2SeqTraining(options, trainPairs, devPairs, initial);
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
             Console.WriteLine($"{options.Cell.ToCliName()} encoder {options.EncoderLayers}×{options.EncoderHidden}{(options.Bidirectional ? " bidirectional" : "")}, " +
                               $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}; " +
-                              $"{trainer.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {trainer.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +
-                              $"{trainPairs.Count:N0} training pairs, {trainer.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
-                              (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
-
-            ResumeOptions.ForgetReplacedRun(dir, resume);
-            using var interrupt = new CtrlCCancellation();
-            using var bar = new ProgressLine();
-            var summary = trainer.Run(p =>
-            {
-                double eta = p.Step > 0 ? p.ElapsedSeconds * (p.TotalSteps - p.Step) / p.Step : 0;
-                string line = $"epoch {p.Epoch} step {p.Step}/{p.TotalSteps}  loss {p.TrainLoss:F4}  lr {p.LearningRate:G3}  {p.SymbolsPerSecond:N0} sym/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
-                if (p.Dev is { } dev)
-                    bar.Log(line + $"  dev PER {Percent(dev.PhonemeErrorRate)} WER {Percent(dev.WordErrorRate)}{(p.Best ? "  (best, saved)" : "")}  {p.ElapsedSeconds:F0} s");
-                else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, interrupt.Token);
-            interrupt.StopListening();
-            bar.Finish();
-            string best = summary.BestDev is { } b ? $"best dev PER {Percent(b.PhonemeErrorRate)} WER {Percent(b.WordErrorRate)} (epoch {summary.BestEpoch})" : "no evaluation yet";
-            if (summary.Interrupted)
-            {
-                Console.WriteLine($"Interrupted at step {summary.Step}; {best}; the best checkpoint is in {dir}; continue with --resume.");
-                return 130;
-            }
-            Console.WriteLine($"Done: {summary.Step} steps, {summary.ElapsedSeconds:F0} s, {best}. Checkpoint: {Path.Combine(dir, ModelCheckpoint.FileName)}");
-            return 0;
+                              $"{training.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {training.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +
+                              $"{trainPairs.Count:N0} training pairs, {training.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.BatchesPerEpoch:N0} steps" +
+                              (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
+            return TrainRunner.Run(trainer, dir, resume is not null, "sym");
         }));
         return command;
     }

@@ -106,36 +106,15 @@ internal static class TagCommands
                 task = new TaggingTask(TaggingTask.JsonLines, fields.Item1, fields.Item2, oneCharacterLabels ? TagsFormat.String : TagsFormat.Array);
             }
             var vocabulary = TaggingVocabulary.FromExamples(trainExamples, task.IsTruecasing ? Truecasing.Labels : null);
-            Carousel.Kernels.Gemm.MaxThreads = options.Threads;
-            var trainer = new TaggerTrainer(vocabulary, trainExamples, devExamples, options, task, dir, resume);
+            var training = new TaggerTraining(vocabulary, trainExamples, devExamples, options, task);
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
             long trainCharacters = trainExamples.Sum(e => (long)e.Length), devCharacters = devExamples.Sum(e => (long)e.Length);
             Console.WriteLine($"{(options.Bidirectional ? "bidirectional " : "")}{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, " +
                               $"{vocabulary.Characters.Count} characters, labels {string.Join(" ", vocabulary.Labels)}; " +
                               $"{trainExamples.Count:N0} training sequences ({trainCharacters:N0} characters), {devExamples.Count:N0} dev ({devCharacters:N0}); " +
-                              $"{trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch)" +
-                              (resume is not null ? $", resuming at step {trainer.StepsDone}" : "") + ".");
-
-            ResumeOptions.ForgetReplacedRun(dir, resume);
-            using var interrupt = new CtrlCCancellation();
-            using var bar = new ProgressLine();
-            var summary = trainer.Run(p =>
-            {
-                double eta = p.Step > 0 ? p.ElapsedSeconds / p.Step * (p.TotalSteps - p.Step) : 0;
-                string line = $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:F2}  train {p.TrainLoss:F4}  {p.CharactersPerSecond:N0} chars/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
-                if (p.Dev is { } m) bar.Log(line + "  dev " + Summary(m, task) + (p.NewBest ? "  (best, saved)" : ""));
-                else if (p.Step % trainer.EvalEvery == 0) bar.Log(line + "  (saved)");
-                else bar.Update((double)p.Step / p.TotalSteps, line);
-            }, interrupt.Token);
-            interrupt.StopListening();
-            bar.Finish();
-            string best = summary.BestDev is { } bd ? $"best dev at step {summary.BestStep}: {Summary(bd, task)}" : $"model of step {summary.BestStep} kept";
-            if (summary.Interrupted)
-            {
-                Console.WriteLine($"Interrupted at step {summary.Step}; {best}. Checkpoint: {ModelCheckpoint.Resolve(dir)}; continue with --resume.");
-                return 130;
-            }
-            Console.WriteLine($"Done: {summary.Step} steps in {summary.ElapsedSeconds:F0} s; {best}. Checkpoint: {ModelCheckpoint.Resolve(dir)}");
-            return 0;
+                              $"{training.PlannedSteps} steps ({training.StepsPerEpoch} per epoch)" +
+                              (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
+            return TrainRunner.Run(trainer, dir, resume is not null, "chars");
         }));
         return command;
     }
@@ -312,7 +291,7 @@ internal static class TagCommands
     {
         if (json)
         {
-            var record = TaggerTrainer.MetricsRecord(metrics);
+            var record = TaggerTraining.MetricsRecord(metrics);
             record["data"] = source;
             if (task.KeyLabel is { } key && metrics.Labels.Contains(key)) record["f1_" + key] = Math.Round(metrics.Scores(key).F1, 6);
             Console.WriteLine(JsonSerializer.Serialize(record));

@@ -204,10 +204,9 @@ internal static class TaskCommands
                 command.Options.Add(option);
         }
 
-        /// <summary>The options as given; validated, with the kernels' thread count set.</summary>
+        /// <summary>The options as given, validated.</summary>
         public TaskTrainingOptions Read(ParseResult parse, CellKind? cell = null)
         {
-            int threads = DemoCommand.Positive(parse.GetValue(Threads), "--threads");
             var options = new TaskTrainingOptions
             {
                 Cell = cell ?? CellKinds.Parse(parse.GetValue(Cell)!),
@@ -225,10 +224,10 @@ internal static class TaskCommands
                 ForgetBias = parse.GetValue(ForgetBias),
                 Learner = parse.GetValue(Learner)!.ToLowerInvariant(),
                 UpdateEvery = parse.GetValue(UpdateEvery),
+                Threads = parse.GetValue(Threads),
             };
             options.Validate();
             TaskLearners.Create(options); // an unknown learner, or one that cannot train this model, is an error before any work
-            Carousel.Kernels.Gemm.MaxThreads = threads;
             return options;
         }
     }

@@ -13,14 +13,39 @@ namespace Carousel.Kernels;
 public static class Gemm
 {
     private static int s_maxThreads = 1;
+    private static readonly AsyncLocal<int> s_scopedThreads = new();
 
     /// <summary>
-    /// Threads a single large GEMM may use (default 1). Small products always run on the calling thread.
+    /// Threads a single large GEMM may use: the innermost <see cref="UseThreads"/> scope of this flow of control, else
+    /// the process-wide default (1 unless set). Small products always run on the calling thread.
     /// </summary>
     public static int MaxThreads
     {
-        get => s_maxThreads;
+        get => s_scopedThreads.Value is > 0 and var scoped ? scoped : s_maxThreads;
         set => s_maxThreads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "MaxThreads must be at least 1.");
+    }
+
+    /// <summary>
+    /// Sets <see cref="MaxThreads"/> for the calling flow of control (this thread and the tasks it starts) until the
+    /// returned scope is disposed, so one run's thread count does not leak into others running beside it.
+    /// </summary>
+    public static ThreadScope UseThreads(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be at least 1.");
+        var scope = new ThreadScope(s_scopedThreads.Value);
+        s_scopedThreads.Value = threads;
+        return scope;
+    }
+
+    /// <summary>A <see cref="UseThreads"/> scope: disposing it restores the thread count that was in force before.</summary>
+    public readonly struct ThreadScope : IDisposable
+    {
+        private readonly int _previous;
+
+        internal ThreadScope(int previous) => _previous = previous;
+
+        /// <summary>Restores the thread count in force before the scope.</summary>
+        public void Dispose() => s_scopedThreads.Value = _previous;
     }
 
     public static void Multiply(bool transA, bool transB, int m, int n, int k,

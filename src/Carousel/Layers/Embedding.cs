@@ -3,7 +3,7 @@ using Carousel.Tensors;
 namespace Carousel.Layers;
 
 /// <summary>A lookup table of vectors, as PyTorch's nn.Embedding: weight [V, E], initialised N(0, 1).</summary>
-public sealed class Embedding
+public sealed class Embedding : IModule
 {
     private int[] _ids = [];
 
@@ -21,7 +21,14 @@ public sealed class Embedding
         for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextGaussian();
     }
 
-    public IEnumerable<Parameter> Parameters() => [Weight];
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() => [("weight", Weight)];
+
+    /// <summary>No effect: an embedding has no dropout.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Rng> DropoutRngs => [];
 
     /// <summary>ids [N] → rows [N, E] written into <paramref name="output"/>. The ids are kept for backward.</summary>
     public void Forward(int[] ids, Span<float> output)

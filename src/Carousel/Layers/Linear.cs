@@ -4,7 +4,7 @@ using Carousel.Tensors;
 namespace Carousel.Layers;
 
 /// <summary>y = x·Wᵀ + b, as PyTorch's nn.Linear: weight [Out, In], bias [Out].</summary>
-public sealed class Linear
+public sealed class Linear : IModule
 {
     private ReadOnlyMemory<float> _input;
     private int _rows;
@@ -30,7 +30,15 @@ public sealed class Linear
         }
     }
 
-    public IEnumerable<Parameter> Parameters() => Bias is null ? [Weight] : [Weight, Bias];
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
+        Bias is null ? [("weight", Weight)] : [("weight", Weight), ("bias", Bias)];
+
+    /// <summary>No effect: a linear layer has no dropout.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Rng> DropoutRngs => [];
 
     /// <summary>x [N, In] (any leading shape flattened to N rows) → y [N, Out], written into <paramref name="output"/>.</summary>
     public void Forward(ReadOnlyMemory<float> input, int rows, Span<float> output)

@@ -12,7 +12,7 @@ namespace Carousel.Layers;
 /// recurrent pass over all target steps and the attention for every step is a few batched matrix products after it.
 /// Parameters (no biases, as Luong's and OpenNMT's): linear_in.weight W_a [Hd, De], linear_out.weight W_c [Hd, De + Hd].
 /// </summary>
-public sealed class LuongAttention
+public sealed class LuongAttention : IModule
 {
     // Memory (set by SetMemory): encoder outputs [S, B, De], their keys W_a·e [S, B, Hd], source lengths [B].
     private Tensor _memory = null!;
@@ -39,8 +39,15 @@ public sealed class LuongAttention
         LinearOut = new Linear(memorySize + querySize, querySize, rng, bias: false);
     }
 
-    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() =>
-        [.. LinearIn.Parameters().Prefixed("linear_in."), .. LinearOut.Parameters().Prefixed("linear_out.")];
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
+        [.. Module.Child("linear_in", LinearIn), .. Module.Child("linear_out", LinearOut)];
+
+    /// <summary>No effect: attention has no dropout.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Rng> DropoutRngs => [];
 
     /// <summary>
     /// Sets what to attend to: memory [S, B, De] (kept by reference until the next call) and each row's length.

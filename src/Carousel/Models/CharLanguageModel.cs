@@ -22,7 +22,7 @@ public sealed record CharLanguageModelConfig(
 /// the char-rnn model. Parameter names follow a PyTorch module with children embedding, rnn and output.
 /// Token sequences are time-major: ids[t·B + b].
 /// </summary>
-public sealed class CharLanguageModel
+public sealed class CharLanguageModel : IModule
 {
     private float[] _embedded = [], _logits = [], _dOutput = [];
     private int _rows;
@@ -41,6 +41,9 @@ public sealed class CharLanguageModel
         Output = new Linear(config.HiddenSize, config.VocabularySize, rng);
     }
 
+    /// <inheritdoc/>
+    public IReadOnlyList<Rng> DropoutRngs => [Rnn.DropoutRng];
+
     public bool Training
     {
         get => Rnn.Training;
@@ -48,7 +51,7 @@ public sealed class CharLanguageModel
     }
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
-        [.. Embedding.Parameters().Prefixed("embedding."), .. Rnn.Parameters().Prefixed("rnn."), .. Output.Parameters().Prefixed("output.")];
+        [.. Module.Child("embedding", Embedding), .. Module.Child("rnn", Rnn), .. Module.Child("output", Output)];
 
     /// <summary>
     /// Forward over inputs [T, B] and, when targets are given, the mean cross-entropy and (with

@@ -25,7 +25,7 @@ public sealed record ConditionedGeneratorConfig(
 /// Texts are wrapped in <see cref="StartSymbol"/> and <see cref="EndSymbol"/>; the model learns to end them.
 /// Parameter names: embedding.*, rnn.*, output.* (those of <see cref="CharLanguageModel"/>) and condition.*.
 /// </summary>
-public sealed class ConditionedGenerator : IDropoutStreams
+public sealed class ConditionedGenerator : IModule
 {
     public const char StartSymbol = '\u0002', EndSymbol = '\u0003';
 
@@ -58,7 +58,7 @@ public sealed class ConditionedGenerator : IDropoutStreams
     }
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
-        [.. Language.NamedParameters(), .. Condition.Parameters().Prefixed("condition.")];
+        [.. Language.NamedParameters(), .. Module.Child("condition", Condition)];
 
     /// <summary>conditions [B, C] → the initial state h, c [L, B, H] = tanh(W·v + b), laid out as the recurrent stack wants it.</summary>
     public RecurrentState InitialState(float[] conditions, int batch)

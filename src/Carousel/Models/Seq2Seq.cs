@@ -75,7 +75,7 @@ public sealed record Seq2SeqBatch(PaddedBatch Source, PaddedBatch DecoderInput, 
 /// Parameter names: source_embedding.weight, encoder.*, bridge_h.*, bridge_c.*, target_embedding.weight, decoder.*,
 /// attention.linear_in.weight, attention.linear_out.weight, output.*.
 /// </summary>
-public sealed class Seq2Seq : IDropoutStreams
+public sealed class Seq2Seq : IModule
 {
     private readonly Dropout _sourceDropout, _targetDropout, _featureDropout;
 
@@ -127,14 +127,14 @@ public sealed class Seq2Seq : IDropoutStreams
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters()
     {
         var list = new List<(string, Parameter)>();
-        list.AddRange(SourceEmbedding.Parameters().Prefixed("source_embedding."));
-        list.AddRange(Encoder.Parameters().Prefixed("encoder."));
-        list.AddRange(BridgeH.Parameters().Prefixed("bridge_h."));
-        if (BridgeC is not null) list.AddRange(BridgeC.Parameters().Prefixed("bridge_c."));
-        list.AddRange(TargetEmbedding.Parameters().Prefixed("target_embedding."));
-        list.AddRange(Decoder.Parameters().Prefixed("decoder."));
-        if (Attention is not null) list.AddRange(Attention.NamedParameters().Select(p => ("attention." + p.Name, p.Parameter)));
-        list.AddRange(Output.Parameters().Prefixed("output."));
+        list.AddRange(Module.Child("source_embedding", SourceEmbedding));
+        list.AddRange(Module.Child("encoder", Encoder));
+        list.AddRange(Module.Child("bridge_h", BridgeH));
+        if (BridgeC is not null) list.AddRange(Module.Child("bridge_c", BridgeC));
+        list.AddRange(Module.Child("target_embedding", TargetEmbedding));
+        list.AddRange(Module.Child("decoder", Decoder));
+        if (Attention is not null) list.AddRange(Module.Child("attention", Attention));
+        list.AddRange(Module.Child("output", Output));
         return list;
     }
 

@@ -34,7 +34,7 @@ public sealed record SequenceClassifierConfig(
 /// steps → Linear(D·H, K) → softmax over the classes. Padded batches give what each sequence gives alone.
 /// Parameter names follow a PyTorch module with children embedding, rnn and output.
 /// </summary>
-public sealed class SequenceClassifier : IDropoutStreams
+public sealed class SequenceClassifier : IModule
 {
     private float[] _embedded = [], _dOutput = [];
     private float[] _summary = [], _dSummary = [], _logits = [];
@@ -69,7 +69,7 @@ public sealed class SequenceClassifier : IDropoutStreams
     }
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
-        [.. Embedding.Parameters().Prefixed("embedding."), .. Rnn.Parameters().Prefixed("rnn."), .. Output.Parameters().Prefixed("output.")];
+        [.. Module.Child("embedding", Embedding), .. Module.Child("rnn", Rnn), .. Module.Child("output", Output)];
 
     /// <summary>
     /// Forward over a padded batch; returns the logits [B, K] (owned by the model until the next Forward). With

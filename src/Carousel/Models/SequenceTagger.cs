@@ -11,7 +11,7 @@ namespace Carousel.Models;
 /// With a vocabulary size the input is symbol ids [T, B] looked up in an embedding (characters to tags).
 /// Parameter names: embedding.* (when there is one), rnn.* and output.*.
 /// </summary>
-public sealed class SequenceTagger : IDropoutStreams
+public sealed class SequenceTagger : IModule
 {
     private float[] _logits = [], _embedded = [], _dOutput = [];
     private int _steps, _batch;
@@ -43,8 +43,8 @@ public sealed class SequenceTagger : IDropoutStreams
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
     [
-        .. Embedding is null ? [] : Embedding.Parameters().Prefixed("embedding."),
-        .. Rnn.Parameters().Prefixed("rnn."), .. Output.Parameters().Prefixed("output."),
+        .. Embedding is null ? [] : Module.Child("embedding", Embedding),
+        .. Module.Child("rnn", Rnn), .. Module.Child("output", Output),
     ];
 
     /// <summary>x [T, B, F] → logits [T, B, K] (owned by the model until the next Forward).</summary>

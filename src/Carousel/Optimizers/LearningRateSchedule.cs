@@ -5,6 +5,9 @@ public abstract record LearningRateSchedule
 {
     public abstract float At(long step, float baseRate);
 
+    /// <summary>Whether the curve is shaped for its planned total (cosine): a run resumed to another length would leave it.</summary>
+    public virtual bool ShapedByLength => false;
+
     /// <summary>The same rate throughout.</summary>
     public sealed record Constant : LearningRateSchedule
     {
@@ -21,6 +24,9 @@ public abstract record LearningRateSchedule
     /// <summary>Linear warm-up from 0 over <paramref name="WarmupSteps"/>, then a half cosine down to <paramref name="MinimumFraction"/>·base at <paramref name="TotalSteps"/>.</summary>
     public sealed record Cosine(long TotalSteps, long WarmupSteps = 0, float MinimumFraction = 0f) : LearningRateSchedule
     {
+        /// <inheritdoc/>
+        public override bool ShapedByLength => true;
+
         public override float At(long step, float baseRate)
         {
             if (step <= WarmupSteps && WarmupSteps > 0) return baseRate * step / WarmupSteps;
@@ -33,6 +39,9 @@ public abstract record LearningRateSchedule
     /// <summary>Linear warm-up from 0 over <paramref name="WarmupSteps"/>, then <paramref name="Then"/> (which counts steps from the start of training).</summary>
     public sealed record WarmUp(long WarmupSteps, LearningRateSchedule Then) : LearningRateSchedule
     {
+        /// <inheritdoc/>
+        public override bool ShapedByLength => Then.ShapedByLength;
+
         public override float At(long step, float baseRate) =>
             step <= WarmupSteps ? baseRate * step / WarmupSteps : Then.At(step, baseRate);
     }

@@ -1,78 +1,48 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Carousel.Models;
-using Carousel.Optimizers;
 using Carousel.Tensors;
+using Carousel.Optimizers;
 
 namespace Carousel.Training;
 
 /// <summary>
-/// Where a task-model training run stands between two batches. With the weights and the optimizer state in
-/// DIR/last.safetensors it is everything needed to continue exactly: the resumed run draws the same batches and
-/// dropout masks, takes the learning rate at the same step and judges "best" against the same record.
-/// </summary>
-public sealed record TrainingPosition
-{
-    /// <summary>Epochs finished.</summary>
-    public int EpochsCompleted { get; init; }
-    /// <summary>Batches of the epoch in progress already trained (0 at an epoch boundary).</summary>
-    public int BatchesIntoEpoch { get; init; }
-    /// <summary>Optimizer steps taken: the position of the learning-rate schedule.</summary>
-    public long Step { get; init; }
-    /// <summary>The batch generator before the epoch in progress drew its plan: a resumed run draws the same plan and skips the batches done.</summary>
-    public ulong[] EpochStartBatchRng { get; init; } = [];
-    /// <summary>The model's dropout generators (<see cref="IDropoutStreams.DropoutRngs"/>), in order.</summary>
-    public ulong[][] DropoutRngs { get; init; } = [];
-    /// <summary>The trainer's running train-loss accumulators (a sum and a count, or a running mean and 0).</summary>
-    public double LossSum { get; init; }
-    public long LossCount { get; init; }
-    /// <summary>The trainer's own record of its best dev evaluation so far (JSON; null before the first).</summary>
-    public string? Best { get; init; }
-    /// <summary>A hash of the encoded training and dev data (<see cref="DataFingerprint"/>).</summary>
-    public string DataFingerprint { get; init; } = "";
-}
-
-/// <summary>How long a resumed run is to be, as its trainer plans it: what <see cref="LastCheckpoint.Continue{TBest}"/> checks the saved run against.</summary>
-/// <param name="PlannedSteps">The optimizer step the run ends at.</param>
-/// <param name="StepsPerEpoch">Batches in an epoch: the saved counters must agree with it.</param>
-/// <param name="Option">The option that set the length, for the messages: "--epochs", or "--steps".</param>
-/// <param name="PlannedStepsThere">With a schedule shaped by the length (<see cref="Optimizers.LearningRateScheduleSettings.ShapedByLength"/>):
-/// the saved run's planned steps, read from its checkpoint; null when the length may change.</param>
-/// <param name="NewRun">What a user who wants another length under such a schedule can do instead, e.g. "start a new run with --init-from".</param>
-public sealed record RunLength(long PlannedSteps, long StepsPerEpoch, string Option, Func<ModelCheckpoint, long>? PlannedStepsThere, string NewRun);
-
-/// <summary>
-/// DIR/last.safetensors: the latest state of a task-model run (a <see cref="ModelCheckpoint"/> of the model's kind, so
-/// its weights load like the best checkpoint's) plus its <see cref="TrainingPosition"/> under the metadata key
-/// "position". Trainers write it atomically after every epoch and when interrupted; `train ... --resume` reads it.
-/// The best-on-dev checkpoint (DIR/checkpoint.safetensors) is separate and unchanged by this.
+/// DIR/last.safetensors: where a training run stands — a <see cref="ModelCheckpoint"/> of the model's kind (weights,
+/// optimizer state, the model's metadata, the run's carried state) plus its <see cref="TrainingPosition"/> under the
+/// metadata key "position". The loop writes it atomically after every epoch and evaluation, at the end and when
+/// cancelled; a resumed run reads it. The best model (DIR/checkpoint.safetensors) is separate.
 /// </summary>
 public sealed class LastCheckpoint
 {
+    /// <summary>The file's name in a run's directory.</summary>
     public const string FileName = "last.safetensors";
     private const string PositionKey = "position";
 
-    // The running loss of a run that has not reported yet is NaN, and "no best yet" may be −∞.
-    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    // A running loss with nothing summed is NaN, and scores may be ±∞.
+    internal static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    /// <summary>The checkpoint file itself (weights, optimizer state, metadata).</summary>
     public ModelCheckpoint File { get; }
+    /// <summary>Where the run stands.</summary>
     public TrainingPosition Position { get; }
+    /// <summary>The run's directory.</summary>
     public string Directory { get; }
 
-    private LastCheckpoint(ModelCheckpoint file, TrainingPosition position, string directory)
+    /// <summary>A run read from elsewhere (an earlier checkpoint format converted), to continue like one read by <see cref="Load"/>.</summary>
+    public LastCheckpoint(ModelCheckpoint file, TrainingPosition position, string directory)
     {
         File = file; Position = position; Directory = directory;
     }
 
+    /// <summary>DIR/last.safetensors.</summary>
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
-    /// <summary>Writes DIR/last.safetensors atomically: the model's checkpoint entries plus the position.</summary>
+    /// <summary>Writes DIR/last.safetensors atomically: the model's checkpoint entries, its carried state and the position.</summary>
     public static void Save(string directory, string kind, IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer,
-        IReadOnlyDictionary<string, string> metadata, TrainingPosition position)
+        IReadOnlyDictionary<string, string> metadata, TrainingPosition position, IEnumerable<(string Name, Tensor Value)>? runState = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var all = new Dictionary<string, string>(metadata) { [PositionKey] = JsonSerializer.Serialize(position, Json) };
-        ModelCheckpoint.Save(PathIn(directory), kind, parameters, optimizer, all, position.Step);
+        ModelCheckpoint.Save(PathIn(directory), kind, parameters, optimizer, all, position.Step, runState);
     }
 
     /// <summary>Reads DIR/last.safetensors of the expected kind; a missing, foreign, truncated or inconsistent file is a clear error.</summary>
@@ -84,8 +54,9 @@ public sealed class LastCheckpoint
         var file = ModelCheckpoint.Load(path, kind);
         var position = file.GetJson<TrainingPosition>(PositionKey, Json);
         bool IsRngState(ulong[]? s) => s is { Length: 4 } && s.Any(w => w != 0);
-        if (position.EpochsCompleted < 0 || position.BatchesIntoEpoch < 0 || position.Step < 0 || position.LossCount < 0
-            || !IsRngState(position.EpochStartBatchRng) || position.DropoutRngs is null || !position.DropoutRngs.All(IsRngState)
+        if (position.EpochsCompleted < 0 || position.BatchesIntoEpoch < 0 || position.Step < 0 || position.LossCount < 0 || position.StreamPosition < 0
+            || !(position.ElapsedSeconds >= 0) || !(position.BatchRng is { Length: 0 } || IsRngState(position.BatchRng))
+            || position.DropoutRngs is null || !position.DropoutRngs.All(IsRngState)
             || position.Step != file.Step || position.Step != file.OptimizerSteps)
             throw new InvalidDataException($"{path}: the training position is inconsistent.");
         // Without a fingerprint the file cannot say which data it was trained on: that is damage, not other data.
@@ -95,31 +66,29 @@ public sealed class LastCheckpoint
     }
 
     /// <summary>
-    /// Refuses to continue a different run: the options saved under <paramref name="optionsKey"/> must equal those of
-    /// <paramref name="current"/> except <paramref name="mayChange"/> (e.g. the epochs), the entries named by
-    /// <paramref name="dataKeys"/> (vocabularies, labels) must be equal, and so must the data fingerprint.
+    /// Refuses to continue a different run: the saved options must equal those of <paramref name="current"/> but for
+    /// <see cref="RunIdentity.MayChange"/>, the <see cref="RunIdentity.DataKeys"/> entries must be equal, and so must the data fingerprint.
     /// </summary>
-    private void RequireSameRun(IReadOnlyDictionary<string, string> current, string optionsKey, IReadOnlyCollection<string> mayChange,
-        IReadOnlyList<string> dataKeys, string dataFingerprint)
+    internal void RequireSameRun(IReadOnlyDictionary<string, string> current, RunIdentity identity)
     {
         var differences = new List<string>();
-        using (var saved = ParseObject(optionsKey))
-        using (var now = JsonDocument.Parse(current[optionsKey]))
+        using (var saved = ParseObject(identity.OptionsKey))
+        using (var now = JsonDocument.Parse(current[identity.OptionsKey]))
         {
             foreach (var property in now.RootElement.EnumerateObject())
             {
-                if (mayChange.Contains(property.Name)) continue;
+                if (identity.MayChange.Contains(property.Name)) continue;
                 string there = saved.RootElement.TryGetProperty(property.Name, out var s) ? s.GetRawText() : "(none)";
                 if (there != property.Value.GetRawText()) differences.Add($"{property.Name} {there} there, {property.Value.GetRawText()} now");
             }
         }
         if (differences.Count > 0)
             throw new ArgumentException($"--resume: the options differ from those of the run in '{Directory}' ({string.Join("; ", differences)}); " +
-                                        $"give that run's options (only {string.Join(", ", mayChange.Select(n => "--" + n.ToLowerInvariant()))} may change).");
-        foreach (var key in dataKeys)
+                                        $"give that run's options (only {string.Join(", ", identity.MayChange.Select(n => "--" + n.ToLowerInvariant()))} may change).");
+        foreach (var key in identity.DataKeys)
             if (!File.Metadata.TryGetValue(key, out var there) || there != current[key])
                 throw new InvalidDataException($"--resume: the data's {key.Replace('_', ' ')} differ from those of the run in '{Directory}'; resume with the data it was trained on.");
-        if (Position.DataFingerprint != dataFingerprint)
+        if (Position.DataFingerprint != identity.DataFingerprint)
             throw new InvalidDataException($"--resume: the training or dev data differ from those of the run in '{Directory}'; resume with the data it was trained on.");
     }
 
@@ -137,9 +106,9 @@ public sealed class LastCheckpoint
 
     /// <summary>
     /// The counters must describe one point of the run: a batch inside an epoch, and the optimizer steps those epochs and
-    /// batches take. Anything else (a damaged or hand-made file) would make a trainer loop, overflow or never evaluate.
+    /// batches take. Anything else (a damaged or hand-made file) would make a run loop, overflow or never evaluate.
     /// </summary>
-    private void RequireConsistentCounters(long stepsPerEpoch)
+    internal void RequireConsistentCounters(long stepsPerEpoch)
     {
         var p = Position;
         if (p.BatchesIntoEpoch >= stepsPerEpoch)
@@ -149,55 +118,18 @@ public sealed class LastCheckpoint
     }
 
     /// <summary>A cosine curve falls to its minimum at the planned last step, so a run continued to another length would not follow one curve.</summary>
-    private void RequireSameLengthIfTheScheduleIsShapedByIt(RunLength length)
+    internal void RequireSameLength(long plannedStepsThere, long plannedSteps, string lengthSetting)
     {
-        if (length.PlannedStepsThere is not { } plannedStepsThere) return;
-        long there = plannedStepsThere(File);
-        if (there != length.PlannedSteps)
-            throw new ArgumentException($"--resume: a cosine schedule is shaped for its total length ({there} steps in the run in '{Directory}', {length.PlannedSteps} now); " +
-                                        $"resume with the same {length.Option}, or {length.NewRun}.");
+        if (plannedStepsThere != plannedSteps)
+            throw new ArgumentException($"--resume: a cosine schedule is shaped for its total length ({plannedStepsThere} steps in the run in '{Directory}', {plannedSteps} now); " +
+                                        $"resume with the same --{lengthSetting.ToLowerInvariant()}, or train a new run of the length wanted.");
     }
 
-    /// <summary>Puts the saved weights, optimizer state and random states into a freshly built trainer's objects.</summary>
-    private void Restore(IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer, IDropoutStreams model, TrainingCursor cursor)
+    /// <summary>A resumed run may go on, or stop where it is, but not end before the point it has reached.</summary>
+    internal void RequireNotPast(long plannedSteps, string lengthSetting)
     {
-        if (Position.DropoutRngs.Length != model.DropoutRngs.Count)
-            throw new InvalidDataException($"{File.Path}: {Position.DropoutRngs.Length} dropout generator states for a model with {model.DropoutRngs.Count}.");
-        File.LoadWeights(parameters);
-        optimizer.LoadState(File.OptimizerState, File.OptimizerSteps);
-        cursor.Restore(Position, model);
+        var p = Position;
+        if (plannedSteps < p.Step)
+            throw new ArgumentException($"--resume: the run has already taken {p.Step} steps ({p.EpochsCompleted} epochs and {p.BatchesIntoEpoch} batches), more than the {plannedSteps} asked for; raise --{lengthSetting.ToLowerInvariant()}.");
     }
-
-    /// <summary>
-    /// The resume set-up of every task trainer, in one place: refuses a different run (<see cref="RequireSameRun"/>), a
-    /// position whose counters disagree with each other and with <see cref="RunLength.StepsPerEpoch"/>, and a changed length
-    /// under a schedule shaped by it; puts the saved weights, optimizer state and random states into the freshly built
-    /// trainer's objects, refuses a run already past <see cref="RunLength.PlannedSteps"/>, keeps the lines of
-    /// <paramref name="metrics"/> up to where the run stands (counted in epochs when its lines are keyed by
-    /// <paramref name="metricsKey"/> "epoch", else in steps) and returns the trainer's best record (null before the first evaluation).
-    /// </summary>
-    public TBest? Continue<TBest>(IReadOnlyDictionary<string, string> current, string optionsKey, IReadOnlyCollection<string> mayChange,
-        IReadOnlyList<string> dataKeys, string dataFingerprint, IReadOnlyList<(string Name, Parameter Parameter)> parameters, Optimizer optimizer,
-        IDropoutStreams model, TrainingCursor cursor, RunLength length, MetricsLog metrics, string metricsKey = "step") where TBest : class
-    {
-        RequireSameRun(current, optionsKey, mayChange, dataKeys, dataFingerprint);
-        RequireConsistentCounters(length.StepsPerEpoch);
-        RequireSameLengthIfTheScheduleIsShapedByIt(length);
-        Restore(parameters, optimizer, model, cursor);
-        cursor.RequireNotPast(length.PlannedSteps, length.Option);
-        var best = Best<TBest>();
-        metrics.KeepLinesUpTo(metricsKey == "epoch" ? cursor.EpochsCompleted : cursor.Step, metricsKey);
-        return best;
-    }
-
-    /// <summary>The trainer's best record, or null before the first evaluation.</summary>
-    public T? Best<T>() where T : class
-    {
-        if (Position.Best is null) return null;
-        try { return JsonSerializer.Deserialize<T>(Position.Best, Json); }
-        catch (JsonException e) { throw new InvalidDataException($"{File.Path}: the best record is unreadable: {e.Message}"); }
-    }
-
-    /// <summary>The best record as the position stores it.</summary>
-    public static string SerializeBest<T>(T best) => JsonSerializer.Serialize(best, Json);
 }

@@ -14,8 +14,7 @@ namespace Carousel.Training;
 /// clear message before anything is built from it.
 /// </summary>
 /// <remarks>
-/// The character language model keeps its own <see cref="CharCheckpoint"/> (format name
-/// "carousel.char-language-model/1"), which also carries the streams and random states that exact resumption needs.
+/// Tensors under "run." are a training run's carried state (<see cref="Trainable{TBatch}.CarriedState"/>), not weights.
 /// </remarks>
 public sealed class ModelCheckpoint
 {
@@ -23,6 +22,12 @@ public sealed class ModelCheckpoint
     public const string WeightsFileName = "model.safetensors";
     private const string FormatPrefix = "carousel.";
     private const string OptimizerPrefix = "optimizer.";
+    private const string RunStatePrefix = "run.";
+    // The character model's carried state before the one training loop ("carried.h", "carried.c").
+    private const string EarlierRunStatePrefix = "carried.";
+
+    private static bool IsWeight(string name) => !name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)
+        && !name.StartsWith(RunStatePrefix, StringComparison.Ordinal) && !name.StartsWith(EarlierRunStatePrefix, StringComparison.Ordinal);
     private static readonly string[] ReservedKeys = ["format", "step", "optimizer_steps"];
 
     private readonly SafeTensorsFile _file;
@@ -37,6 +42,9 @@ public sealed class ModelCheckpoint
 
     /// <summary>Optimizer state by key ("exp_avg.rnn.weight_ih_l0"), for <see cref="Optimizer.LoadState"/>.</summary>
     public IReadOnlyDictionary<string, Tensor> OptimizerState { get; }
+
+    /// <summary>A training run's carried state by name (the "run." prefix removed).</summary>
+    public IReadOnlyDictionary<string, Tensor> RunState { get; private init; } = new Dictionary<string, Tensor>();
 
     /// <summary>Where it was read from.</summary>
     public string Path => _file.SourceName;
@@ -55,18 +63,20 @@ public sealed class ModelCheckpoint
     /// <paramref name="metadata"/> holds the model's own entries; the keys format, step and optimizer_steps are reserved.
     /// </summary>
     public static void Save(string path, string kind, IEnumerable<(string Name, Parameter Parameter)> parameters,
-        Optimizer? optimizer, IReadOnlyDictionary<string, string> metadata, long step)
+        Optimizer? optimizer, IReadOnlyDictionary<string, string> metadata, long step, IEnumerable<(string Name, Tensor Value)>? runState = null)
     {
         foreach (var key in ReservedKeys)
             if (metadata.ContainsKey(key)) throw new ArgumentException($"Metadata key '{key}' is reserved by the checkpoint format.", nameof(metadata));
         var entries = new List<SafeTensorsWriteEntry>();
         foreach (var (name, p) in parameters)
         {
-            if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) throw new ArgumentException($"Parameter name '{name}' collides with the optimizer prefix.");
+            if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) || name.StartsWith(RunStatePrefix, StringComparison.Ordinal))
+                throw new ArgumentException($"Parameter name '{name}' collides with a reserved prefix.");
             entries.Add(SafeTensorsWriteEntry.FromTensor(name, p.Value));
         }
         if (optimizer is not null)
             foreach (var (key, t) in optimizer.State) entries.Add(SafeTensorsWriteEntry.FromTensor(OptimizerPrefix + key, t));
+        foreach (var (name, t) in runState ?? []) entries.Add(SafeTensorsWriteEntry.FromTensor(RunStatePrefix + name, t));
         var all = new Dictionary<string, string>(metadata)
         {
             ["format"] = FormatPrefix + kind,
@@ -110,7 +120,9 @@ public sealed class ModelCheckpoint
         var own = st.Metadata.Where(kv => !ReservedKeys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
         var optimizerState = st.Entries.Where(e => e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Name[OptimizerPrefix.Length..], e => e.ToTensor());
-        return new ModelCheckpoint(st, expectedKind, ParseCount(st, "step"), ParseCount(st, "optimizer_steps"), own, optimizerState);
+        var runState = st.Entries.Where(e => e.Name.StartsWith(RunStatePrefix, StringComparison.Ordinal) || e.Name.StartsWith(EarlierRunStatePrefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Name[(e.Name.IndexOf('.') + 1)..], e => e.ToTensor());
+        return new ModelCheckpoint(st, expectedKind, ParseCount(st, "step"), ParseCount(st, "optimizer_steps"), own, optimizerState) { RunState = runState };
     }
 
     /// <summary>A metadata entry, or a clear error naming the file when it is absent.</summary>
@@ -141,7 +153,7 @@ public sealed class ModelCheckpoint
         var missing = list.Where(p => !_file.Contains(p.Name)).Select(p => p.Name).ToList();
         if (missing.Count > 0)
             throw new InvalidDataException($"{Path}: checkpoint lacks the model's tensors {string.Join(", ", missing)}.");
-        var unexpected = _file.Names.Where(n => !n.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !names.Contains(n)).ToList();
+        var unexpected = _file.Names.Where(n => IsWeight(n) && !names.Contains(n)).ToList();
         if (unexpected.Count > 0)
             throw new InvalidDataException($"{Path}: tensors the model does not have: {string.Join(", ", unexpected)}.");
         StateDict.Load(_file, list, strict: false); // checks every shape and dtype before it copies anything

@@ -48,6 +48,28 @@ public abstract record TrainingLoopSettings
     // A method, not a property: the options' JSON keeps its flat fields.
     public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
+    /// <summary>The learning rate at every step of a run of <paramref name="plannedSteps"/> steps with epochs of <paramref name="stepsPerEpoch"/>.</summary>
+    public virtual LearningRateSchedule CreateSchedule(long plannedSteps, long stepsPerEpoch) => ScheduleSettings.Create(plannedSteps, stepsPerEpoch);
+
+    /// <summary>Whether clipping bounds each gradient element instead of the global norm.</summary>
+    protected virtual bool ClipsByValue => false;
+
+    /// <summary>
+    /// The one loop's settings for a run of these options: optimizer, schedule, clipping and threads from here; the length,
+    /// the evaluations, the directory (null: nothing written) and the run to continue from the caller.
+    /// </summary>
+    public TrainingRun ToRun(long plannedSteps, long stepsPerEpoch, string? directory, LastCheckpoint? resume) => new()
+    {
+        Optimizer = ToOptimizerSettings(),
+        Schedule = CreateSchedule(plannedSteps, stepsPerEpoch),
+        GradClip = GradClip,
+        ClipByValue = ClipsByValue,
+        Threads = Threads,
+        PlannedSteps = plannedSteps,
+        Directory = directory,
+        Resume = resume,
+    };
+
     /// <summary>Refuses what cannot be meant: the trainer's own fields first, then the shared ones. The messages name the CLI options.</summary>
     public void Validate()
     {

@@ -28,7 +28,7 @@ public class CharCommandTests
         string dir = scratch.File("run");
         var (code, output, error) = CliRunner.Run(TinyTrain(text, dir));
         Assert.True(code == 0, error);
-        Assert.Contains("Done: step 20", output);
+        Assert.Contains("Done: 20 steps", output);
         Assert.True(File.Exists(Path.Combine(dir, "checkpoint.safetensors")));
         Assert.True(File.Exists(Path.Combine(dir, "model.safetensors")));
         var metrics = File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"));
@@ -128,7 +128,7 @@ public class CharCommandTests
                  {
                      (scratch.File("truncated.safetensors"), "truncated.safetensors"),
                      (scratch.File("garbage.safetensors"), "garbage.safetensors"),
-                     (foreign, "not a Carousel character language-model checkpoint"),
+                     (foreign, "expected a char-language-model/2 checkpoint"),
                  })
         {
             var (code, _, error) = CliRunner.Run("sample", path, "--length", "5");

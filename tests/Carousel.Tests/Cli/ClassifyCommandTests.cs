@@ -41,7 +41,7 @@ public class ClassifyCommandTests
 
         var (code, output, error) = CliRunner.Run(Train(train, dev, dir, "--bidirectional", "--pool", "mean"));
         Assert.True(code == 0, error);
-        Assert.Contains("best epoch", output);
+        Assert.Contains("best at step", output);
         Assert.Equal(5, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
         Assert.True(File.Exists(Path.Combine(dir, "model.safetensors")));
 

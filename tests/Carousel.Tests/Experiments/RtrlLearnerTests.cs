@@ -9,7 +9,7 @@ namespace Carousel.Tests.Experiments;
 public class RtrlLearnerTests(ITestOutputHelper output)
 {
     private static WeightUpdate NoUpdate(TaskTrainer trainer) =>
-        new(new Sgd(trainer.Model.NamedParameters(), 0.1f), [], 0);
+        new(new Sgd(trainer.Tagger.NamedParameters(), 0.1f), [], 0);
 
     // One task of each batch kind: last-step regression, last-step classification, legal-next sets at every step,
     // classes at some steps.
@@ -25,16 +25,16 @@ public class RtrlLearnerTests(ITestOutputHelper output)
     {
         var task = TaskCatalog.Create(taskName, length, seed: 4);
         var trainer = new TaskTrainer(task, new TaskTrainingOptions { Cell = cell, Hidden = 5, Seed = 4 });
-        var parameters = trainer.Model.NamedParameters();
+        var parameters = trainer.Tagger.NamedParameters();
         var batch = task.NextTrainingBatch(3);
 
         parameters.Select(p => p.Parameter).ZeroGrad();
-        double bpttLoss = new BpttLearner().ComputeGradients(trainer.Model, batch, NoUpdate(trainer));
+        double bpttLoss = new BpttLearner().ComputeGradients(trainer.Tagger, batch, NoUpdate(trainer));
         var bptt = parameters.Select(p => (float[])p.Parameter.Grad.Data.Clone()).ToArray();
 
         parameters.Select(p => p.Parameter).ZeroGrad();
         var rtrl = new RtrlLearner();
-        double rtrlLoss = rtrl.ComputeGradients(trainer.Model, batch, NoUpdate(trainer));
+        double rtrlLoss = rtrl.ComputeGradients(trainer.Tagger, batch, NoUpdate(trainer));
 
         Assert.False(rtrl.UpdatesWeights);
         Numerics.Close(bpttLoss, rtrlLoss, 1e-5, 1e-7, "loss");
@@ -54,18 +54,18 @@ public class RtrlLearnerTests(ITestOutputHelper output)
         var options = new TaskTrainingOptions { Cell = CellKind.Lstm, Hidden = 4, Learner = "rtrl", UpdateEvery = 4, Optimizer = "sgd" };
         var trainer = new TaskTrainer(task, options);
         var batch = task.NextTrainingBatch(1);
-        var optimizer = new Sgd(trainer.Model.NamedParameters(), 0.5f);
-        var before = (float[])trainer.Model.Rnn.Parameters()[1].Value.Data.Clone(); // weight_hh_l0
+        var optimizer = new Sgd(trainer.Tagger.NamedParameters(), 0.5f);
+        var before = (float[])trainer.Tagger.Rnn.Parameters()[1].Value.Data.Clone(); // weight_hh_l0
         var learner = (RtrlLearner)TaskLearners.Create(options);
 
-        learner.ComputeGradients(trainer.Model, batch, new WeightUpdate(optimizer, [], 0));
+        learner.ComputeGradients(trainer.Tagger, batch, new WeightUpdate(optimizer, [], 0));
 
         int steps = batch.Lengths[0];
         output.WriteLine($"{steps} steps, {optimizer.StepCount} updates");
         Assert.True(steps >= 9);
         Assert.Equal(steps / 4 + (steps % 4 == 0 ? 0 : 1), optimizer.StepCount);
         Assert.True(learner.UpdatesWeights);
-        Assert.NotEqual(before, trainer.Model.Rnn.Parameters()[1].Value.Data);
+        Assert.NotEqual(before, trainer.Tagger.Rnn.Parameters()[1].Value.Data);
     }
 
     [Fact]
@@ -92,11 +92,11 @@ public class RtrlLearnerTests(ITestOutputHelper output)
         var learner = TaskLearners.Create(options);
         var update = NoUpdate(trainer);
         var batch = task.NextTrainingBatch(4);
-        learner.ComputeGradients(trainer.Model, batch, update); // buffers made on the first pass
+        learner.ComputeGradients(trainer.Tagger, batch, update); // buffers made on the first pass
         int steps = batch.Lengths.Sum();
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        learner.ComputeGradients(trainer.Model, batch, update);
+        learner.ComputeGradients(trainer.Tagger, batch, update);
         long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
 
         output.WriteLine($"{bytes} bytes for {steps} steps");

@@ -183,10 +183,10 @@ public class TaskTrainerTests(ITestOutputHelper output)
             var trainer = new TaskTrainer(task, new TaskTrainingOptions { Hidden = 8, BatchSize = 4, MaxSteps = 1 });
             var learner = new BpttLearner();
             var batch = task.NextTrainingBatch(4);
-            var update = new WeightUpdate(new Carousel.Optimizers.Sgd(trainer.Model.NamedParameters(), 0.1f), [], 0); // not used by BPTT
-            for (int i = 0; i < 2; i++) learner.ComputeGradients(trainer.Model, batch, update); // buffers sized on the first passes
+            var update = new WeightUpdate(new Carousel.Optimizers.Sgd(trainer.Tagger.NamedParameters(), 0.1f), [], 0); // not used by BPTT
+            for (int i = 0; i < 2; i++) learner.ComputeGradients(trainer.Tagger, batch, update); // buffers sized on the first passes
             long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 3; i++) learner.ComputeGradients(trainer.Model, batch, update);
+            for (int i = 0; i < 3; i++) learner.ComputeGradients(trainer.Tagger, batch, update);
             return (GC.GetAllocatedBytesForCurrentThread() - before) / 3;
         }
 

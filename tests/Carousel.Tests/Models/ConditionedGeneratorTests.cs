@@ -53,8 +53,8 @@ public class ConditionedGeneratorTests
         }
         using var dir = new TempDirectory();
         var options = new GeneratorTrainingOptions { Cell = CellKind.Gru, Hidden = 16, Embedding = 8, Epochs = 15, BatchSize = 8, LearningRate = 1e-2f, Seed = 3 };
-        var trainer = new ConditionedGeneratorTrainer(options, train, train.Take(10).ToList(), ["A", "B"], dir.Path);
-        trainer.Run();
+        var training = new GeneratorTraining(options, train, train.Take(10).ToList(), ["A", "B"]);
+        new Trainer<int[]>(training, training.Run(dir.Path)).Run();
 
         var loaded = GeneratorCheckpoint.Load(dir.Path);
         var rng = new Rng(1);

@@ -85,13 +85,14 @@ public class SequenceClassifierTests
         }
         using var dir = new TempDirectory();
         var options = new ClassifierTrainingOptions { Cell = CellKind.Gru, Hidden = 16, Embedding = 8, Epochs = 6, BatchSize = 16, LearningRate = 1e-2f, Seed = 1 };
-        var trainer = new SequenceClassifierTrainer(options, Make(400), Make(100), dir.Path);
-        var summary = trainer.Run();
-        Assert.True(summary.Best!.DevAccuracy >= 0.95, $"dev accuracy {summary.Best.DevAccuracy:P1}");
+        var training = new ClassifierTraining(options, Make(400), Make(100));
+        var summary = new Trainer<int[]>(training, training.Run(dir.Path)).Run();
+        double accuracy = summary.Best!.Metrics["dev_accuracy"]!.GetValue<double>();
+        Assert.True(accuracy >= 0.95, $"dev accuracy {accuracy:P1}");
 
         // The directory holds the best epoch's model, which reads new text, unknown characters included.
         var loaded = ClassifierCheckpoint.Load(dir.Path);
-        Assert.Equal(summary.Best.Epoch, loaded.Epoch);
+        Assert.Equal(summary.Best.Epoch, (double)loaded.Epoch);
         var p = loaded.Predict(["abcxdd", "abcddd", "ab?cd"]);
         Assert.True(p[1] > 0.5f, $"P(yes | abcxdd) = {p[1]}");   // labels in ordinal order: no, yes
         Assert.True(p[2] > 0.5f, $"P(no | abcddd) = {p[2]}");

@@ -111,7 +111,7 @@ public class SequenceTaggerTests
         return examples;
     }
 
-    private static (double Accuracy, TaggerTrainer Trainer) TrainNextIsA(bool bidirectional, string dir)
+    private static (double Accuracy, TaggerTraining Training) TrainNextIsA(bool bidirectional, string dir)
     {
         var train = NextIsA(240, 1);
         var test = NextIsA(100, 2);
@@ -121,11 +121,11 @@ public class SequenceTaggerTests
             Cell = CellKind.Gru, Hidden = 16, Layers = 1, Embedding = 8, Bidirectional = bidirectional, BatchSize = 16,
             LearningRate = 2e-2f, Epochs = 6, Seed = 5, Threads = 1,
         };
-        var trainer = new TaggerTrainer(vocabulary, train, [], options, new TaggingTask(TaggingTask.JsonLines), dir);
-        trainer.Run();
+        var training = new TaggerTraining(vocabulary, train, [], options, new TaggingTask(TaggingTask.JsonLines));
+        new Trainer<int[]>(training, training.Run(dir)).Run();
         var metrics = new ClassificationMetrics(vocabulary.Labels);
-        TaggerInference.Predict(trainer.Model, new TaggedSequences(test, vocabulary, withLabels: true), 32, metrics);
-        return (metrics.Accuracy, trainer);
+        TaggerInference.Predict(training.Tagger, new TaggedSequences(test, vocabulary, withLabels: true), 32, metrics);
+        return (metrics.Accuracy, training);
     }
 
     [Fact]
@@ -146,8 +146,8 @@ public class SequenceTaggerTests
         var vocabulary = TaggingVocabulary.FromExamples(examples);
         var options = new TaggerTrainingOptions { Hidden = 6, Layers = 1, Embedding = 4, Bidirectional = true, Steps = 3, Threads = 1 };
         var task = new TaggingTask(TaggingTask.JsonLines, "sentence", "labels", TagsFormat.String);
-        var trainer = new TaggerTrainer(vocabulary, examples, examples[..10], options, task, dir.Path);
-        trainer.Run();
+        var training = new TaggerTraining(vocabulary, examples, examples[..10], options, task);
+        new Trainer<int[]>(training, training.Run(dir.Path)).Run();
         Assert.Equal(["checkpoint.safetensors", "last.safetensors", "metrics.jsonl", "model.safetensors"], dir.FileNames());
 
         var loaded = TaggerCheckpoint.Load(dir.Path);
@@ -156,17 +156,17 @@ public class SequenceTaggerTests
         Assert.Equal(vocabulary.Labels, loaded.Vocabulary.Labels);
         Assert.Equal(vocabulary.Characters.ToString(), loaded.Vocabulary.Characters.ToString());
         var sequences = new TaggedSequences(examples, vocabulary, withLabels: false);
-        var before = TaggerInference.Predict(trainer.Model, sequences, 8);
+        var before = TaggerInference.Predict(training.Tagger, sequences, 8);
         var after = TaggerInference.Predict(loaded.Model, sequences, 8);
         Assert.Equal(before, after);
-        foreach (var ((name, p), (_, q)) in trainer.Model.NamedParameters().Zip(loaded.Model.NamedParameters()))
+        foreach (var ((name, p), (_, q)) in training.Tagger.NamedParameters().Zip(loaded.Model.NamedParameters()))
             Assert.True(p.Value.Data.AsSpan().SequenceEqual(q.Value.Data), name);
         var fresh = TaggerCheckpoint.CreateModel(options, vocabulary, new Rng(99)); // PyTorch names, shapes: as saved
         Carousel.IO.StateDict.Load(Path.Combine(dir.Path, "model.safetensors"), fresh.NamedParameters());
         Assert.Equal(before, TaggerInference.Predict(fresh, sequences, 8));
 
         string other = dir.File("other.safetensors");
-        ModelCheckpoint.Save(other, "sequence-classifier/1", trainer.Model.NamedParameters(), null, new Dictionary<string, string>(), 0);
+        ModelCheckpoint.Save(other, "sequence-classifier/1", training.Tagger.NamedParameters(), null, new Dictionary<string, string>(), 0);
         var e = Assert.Throws<InvalidDataException>(() => TaggerCheckpoint.Load(other));
         Assert.Contains("sequence-classifier/1", e.Message);
     }

@@ -29,18 +29,23 @@ public class CharTrainingTests
         var options = Tiny(batching);
 
         string straightDir = scratch.File("straight");
-        new CharLanguageModelTrainer(corpus, options, straightDir).Run();
+        Train(corpus, options, straightDir);
         var straight = File.ReadAllLines(Path.Combine(straightDir, "metrics.jsonl")).Select(Losses).ToArray();
 
         string resumedDir = scratch.File("resumed");
-        new CharLanguageModelTrainer(corpus, options with { Steps = 8 }, resumedDir).Run();
-        var checkpoint = CharCheckpoint.Load(resumedDir);
-        Assert.Equal(8, checkpoint.Step);
-        new CharLanguageModelTrainer(corpus, checkpoint.Options with { Steps = 24 }, resumedDir, checkpoint).Run();
+        Train(corpus, options with { Steps = 8 }, resumedDir);
+        Assert.Equal(8, CharCheckpoint.Load(resumedDir).Step);
+        Train(corpus, options, resumedDir, LastCheckpoint.Load(resumedDir, CharCheckpoint.Kind));
         var resumed = File.ReadAllLines(Path.Combine(resumedDir, "metrics.jsonl")).Select(Losses).ToArray();
 
         Assert.Equal(straight.Length, resumed.Length);
         for (int i = 0; i < straight.Length; i++) Assert.Equal(straight[i], resumed[i]);
+    }
+
+    private static TrainingSummary Train(TextCorpus corpus, CharTrainingOptions options, string directory, LastCheckpoint? resume = null)
+    {
+        var training = new CharTraining(corpus, options);
+        return new Trainer<TextBatch>(training, training.Run(directory, resume)).Run();
     }
 
     [Fact]
@@ -59,10 +64,11 @@ public class CharTrainingTests
         using var scratch = new TempDirectory();
         var corpus = TextCorpus.FromText(TempDirectory.SampleText(80), 0.1, 17);
         var options = new CharTrainingOptions { Hidden = 32, Layers = 1, SeqLength = 16, BatchSize = 8, Steps = 150, EvalEvery = 150, LearningRate = 1e-2f, Seed = 1 };
-        var trainer = new CharLanguageModelTrainer(corpus, options, scratch.Path);
-        double before = CharLanguageModelEvaluator.Evaluate(trainer.Model, corpus.Validation, 16).NatsPerChar;
-        var summary = trainer.Run();
-        Assert.True(summary.ValidationLoss < before - 1.0, $"validation {before:F3} → {summary.ValidationLoss:F3}");
+        var training = new CharTraining(corpus, options);
+        double before = CharLanguageModelEvaluator.Evaluate(training.Language, corpus.Validation, 16).NatsPerChar;
+        var summary = new Trainer<TextBatch>(training, training.Run(scratch.Path)).Run();
+        double? after = CharTraining.ValidationLoss(summary.Last);
+        Assert.True(after < before - 1.0, $"validation {before:F3} → {after:F3}");
     }
 
     [Fact]

@@ -20,29 +20,28 @@ public class Seq2SeqTrainerTests
     public void KeepsTheBestCheckpointAndStartsAgainFromIt()
     {
         using var dir = new TempDirectory();
-        var trainer = new Seq2SeqTrainer(Tiny, Train, Dev, dir.Path);
-        Assert.Equal(2, trainer.DevWords); // "ac" has two references
-        var summary = trainer.Run();
+        var training = new Seq2SeqTraining(Tiny, Train, Dev);
+        Assert.Equal(2, training.DevWords); // "ac" has two references
+        var summary = new Trainer<int[]>(training, training.Run(dir.Path)).Run();
         Assert.Equal(2 * 3, summary.Step);
-        Assert.NotNull(summary.BestDev);
+        Assert.NotNull(Seq2SeqTraining.Scores(summary.Best));
         var saved = Seq2SeqCheckpoint.Load(dir.Path);
-        Assert.Contains(summary.BestEpoch.ToString(), saved.Metadata["dev"]);
+        Assert.Contains($"\"Step\":{summary.Best!.Step}", saved.Metadata["evaluation"]);
 
-        using var next = new TempDirectory();
-        var continued = new Seq2SeqTrainer(Tiny with { Seed = 9 }, Train, Dev, next.Path, saved);
-        foreach (var ((name, p), (_, q)) in continued.Model.NamedParameters().Zip(saved.Model.NamedParameters()))
+        var continued = new Seq2SeqTraining(Tiny with { Seed = 9 }, Train, Dev, saved);
+        foreach (var ((name, p), (_, q)) in continued.Seq2Seq.NamedParameters().Zip(saved.Model.NamedParameters()))
             Assert.True(p.Value.Data.AsSpan().SequenceEqual(q.Value.Data), name);
 
-        var e = Assert.Throws<ArgumentException>(() => new Seq2SeqTrainer(Tiny with { DecoderHidden = 7 }, Train, Dev, next.Path, saved));
+        var e = Assert.Throws<ArgumentException>(() => new Seq2SeqTraining(Tiny with { DecoderHidden = 7 }, Train, Dev, saved));
         Assert.Contains("differs", e.Message);
-        Assert.Throws<ArgumentException>(() => new Seq2SeqTrainer(Tiny, Train.Append(Pairs("zz\tZ")[0]).ToList(), Dev, next.Path, saved));
+        Assert.Throws<ArgumentException>(() => new Seq2SeqTraining(Tiny, Train.Append(Pairs("zz\tZ")[0]).ToList(), Dev, saved));
     }
 
     [Fact]
     public void DevSymbolsTrainingNeverSawAreAnError()
     {
         using var dir = new TempDirectory();
-        var e = Assert.Throws<InvalidDataException>(() => new Seq2SeqTrainer(Tiny, Train, Pairs("aq\tA"), dir.Path));
+        var e = Assert.Throws<InvalidDataException>(() => new Seq2SeqTraining(Tiny, Train, Pairs("aq\tA")));
         Assert.Contains("'q'", e.Message);
         Assert.Empty(Directory.GetFiles(dir.Path));
     }

@@ -75,6 +75,15 @@ public class TaskTrainerResumeTests
             Assert.True(entry.RawBytes.Span.SequenceEqual(actual[entry.Name].RawBytes.Span), $"{entry.Name} differs in {actualPath}");
     }
 
+    /// <summary>One run of the loop: <paramref name="onBatch"/> after every step.</summary>
+    private static TrainingSummary Run(Trainable<int[]> training, TrainingRun run, Action<TrainingProgress> onBatch, CancellationToken cancel) =>
+        new Trainer<int[]>(training, run).Run(new EveryStep(onBatch), cancel);
+
+    private sealed class EveryStep(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
     private static readonly LearningRateScheduleSettings HalvedFromEpochTwo = new("step", DecayRate: 0.5f, DecayFrom: 2);
 
     private static string RandomText(Rng rng, string alphabet, int minLength, int maxLength) =>
@@ -102,8 +111,10 @@ public class TaskTrainerResumeTests
             Seed = 3, Threads = 1, ScheduleSettings = HalvedFromEpochTwo,
         };
         AssertResumesExactly(ClassifierCheckpoint.Kind, 40 / BatchSize, (dir, epochs, resume, onBatch, cancel) =>
-            new SequenceClassifierTrainer(options with { Epochs = epochs }, train, dev, dir, resume)
-                .Run(p => { if (p.Dev is null) onBatch(); }, cancel));
+        {
+            var training = new ClassifierTraining(options with { Epochs = epochs }, train, dev);
+            Run(training, training.Run(dir, resume), _ => onBatch(), cancel);
+        });
     }
 
     private static List<TaggedExample> TaggedExamples(int count, ulong seed)
@@ -130,7 +141,10 @@ public class TaskTrainerResumeTests
         };
         var task = new TaggingTask(TaggingTask.JsonLines);
         AssertResumesExactly(TaggerCheckpoint.Kind, 40 / BatchSize, (dir, epochs, resume, onBatch, cancel) =>
-            new TaggerTrainer(vocabulary, train, dev, options with { Epochs = epochs }, task, dir, resume).Run(_ => onBatch(), cancel));
+        {
+            var training = new TaggerTraining(vocabulary, train, dev, options with { Epochs = epochs }, task);
+            Run(training, training.Run(dir, resume), _ => onBatch(), cancel);
+        });
     }
 
     [Fact]
@@ -147,8 +161,10 @@ public class TaskTrainerResumeTests
             Seed = 3, Threads = 1, ScheduleSettings = new LearningRateScheduleSettings(WarmupSteps: 7), // warm-up across the first epochs
         };
         AssertResumesExactly(GeneratorCheckpoint.Kind, 40 / BatchSize, (dir, epochs, resume, onBatch, cancel) =>
-            new ConditionedGeneratorTrainer(options with { Epochs = epochs }, train, dev, ["A", "B"], dir, resume)
-                .Run((_, _, _, _, result) => { if (result is null) onBatch(); }, cancel));
+        {
+            var training = new GeneratorTraining(options with { Epochs = epochs }, train, dev, ["A", "B"]);
+            Run(training, training.Run(dir, resume), _ => onBatch(), cancel);
+        });
     }
 
     /// <summary>A Ctrl-C that comes after the last batch (during the last evaluation or save) does not make a finished run "interrupted".</summary>
@@ -160,8 +176,9 @@ public class TaskTrainerResumeTests
         var options = new GeneratorTrainingOptions { Hidden = 6, Embedding = 4, BatchSize = BatchSize, Seed = 3, Threads = 1, Epochs = 2 };
         using var scratch = new TempDirectory();
         using var stop = new CancellationTokenSource();
-        var summary = new ConditionedGeneratorTrainer(options, all[..24], all[24..], ["A", "B"], scratch.Path)
-            .Run((epoch, batch, batches, _, result) => { if (result is null && epoch == options.Epochs && batch == batches) stop.Cancel(); }, stop.Token);
+        var training = new GeneratorTraining(options, all[..24], all[24..], ["A", "B"]);
+        var run = training.Run(scratch.Path);
+        var summary = Run(training, run, p => { if (p.Step == run.PlannedSteps) stop.Cancel(); }, stop.Token);
         Assert.True(stop.IsCancellationRequested);
         Assert.False(summary.Interrupted);
         Assert.Equal((options.Epochs, options.Epochs), (summary.Epochs, LastCheckpoint.Load(scratch.Path, GeneratorCheckpoint.Kind).Position.EpochsCompleted));
@@ -170,8 +187,10 @@ public class TaskTrainerResumeTests
         // Cancelled inside the last epoch, it is interrupted.
         using var scratch2 = new TempDirectory();
         using var early = new CancellationTokenSource();
-        summary = new ConditionedGeneratorTrainer(options, all[..24], all[24..], ["A", "B"], scratch2.Path)
-            .Run((epoch, batch, _, _, result) => { if (result is null && epoch == options.Epochs && batch == 1) early.Cancel(); }, early.Token);
+        training = new GeneratorTraining(options, all[..24], all[24..], ["A", "B"]);
+        run = training.Run(scratch2.Path);
+        long lastEpochStart = run.PlannedSteps / options.Epochs * (options.Epochs - 1);
+        summary = Run(training, run, p => { if (p.Step == lastEpochStart + 1) early.Cancel(); }, early.Token);
         Assert.True(summary.Interrupted);
         Assert.Equal(1, summary.Epochs);
     }
@@ -197,6 +216,9 @@ public class TaskTrainerResumeTests
             Seed = 3, Threads = 1, ScheduleSettings = HalvedFromEpochTwo with { DecayRate = 0.7f },
         };
         AssertResumesExactly(Seq2SeqCheckpoint.Kind, 40 / BatchSize, (dir, epochs, resume, onBatch, cancel) =>
-            new Seq2SeqTrainer(options with { Epochs = epochs }, train, dev, dir, resume: resume).Run(_ => onBatch(), cancel));
+        {
+            var training = new Seq2SeqTraining(options with { Epochs = epochs }, train, dev);
+            Run(training, training.Run(dir, resume), _ => onBatch(), cancel);
+        });
     }
 }

@@ -1,8 +1,10 @@
-using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
 using Carousel.Tensors;
+using Carousel.Training;
 
 namespace Carousel.Experiments.Tasks;
 
@@ -30,27 +32,31 @@ public sealed record TaskResult(bool Solved, long Steps, long Sequences, TaskEva
     double ElapsedSeconds, bool Interrupted);
 
 /// <summary>
-/// Trains a recurrent model on a <see cref="SequenceTask"/>: a <see cref="SequenceTagger"/> (recurrent stack →
-/// linear output at every step; the task's batches score the outputs they need) with the chosen cell, gate
-/// initialisation and optimizer; gradients from an <see cref="ITaskLearner"/> (BPTT by default), clipped by global
-/// norm, one update per batch (or, for an online learner, the updates it makes during the batch). Every <see cref="TaskTrainingOptions.EvaluateEvery"/> steps it checks the fresh test sequences by the
-/// task's criterion and stops as soon as the task is solved, or when the budget of sequences or steps is spent.
+/// Trains a recurrent model on a <see cref="SequenceTask"/> in the one training loop (<see cref="Trainer{TBatch}"/>): a
+/// <see cref="SequenceTagger"/> (recurrent stack → linear output at every step; the task's batches score the outputs they
+/// need) with the chosen cell, gate initialisation and optimizer; gradients from an <see cref="ITaskLearner"/> (BPTT by
+/// default), clipped by global norm, one update per batch (or, for an online learner, the updates it makes during the
+/// batch). Every <see cref="TaskTrainingOptions.EvaluateEvery"/> steps it checks the fresh test sequences by the task's
+/// criterion and stops as soon as the task is solved, or when the budget of sequences or steps is spent. Nothing is written.
 /// </summary>
-public sealed class TaskTrainer
+public sealed class TaskTrainer : Trainable<TaskBatch>
 {
     private readonly TaskTrainingOptions _options;
     private readonly ITaskLearner _learner;
-    private readonly Optimizer _optimizer;
-    private readonly Parameter[] _parameters;
-    private readonly WeightUpdate _update;
+    private readonly FreshBatches _batches;
+    private WeightUpdate? _update;
     private bool[] _correct = [];
 
+    /// <summary>The task trained on.</summary>
     public SequenceTask Task { get; }
-    public SequenceTagger Model { get; }
+    /// <summary>The model trained.</summary>
+    public SequenceTagger Tagger { get; }
 
     /// <summary>The gate initialisation applied: <see cref="GateInitialization.Default"/> for cells without gates.</summary>
     public GateInitialization AppliedGateInit { get; }
 
+    /// <param name="task">The task and its fresh batches.</param>
+    /// <param name="options">Model, optimizer and budget.</param>
     /// <param name="learner">How gradients are computed; null for the one <see cref="TaskTrainingOptions.Learner"/> names.</param>
     public TaskTrainer(SequenceTask task, TaskTrainingOptions options, ITaskLearner? learner = null)
     {
@@ -59,71 +65,119 @@ public sealed class TaskTrainer
         _learner = learner ?? TaskLearners.Create(options);
         Task = task;
         var rng = new Rng((ulong)options.Seed);
-        Model = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
-        AppliedGateInit = Model.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
+        Tagger = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
+        AppliedGateInit = Tagger.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
         switch (AppliedGateInit)
         {
-            case GateInitialization.ForgetBias: Model.Rnn.InitializeKeepGateBias(options.ForgetBias); break;
-            case GateInitialization.Chrono: Model.Rnn.InitializeChrono(Math.Max(3, task.LongestSequence), rng.Fork()); break;
+            case GateInitialization.ForgetBias: Tagger.Rnn.InitializeKeepGateBias(options.ForgetBias); break;
+            case GateInitialization.Chrono: Tagger.Rnn.InitializeChrono(Math.Max(3, task.LongestSequence), rng.Fork()); break;
         }
-        var named = Model.NamedParameters();
-        _parameters = named.Select(p => p.Parameter).ToArray();
-        _optimizer = new OptimizerSettings(options.Optimizer, options.LearningRate).Create(named);
-        _update = new WeightUpdate(_optimizer, _parameters, options.GradClip);
+        _batches = new FreshBatches(task, options);
     }
 
+    /// <summary>Trains until the task is solved, the budget is spent or <paramref name="cancel"/> is set.</summary>
     public TaskResult Run(Action<TaskProgress>? progress = null, CancellationToken cancel = default)
     {
-        var clock = Stopwatch.StartNew();
-        long step = 0, sequences = 0;
-        double lossSum = 0, lastLoss = double.NaN;
-        int lossCount = 0;
-        TaskEvaluation? evaluation = null;
-        while (step < _options.MaxSteps && sequences < _options.MaxSequences)
+        var run = new TrainingRun
         {
-            if (cancel.IsCancellationRequested)
-                return new TaskResult(false, step, sequences, evaluation, lastLoss, clock.Elapsed.TotalSeconds, Interrupted: true);
-            int batchSize = (int)Math.Min(_options.BatchSize, _options.MaxSequences - sequences);
-            var batch = Task.NextTrainingBatch(batchSize);
-            _optimizer.ZeroGrad();
-            double loss = _learner.ComputeGradients(Model, batch, _update);
-            if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {step + 1}; lower --lr or clip gradients (--grad-clip).");
-            if (!_learner.UpdatesWeights) _update.Apply();
-            step++;
-            sequences += batchSize;
-            lossSum += loss;
-            lossCount++;
-
-            lastLoss = lossSum / lossCount;
-            bool last = step >= _options.MaxSteps || sequences >= _options.MaxSequences;
-            bool evaluate = step % _options.EvaluateEvery == 0 || last;
-            if (evaluate) evaluation = Evaluate();
-            progress?.Invoke(new TaskProgress(step, sequences, _options.MaxSequences, lastLoss, evaluate ? evaluation : null,
-                sequences / clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds));
-            if (!evaluate) continue;
-            lossSum = 0;
-            lossCount = 0;
-            if (evaluation!.Solved) break;
-        }
-        return new TaskResult(evaluation?.Solved ?? false, step, sequences, evaluation, lastLoss, clock.Elapsed.TotalSeconds, Interrupted: false);
+            Optimizer = new OptimizerSettings(_options.Optimizer, _options.LearningRate),
+            GradClip = _options.GradClip,
+            Threads = _options.Threads,
+            PlannedSteps = _batches.BatchesPerEpoch,
+            EvaluateEvery = _options.EvaluateEvery,
+            EvaluateAtEpochEnd = false,
+        };
+        var trainer = new Trainer<TaskBatch>(this, run);
+        TaskEvaluation? evaluation = null;
+        var summary = trainer.Run(progress is null ? null : new ProgressAdapter(p =>
+        {
+            if (p.Evaluation is { } e) evaluation = Scores(e);
+            progress(new TaskProgress(p.Step, _batches.Sequences, _options.MaxSequences, p.TrainLoss, p.Evaluation is null ? null : evaluation,
+                p.TokensPerSecond, p.ElapsedSeconds));
+        }), cancel);
+        var last = summary.Last is { } l ? Scores(l) : null;
+        return new TaskResult(last?.Solved ?? false, summary.Step, _batches.Sequences, last, summary.TrainLoss, summary.ElapsedSeconds, summary.Interrupted);
     }
 
-    /// <summary>Checks the test sequences, batch by batch, until more than the allowed number are wrong.</summary>
-    public TaskEvaluation Evaluate()
+    /// <inheritdoc/>
+    public override IModule Model => Tagger;
+    /// <inheritdoc/>
+    public override IBatchSource<TaskBatch> Batches => _batches;
+    /// <inheritdoc/>
+    public override string CheckpointKind => "task-tagger/1";
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, string> CheckpointMetadata(TrainingCursor at) => new Dictionary<string, string>();
+    /// <inheritdoc/>
+    public override RunIdentity Identity { get; } = new("options", [], [], "in memory", nameof(TaskTrainingOptions.MaxSteps));
+
+    /// <inheritdoc/>
+    public override void Attach(Optimizer optimizer, TrainingRun run) =>
+        _update = new WeightUpdate(optimizer, [.. Tagger.NamedParameters().Select(p => p.Parameter)], run.GradClip);
+
+    /// <inheritdoc/>
+    public override BatchLoss TrainBatch(TaskBatch batch) =>
+        new(_learner.ComputeGradients(Tagger, batch, _update!), batch.BatchSize, _learner.UpdatesWeights);
+
+    /// <inheritdoc/>
+    public override Evaluation Evaluate()
     {
-        Model.Training = false;
+        var result = Check();
+        return new Evaluation
+        {
+            Metrics = new JsonObject { ["test_wrong"] = result.Wrong, ["test_checked"] = result.Tested },
+            Score = [result.Solved ? 1 : 0, -result.Wrong],
+            Summary = $"test: {result}",
+            Done = result.Solved,
+        };
+    }
+
+    private TaskEvaluation Scores(Evaluation e) =>
+        new(e.Metrics["test_wrong"]!.GetValue<int>(), e.Metrics["test_checked"]!.GetValue<int>(), Task.TestSequences, Task.AllowedWrong);
+
+    /// <summary>Checks the test sequences, batch by batch, until more than the allowed number are wrong.</summary>
+    public TaskEvaluation Check()
+    {
+        bool wasTraining = Tagger.Training;
+        Tagger.Training = false;
         int wrong = 0, tested = 0;
         foreach (var batch in Task.TestBatches(_options.BatchSize))
         {
             if (_correct.Length < batch.BatchSize) _correct = new bool[batch.BatchSize];
-            var outputs = Model.Forward(batch.Inputs, batch.Lengths);
+            var outputs = Tagger.Forward(batch.Inputs, batch.Lengths);
             var correct = _correct.AsSpan(0, batch.BatchSize);
             batch.Judge(outputs.Data, correct);
             foreach (bool ok in correct) if (!ok) wrong++;
             tested += batch.BatchSize;
             if (wrong > Task.AllowedWrong) break;
         }
-        Model.Training = true;
+        Tagger.Training = wasTraining;
         return new TaskEvaluation(wrong, tested, Task.TestSequences, Task.AllowedWrong);
+    }
+
+    /// <summary>
+    /// Fresh training sequences drawn by the task, until the budget of sequences (the last batch may be smaller) or
+    /// steps is spent; the whole budget is one nominal epoch. Not resumable: the task's generator is not saved.
+    /// </summary>
+    private sealed class FreshBatches(SequenceTask task, TaskTrainingOptions options) : IBatchSource<TaskBatch>
+    {
+        public long Sequences { get; private set; }
+
+        public long BatchesPerEpoch { get; } = Math.Min(options.MaxSteps, (options.MaxSequences + options.BatchSize - 1) / options.BatchSize);
+
+        public TaskBatch Next(int index)
+        {
+            int batchSize = (int)Math.Min(options.BatchSize, options.MaxSequences - Sequences);
+            Sequences += batchSize;
+            return task.NextTrainingBatch(batchSize);
+        }
+
+        public ulong[] State => [];
+        public long StreamPosition => 0;
+        public void Restore(ulong[] state, long streamPosition) => throw new NotSupportedException("Task runs are not resumed.");
+    }
+
+    private sealed class ProgressAdapter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 }

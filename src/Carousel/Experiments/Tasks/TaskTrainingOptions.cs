@@ -56,6 +56,8 @@ public sealed record TaskTrainingOptions
     /// that have a loss, during the sequence (see <see cref="RtrlLearner"/>).
     /// </summary>
     public int UpdateEvery { get; init; }
+    /// <summary>Threads for the matrix kernels and the batch-split time loops during the run.</summary>
+    public int Threads { get; init; } = 1;
 
     public void Validate()
     {
@@ -68,6 +70,7 @@ public sealed record TaskTrainingOptions
         Require(MaxSequences > 0, $"--max-sequences must be positive, got {MaxSequences}.");
         Require(MaxSteps > 0, $"--max-steps must be positive, got {MaxSteps}.");
         Require(EvaluateEvery > 0, $"--eval-every must be positive, got {EvaluateEvery}.");
+        Require(Threads > 0, $"--threads must be positive, got {Threads}.");
         Require(UpdateEvery >= 0, $"--update-every must be ≥ 0 (0: once per batch), got {UpdateEvery}.");
         Require(float.IsFinite(ForgetBias), $"--forget-bias must be a number, got {ForgetBias}.");
         Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");

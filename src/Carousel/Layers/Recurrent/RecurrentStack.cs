@@ -48,7 +48,7 @@ public sealed record RecurrentGradients(Tensor Input, RecurrentState Initial);
 /// Sequences are time-major [T, B, F]; per-sequence lengths make a padded batch give exactly what each
 /// sequence gives alone.
 /// </summary>
-public sealed class RecurrentStack
+public sealed class RecurrentStack : IModule
 {
     private readonly RecurrentDirection[][] _layers; // [layer][direction]
     private readonly Parameter?[] _initialH, _initialC; // [layer·D + direction], each [H], when learned
@@ -102,6 +102,12 @@ public sealed class RecurrentStack
             foreach (var p in direction.Parameters()) rng.FillUniform(p.Value.Data, -bound, bound);
         _dropoutRng = rng.Fork();
     }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() => [.. Parameters().Select(p => (p.Name, p))];
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Rng> DropoutRngs => [_dropoutRng];
 
     /// <summary>All parameters in PyTorch's state_dict order, learned initial states last.</summary>
     public IReadOnlyList<Parameter> Parameters()

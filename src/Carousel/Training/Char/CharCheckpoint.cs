@@ -1,122 +1,105 @@
 using System.Globalization;
 using System.Text.Json;
 using Carousel.Data;
-using Carousel.IO;
-using Carousel.Layers.Recurrent;
 using Carousel.Models;
-using Carousel.Optimizers;
 using Carousel.Tensors;
 
 namespace Carousel.Training.Char;
 
 /// <summary>
-/// One file that holds a character language model and everything needed to continue training it exactly:
-/// weights under their PyTorch names, optimizer state ("optimizer.exp_avg.rnn.weight_ih_l0", ...), the carried
-/// state of stream batching, and in the metadata the options, vocabulary, step and random-number states.
-/// It is a standard safetensors file, written atomically.
+/// A trained character language model with its vocabulary and options: a <see cref="ModelCheckpoint"/> of kind
+/// "char-language-model/2" (metadata: options as JSON, vocabulary). Checkpoints of the format before the one training
+/// loop ("carousel.char-language-model/1", which also held the run's position) still load, and still resume
+/// (<see cref="ContinueEarlierRun"/>).
 /// </summary>
-public sealed class CharCheckpoint
+/// <param name="Model">The model, in evaluation mode.</param>
+/// <param name="Vocabulary">Its characters.</param>
+/// <param name="Options">The options it was trained with.</param>
+/// <param name="Step">The optimizer step its weights are from.</param>
+public sealed record CharCheckpoint(CharLanguageModel Model, CharVocabulary Vocabulary, CharTrainingOptions Options, long Step)
 {
-    public const string FormatName = "carousel.char-language-model/1";
-    public const string FileName = "checkpoint.safetensors";
-    public const string WeightsFileName = "model.safetensors";
+    /// <summary>The model kind in <see cref="ModelCheckpoint"/> files.</summary>
+    public const string Kind = "char-language-model/2";
+    /// <summary>The kind of the format before the one training loop.</summary>
+    public const string EarlierKind = "char-language-model/1";
 
-    private const string OptimizerPrefix = "optimizer.";
-    private const string CarriedPrefix = "carried.";
-
-    public required CharTrainingOptions Options { get; init; }
-    public required CharVocabulary Vocabulary { get; init; }
-    public required CharLanguageModel Model { get; init; }
-    public long Step { get; init; }
-    public ulong[]? BatchRngState { get; init; }
-    public ulong[]? DropoutRngState { get; init; }
-    public long StreamPosition { get; init; }
-    public RecurrentState? CarriedState { get; init; }
-    public IReadOnlyDictionary<string, Tensor> OptimizerState { get; init; } = new Dictionary<string, Tensor>();
-    public long OptimizerSteps { get; init; }
-
+    /// <summary>The model's sizes for the options and a vocabulary of <paramref name="vocabularySize"/> characters.</summary>
     public static CharLanguageModelConfig ModelConfig(CharTrainingOptions options, int vocabularySize) =>
         new(vocabularySize, options.Cell, options.Hidden, options.Layers, options.Embedding, options.Dropout);
 
-    /// <summary>The checkpoint file of a training directory, or the path itself when it names a file.</summary>
-    public static string Resolve(string path) => Directory.Exists(path) ? Path.Combine(path, FileName) : path;
-
-    public void Save(string path, Optimizer? optimizer)
+    /// <summary>The checkpoint's own metadata: the options and the vocabulary.</summary>
+    public static Dictionary<string, string> Metadata(CharTrainingOptions options, CharVocabulary vocabulary) => new()
     {
-        var entries = new List<SafeTensorsWriteEntry>();
-        foreach (var (name, p) in Model.NamedParameters()) entries.Add(SafeTensorsWriteEntry.FromTensor(name, p.Value));
-        if (optimizer is not null)
-            foreach (var (key, t) in optimizer.State) entries.Add(SafeTensorsWriteEntry.FromTensor(OptimizerPrefix + key, t));
-        if (CarriedState is not null)
-        {
-            entries.Add(SafeTensorsWriteEntry.FromTensor(CarriedPrefix + "h", CarriedState.H));
-            if (CarriedState.C is not null) entries.Add(SafeTensorsWriteEntry.FromTensor(CarriedPrefix + "c", CarriedState.C));
-        }
-        var metadata = new Dictionary<string, string>
-        {
-            ["format"] = FormatName,
-            ["options"] = JsonSerializer.Serialize(Options),
-            ["vocabulary"] = Vocabulary.ToString(),
-            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
-            ["optimizer_steps"] = (optimizer?.StepCount ?? OptimizerSteps).ToString(CultureInfo.InvariantCulture),
-            ["stream_position"] = StreamPosition.ToString(CultureInfo.InvariantCulture),
-        };
-        if (BatchRngState is not null) metadata["batch_rng"] = string.Join(",", BatchRngState);
-        if (DropoutRngState is not null) metadata["dropout_rng"] = string.Join(",", DropoutRngState);
-        SafeTensors.Write(path, entries, metadata);
-    }
+        ["options"] = JsonSerializer.Serialize(options),
+        ["vocabulary"] = vocabulary.ToString(),
+    };
 
-    /// <summary>Saves only the weights, for use elsewhere (PyTorch: safetensors.torch.load_file).</summary>
-    public void SaveWeights(string path) => StateDict.Save(path, Model.NamedParameters(),
-        new Dictionary<string, string> { ["format"] = "pytorch-state-dict", ["model"] = JsonSerializer.Serialize(ModelConfig(Options, Vocabulary.Count)) });
-
+    /// <summary>Reads a checkpoint file or training directory (either format); another kind of checkpoint is a clear error.</summary>
     public static CharCheckpoint Load(string path)
     {
-        string file = Resolve(path);
-        if (!File.Exists(file)) throw new FileNotFoundException($"No checkpoint at '{path}'.", file);
-        var st = SafeTensors.Read(file);
-        if (!st.Metadata.TryGetValue("format", out var format) || format != FormatName)
-            throw new InvalidDataException($"{file}: not a Carousel character language-model checkpoint (format '{format ?? "none"}').");
-        string Get(string key) => st.Metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{file}: checkpoint metadata lacks '{key}'.");
+        var file = ReadEither(path);
+        var (options, vocabulary) = ReadOptions(file);
+        var model = new CharLanguageModel(ModelConfig(options, vocabulary.Count), new Rng(0));
+        file.LoadWeights(model.NamedParameters());
+        model.Training = false;
+        return new CharCheckpoint(model, vocabulary, options, file.Step);
+    }
+
+    /// <summary>The options saved in a checkpoint of either format (to resume a run with them).</summary>
+    public static CharTrainingOptions ReadOptions(string path) => ReadOptions(ReadEither(path)).Options;
+
+    /// <summary>
+    /// A run saved in the format before the one training loop (DIR/checkpoint.safetensors of kind
+    /// <see cref="EarlierKind"/>, which held where the run stood), as the <see cref="LastCheckpoint"/> the loop continues;
+    /// null when the directory holds no such checkpoint. That format had no data fingerprint: the vocabulary is checked instead.
+    /// </summary>
+    public static LastCheckpoint? ContinueEarlierRun(string directory, CharTraining training)
+    {
+        string path = ModelCheckpoint.Resolve(directory);
+        if (!File.Exists(path) || !IsEarlierFormat(path)) return null;
+        var file = ModelCheckpoint.Load(path, EarlierKind);
+        long perEpoch = training.StepsPerEpoch;
+        var position = new TrainingPosition
+        {
+            Step = file.Step,
+            EpochsCompleted = checked((int)(file.Step / perEpoch)),
+            BatchesIntoEpoch = (int)(file.Step % perEpoch),
+            BatchRng = file.Metadata.TryGetValue("batch_rng", out var batch) ? ParseState(batch, file.Path) : [],
+            StreamPosition = ParseCount(file.Get("stream_position"), file.Path, "stream_position"),
+            DropoutRngs = file.Metadata.TryGetValue("dropout_rng", out var dropout) ? [ParseState(dropout, file.Path)] : [],
+            DataFingerprint = training.Identity.DataFingerprint,
+        };
+        return new LastCheckpoint(file, position, directory);
+    }
+
+    private static bool IsEarlierFormat(string path)
+    {
+        try { return IO.SafeTensors.Read(path).Metadata.TryGetValue("format", out var format) && format == "carousel." + EarlierKind; }
+        catch (InvalidDataException) { return false; }
+    }
+
+    private static ModelCheckpoint ReadEither(string path)
+    {
+        string file = ModelCheckpoint.Resolve(path);
+        return File.Exists(file) && IsEarlierFormat(file) ? ModelCheckpoint.Load(file, EarlierKind) : ModelCheckpoint.Load(path, Kind);
+    }
+
+    private static (CharTrainingOptions Options, CharVocabulary Vocabulary) ReadOptions(ModelCheckpoint file)
+    {
         CharTrainingOptions options;
         try
         {
-            options = JsonSerializer.Deserialize<CharTrainingOptions>(Get("options")) ?? throw new InvalidDataException($"{file}: empty options.");
+            options = file.GetJson<CharTrainingOptions>("options");
             options.Validate();
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{file}: checkpoint options are unreadable: {e.Message}");
+            throw new InvalidDataException($"{file.Path}: checkpoint options are unreadable: {e.Message}");
         }
-        var vocabulary = CharVocabulary.Parse(Get("vocabulary"));
-        var model = new CharLanguageModel(ModelConfig(options, vocabulary.Count), new Rng(0));
-        var modelEntries = st.Entries.Where(e => !e.Name.StartsWith(OptimizerPrefix) && !e.Name.StartsWith(CarriedPrefix)).Select(e => e.Name).ToHashSet();
-        StateDict.Load(st, model.NamedParameters(), strict: false).ThrowIfMissing(file);
-        var unexpected = modelEntries.Except(model.NamedParameters().Select(p => p.Name)).ToList();
-        if (unexpected.Count > 0) throw new InvalidDataException($"{file}: tensors the model does not have: {string.Join(", ", unexpected)}.");
-
-        var optimizerState = st.Entries.Where(e => e.Name.StartsWith(OptimizerPrefix))
-            .ToDictionary(e => e.Name[OptimizerPrefix.Length..], e => e.ToTensor());
-        RecurrentState? carried = null;
-        if (st.Contains(CarriedPrefix + "h"))
-            carried = new RecurrentState(st[CarriedPrefix + "h"].ToTensor(), st.Contains(CarriedPrefix + "c") ? st[CarriedPrefix + "c"].ToTensor() : null);
-
-        return new CharCheckpoint
-        {
-            Options = options,
-            Vocabulary = vocabulary,
-            Model = model,
-            Step = ParseLong(Get("step"), file, "step"),
-            OptimizerSteps = ParseLong(Get("optimizer_steps"), file, "optimizer_steps"),
-            StreamPosition = ParseLong(Get("stream_position"), file, "stream_position"),
-            BatchRngState = st.Metadata.TryGetValue("batch_rng", out var b) ? ParseState(b, file) : null,
-            DropoutRngState = st.Metadata.TryGetValue("dropout_rng", out var d) ? ParseState(d, file) : null,
-            OptimizerState = optimizerState,
-            CarriedState = carried,
-        };
+        return (options, CharVocabulary.Parse(file.Get("vocabulary")));
     }
 
-    private static long ParseLong(string text, string file, string key) =>
+    private static long ParseCount(string text, string file, string key) =>
         long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) && v >= 0 ? v
             : throw new InvalidDataException($"{file}: checkpoint '{key}' is not a count: '{text}'.");
 
@@ -129,14 +112,5 @@ public sealed class CharCheckpoint
                 throw new InvalidDataException($"{file}: random-number state is unreadable.");
         if (words.Length != 4 || words.All(w => w == 0)) throw new InvalidDataException($"{file}: random-number state is unreadable.");
         return words;
-    }
-}
-
-internal static class StateDictLoadResultExtensions
-{
-    public static void ThrowIfMissing(this StateDictLoadResult result, string file)
-    {
-        if (result.MissingNames.Count > 0)
-            throw new InvalidDataException($"{file}: checkpoint lacks the model's tensors {string.Join(", ", result.MissingNames)}.");
     }
 }

@@ -46,6 +46,10 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
         Require(DecayAfter == 0 || DecayFrom == 0, "Give --decay-after (steps) or --decay-from (epoch), not both.");
     }
 
-    public LearningRateSchedule CreateSchedule(long stepsPerEpoch) =>
-        ScheduleSettings.Create(Steps, stepsPerEpoch, DecayEvery, DecayAfter);
+    /// <inheritdoc/>
+    public override LearningRateSchedule CreateSchedule(long plannedSteps, long stepsPerEpoch) =>
+        ScheduleSettings.Create(plannedSteps, stepsPerEpoch, DecayEvery, DecayAfter);
+
+    /// <inheritdoc/>
+    protected override bool ClipsByValue => ClipByValue;
 }

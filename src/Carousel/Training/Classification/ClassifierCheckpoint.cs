@@ -16,10 +16,11 @@ public sealed record ClassifierCheckpoint(SequenceClassifier Model, TextSymbols 
 {
     public const string Kind = "sequence-classifier/1";
 
-    /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state, metadata) and DIR/model.safetensors (weights only).</summary>
+    /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state when given, metadata) and DIR/model.safetensors (weights only).</summary>
     public void Save(string directory, Optimizer? optimizer) =>
         ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, Metadata(), Epoch);
 
+    
     /// <summary>The checkpoint's metadata: options, symbols, labels (JSON) and the epoch.</summary>
     public Dictionary<string, string> Metadata() => new()
     {
@@ -43,7 +44,9 @@ public sealed record ClassifierCheckpoint(SequenceClassifier Model, TextSymbols 
         catch (ArgumentException e) { throw new InvalidDataException($"{file.Path}: impossible model options: {e.Message}"); }
         file.LoadWeights(model.NamedParameters());
         model.Training = false;
-        return new ClassifierCheckpoint(model, symbols, labels, options, (int)file.Step);
+        // Before the one training loop the classifier's checkpoint counted epochs in "step" too.
+        int epoch = file.Metadata.TryGetValue("epoch", out var text) && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int saved) ? saved : (int)file.Step;
+        return new ClassifierCheckpoint(model, symbols, labels, options, epoch);
     }
 
     /// <summary>Class probabilities [N, K] for raw texts; characters outside the alphabet read as the unknown symbol.</summary>

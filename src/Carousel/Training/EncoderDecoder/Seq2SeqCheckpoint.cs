@@ -9,23 +9,17 @@ namespace Carousel.Training.EncoderDecoder;
 /// A <see cref="Seq2Seq"/> model with what it needs to read and write symbols, saved as a <see cref="ModelCheckpoint"/>
 /// of kind "seq2seq/1": weights under their names, optimizer state, and metadata "config" (JSON of
 /// <see cref="Seq2SeqConfig"/>), "source_vocabulary" and "target_vocabulary" (JSON arrays of symbols by id),
-/// "source_tokens" (chars or words), "training" (the options, JSON) and "dev" (the scores that made it the best).
+/// "source_tokens" (chars or words), "training" (the options, JSON) and "evaluation" (the scores that made it the best).
 /// </summary>
 public sealed record Seq2SeqCheckpoint(Seq2Seq Model, TokenVocabulary SourceVocabulary, TokenVocabulary TargetVocabulary,
     SourceTokens SourceTokens, long Step, IReadOnlyDictionary<string, string> Metadata)
 {
     public const string Kind = "seq2seq/1";
 
+    /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state when given, the model's metadata) and DIR/model.safetensors.</summary>
     public static void Save(string directory, Seq2Seq model, TokenVocabulary source, TokenVocabulary target, SourceTokens sourceTokens,
-        Optimizer? optimizer, long step, IReadOnlyDictionary<string, string>? extra = null)
-    {
-        Directory.CreateDirectory(directory);
-        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
-        foreach (var (key, value) in ModelMetadata(model, source, target, sourceTokens)) metadata[key] = value;
-        var parameters = model.NamedParameters();
-        ModelCheckpoint.Save(Path.Combine(directory, ModelCheckpoint.FileName), Kind, parameters, optimizer, metadata, step);
-        ModelCheckpoint.SaveWeights(Path.Combine(directory, ModelCheckpoint.WeightsFileName), Kind, parameters);
-    }
+        Optimizer? optimizer, long step) =>
+        ModelCheckpoint.SaveToDirectory(directory, Kind, model.NamedParameters(), optimizer, ModelMetadata(model, source, target, sourceTokens), step);
 
     /// <summary>The model's own metadata: config, both vocabularies and the source tokens.</summary>
     public static Dictionary<string, string> ModelMetadata(Seq2Seq model, TokenVocabulary source, TokenVocabulary target, SourceTokens sourceTokens) => new()

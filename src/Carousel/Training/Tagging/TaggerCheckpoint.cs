@@ -2,7 +2,6 @@ using System.Text.Json;
 using Carousel.Data;
 using Carousel.Data.Tagging;
 using Carousel.Models;
-using Carousel.Optimizers;
 using Carousel.Tensors;
 
 namespace Carousel.Training.Tagging;
@@ -26,14 +25,6 @@ public sealed class TaggerCheckpoint
     /// <summary>A fresh model for the vocabulary and options.</summary>
     public static SequenceTagger CreateModel(TaggerTrainingOptions options, TaggingVocabulary vocabulary, Rng rng) =>
         new(options.RecurrentOptions(), vocabulary.Labels.Count, rng, vocabulary.InputCount);
-
-    /// <summary>Writes DIR/checkpoint.safetensors (with the optimizer's state) and DIR/model.safetensors, each atomically.</summary>
-    public void Save(string directory, Optimizer? optimizer, IReadOnlyDictionary<string, string>? extra = null)
-    {
-        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
-        foreach (var (key, value) in Metadata()) metadata[key] = value;
-        ModelCheckpoint.SaveToDirectory(directory, Kind, Model.NamedParameters(), optimizer, metadata, Step);
-    }
 
     /// <summary>The checkpoint's own metadata: options, characters, labels and task.</summary>
     public Dictionary<string, string> Metadata() => new()

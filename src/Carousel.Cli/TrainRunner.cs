@@ -1,0 +1,63 @@
+using System.Globalization;
+using Carousel.Training;
+
+namespace Carousel.Cli;
+
+/// <summary>
+/// How every train command runs its prepared <see cref="Trainer{TBatch}"/>: a fresh run over a replaced one forgets the
+/// old position, Ctrl+C stops the run with its position saved, a progress line shows every step and a line every
+/// evaluation, and one closing line says what was kept. Exit code 0, or 130 when interrupted.
+/// </summary>
+internal static class TrainRunner
+{
+    public const int Interrupted = 130;
+
+    /// <param name="trainer">The loop, built with the run's directory and, when resuming, its last checkpoint.</param>
+    /// <param name="directory">The run's directory (--out).</param>
+    /// <param name="resumed">Whether the run continues a saved one (a fresh run removes an old last.safetensors first).</param>
+    /// <param name="tokens">What the model's tokens are called in the throughput ("sym", "chars", "tok").</param>
+    public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, bool resumed, string tokens = "tok")
+    {
+        if (!resumed) ForgetReplacedRun(directory);
+        using var interrupt = new CtrlCCancellation();
+        using var bar = new ProgressLine();
+        var summary = trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
+        {
+            double eta = p.Step > 0 ? p.ElapsedSeconds / p.Step * (p.PlannedSteps - p.Step) : 0;
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"step {p.Step}/{p.PlannedSteps}  epoch {p.Epoch:F2}  train {p.TrainLoss:F4}  {p.TokensPerSecond:N0} {tokens}/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}");
+            if (p.Evaluation is { } e) bar.Log($"{line}  {e.Summary}{(p.IsBest ? "  (best, saved)" : "")}");
+            else if (p.IsBest) bar.Log($"{line}  (saved)");
+            else bar.Update((double)p.Step / Math.Max(1, p.PlannedSteps), line);
+        }), interrupt.Token);
+        interrupt.StopListening();
+        bar.Finish();
+        string checkpoint = Path.Combine(directory, ModelCheckpoint.FileName);
+        string kept = summary.Best is { } best
+            ? string.Create(CultureInfo.InvariantCulture, $"best at step {best.Step} (epoch {best.Epoch:0.###}): {best.Summary}, saved in {checkpoint}")
+            : File.Exists(checkpoint) ? $"the model of step {summary.Step} is in {checkpoint}" : "nothing saved yet";
+        if (summary.Interrupted)
+        {
+            Console.WriteLine($"Interrupted at step {summary.Step}; {kept}; continue with --resume.");
+            return Interrupted;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done: {summary.Step} steps in {summary.ElapsedSeconds:F0} s; {kept}."));
+        return 0;
+    }
+
+    /// <summary>
+    /// Called when a fresh run is about to begin: it removes a replaced run's DIR/last.safetensors, which a later --resume
+    /// would otherwise continue over this run's checkpoints if this run stopped before its first save.
+    /// </summary>
+    public static void ForgetReplacedRun(string directory)
+    {
+        string last = LastCheckpoint.PathIn(directory);
+        if (File.Exists(last)) File.Delete(last);
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread, in order (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> action) : IProgress<T>
+    {
+        public void Report(T value) => action(value);
+    }
+}

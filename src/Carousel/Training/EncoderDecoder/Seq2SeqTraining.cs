@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Carousel.Data;
+using Carousel.Diagnostics;
+using Carousel.Layers;
+using Carousel.Layers.Recurrent;
+using Carousel.Models;
+using Carousel.Tensors;
+
+namespace Carousel.Training.EncoderDecoder;
+
+/// <summary>
+/// A <see cref="Seq2Seq"/> model in the one training loop: pairs in epochs of shuffled batches bucketed by length, teacher
+/// forcing, mean cross-entropy per target symbol. After every epoch (and every <see cref="Seq2SeqTrainingOptions.EvalEvery"/>
+/// steps) it decodes the dev sources; the better model makes fewer wrong words, then fewer symbol edits.
+/// </summary>
+public sealed class Seq2SeqTraining : Trainable<int[]>
+{
+    private readonly Seq2SeqTrainingOptions _options;
+    private readonly List<int[]> _trainSources = [], _trainTargets = [];
+    private readonly List<int[]> _devSources = [];
+    private readonly List<IReadOnlyList<string[]>> _devReferences = [];
+    private readonly LengthBucketBatches _batches;
+    private readonly RunIdentity _identity;
+    private readonly bool _fromInitialWeights;
+
+    /// <summary>The options a resumed run may change.</summary>
+    public static readonly string[] ResumableChanges = [nameof(Seq2SeqTrainingOptions.Epochs), nameof(Seq2SeqTrainingOptions.Threads)];
+
+    /// <summary>The model being trained.</summary>
+    public Seq2Seq Seq2Seq { get; }
+    /// <summary>Source symbols learned from the training pairs.</summary>
+    public TokenVocabulary SourceVocabulary { get; }
+    /// <summary>Target symbols learned from the training pairs.</summary>
+    public TokenVocabulary TargetVocabulary { get; }
+    /// <summary>Distinct dev sources (each with all its references).</summary>
+    public int DevWords => _devSources.Count;
+
+    /// <param name="options">The run's options.</param>
+    /// <param name="train">Training pairs.</param>
+    /// <param name="dev">Dev pairs; a source with several targets counts as right when the output equals any of them.</param>
+    /// <param name="initialWeights">A checkpoint to start from instead of random weights (fine-tuning, or more epochs at a lower rate):
+    /// it must have the same model configuration and vocabularies; the optimizer starts afresh.</param>
+    public Seq2SeqTraining(Seq2SeqTrainingOptions options, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair> dev,
+        Seq2SeqCheckpoint? initialWeights = null)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new ArgumentException("No training pairs.");
+        if (dev.Count == 0) throw new ArgumentException("No dev pairs.");
+        _options = options;
+        SourceVocabulary = new TokenVocabulary(train.SelectMany(p => p.Source));
+        TargetVocabulary = new TokenVocabulary(train.SelectMany(p => p.Target));
+        foreach (var pair in train)
+        {
+            _trainSources.Add(SourceVocabulary.Encode(pair.Source, $"training line {pair.Line}"));
+            _trainTargets.Add(TargetVocabulary.Encode(pair.Target, $"training line {pair.Line}"));
+        }
+        foreach (var (source, targets) in SequencePairs.GroupBySource(dev))
+        {
+            _devSources.Add(SourceVocabulary.Encode(source, $"dev word '{SequencePairs.JoinSource(source, options.SourceTokens)}'"));
+            _devReferences.Add(targets);
+        }
+        var rng = new Rng(options.Seed);
+        Seq2Seq = new Seq2Seq(options.ModelConfig(SourceVocabulary.Count, TargetVocabulary.Count), rng);
+        if (options.Cell.HasForgetGate())
+        {
+            Seq2Seq.Encoder.InitializeForgetGateBias(1f);
+            Seq2Seq.Decoder.InitializeForgetGateBias(1f);
+        }
+        if (initialWeights is not null) CopyWeights(initialWeights);
+        _fromInitialWeights = initialWeights is not null;
+        _batches = new LengthBucketBatches([.. _trainSources.Select((s, i) => Math.Max(s.Length, _trainTargets[i].Length))], options.BatchSize, rng.Fork());
+        using var fingerprint = new DataFingerprint().Add(_trainSources).Add(_trainTargets).Add(_devSources);
+        foreach (var reference in _devReferences.SelectMany(r => r)) fingerprint.Add(string.Join(' ', reference));
+        _identity = new RunIdentity("training", ResumableChanges, ["source_vocabulary", "target_vocabulary", "source_tokens"],
+            fingerprint.ToString(), nameof(Seq2SeqTrainingOptions.Epochs));
+    }
+
+    /// <summary>
+    /// The loop's settings: <see cref="Seq2SeqTrainingOptions.Epochs"/> epochs, evaluated after each and every
+    /// <see cref="Seq2SeqTrainingOptions.EvalEvery"/> steps; <paramref name="directory"/> null writes nothing.
+    /// </summary>
+    public TrainingRun Run(string? directory, LastCheckpoint? resume = null) =>
+        _fromInitialWeights && resume is not null
+            ? throw new ArgumentException("Resuming continues a run with its own weights; it does not start from other initial weights.")
+            : _options.ToRun(_batches.BatchesPerEpoch * _options.Epochs, _batches.BatchesPerEpoch, directory, resume) with { EvaluateEvery = _options.EvalEvery };
+
+    /// <inheritdoc/>
+    public override IModule Model => Seq2Seq;
+    /// <inheritdoc/>
+    public override IBatchSource<int[]> Batches => _batches;
+    /// <inheritdoc/>
+    public override string CheckpointKind => Seq2SeqCheckpoint.Kind;
+    /// <inheritdoc/>
+    public override RunIdentity Identity => _identity;
+
+    /// <inheritdoc/>
+    public override BatchLoss TrainBatch(int[] examples)
+    {
+        var batch = Seq2SeqBatch.From(_trainSources, _trainTargets, examples);
+        var (loss, count) = Seq2Seq.Forward(batch);
+        if (double.IsFinite(loss)) Seq2Seq.Backward();
+        return new BatchLoss(loss, count);
+    }
+
+    /// <inheritdoc/>
+    public override Evaluation Evaluate()
+    {
+        var (dev, _) = Seq2SeqEvaluator.Evaluate(Seq2Seq, TargetVocabulary, _devSources, _devReferences, _options.EvalBeam);
+        return Describe(dev);
+    }
+
+    private static Evaluation Describe(TranscriptionMetrics dev) => new()
+    {
+        Metrics = new JsonObject
+        {
+            ["dev_per"] = Evaluation.Number(dev.PhonemeErrorRate),
+            ["dev_wer"] = Evaluation.Number(dev.WordErrorRate),
+            ["dev_words"] = dev.Words,
+            ["dev_wrong_words"] = dev.WrongWords,
+            ["dev_edits"] = dev.Edits,
+            ["dev_reference_length"] = dev.ReferenceLength,
+        },
+        Score = [-dev.WrongWords, -dev.Edits],
+        Summary = string.Create(CultureInfo.InvariantCulture, $"dev PER {dev.PhonemeErrorRate:P2}  WER {dev.WordErrorRate:P2}"),
+    };
+
+    /// <summary>The dev scores an evaluation of this model holds, or null for another kind of evaluation.</summary>
+    public static TranscriptionMetrics? Scores(Evaluation? evaluation) =>
+        evaluation?.Metrics is { } m && m["dev_words"] is { } words && m["dev_wrong_words"] is { } wrong && m["dev_edits"] is { } edits && m["dev_reference_length"] is { } length
+            ? new TranscriptionMetrics(words.GetValue<int>(), wrong.GetValue<int>(), edits.GetValue<long>(), length.GetValue<long>())
+            : null;
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, string> CheckpointMetadata(TrainingCursor at) =>
+        new Dictionary<string, string>(Seq2SeqCheckpoint.ModelMetadata(Seq2Seq, SourceVocabulary, TargetVocabulary, _options.SourceTokens))
+        {
+            ["training"] = JsonSerializer.Serialize(_options),
+        };
+
+    /// <inheritdoc/>
+    public override long PlannedStepsOf(ModelCheckpoint saved) =>
+        _batches.BatchesPerEpoch * saved.GetJson<Seq2SeqTrainingOptions>("training").Epochs;
+
+    /// <inheritdoc/>
+    public override Evaluation? ReadEarlierBest(string json, ModelCheckpoint file)
+    {
+        var best = EarlierBest.Read<EarlierRecord>(json, file);
+        return Describe(best.Dev) with { Epoch = best.Epoch };
+    }
+
+    // The best record as the seq2seq trainer wrote it before the one training loop.
+    private sealed record EarlierRecord(TranscriptionMetrics Dev, int Epoch);
+
+    private void CopyWeights(Seq2SeqCheckpoint from)
+    {
+        if (from.Model.Config != Seq2Seq.Config)
+            throw new ArgumentException("The initial checkpoint's model differs from the one asked for; give the same --cell, sizes, layers, attention and dropout.");
+        if (!from.SourceVocabulary.Symbols.SequenceEqual(SourceVocabulary.Symbols) || !from.TargetVocabulary.Symbols.SequenceEqual(TargetVocabulary.Symbols))
+            throw new ArgumentException("The initial checkpoint's vocabularies differ from the training data's.");
+        foreach (var ((_, to), (_, source)) in Seq2Seq.NamedParameters().Zip(from.Model.NamedParameters()))
+        {
+            source.Value.Data.CopyTo(to.Value.Data, 0);
+            to.MarkChanged();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using Carousel.Layers;
+using Carousel.Optimizers;
+
+namespace Carousel.Training;
+
+/// <summary>
+/// What a model brings to the one training loop (<see cref="Trainer{TBatch}"/>): its batches, its loss with backward on
+/// one batch, its evaluation and its rule for "better", and what its checkpoint holds besides the weights. Everything
+/// else — optimizer, schedule, clipping, keep-best, checkpoints, exact resume, metrics, progress, cancellation, divergence
+/// and threads — is the loop's.
+/// </summary>
+/// <typeparam name="TBatch">One batch as <see cref="Batches"/> gives it.</typeparam>
+public abstract class Trainable<TBatch>
+{
+    /// <summary>The model being trained.</summary>
+    public abstract IModule Model { get; }
+
+    /// <summary>Where the training batches come from.</summary>
+    public abstract IBatchSource<TBatch> Batches { get; }
+
+    /// <summary>
+    /// Forward, loss and backward of one batch in training mode: adds the gradients into the parameters' Grad (the loop
+    /// zeroes them before) and returns the mean loss. The loop clips, checks and steps afterwards.
+    /// </summary>
+    public abstract BatchLoss TrainBatch(TBatch batch);
+
+    /// <summary>Scores the model on held-out data, in evaluation mode (the loop switches modes); null when there is none to score on.</summary>
+    public virtual Evaluation? Evaluate() => null;
+
+    /// <summary>The rule for "better": by default the lexicographically greater <see cref="Evaluation.Score"/>.</summary>
+    public virtual bool IsBetter(Evaluation candidate, Evaluation best) => candidate.Beats(best);
+
+    /// <summary>The checkpoint's model kind, e.g. "sequence-classifier/1".</summary>
+    public abstract string CheckpointKind { get; }
+
+    /// <summary>The checkpoint's own metadata entries (options, vocabularies, labels) as the model's loader reads them back.</summary>
+    public abstract IReadOnlyDictionary<string, string> CheckpointMetadata(TrainingCursor at);
+
+    /// <summary>What makes a saved run the same run: see <see cref="RunIdentity"/>.</summary>
+    public abstract RunIdentity Identity { get; }
+
+    /// <summary>With a schedule shaped by the run's length (cosine): the optimizer steps the saved run planned, read from its checkpoint.</summary>
+    public virtual long PlannedStepsOf(ModelCheckpoint saved) => throw new NotSupportedException("This model's runs cannot be resumed.");
+
+    /// <summary>Called once by the loop with the optimizer it built, for a model that updates the weights itself during a batch.</summary>
+    public virtual void Attach(Optimizer optimizer, TrainingRun run)
+    {
+    }
+
+    /// <summary>Tensors besides the weights that the run carries from batch to batch (a state carried between chunks), saved with its position.</summary>
+    public virtual IEnumerable<(string Name, Tensor Value)> CarriedState() => [];
+
+    /// <summary>Takes back <see cref="CarriedState"/> from a saved run (names without the checkpoint's prefix).</summary>
+    public virtual void RestoreCarriedState(IReadOnlyDictionary<string, Tensor> state)
+    {
+    }
+
+    /// <summary>Reads the best record a trainer from before the one training loop saved (JSON), to judge "best" after a resume.</summary>
+    public virtual Evaluation? ReadEarlierBest(string json, ModelCheckpoint file) => null;
+}
+
+/// <summary>
+/// What makes a saved run the same run, checked on resume: the options (saved as JSON under <see cref="OptionsKey"/> in the
+/// checkpoint metadata) equal but for <see cref="MayChange"/>, the metadata entries <see cref="DataKeys"/> (vocabularies,
+/// labels) equal, and the same <see cref="DataFingerprint"/>.
+/// </summary>
+/// <param name="OptionsKey">The metadata entry holding the options as a JSON object.</param>
+/// <param name="MayChange">Option names a resumed run may change (the length, the threads).</param>
+/// <param name="DataKeys">Metadata entries that describe the data (vocabularies, labels).</param>
+/// <param name="DataFingerprint">A hash of the encoded training and dev data.</param>
+/// <param name="LengthSetting">The option that sets the run's length ("Epochs", "Steps"), for the messages.</param>
+public sealed record RunIdentity(string OptionsKey, IReadOnlyCollection<string> MayChange, IReadOnlyList<string> DataKeys,
+    string DataFingerprint, string LengthSetting);

@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Carousel.Tensors;
+using Carousel.Kernels;
+using Carousel.Optimizers;
+
+namespace Carousel.Training;
+
+/// <summary>
+/// The one training loop. A model plugs in what is its own (<see cref="Trainable{TBatch}"/>: batches, loss with backward,
+/// evaluation, "better"); the loop alone does the rest: the optimizer and its learning-rate schedule, gradient clipping,
+/// stopping on an infinite or NaN loss or gradient (naming the step, keeping what was saved), evaluation every so often,
+/// keeping the best model (DIR/checkpoint.safetensors and model.safetensors), where the run stands
+/// (DIR/last.safetensors, from which a run continues exactly, also mid-epoch), DIR/metrics.jsonl with an elapsed time
+/// that continues across resumes, progress reports, cancellation and the run's thread count.
+/// </summary>
+/// <typeparam name="TBatch">One batch of the model's <see cref="Trainable{TBatch}.Batches"/>.</typeparam>
+public sealed class Trainer<TBatch>
+{
+    private readonly Trainable<TBatch> _task;
+    private readonly TrainingRun _run;
+    private readonly IReadOnlyList<(string Name, Parameter Parameter)> _named;
+    private readonly Parameter[] _parameters;
+    private readonly MetricsLog? _metrics;
+    private readonly TrainingCursor _cursor = new();
+    private Evaluation? _best, _last;
+    private bool _bestSaved;
+    private double _trainLoss = double.NaN; // the mean batch loss as last reported
+
+    /// <summary>Builds the optimizer for the model's parameters and, when <see cref="TrainingRun.Resume"/> is given, puts the saved run back.</summary>
+    public Trainer(Trainable<TBatch> task, TrainingRun run)
+    {
+        if (run.PlannedSteps < 0) throw new ArgumentOutOfRangeException(nameof(run), run.PlannedSteps, "The planned steps must be ≥ 0.");
+        if (run.Threads < 1) throw new ArgumentOutOfRangeException(nameof(run), run.Threads, "Threads must be at least 1.");
+        if (run.EvaluateEvery < 0) throw new ArgumentOutOfRangeException(nameof(run), run.EvaluateEvery, "Evaluating every so many steps needs a count ≥ 0.");
+        if (!(run.GradClip >= 0)) throw new ArgumentOutOfRangeException(nameof(run), run.GradClip, "Clipping needs a bound ≥ 0.");
+        _task = task;
+        _run = run;
+        _named = task.Model.NamedParameters();
+        _parameters = [.. _named.Select(p => p.Parameter)];
+        Optimizer = run.Optimizer.Create(_named);
+        task.Attach(Optimizer, run);
+        if (run.Directory is not null) _metrics = new MetricsLog(run.Directory);
+        if (run.Resume is { } saved) Resume(saved);
+    }
+
+    /// <summary>The optimizer the loop steps.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>Where the run stands.</summary>
+    public TrainingCursor Cursor => _cursor;
+
+    /// <summary>The best evaluation so far (null before the first).</summary>
+    public Evaluation? Best => _best;
+
+    /// <summary>Batches per epoch, as the batch source counts them.</summary>
+    public long BatchesPerEpoch => Math.Max(1, _task.Batches.BatchesPerEpoch);
+
+    /// <summary>
+    /// Trains until <see cref="TrainingRun.PlannedSteps"/>, an evaluation that says it is done, or cancellation (then it
+    /// saves where it stands and returns with <see cref="TrainingSummary.Interrupted"/>). Reports every step to
+    /// <paramref name="progress"/> synchronously, on the training thread.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The loss or the gradient became infinite or NaN; nothing of that step was saved.</exception>
+    public TrainingSummary Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        using var threads = Gemm.UseThreads(_run.Threads);
+        if (_run.Directory is not null) Directory.CreateDirectory(_run.Directory);
+        var clock = Stopwatch.StartNew();
+        double Elapsed() => _cursor.SecondsBefore + clock.Elapsed.TotalSeconds;
+        var throughput = new Throughput();
+        long perEpoch = BatchesPerEpoch;
+        _task.Model.Training = true;
+        while (_cursor.Step < _run.PlannedSteps && !(_last?.Done ?? false))
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                if (!_bestSaved && _cursor.Step > 0) SaveBest(); // keep the work done when nothing was kept yet
+                SaveLast(Elapsed());
+                return Summary(interrupted: true, Elapsed());
+            }
+            var batch = _task.Batches.Next(_cursor.BatchesIntoEpoch);
+            Optimizer.ZeroGrad();
+            var result = _task.TrainBatch(batch);
+            long step = _cursor.Step + 1;
+            if (!double.IsFinite(result.Loss)) throw Diverged(step, $"the training loss became {result.Loss}");
+            if (!result.WeightsUpdated)
+            {
+                double norm = ClipGradients();
+                if (!double.IsFinite(norm)) throw Diverged(step, $"the gradient norm became {norm}");
+                Optimizer.LearningRate = _run.Schedule.At(step, _run.Optimizer.LearningRate);
+                Optimizer.Step();
+            }
+            bool epochEnded = _cursor.BatchDone(result.Loss, perEpoch);
+            double rate = throughput.Add(result.Tokens);
+
+            bool evaluate = step == _run.PlannedSteps || (_run.EvaluateEvery > 0 && step % _run.EvaluateEvery == 0)
+                            || (epochEnded && _run.EvaluateAtEpochEnd);
+            double trainLoss = _trainLoss = _cursor.MeanLoss;
+            Evaluation? evaluation = null;
+            bool isBest = false;
+            if (evaluate)
+            {
+                (evaluation, isBest) = EvaluateAndKeepBest(step);
+                AppendMetrics(evaluation, trainLoss, isBest, rate, Elapsed());
+                _cursor.TakeMeanLoss();
+                throughput.Restart();
+            }
+            if (evaluate || epochEnded) SaveLast(Elapsed());
+            progress?.Report(new TrainingProgress(step, _run.PlannedSteps, (double)step / perEpoch, trainLoss, Optimizer.LearningRate,
+                rate, Elapsed(), evaluation, isBest));
+        }
+        SaveLast(Elapsed()); // where the run ends, possibly inside an epoch
+        return Summary(interrupted: false, Elapsed());
+    }
+
+    /// <summary>Clips as the run asks and returns the global gradient norm before clipping (to catch an infinite or NaN gradient).</summary>
+    private double ClipGradients()
+    {
+        if (_run.GradClip > 0 && !_run.ClipByValue) return GradientClipping.ClipByGlobalNorm(_parameters, _run.GradClip);
+        double norm = GradientClipping.GlobalNorm(_parameters);
+        if (_run.GradClip > 0 && double.IsFinite(norm)) GradientClipping.ClipByValue(_parameters, _run.GradClip);
+        return norm;
+    }
+
+    private TrainingDivergedException Diverged(long step, string what)
+    {
+        string kept = _run.Directory is null ? "" : _cursor.Step > 0 || _run.Resume is not null
+            ? $" What was saved before (up to step {_cursor.Step}) is kept."
+            : " Nothing was saved.";
+        return new TrainingDivergedException(step, string.Create(CultureInfo.InvariantCulture,
+            $"Training diverged at step {step} (epoch {_cursor.EpochsCompleted + 1}, batch {_cursor.BatchesIntoEpoch + 1}): {what}; lower the learning rate or clip the gradients.{kept}"));
+    }
+
+    /// <summary>Evaluates in evaluation mode; a better evaluation (or any, when the model has nothing to evaluate on) is kept and saved.</summary>
+    private (Evaluation? Evaluation, bool IsBest) EvaluateAndKeepBest(long step)
+    {
+        _task.Model.Training = false;
+        Evaluation? evaluation;
+        try { evaluation = _task.Evaluate(); }
+        finally { _task.Model.Training = true; }
+        evaluation = evaluation is null ? null : evaluation with { Step = step, Epoch = Math.Round((double)step / BatchesPerEpoch, 3) };
+        _last = evaluation;
+        bool isBest = evaluation is null || _best is null || _task.IsBetter(evaluation, _best);
+        if (!isBest) return (evaluation, false);
+        if (evaluation is not null) _best = evaluation;
+        SaveBest();
+        return (evaluation, true);
+    }
+
+    /// <summary>DIR/checkpoint.safetensors and DIR/model.safetensors: the model now, as the best so far.</summary>
+    private void SaveBest()
+    {
+        if (_run.Directory is null) return;
+        var metadata = new Dictionary<string, string>(_task.CheckpointMetadata(_cursor));
+        if (_best is not null) metadata["evaluation"] = JsonSerializer.Serialize(_best, LastCheckpoint.Json);
+        ModelCheckpoint.SaveToDirectory(_run.Directory, _task.CheckpointKind, _named, Optimizer, metadata, _cursor.Step);
+        _bestSaved = true;
+    }
+
+    /// <summary>DIR/last.safetensors: where the run stands now, to continue it exactly.</summary>
+    private void SaveLast(double elapsedSeconds)
+    {
+        if (_run.Directory is null) return;
+        var position = new TrainingPosition
+        {
+            EpochsCompleted = _cursor.EpochsCompleted,
+            BatchesIntoEpoch = _cursor.BatchesIntoEpoch,
+            Step = _cursor.Step,
+            BatchRng = _task.Batches.State,
+            StreamPosition = _task.Batches.StreamPosition,
+            DropoutRngs = [.. _task.Model.DropoutRngs.Select(r => r.State)],
+            LossSum = _cursor.LossSum,
+            LossCount = _cursor.LossCount,
+            ElapsedSeconds = elapsedSeconds,
+            BestEvaluation = _best,
+            DataFingerprint = _task.Identity.DataFingerprint,
+        };
+        LastCheckpoint.Save(_run.Directory, _task.CheckpointKind, _named, Optimizer, _task.CheckpointMetadata(_cursor), position, _task.CarriedState());
+    }
+
+    /// <summary>
+    /// Puts a saved run back after checking it is this run: the same options but for those that may change, the same data,
+    /// counters that agree with each other and with this run's epochs, the same length under a schedule shaped by it, and
+    /// not already past this run's end.
+    /// </summary>
+    private void Resume(LastCheckpoint saved)
+    {
+        var identity = _task.Identity;
+        saved.RequireSameRun(_task.CheckpointMetadata(_cursor), identity);
+        saved.RequireConsistentCounters(BatchesPerEpoch);
+        if (_run.Schedule.ShapedByLength) saved.RequireSameLength(_task.PlannedStepsOf(saved.File), _run.PlannedSteps, identity.LengthSetting);
+        var model = _task.Model;
+        var position = saved.Position;
+        if (position.DropoutRngs.Length != model.DropoutRngs.Count)
+            throw new InvalidDataException($"{saved.File.Path}: {position.DropoutRngs.Length} dropout generator states for a model with {model.DropoutRngs.Count}.");
+        saved.File.LoadWeights(_named);
+        Optimizer.LoadState(saved.File.OptimizerState, saved.File.OptimizerSteps);
+        for (int k = 0; k < position.DropoutRngs.Length; k++) model.DropoutRngs[k].State = position.DropoutRngs[k];
+        _task.Batches.Restore(position.BatchRng, position.StreamPosition);
+        _task.RestoreCarriedState(saved.File.RunState);
+        _cursor.Restore(position);
+        saved.RequireNotPast(_run.PlannedSteps, identity.LengthSetting);
+        _best = position.BestEvaluation ?? (position.Best is { } earlier ? _task.ReadEarlierBest(earlier, saved.File) : null);
+        _bestSaved = _best is not null || File.Exists(ModelCheckpoint.Resolve(saved.Directory));
+        _metrics?.KeepLinesUpTo(_cursor.Step);
+    }
+
+    private void AppendMetrics(Evaluation? evaluation, double trainLoss, bool isBest, double tokensPerSecond, double elapsedSeconds)
+    {
+        if (_metrics is null) return;
+        var line = new JsonObject
+        {
+            ["step"] = _cursor.Step,
+            ["epoch"] = Math.Round((double)_cursor.Step / BatchesPerEpoch, 3),
+            ["train_loss"] = Evaluation.Number(trainLoss),
+        };
+        if (evaluation is not null)
+            foreach (var (name, value) in evaluation.Metrics) line[name] = value?.DeepClone();
+        line["best"] = isBest;
+        line["lr"] = Evaluation.Number(Optimizer.LearningRate, 8);
+        line["tokens_per_s"] = Evaluation.Number(Math.Round(tokensPerSecond));
+        line["elapsed_s"] = Evaluation.Number(elapsedSeconds, 2);
+        _metrics.Append(line);
+    }
+
+    private TrainingSummary Summary(bool interrupted, double elapsedSeconds) =>
+        new(_cursor.Step, _cursor.EpochsCompleted, _best, _last, _trainLoss, interrupted, elapsedSeconds);
+
+    /// <summary>Tokens per second over the last second or so (the first report counts from the start).</summary>
+    private sealed class Throughput
+    {
+        private readonly Stopwatch _window = Stopwatch.StartNew();
+        private long _tokens;
+        private double _rate;
+
+        public double Add(long tokens)
+        {
+            _tokens += tokens;
+            double seconds = _window.Elapsed.TotalSeconds;
+            if (seconds >= 1 || _rate == 0)
+            {
+                _rate = _tokens / Math.Max(1e-9, seconds);
+                if (seconds >= 1) Restart();
+            }
+            return _rate;
+        }
+
+        public void Restart()
+        {
+            _tokens = 0;
+            _window.Restart();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Carousel.Optimizers;
+
+namespace Carousel.Training;
+
+/// <summary>How the one training loop runs: the optimization, the length, when to evaluate, where to write and what to resume.</summary>
+public sealed record TrainingRun
+{
+    /// <summary>The optimizer by name and its numbers.</summary>
+    public required OptimizerSettings Optimizer { get; init; }
+    /// <summary>The learning rate at every step (its base rate is <see cref="OptimizerSettings.LearningRate"/>).</summary>
+    public LearningRateSchedule Schedule { get; init; } = new LearningRateSchedule.Constant();
+    /// <summary>Clip gradients to this (0: off): the global norm, or each element with <see cref="ClipByValue"/>.</summary>
+    public float GradClip { get; init; }
+    /// <summary>Clip each gradient element to ±<see cref="GradClip"/> instead of the global norm.</summary>
+    public bool ClipByValue { get; init; }
+    /// <summary>Threads for the matrix kernels and the batch-split time loops during this run.</summary>
+    public int Threads { get; init; } = 1;
+    /// <summary>The optimizer step the run ends at.</summary>
+    public required long PlannedSteps { get; init; }
+    /// <summary>Evaluate every this many steps (0: not by steps); the last step is always evaluated.</summary>
+    public long EvaluateEvery { get; init; }
+    /// <summary>Evaluate at the end of every epoch.</summary>
+    public bool EvaluateAtEpochEnd { get; init; } = true;
+    /// <summary>
+    /// The run's directory: checkpoint.safetensors and model.safetensors (the best evaluation's model), last.safetensors
+    /// (where the run stands) and metrics.jsonl. Null: nothing is written (an experiment in memory).
+    /// </summary>
+    public string? Directory { get; init; }
+    /// <summary>A saved run to continue exactly (its DIR/last.safetensors), or null for a fresh run.</summary>
+    public LastCheckpoint? Resume { get; init; }
+}
