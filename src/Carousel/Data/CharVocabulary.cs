@@ -10,9 +10,13 @@ public sealed class CharVocabulary
 {
     private readonly Dictionary<int, int> _ids;
 
+    /// <summary>The characters as Unicode code points in ascending order; a character's id is its index here.</summary>
     public IReadOnlyList<int> CodePoints { get; }
+
+    /// <summary>The number of distinct characters, V: ids run from 0 to V − 1.</summary>
     public int Count => CodePoints.Count;
 
+    /// <summary>The vocabulary of the given code points (duplicates are dropped, order does not matter); at least one.</summary>
     public CharVocabulary(IEnumerable<int> codePoints)
     {
         CodePoints = codePoints.Distinct().Order().ToArray();
@@ -21,8 +25,10 @@ public sealed class CharVocabulary
         for (int i = 0; i < CodePoints.Count; i++) _ids[CodePoints[i]] = i;
     }
 
+    /// <summary>The vocabulary of every distinct character that occurs in <paramref name="text"/>.</summary>
     public static CharVocabulary FromText(string text) => new(ScalarValues(text));
 
+    /// <summary>Whether the character (a Unicode code point) has an id.</summary>
     public bool Contains(int codePoint) => _ids.ContainsKey(codePoint);
 
     /// <summary>The id of one character, without an error for an unknown one.</summary>
@@ -43,8 +49,10 @@ public sealed class CharVocabulary
         return [.. ids];
     }
 
+    /// <summary>The character with this id, as a string (two UTF-16 units for a surrogate pair).</summary>
     public string Decode(int id) => char.ConvertFromUtf32(CodePoints[id]);
 
+    /// <summary>The text spelled by a sequence of ids.</summary>
     public string Decode(IEnumerable<int> ids)
     {
         var sb = new StringBuilder();
@@ -52,7 +60,7 @@ public sealed class CharVocabulary
         return sb.ToString();
     }
 
-    /// <summary>The vocabulary as a string (for checkpoints).</summary>
+    /// <summary>All characters in id order as one string, the form checkpoints store and <see cref="Parse"/> reads back.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder();
@@ -60,8 +68,10 @@ public sealed class CharVocabulary
         return sb.ToString();
     }
 
+    /// <summary>The vocabulary whose characters are those of <paramref name="characters"/> (as written by <see cref="ToString"/>).</summary>
     public static CharVocabulary Parse(string characters) => new(ScalarValues(characters));
 
+    /// <summary>The characters of <paramref name="text"/> as Unicode code points, joining surrogate pairs; a lone surrogate stays as is.</summary>
     public static IEnumerable<int> ScalarValues(string text)
     {
         for (int i = 0; i < text.Length; i++)

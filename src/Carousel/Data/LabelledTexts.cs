@@ -3,9 +3,13 @@ using Carousel.Tensors;
 namespace Carousel.Data;
 
 /// <summary>One example of a classification data set: a text and its label.</summary>
+/// <param name="Text">The text to classify, such as a name or a message.</param>
+/// <param name="Label">Its class, such as "female" or "spam".</param>
 public sealed record LabelledText(string Text, string Label);
 
 /// <summary>A text and the condition vector it was produced under (e.g. a name and the one-hot of its gender).</summary>
+/// <param name="Condition">The condition vector, e.g. the one-hot of a class.</param>
+/// <param name="Text">The text produced under that condition.</param>
 public sealed record ConditionedText(float[] Condition, string Text);
 
 /// <summary>Preparing labelled texts for training: the label set, conflicting duplicates, a seeded dev split.</summary>

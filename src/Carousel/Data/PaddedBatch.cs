@@ -9,8 +9,10 @@ namespace Carousel.Data;
 /// <param name="Ids">[T, B] time-major symbol ids; positions at or past a sequence's length hold the pad id.</param>
 /// <param name="Lengths">[B] the real length of each sequence (at least 1).</param>
 /// <param name="Examples">[B] which example of the source list each batch row came from.</param>
+/// <param name="PadId">The id written at padded positions (past a sequence's length).</param>
 public sealed record PaddedBatch(int[] Ids, int[] Lengths, int[] Examples, int PadId)
 {
+    /// <summary>B: the number of sequences in the batch.</summary>
     public int BatchSize => Lengths.Length;
 
     /// <summary>T: the longest sequence of the batch.</summary>
@@ -30,7 +32,7 @@ public sealed record PaddedBatch(int[] Ids, int[] Lengths, int[] Examples, int P
         }
     }
 
-    /// <summary>Pads the chosen sequences into one time-major batch.</summary>
+    /// <summary>Pads the sequences chosen by <paramref name="examples"/> (indices into <paramref name="sequences"/>) into one time-major batch.</summary>
     public static PaddedBatch From(IReadOnlyList<int[]> sequences, ReadOnlySpan<int> examples, int padId)
     {
         if (examples.Length == 0) throw new ArgumentException("A batch needs at least one sequence.", nameof(examples));

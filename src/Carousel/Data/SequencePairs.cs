@@ -3,9 +3,19 @@ using System.Text;
 namespace Carousel.Data;
 
 /// <summary>How a source text is cut into symbols: characters (spelling) or space-separated words.</summary>
-public enum SourceTokens { Chars, Words }
+public enum SourceTokens
+{
+    /// <summary>Each character (Unicode scalar value) is a symbol, as for spelling-to-pronunciation.</summary>
+    Chars,
+
+    /// <summary>Each space-separated word is a symbol.</summary>
+    Words,
+}
 
 /// <summary>One line of a pair file: the source and target symbols, and where it came from (1-based line).</summary>
+/// <param name="Source">The source symbols (characters or words), at least one.</param>
+/// <param name="Target">The target tokens (such as phonemes), at least one.</param>
+/// <param name="Line">The 1-based line number in the file, or 0 when the pair did not come from a file.</param>
 public sealed record SequencePair(string[] Source, string[] Target, int Line);
 
 /// <summary>
@@ -15,6 +25,7 @@ public sealed record SequencePair(string[] Source, string[] Target, int Line);
 /// </summary>
 public static class SequencePairs
 {
+    /// <summary>The <see cref="SourceTokens"/> named "chars" or "words" (any case), as the CLI takes it.</summary>
     public static SourceTokens ParseSourceTokens(string name) => name.ToLowerInvariant() switch
     {
         "chars" => SourceTokens.Chars,
@@ -22,6 +33,7 @@ public static class SequencePairs
         _ => throw new ArgumentException($"Unknown source tokens '{name}': expected chars or words."),
     };
 
+    /// <summary>Every pair of a UTF-8 `SOURCE&lt;TAB&gt;TARGET` file, in file order; a file without any is an error.</summary>
     public static List<SequencePair> Read(string path, SourceTokens sourceTokens)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No such file: '{path}'.", path);
@@ -45,7 +57,7 @@ public static class SequencePairs
         return pairs;
     }
 
-    /// <summary>One `SOURCE&lt;TAB&gt;TARGET` line; <paramref name="where"/> names it in errors.</summary>
+    /// <summary>The pair on one `SOURCE&lt;TAB&gt;TARGET` line; <paramref name="where"/> names the line in errors.</summary>
     public static SequencePair Parse(string line, SourceTokens sourceTokens, string where, int lineNumber = 0)
     {
         int tab = line.IndexOf('\t');
@@ -67,6 +79,7 @@ public static class SequencePairs
         return [.. symbols];
     }
 
+    /// <summary>The words of <paramref name="text"/>, split on spaces and tabs, without empty entries.</summary>
     public static string[] SplitWords(string text) => text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The source as written back: characters joined directly, words with spaces.</summary>

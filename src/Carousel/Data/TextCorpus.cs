@@ -8,10 +8,16 @@ namespace Carousel.Data;
 /// </summary>
 public sealed class TextCorpus
 {
+    /// <summary>The characters of the whole text, training and validation parts together.</summary>
     public CharVocabulary Vocabulary { get; }
+
+    /// <summary>The training part as character ids: the beginning of the text.</summary>
     public int[] Train { get; }
+
+    /// <summary>The validation part as character ids: the end of the text (empty when the fraction is 0).</summary>
     public int[] Validation { get; }
 
+    /// <summary>A corpus from an already encoded training and validation part.</summary>
     public TextCorpus(CharVocabulary vocabulary, int[] train, int[] validation)
     {
         Vocabulary = vocabulary; Train = train; Validation = validation;

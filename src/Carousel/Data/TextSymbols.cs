@@ -5,7 +5,10 @@ namespace Carousel.Data;
 /// <summary>What a text is read as: Unicode characters or the bytes of its UTF-8 encoding.</summary>
 public enum SymbolLevel
 {
+    /// <summary>One symbol per Unicode character, from an alphabet learnt on the training texts.</summary>
     Chars,
+
+    /// <summary>One symbol per byte of the UTF-8 encoding: a fixed alphabet of 256 that never meets an unknown symbol.</summary>
     Bytes,
 }
 
@@ -18,18 +21,23 @@ public enum SymbolLevel
 /// </summary>
 public sealed class TextSymbols
 {
+    /// <summary>The id (0) of every character outside the alphabet.</summary>
     public const int UnknownId = 0;
     private const int ByteAlphabet = 256;
 
+    /// <summary>Whether texts are read as characters or as UTF-8 bytes.</summary>
     public SymbolLevel Level { get; }
+
+    /// <summary>The most symbols read from one text; the rest of a longer text is ignored.</summary>
     public int MaxLength { get; }
 
     /// <summary>The known characters (character level only).</summary>
     public CharVocabulary? Characters { get; }
 
-    /// <summary>Ids 0..Count−1, the unknown symbol included.</summary>
+    /// <summary>The number of ids, the unknown symbol included: ids run from 0 to Count − 1.</summary>
     public int Count => Level == SymbolLevel.Bytes ? ByteAlphabet + 1 : Characters!.Count + 1;
 
+    /// <summary>Symbols at <paramref name="level"/> reading at most <paramref name="maxLength"/> per text; character level needs <paramref name="characters"/>.</summary>
     public TextSymbols(SymbolLevel level, int maxLength, CharVocabulary? characters = null)
     {
         if (maxLength <= 0) throw new ArgumentException($"--max-length must be positive, got {maxLength}.");
@@ -78,15 +86,17 @@ public sealed class TextSymbols
         return [.. ids];
     }
 
-    /// <summary>For checkpoints: level, length and alphabet as plain values.</summary>
+    /// <summary>The form checkpoints store: level, maximum length and alphabet as plain values.</summary>
     public TextSymbolsRecord ToRecord() => new(Level.ToString().ToLowerInvariant(), MaxLength, Characters?.ToString() ?? "");
 
+    /// <summary>The symbols saved by <see cref="ToRecord"/>.</summary>
     public static TextSymbols FromRecord(TextSymbolsRecord r)
     {
         var level = ParseLevel(r.Level);
         return new TextSymbols(level, r.MaxLength, level == SymbolLevel.Chars ? CharVocabulary.Parse(r.Characters) : null);
     }
 
+    /// <summary>The level named "chars" or "bytes" (any case, singular too), as the CLI's --level takes it.</summary>
     public static SymbolLevel ParseLevel(string text) => text.ToLowerInvariant() switch
     {
         "chars" or "char" => SymbolLevel.Chars,
@@ -96,4 +106,7 @@ public sealed class TextSymbols
 }
 
 /// <summary>The stored form of <see cref="TextSymbols"/>.</summary>
+/// <param name="Level">"chars" or "bytes".</param>
+/// <param name="MaxLength">The most symbols read from one text.</param>
+/// <param name="Characters">The alphabet in id order (empty at byte level).</param>
 public sealed record TextSymbolsRecord(string Level, int MaxLength, string Characters);

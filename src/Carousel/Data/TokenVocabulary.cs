@@ -7,15 +7,27 @@ namespace Carousel.Data;
 /// </summary>
 public sealed class TokenVocabulary
 {
-    public const int PadId = 0, StartId = 1, EndId = 2;
+    /// <summary>The id of padding, "&lt;pad&gt;": fills positions past a sequence's end.</summary>
+    public const int PadId = 0;
+
+    /// <summary>The id of "&lt;s&gt;", the start symbol a decoder is fed first.</summary>
+    public const int StartId = 1;
+
+    /// <summary>The id of "&lt;/s&gt;", the end symbol that closes every target sequence.</summary>
+    public const int EndId = 2;
+
+    /// <summary>The reserved symbols by id: "&lt;pad&gt;", "&lt;s&gt;", "&lt;/s&gt;".</summary>
     public static readonly string[] Reserved = ["<pad>", "<s>", "</s>"];
 
     private readonly Dictionary<string, int> _ids;
 
     /// <summary>Every symbol by id, reserved ones included.</summary>
     public IReadOnlyList<string> Symbols { get; }
+
+    /// <summary>The number of symbols, reserved ones included: ids run from 0 to Count − 1.</summary>
     public int Count => Symbols.Count;
 
+    /// <summary>The vocabulary of the given symbols (any order, duplicates dropped) after the reserved ones.</summary>
     public TokenVocabulary(IEnumerable<string> symbols)
     {
         var own = symbols.Where(s => Array.IndexOf(Reserved, s) < 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
@@ -34,6 +46,7 @@ public sealed class TokenVocabulary
         return vocabulary;
     }
 
+    /// <summary>Whether the symbol has an id (reserved symbols included).</summary>
     public bool Contains(string symbol) => _ids.ContainsKey(symbol);
 
     /// <summary>The ids of the symbols; an unknown one is an error naming it and <paramref name="where"/>.</summary>

@@ -1,13 +1,17 @@
 namespace Carousel.Diagnostics;
 
 /// <summary>Precision, recall and F1 of one class, with the counts they come from.</summary>
+/// <param name="Label">The class's name.</param>
 /// <param name="Support">Items whose true class this is.</param>
 /// <param name="Predicted">Items predicted as this class.</param>
 /// <param name="Correct">Items of this class predicted as it (the true positives).</param>
 public sealed record ClassScores(string Label, long Support, long Predicted, long Correct)
 {
+    /// <summary>The share of items predicted as this class that are of it, TP / (TP + FP); 0 when none was predicted.</summary>
     public double Precision => Predicted == 0 ? 0 : (double)Correct / Predicted;
+    /// <summary>The share of items of this class that were predicted as it, TP / (TP + FN); 0 when there are none.</summary>
     public double Recall => Support == 0 ? 0 : (double)Correct / Support;
+    /// <summary>The harmonic mean of precision and recall; 0 when both are 0.</summary>
     public double F1 => Precision + Recall == 0 ? 0 : 2 * Precision * Recall / (Precision + Recall);
 }
 
@@ -22,9 +26,13 @@ public sealed class ClassificationMetrics
     private double _lossSum;
     private long _lossCount;
 
+    /// <summary>The class names; class k is Labels[k].</summary>
     public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>[classes][classes] counts: Confusion[i][j] is the number of items of true class i predicted as class j.</summary>
     public long[][] Confusion { get; }
 
+    /// <summary>Empty counts (no items yet) for the given classes.</summary>
     public ClassificationMetrics(IReadOnlyList<string> labels)
     {
         Labels = labels;
@@ -32,6 +40,7 @@ public sealed class ClassificationMetrics
         for (int i = 0; i < labels.Count; i++) Confusion[i] = new long[labels.Count];
     }
 
+    /// <summary>The metrics of predicted classes against true classes, item by item (class ids index <paramref name="labels"/>).</summary>
     public static ClassificationMetrics From(IReadOnlyList<string> labels, ReadOnlySpan<int> truth, ReadOnlySpan<int> predicted)
     {
         if (truth.Length != predicted.Length) throw new ArgumentException($"{truth.Length} true labels but {predicted.Length} predictions.");
@@ -40,6 +49,7 @@ public sealed class ClassificationMetrics
         return metrics;
     }
 
+    /// <summary>Counts one item of true class <paramref name="truth"/> predicted as class <paramref name="predicted"/>.</summary>
     public void Add(int truth, int predicted) => Confusion[truth][predicted]++;
 
     /// <summary>Adds the mean loss of <paramref name="count"/> items (a batch's mean, or one item's loss with count 1).</summary>
@@ -63,6 +73,7 @@ public sealed class ClassificationMetrics
         }
     }
 
+    /// <summary>Items predicted as their true class.</summary>
     public long Correct
     {
         get
@@ -73,6 +84,7 @@ public sealed class ClassificationMetrics
         }
     }
 
+    /// <summary>The share of items predicted right, Correct / Total; 0 when there are none.</summary>
     public double Accuracy
     {
         get
@@ -82,6 +94,7 @@ public sealed class ClassificationMetrics
         }
     }
 
+    /// <summary>Precision, recall and F1 of class <paramref name="k"/>.</summary>
     public ClassScores Scores(int k)
     {
         long predicted = 0, actual = 0;
@@ -93,12 +106,14 @@ public sealed class ClassificationMetrics
         return new ClassScores(Labels[k], actual, predicted, Confusion[k][k]);
     }
 
+    /// <summary>Precision, recall and F1 of the class named <paramref name="label"/>; an unknown name is an error.</summary>
     public ClassScores Scores(string label)
     {
         for (int k = 0; k < Labels.Count; k++) if (Labels[k] == label) return Scores(k);
         throw new ArgumentException($"Unknown label '{label}'.");
     }
 
+    /// <summary>The scores of every class, in label order.</summary>
     public IReadOnlyList<ClassScores> PerClass() => Enumerable.Range(0, Labels.Count).Select(Scores).ToList();
 
     /// <summary>The unweighted mean of the classes' F1.</summary>

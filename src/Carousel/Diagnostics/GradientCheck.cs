@@ -21,10 +21,10 @@ public static class GradientCheck
     }
 
     /// <summary>
-    /// Compares analytic gradients with central differences for every element (or a random subset of
-    /// <paramref name="maxChecks"/>) and returns the worst mismatch |num − ana| / (absTol + relTol·max(|num|, |ana|)),
-    /// so a result ≤ 1 means every checked element agrees, with the index where the worst one was.
+    /// Compares analytic gradients with central differences for every element of <paramref name="values"/> and returns
+    /// the worst mismatch |num − ana| / (absTol + relTol·max(|num|, |ana|)), with its index and both gradients there.
     /// </summary>
+    /// <remarks>A worst ratio ≤ 1 means every element agrees within tolerance; a NaN counts as infinitely wrong.</remarks>
     public static (double WorstRatio, int WorstIndex, double Numeric, double Analytic) Compare(
         Func<double> loss, float[] values, ReadOnlySpan<float> analytic, float epsilon, double absoluteTolerance, double relativeTolerance)
     {

@@ -5,8 +5,12 @@ namespace Carousel.Diagnostics;
 /// normalisation of the ESN literature: 1 is no better than predicting the mean); R² = 1 − Σe² / Σ(y − ȳ)²
 /// (ReservoirPy's rsquare).
 /// </summary>
+/// <param name="Rmse">Root mean squared error, in the units of the target.</param>
+/// <param name="Nrmse">RMSE divided by the target's standard deviation (0 is perfect, 1 is as good as the mean).</param>
+/// <param name="RSquared">The coefficient of determination, 1 − Σe² / Σ(y − ȳ)² (1 is perfect, 0 is as good as the mean).</param>
 public readonly record struct RegressionMetrics(double Rmse, double Nrmse, double RSquared)
 {
+    /// <summary>The errors of <paramref name="predictions"/> against <paramref name="targets"/> (same length, at least one).</summary>
     public static RegressionMetrics Of(ReadOnlySpan<double> targets, ReadOnlySpan<double> predictions)
     {
         if (targets.Length != predictions.Length || targets.Length == 0)

@@ -7,15 +7,24 @@ namespace Carousel.Diagnostics;
 /// <summary>How an axis maps values to positions.</summary>
 public enum AxisScale
 {
+    /// <summary>Evenly spaced values: equal differences are equal distances.</summary>
     Linear,
+
     /// <summary>Base-10 logarithmic; values ≤ 0 cannot be placed and are left out.</summary>
     Log10,
 }
 
 /// <summary>The look of one series: a CSS colour and an SVG stroke-dasharray ("" for a solid line).</summary>
+/// <param name="Color">A CSS colour, e.g. "#0072B2".</param>
+/// <param name="Dash">An SVG stroke-dasharray, e.g. "7 4"; "" for a solid line.</param>
 public sealed record SeriesStyle(string Color, string Dash);
 
 /// <summary>One line of a chart: points (X[i], Y[i]); a point that cannot be placed (NaN, ±∞, ≤ 0 on a log axis) breaks the line.</summary>
+/// <param name="Name">The name shown in the legend.</param>
+/// <param name="X">The x values of the points.</param>
+/// <param name="Y">The y values of the points, as many as <paramref name="X"/>.</param>
+/// <param name="Style">The line's colour and dash pattern.</param>
+/// <param name="Markers">Whether each point also gets a dot.</param>
 public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, SeriesStyle Style, bool Markers);
 
 /// <summary>
@@ -23,6 +32,9 @@ public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnly
 /// legend, written as a standalone SVG. Output depends only on the data (invariant culture, fixed precision),
 /// so the same run writes the same bytes.
 /// </summary>
+/// <param name="title">The title above the plot.</param>
+/// <param name="xTitle">The x axis's title, e.g. "epoch".</param>
+/// <param name="yTitle">The y axis's title, e.g. "loss (nats)".</param>
 public sealed class SvgChart(string title, string xTitle, string yTitle)
 {
     /// <summary>Colour-blind-safe colours (Okabe–Ito, yellow left out: it vanishes on white).</summary>
@@ -35,8 +47,13 @@ public sealed class SvgChart(string title, string xTitle, string yTitle)
     private const double Left = 78, Right = 590, Top = 44, Bottom = 396; // the plot area; the legend sits right of it
     private readonly List<ChartSeries> _series = [];
 
+    /// <summary>How the x axis places values: linear (the default) or log10.</summary>
     public AxisScale XScale { get; init; } = AxisScale.Linear;
+
+    /// <summary>How the y axis places values: linear (the default) or log10.</summary>
     public AxisScale YScale { get; init; } = AxisScale.Linear;
+
+    /// <summary>The series added so far, in drawing and legend order.</summary>
     public IReadOnlyList<ChartSeries> Series => _series;
 
     /// <summary>Adds a series; without a style it takes the next colour and dash pattern in turn.</summary>
@@ -48,8 +65,10 @@ public sealed class SvgChart(string title, string xTitle, string yTitle)
         return this;
     }
 
+    /// <summary>Writes the chart as an SVG file, atomically (see <see cref="AtomicFile"/>).</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToSvg());
 
+    /// <summary>The chart as a standalone SVG document.</summary>
     public string ToSvg()
     {
         var x = new Axis(XScale, Left, Right, _series.SelectMany(s => s.X));

@@ -6,9 +6,15 @@ namespace Carousel.Diagnostics;
 /// file order); PER = Σ edits to the closest reference / Σ length of that reference, over all words.
 /// WER = share of words whose output equals none of their references.
 /// </summary>
+/// <param name="Words">The number of words transcribed.</param>
+/// <param name="WrongWords">Words whose output matches none of their references.</param>
+/// <param name="Edits">Total edits (insertions, deletions, substitutions) to each word's closest reference.</param>
+/// <param name="ReferenceLength">Total length, in phonemes, of those closest references.</param>
 public sealed record TranscriptionMetrics(int Words, int WrongWords, long Edits, long ReferenceLength)
 {
+    /// <summary>PER: edits per reference phoneme, Edits / ReferenceLength (0 when there are no references).</summary>
     public double PhonemeErrorRate => ReferenceLength == 0 ? 0 : (double)Edits / ReferenceLength;
+    /// <summary>WER: the share of words transcribed wrong, WrongWords / Words (0 when there are none).</summary>
     public double WordErrorRate => Words == 0 ? 0 : (double)WrongWords / Words;
 
     /// <summary>Scores outputs[i] against references[i] (each at least one reference).</summary>

@@ -27,6 +27,7 @@ public static class AtomicFile
         transaction.Commit();
     }
 
+    /// <summary>Replaces the file's content with <paramref name="bytes"/>, atomically.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         using var transaction = new AtomicFileTransaction(path);
@@ -34,7 +35,7 @@ public static class AtomicFile
         transaction.Commit();
     }
 
-    /// <summary>Writes text as UTF-8 without a byte order mark.</summary>
+    /// <summary>Replaces the file's content with <paramref name="text"/> as UTF-8 without a byte order mark, atomically.</summary>
     public static void WriteAllText(string path, string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -88,6 +88,7 @@ public sealed class JsonLine : IDisposable
         return new JsonLine(document, source);
     }
 
+    /// <summary>Releases the parsed document; <see cref="Root"/> must not be used after.</summary>
     public void Dispose() => _document.Dispose();
 
     /// <summary>An error about this line: "file:line: problem".</summary>

@@ -16,7 +16,7 @@ public static class LabelledTextReader
     public static List<LabelledText> Read(string path, string textField = "text", string labelField = "label") =>
         Directory.Exists(path) ? ReadFolder(path) : ReadJsonLines(path, textField, labelField);
 
-    /// <summary>One JSON object per line; blank lines are skipped. The label may be a string or a number.</summary>
+    /// <summary>Labelled texts from a JSON-lines file, one object per line (blank lines skipped); a label may be a string or a number.</summary>
     public static List<LabelledText> ReadJsonLines(string path, string textField = "text", string labelField = "label")
     {
         var examples = new List<LabelledText>();
@@ -33,8 +33,8 @@ public static class LabelledTextReader
     }
 
     /// <summary>
-    /// One JSON object per line with a text and a condition vector (an array of numbers, the same size on every
-    /// line): training data for a conditioned generator beyond one-hot labels.
+    /// Texts with condition vectors from a JSON-lines file: one object per line with a text and an array of numbers of the
+    /// same size on every line (training data for a conditioned generator beyond one-hot labels).
     /// </summary>
     public static List<ConditionedText> ReadConditionedJsonLines(string path, string textField = "text", string conditionField = "condition")
     {
@@ -62,7 +62,7 @@ public static class LabelledTextReader
         return examples;
     }
 
-    /// <summary>DIR/LABEL/any-file: each file is one example (UTF-8) labelled by its subfolder's name. Hidden files are skipped.</summary>
+    /// <summary>Labelled texts from a folder laid out DIR/LABEL/any-file: each UTF-8 file is one example labelled by its subfolder's name (hidden files skipped).</summary>
     public static List<LabelledText> ReadFolder(string directory)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"No folder '{directory}'.");

@@ -28,7 +28,7 @@ public static partial class SafeTensors
         AtomicFile.Write(path, stream => WriteBody(stream, header, list));
     }
 
-    /// <summary>Writes to a stream (not atomically; the caller owns the stream).</summary>
+    /// <summary>Writes entries as a safetensors file into a stream, in the given order (not atomically; the caller owns the stream).</summary>
     public static void Write(Stream stream, IEnumerable<SafeTensorsWriteEntry> entries, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);

@@ -6,21 +6,47 @@ namespace Carousel.IO;
 /// </summary>
 public enum SafeTensorsDType
 {
+    /// <summary>"BOOL": one byte per element, 0 for false and anything else for true.</summary>
     Bool,
+
+    /// <summary>"U8": unsigned 8-bit integer.</summary>
     UInt8,
+
+    /// <summary>"I8": signed 8-bit integer.</summary>
     Int8,
+
+    /// <summary>"I16": signed 16-bit integer.</summary>
     Int16,
+
+    /// <summary>"U16": unsigned 16-bit integer.</summary>
     UInt16,
+
+    /// <summary>"F16": IEEE half precision (16-bit float).</summary>
     Float16,
+
+    /// <summary>"BF16": bfloat16, the upper 16 bits of a float32 (same range, fewer digits).</summary>
     BFloat16,
+
+    /// <summary>"I32": signed 32-bit integer.</summary>
     Int32,
+
+    /// <summary>"U32": unsigned 32-bit integer.</summary>
     UInt32,
+
+    /// <summary>"F32": IEEE single precision, the type model weights are kept in.</summary>
     Float32,
+
+    /// <summary>"F64": IEEE double precision.</summary>
     Float64,
+
+    /// <summary>"I64": signed 64-bit integer (token ids, step counters).</summary>
     Int64,
+
+    /// <summary>"U64": unsigned 64-bit integer.</summary>
     UInt64,
 }
 
+/// <summary>The file spelling, size and kind of each <see cref="SafeTensorsDType"/>.</summary>
 public static class SafeTensorsDTypeExtensions
 {
     /// <summary>The dtype as the file's header spells it ("F32").</summary>
@@ -42,6 +68,7 @@ public static class SafeTensorsDTypeExtensions
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
     };
 
+    /// <summary>The bytes one element of this dtype takes in the file (1, 2, 4 or 8).</summary>
     public static int SizeInBytes(this SafeTensorsDType dtype) => dtype switch
     {
         SafeTensorsDType.Bool or SafeTensorsDType.UInt8 or SafeTensorsDType.Int8 => 1,
@@ -51,6 +78,7 @@ public static class SafeTensorsDTypeExtensions
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
     };
 
+    /// <summary>Whether the dtype is a floating-point one (F16, BF16, F32, F64).</summary>
     public static bool IsFloatingPoint(this SafeTensorsDType dtype) =>
         dtype is SafeTensorsDType.Float16 or SafeTensorsDType.BFloat16 or SafeTensorsDType.Float32 or SafeTensorsDType.Float64;
 

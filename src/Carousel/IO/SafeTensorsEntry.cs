@@ -23,12 +23,16 @@ public sealed class SafeTensorsEntry
         ElementCount = data.Length / dtype.SizeInBytes();
     }
 
+    /// <summary>The tensor's name in the file, e.g. "rnn.weight_ih_l0".</summary>
     public string Name { get; }
+
+    /// <summary>The element type the file stores it in.</summary>
     public SafeTensorsDType DType { get; }
 
     /// <summary>The dimensions, outermost first; empty for a scalar. Do not modify the array.</summary>
     public int[] Shape { get; }
 
+    /// <summary>The number of elements: the product of <see cref="Shape"/>.</summary>
     public int ElementCount { get; }
 
     /// <summary>The tensor's bytes exactly as stored in the file (little-endian, row-major).</summary>
@@ -90,6 +94,7 @@ public sealed class SafeTensorsEntry
         return values;
     }
 
+    /// <summary>Name, dtype and shape for messages, e.g. "rnn.weight_ih_l0 F32 [512, 65]".</summary>
     public override string ToString() => $"{Name} {DType.ToFormatName()} [{string.Join(", ", Shape)}]";
 
     /// <summary>Conversions through .NET's generic math for dtypes that have a matching .NET type.

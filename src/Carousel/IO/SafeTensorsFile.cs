@@ -25,10 +25,13 @@ public sealed class SafeTensorsFile
     /// <summary>The tensors in the order the header lists them.</summary>
     public IReadOnlyList<SafeTensorsEntry> Entries { get; }
 
+    /// <summary>The tensor names in header order.</summary>
     public IEnumerable<string> Names => Entries.Select(e => e.Name);
 
+    /// <summary>Whether the file has a tensor of this name (exact, case-sensitive).</summary>
     public bool Contains(string name) => entriesByName.ContainsKey(name);
 
+    /// <summary>The tensor of this name, or false when the file has none.</summary>
     public bool TryGetEntry(string name, [NotNullWhen(true)] out SafeTensorsEntry? entry) => entriesByName.TryGetValue(name, out entry);
 
     /// <summary>The tensor of that name. A file without a tensor its reader needs is bad input, so a missing name is
@@ -38,5 +41,6 @@ public sealed class SafeTensorsFile
             ? entry
             : throw FileFormatErrors.Create(SourceName, $"the file has no tensor named '{name}'.");
 
+    /// <summary>The source and tensor count for messages, e.g. "model.safetensors (12 tensors)".</summary>
     public override string ToString() => $"{SourceName} ({Entries.Count} tensors)";
 }

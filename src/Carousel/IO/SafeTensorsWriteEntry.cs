@@ -24,23 +24,34 @@ public sealed class SafeTensorsWriteEntry
         Shape = (int[])shape.Clone();
     }
 
+    /// <summary>The name the tensor gets in the file.</summary>
     public string Name { get; }
+
+    /// <summary>The element type it is written as: F32, F64 or I64.</summary>
     public SafeTensorsDType DType { get; }
+
+    /// <summary>The dimensions, outermost first; empty for a scalar.</summary>
     public int[] Shape { get; }
+
+    /// <summary>The size of the tensor's data in the file, in bytes.</summary>
     public long ByteLength => (long)values.Length * DType.SizeInBytes();
 
+    /// <summary>An F32 entry for a tensor, with its shape.</summary>
     public static SafeTensorsWriteEntry FromTensor(string name, Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         return new(name, SafeTensorsDType.Float32, tensor.Data, tensor.Shape);
     }
 
+    /// <summary>An F32 entry for float values of the given shape.</summary>
     public static SafeTensorsWriteEntry FromFloats(string name, float[] values, params int[] shape) =>
         new(name, SafeTensorsDType.Float32, values ?? throw new ArgumentNullException(nameof(values)), shape);
 
+    /// <summary>An F64 entry for double values of the given shape.</summary>
     public static SafeTensorsWriteEntry FromDoubles(string name, double[] values, params int[] shape) =>
         new(name, SafeTensorsDType.Float64, values ?? throw new ArgumentNullException(nameof(values)), shape);
 
+    /// <summary>An I64 entry for 64-bit integers of the given shape.</summary>
     public static SafeTensorsWriteEntry FromInt64s(string name, long[] values, params int[] shape) =>
         new(name, SafeTensorsDType.Int64, values ?? throw new ArgumentNullException(nameof(values)), shape);
 
@@ -53,5 +64,6 @@ public sealed class SafeTensorsWriteEntry
         _ => throw new InvalidOperationException($"Unexpected array type {values.GetType()}."),
     };
 
+    /// <summary>Name, dtype and shape for messages, e.g. "step I64 []".</summary>
     public override string ToString() => $"{Name} {DType.ToFormatName()} [{string.Join(", ", Shape)}]";
 }

@@ -4,6 +4,8 @@ namespace Carousel.IO;
 
 /// <summary>What a load left out: parameters absent from the file and tensors in the file that no parameter claimed.
 /// Both are empty after a successful strict load.</summary>
+/// <param name="MissingNames">Parameters that kept their values because the file has no tensor of their name.</param>
+/// <param name="UnexpectedNames">Tensors of the file that no parameter is named after.</param>
 public sealed record StateDictLoadResult(IReadOnlyList<string> MissingNames, IReadOnlyList<string> UnexpectedNames);
 
 /// <summary>

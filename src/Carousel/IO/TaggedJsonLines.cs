@@ -24,6 +24,10 @@ public static class TaggedJsonLines
     // Non-ASCII text stays readable in the output rather than \uXXXX escapes.
     private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>Every example of a JSON-lines file (plain or gzip), in file order; a file without any is an error.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <param name="textField">The name of the field holding the text.</param>
+    /// <param name="tagsField">The name of the field holding the labels.</param>
     /// <param name="requireTags">false for prediction: the tags field may be absent.</param>
     public static List<TaggedExample> Read(string path, string textField, string tagsField, bool requireTags)
     {
@@ -33,7 +37,7 @@ public static class TaggedJsonLines
         return examples;
     }
 
-    /// <summary>Parses one JSON line; <paramref name="source"/> ("file:line") starts every error message.</summary>
+    /// <summary>The example on one JSON line; <paramref name="source"/> ("file:line") starts every error message.</summary>
     public static TaggedExample Parse(string line, string source, string textField, string tagsField, bool requireTags)
     {
         using var json = JsonLine.Parse(line, source);

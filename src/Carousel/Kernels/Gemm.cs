@@ -3,8 +3,8 @@ namespace Carousel.Kernels;
 /// <summary>
 /// Single-precision matrix multiply on row-major storage:
 /// C[m, n] = (accumulate ? C : 0) + op(A) · op(B), where op(A) is [m, k] and op(B) is [k, n].
-/// A is stored [m, k] (lda ≥ k), or [k, m] when <paramref name="transA"/> (lda ≥ m);
-/// B is stored [k, n] (ldb ≥ n), or [n, k] when <paramref name="transB"/> (ldb ≥ k).
+/// A is stored [m, k] (lda ≥ k), or [k, m] when <c>transA</c> (lda ≥ m);
+/// B is stored [k, n] (ldb ≥ n), or [n, k] when <c>transB</c> (ldb ≥ k).
 /// The recurrent layers need: X·Wᵀ (transB), dG·W (none), dGᵀ·X (transA).
 /// C must not overlap A or B. Products with m = 1 or n = 1 run as matrix-vector products; the rest are
 /// packed and blocked (see Kernels/README.md). Repeated products with the same weights should use
@@ -48,6 +48,10 @@ public static class Gemm
         public void Dispose() => s_scopedThreads.Value = _previous;
     }
 
+    /// <summary>
+    /// C[m, n] = (accumulate ? C : 0) + op(A) · op(B) on row-major spans whose rows are lda, ldb, ldc floats apart
+    /// (the layouts are described on <see cref="Gemm"/>); runs on the fastest instruction set this CPU has.
+    /// </summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate) =>
@@ -123,7 +127,7 @@ public static class Gemm
         Span<float> c, int ldc, bool accumulate) =>
         Multiply(b is null ? 1 : ThreadsFor(m, b.N, b.K), m, a, lda, b!, c, ldc, accumulate);
 
-    /// <summary>Contiguous A [m, K] and C [m, N] times a pre-packed op(B).</summary>
+    /// <summary>C[m, N] = (accumulate ? C : 0) + A · op(B) for contiguous A [m, K] and C [m, N] and a pre-packed op(B).</summary>
     public static void Multiply(int m, ReadOnlySpan<float> a, PackedMatrix b, Span<float> c, bool accumulate)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -154,7 +158,7 @@ public static class Gemm
         }
     }
 
-    /// <summary>Contiguous operands (lda, ldb, ldc equal to the stored row lengths).</summary>
+    /// <summary>C[m, n] = (accumulate ? C : 0) + op(A) · op(B) for contiguous operands (no gaps between rows).</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate) =>
         Multiply(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate);

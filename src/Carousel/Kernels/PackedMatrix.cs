@@ -40,11 +40,11 @@ public sealed unsafe class PackedMatrix
     /// <summary>Start of the packed data (64-byte aligned, pinned).</summary>
     internal float* Data { get; }
 
-    /// <summary>Packs a contiguous row-major matrix [rows, cols].</summary>
+    /// <summary>Packs a contiguous row-major matrix [rows, cols] as op(B): itself, or its transpose when <paramref name="transpose"/>.</summary>
     public PackedMatrix(ReadOnlySpan<float> matrix, int rows, int cols, bool transpose)
         : this(GemmPaths.Best, matrix, rows, cols, cols, transpose) { }
 
-    /// <summary>Packs a row-major matrix [rows, cols] whose rows are <paramref name="ld"/> floats apart.</summary>
+    /// <summary>Packs a row-major matrix [rows, cols] whose rows are <paramref name="ld"/> floats apart, transposed when <paramref name="transpose"/>.</summary>
     public PackedMatrix(ReadOnlySpan<float> matrix, int rows, int cols, int ld, bool transpose)
         : this(GemmPaths.Best, matrix, rows, cols, ld, transpose) { }
 
@@ -85,5 +85,6 @@ public sealed unsafe class PackedMatrix
         }
     }
 
+    /// <summary>The packed shape and instruction-set path for debugging, e.g. "PackedMatrix[512, 2048] (Avx512)".</summary>
     public override string ToString() => $"PackedMatrix[{K}, {N}] ({Path})";
 }

@@ -3,9 +3,10 @@ using System.Runtime.ExceptionServices;
 
 namespace Carousel.Kernels;
 
-/// <summary>The work a <see cref="PhaseTeam"/> shares out: part <paramref name="part"/> of phase <paramref name="phase"/>.</summary>
+/// <summary>The work a <see cref="PhaseTeam"/> shares out: independent parts of numbered phases, run by <see cref="RunPart"/>.</summary>
 internal interface IPhaseWork
 {
+    /// <summary>Runs part <paramref name="part"/> of phase <paramref name="phase"/>; parts of one phase may run at the same time.</summary>
     void RunPart(int phase, int part);
 }
 

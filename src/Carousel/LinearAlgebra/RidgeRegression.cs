@@ -10,10 +10,16 @@ public sealed class RidgeRegression
     private readonly double[] _gram;       // [D, D] Σ z zᵀ (upper and lower halves both kept)
     private readonly double[] _cross;      // [D, Out] Σ z yᵀ
 
+    /// <summary>D, the number of features per observation (the length of z).</summary>
     public int Features { get; }
+
+    /// <summary>The number of targets per observation (the length of y), one output row of W each.</summary>
     public int Outputs { get; }
+
+    /// <summary>T, the number of observations added so far.</summary>
     public int Rows { get; private set; }
 
+    /// <summary>An empty regression of <paramref name="outputs"/> targets on <paramref name="features"/> features; add observations, then solve.</summary>
     public RidgeRegression(int features, int outputs)
     {
         if (features <= 0 || outputs <= 0) throw new ArgumentException($"Ridge regression needs positive sizes, got {features} features and {outputs} outputs.");

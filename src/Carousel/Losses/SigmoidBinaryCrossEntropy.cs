@@ -8,9 +8,11 @@ namespace Carousel.Losses;
 public static class SigmoidBinaryCrossEntropy
 {
     /// <summary>
-    /// logits and targets (0 or 1, or any probability) are [N, K]; rows with <paramref name="rowCounts"/>[n] false
-    /// are ignored (padding). Returns the mean loss per counted element; writes the gradient into dLogits when given.
+    /// The mean loss per counted element of logits against targets (0 or 1, or any probability), both [N, K] with
+    /// K = <paramref name="width"/>; writes the gradient of that mean into <paramref name="dLogits"/> unless it is empty.
     /// </summary>
+    /// <remarks>Rows whose <paramref name="rowCounts"/>[n] is false (padding) add nothing and get a zero gradient;
+    /// an empty <paramref name="rowCounts"/> counts every row.</remarks>
     public static double Compute(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int width, ReadOnlySpan<bool> rowCounts, Span<float> dLogits)
     {
         if (logits.Length != targets.Length) throw new ArgumentException($"{logits.Length} logits but {targets.Length} targets.");
@@ -33,5 +35,6 @@ public static class SigmoidBinaryCrossEntropy
         return count > 0 ? total / count : 0.0;
     }
 
+    /// <summary>The logistic function 1 / (1 + e^−z): the probability a logit stands for.</summary>
     public static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
 }

@@ -9,13 +9,15 @@ namespace Carousel.Losses;
 /// </summary>
 public static class SoftmaxCrossEntropy
 {
+    /// <summary>The target value (−1) that marks a padded position: it adds no loss and gets a zero gradient.</summary>
     public const int Ignore = -1;
 
     /// <summary>
-    /// logits [N, V], targets [N]. Returns the mean loss in nats and the number of positions counted.
-    /// When <paramref name="dLogits"/> is not empty it receives the gradient of the mean loss [N, V]
-    /// (zero rows for ignored positions). dLogits may be the logits buffer itself.
+    /// The mean loss in nats of logits [N, V] against class targets [N] (V = <paramref name="classes"/>), and the
+    /// number of positions counted.
     /// </summary>
+    /// <remarks>When <paramref name="dLogits"/> is not empty it receives the gradient of the mean loss [N, V]
+    /// (zero rows for ignored positions); it may be the logits buffer itself.</remarks>
     public static (double MeanLoss, int Count) Compute(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes, Span<float> dLogits)
     {
         int rows = targets.Length;

@@ -1,18 +1,20 @@
 namespace Carousel.Losses;
 
 /// <summary>
-/// Squared error between predictions and targets, over the positions a mask allows (all when null):
+/// Squared error between predictions and targets, over the positions a mask allows (all when the mask is empty):
 /// <see cref="HalfSum"/> is ½·Σe² (the form of the classic LSTM papers), <see cref="Mean"/> is Σe²/n.
 /// Each writes the gradient with respect to the predictions when one is asked for.
 /// </summary>
 public static class SquaredError
 {
+    /// <summary>½·Σ(prediction − target)² over the masked-in positions; writes its gradient (prediction − target) into <paramref name="dPredictions"/> unless empty.</summary>
     public static double HalfSum(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, Span<float> dPredictions, ReadOnlySpan<bool> mask = default)
     {
         var (sum, _) = Accumulate(predictions, targets, dPredictions, mask, gradientScale: 1f);
         return 0.5 * sum;
     }
 
+    /// <summary>The mean of (prediction − target)² over the masked-in positions; writes its gradient into <paramref name="dPredictions"/> unless empty.</summary>
     public static double Mean(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, Span<float> dPredictions, ReadOnlySpan<bool> mask = default)
     {
         int count = mask.IsEmpty ? predictions.Length : CountTrue(mask);

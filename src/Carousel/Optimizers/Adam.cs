@@ -9,12 +9,22 @@ namespace Carousel.Optimizers;
 /// </summary>
 public sealed class Adam : Optimizer
 {
+    /// <summary>β1, the decay rate of the running mean of gradients (default 0.9).</summary>
     public float Beta1 { get; }
+
+    /// <summary>β2, the decay rate of the running mean of squared gradients (default 0.999).</summary>
     public float Beta2 { get; }
+
+    /// <summary>Added to the denominator so that steps stay finite where gradients are near zero (default 1e-8).</summary>
     public float Epsilon { get; }
+
+    /// <summary>The weight decay rate: an L2 term for Adam, a direct shrink of the weights for AdamW.</summary>
     public float WeightDecay { get; }
+
+    /// <summary>Whether weight decay is decoupled from the gradient (AdamW) rather than added to it (Adam).</summary>
     public bool Decoupled { get; }
 
+    /// <summary>Adam over <paramref name="parameters"/> with PyTorch's defaults; AdamW when <paramref name="decoupled"/>.</summary>
     public Adam(IEnumerable<(string Name, Parameter Parameter)> parameters, float learningRate = 1e-3f,
         float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f, bool decoupled = false)
         : base(parameters, learningRate)
@@ -28,6 +38,7 @@ public sealed class Adam : Optimizer
     public static Adam W(IEnumerable<(string Name, Parameter Parameter)> parameters, float learningRate = 1e-3f, float weightDecay = 0.01f) =>
         new(parameters, learningRate, weightDecay: weightDecay, decoupled: true);
 
+    /// <inheritdoc/>
     protected override void Update(string name, Span<float> value, ReadOnlySpan<float> grad)
     {
         var m = StateBuffer("exp_avg", name, value.Length);

@@ -6,9 +6,13 @@ namespace Carousel.Optimizers;
 /// <see cref="DecayFrom"/> on) or cosine (down to 0 at the last step). <see cref="WarmupSteps"/> ramps the rate up
 /// linearly from 0 first, whatever the schedule.
 /// </summary>
+/// <param name="Name">The schedule: constant, step or cosine (see <see cref="Names"/>).</param>
+/// <param name="WarmupSteps">Optimizer steps of linear ramp-up from 0 before the schedule (0 for none).</param>
+/// <param name="DecayRate">The step schedule's multiplier per epoch, in (0, 1].</param>
 /// <param name="DecayFrom">First epoch (1-based) with a decayed rate; 0 with step: after ten epochs, as char-rnn.</param>
 public sealed record LearningRateScheduleSettings(string Name = "constant", long WarmupSteps = 0, float DecayRate = 0.97f, int DecayFrom = 0)
 {
+    /// <summary>The schedule names <see cref="Create"/> knows, as the options' error messages list them.</summary>
     public const string Names = "constant, step or cosine";
 
     /// <summary>char-rnn's default for the step schedule: ten epochs at the full rate.</summary>

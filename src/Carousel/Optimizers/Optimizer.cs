@@ -11,6 +11,7 @@ public abstract class Optimizer
 {
     private readonly Dictionary<string, Tensor> _state = new();
 
+    /// <summary>An optimizer over <paramref name="parameters"/> (names must be unique) starting at <paramref name="learningRate"/> (≥ 0).</summary>
     protected Optimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, float learningRate)
     {
         Parameters = parameters.ToList();
@@ -20,12 +21,13 @@ public abstract class Optimizer
         LearningRate = learningRate;
     }
 
+    /// <summary>The parameters this optimizer updates, with the full names its state is keyed by ("rnn.weight_ih_l0").</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters { get; }
 
     /// <summary>The current learning rate; schedules set it before each step.</summary>
     public float LearningRate { get; set; }
 
-    /// <summary>Number of steps taken so far.</summary>
+    /// <summary>The number of updates taken so far (restored from checkpoints; Adam's bias correction uses it).</summary>
     public long StepCount { get; set; }
 
     /// <summary>Applies one update to every parameter from its gradient.</summary>
@@ -39,6 +41,7 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>Sets the gradient of every parameter to zero, before the next backward pass adds into it.</summary>
     public void ZeroGrad()
     {
         foreach (var (_, p) in Parameters) p.ZeroGrad();
@@ -59,6 +62,7 @@ public abstract class Optimizer
         return t.Data;
     }
 
+    /// <summary>Whether the state buffer of this kind already exists for the parameter (false before its first update).</summary>
     protected bool HasState(string kind, string name) => _state.ContainsKey(kind + "." + name);
 
     /// <summary>All state tensors by key ("exp_avg.rnn.weight_ih_l0"), for checkpoints.</summary>
@@ -82,6 +86,7 @@ public abstract class Optimizer
         StepCount = stepCount;
     }
 
+    /// <summary>Throws <see cref="ArgumentException"/> with <paramref name="message"/> unless <paramref name="condition"/> holds.</summary>
     protected static void Require(bool condition, string message)
     {
         if (!condition) throw new ArgumentException(message);

@@ -9,12 +9,22 @@ namespace Carousel.Optimizers;
 /// </summary>
 public sealed class RmsProp : Optimizer
 {
+    /// <summary>α, the decay rate of the running mean of squared gradients (PyTorch's default 0.99).</summary>
     public float Alpha { get; }
+
+    /// <summary>Added to the denominator so that steps stay finite where gradients are near zero (default 1e-8).</summary>
     public float Epsilon { get; }
+
+    /// <summary>L2 penalty: wd·p is added to each gradient before the update.</summary>
     public float WeightDecay { get; }
+
+    /// <summary>μ, the share of the previous update kept in the momentum buffer (0 for none).</summary>
     public float Momentum { get; }
+
+    /// <summary>Whether gradients are normalised by their estimated variance rather than their mean square.</summary>
     public bool Centered { get; }
 
+    /// <summary>RMSProp over <paramref name="parameters"/> with PyTorch's defaults.</summary>
     public RmsProp(IEnumerable<(string Name, Parameter Parameter)> parameters, float learningRate = 0.01f,
         float alpha = 0.99f, float epsilon = 1e-8f, float weightDecay = 0f, float momentum = 0f, bool centered = false)
         : base(parameters, learningRate)
@@ -23,6 +33,7 @@ public sealed class RmsProp : Optimizer
         Alpha = alpha; Epsilon = epsilon; WeightDecay = weightDecay; Momentum = momentum; Centered = centered;
     }
 
+    /// <inheritdoc/>
     protected override void Update(string name, Span<float> value, ReadOnlySpan<float> grad)
     {
         var squareAverage = StateBuffer("square_avg", name, value.Length);

@@ -8,11 +8,19 @@ namespace Carousel.Optimizers;
 /// </summary>
 public sealed class Sgd : Optimizer
 {
+    /// <summary>μ, the share of the previous update kept in the momentum buffer (0 for plain SGD).</summary>
     public float Momentum { get; }
+
+    /// <summary>The share of the new gradient left out of the momentum buffer (PyTorch's dampening; 0 by default).</summary>
     public float Dampening { get; }
+
+    /// <summary>L2 penalty: wd·p is added to each gradient before the update.</summary>
     public float WeightDecay { get; }
+
+    /// <summary>Whether the step uses Nesterov momentum, g + μ·buf, rather than buf.</summary>
     public bool Nesterov { get; }
 
+    /// <summary>SGD over <paramref name="parameters"/> with PyTorch's defaults (no momentum, no decay).</summary>
     public Sgd(IEnumerable<(string Name, Parameter Parameter)> parameters, float learningRate,
         float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
         : base(parameters, learningRate)
@@ -23,6 +31,7 @@ public sealed class Sgd : Optimizer
         Momentum = momentum; Dampening = dampening; WeightDecay = weightDecay; Nesterov = nesterov;
     }
 
+    /// <inheritdoc/>
     protected override void Update(string name, Span<float> value, ReadOnlySpan<float> grad)
     {
         bool first = !HasState("momentum_buffer", name);

@@ -8,6 +8,7 @@ public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose sequence is fixed by <paramref name="seed"/>: same seed, same numbers.</summary>
     public Rng(ulong seed)
     {
         // SplitMix64 spreads the seed over the four words, as the xoshiro authors recommend.
@@ -17,6 +18,7 @@ public sealed class Rng
 
     private Rng(ulong[] state) => State = state;
 
+    /// <summary>The full generator state (four 64-bit words, not all zero); save it and set it back to continue the same sequence.</summary>
     public ulong[] State
     {
         get => [_s0, _s1, _s2, _s3];
@@ -28,11 +30,13 @@ public sealed class Rng
         }
     }
 
+    /// <summary>A generator that continues from a saved <see cref="State"/>.</summary>
     public static Rng FromState(ulong[] state) => new(state);
 
     /// <summary>An independent generator derived from this one (for a separate stream such as dropout).</summary>
     public Rng Fork() => new(NextUInt64());
 
+    /// <summary>The next 64 uniformly random bits.</summary>
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;
@@ -49,6 +53,7 @@ public sealed class Rng
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>Uniform in [<paramref name="low"/>, <paramref name="high"/>).</summary>
     public float Uniform(float low, float high) => low + (high - low) * NextFloat();
 
     /// <summary>Uniform integer in [0, n).</summary>
@@ -58,13 +63,14 @@ public sealed class Rng
         return (int)((NextUInt64() >> 32) * (ulong)n >> 32);
     }
 
-    /// <summary>Standard normal (Box–Muller).</summary>
+    /// <summary>A draw from the standard normal distribution (mean 0, variance 1), by Box–Muller.</summary>
     public double NextGaussian()
     {
         double u1 = 1.0 - NextDouble(), u2 = NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
+    /// <summary>Overwrites every element of <paramref name="values"/> with a draw uniform in [<paramref name="low"/>, <paramref name="high"/>).</summary>
     public void FillUniform(Span<float> values, float low, float high)
     {
         for (int i = 0; i < values.Length; i++) values[i] = Uniform(low, high);

@@ -6,10 +6,10 @@ namespace Carousel.Tensors;
 /// </summary>
 public static class SequenceLayout
 {
-    /// <summary>[B, T, F] → [T, B, F].</summary>
+    /// <summary>A time-major copy [T, B, F] of a batch-first sequence tensor [B, T, F].</summary>
     public static Tensor BatchFirstToTimeMajor(Tensor batchFirst) => SwapLeadingAxes(batchFirst);
 
-    /// <summary>[T, B, F] → [B, T, F].</summary>
+    /// <summary>A batch-first copy [B, T, F] of a time-major sequence tensor [T, B, F].</summary>
     public static Tensor TimeMajorToBatchFirst(Tensor timeMajor) => SwapLeadingAxes(timeMajor);
 
     private static Tensor SwapLeadingAxes(Tensor x)

@@ -10,7 +10,15 @@ namespace Carousel.Data.Series;
 /// </summary>
 public static class MackeyGlass
 {
+    /// <summary>The series x(0), x(h), … x((steps − 1)·h), <paramref name="steps"/> samples starting at <paramref name="x0"/>.</summary>
     /// <param name="steps">Number of samples x(0), x(h), …</param>
+    /// <param name="tau">τ, the delay in time units (17 is mildly chaotic, 30 more so).</param>
+    /// <param name="a">The gain of the delayed feedback term.</param>
+    /// <param name="b">The decay rate of x.</param>
+    /// <param name="n">The exponent of the delayed term's saturation.</param>
+    /// <param name="x0">x(0), and the centre of the drawn history.</param>
+    /// <param name="h">The time step between two samples.</param>
+    /// <param name="seed">Seeds the drawn history (ignored when <paramref name="history"/> is given).</param>
     /// <param name="history">The τ/h values before t = 0, oldest first; null draws x0 + U(−0.1, 0.1) from <paramref name="seed"/>.</param>
     public static double[] Generate(int steps, int tau = 17, double a = 0.2, double b = 0.1, double n = 10, double x0 = 1.2,
         double h = 1.0, int seed = 1, double[]? history = null)

@@ -9,9 +9,10 @@ namespace Carousel.Data.Series;
 /// </summary>
 public static class Narma
 {
+    /// <summary>The system's memory: y(t+1) depends on the last ten outputs and on u(t − 9).</summary>
     public const int Order = 10;
 
-    /// <summary>Inputs u [steps] and outputs y [steps + 1] (y[t + 1] is the target for input u[t]).</summary>
+    /// <summary>Seeded random inputs u [steps] and outputs y [steps + 1] (y[t + 1] is the target for input u[t]).</summary>
     public static (double[] Inputs, double[] Outputs) Generate(int steps, int seed = 1)
     {
         if (steps <= 0) throw new ArgumentException($"The number of steps must be positive, got {steps}.");

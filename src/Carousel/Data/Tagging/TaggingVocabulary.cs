@@ -9,7 +9,10 @@ public sealed class TaggingVocabulary
     private readonly Dictionary<string, int> _labelIds;
     private readonly Dictionary<int, int> _characterIds; // code point → id, as Characters numbers them
 
+    /// <summary>The known input characters; their ids are their ids in this vocabulary.</summary>
     public CharVocabulary Characters { get; }
+
+    /// <summary>The labels by id: output k of the tagger scores Labels[k].</summary>
     public IReadOnlyList<string> Labels { get; }
 
     /// <summary>Id of a character outside <see cref="Characters"/>; also the padding id.</summary>
@@ -18,6 +21,7 @@ public sealed class TaggingVocabulary
     /// <summary>Rows of the embedding: the known characters and the unknown one.</summary>
     public int InputCount => Characters.Count + 1;
 
+    /// <summary>A vocabulary of the given characters and labels (at least two, distinct; their order is kept).</summary>
     public TaggingVocabulary(CharVocabulary characters, IReadOnlyList<string> labels)
     {
         if (labels.Count < 2) throw new ArgumentException($"A tagging task needs at least two labels, got {labels.Count}.");
@@ -30,7 +34,7 @@ public sealed class TaggingVocabulary
             if (!_labelIds.TryAdd(Labels[i], i)) throw new ArgumentException($"Label '{Labels[i]}' is listed twice.");
     }
 
-    /// <summary>From training examples: every character of their texts, and their labels sorted (ordinal).</summary>
+    /// <summary>From training examples: every character of their texts, and their labels sorted (ordinal) unless <paramref name="labels"/> fixes them.</summary>
     public static TaggingVocabulary FromExamples(IReadOnlyList<TaggedExample> examples, IReadOnlyList<string>? labels = null)
     {
         var characters = new HashSet<int>();
@@ -47,6 +51,7 @@ public sealed class TaggingVocabulary
         return new TaggingVocabulary(new CharVocabulary(characters), labels ?? [.. seenLabels]);
     }
 
+    /// <summary>Whether <paramref name="label"/> is one of the known labels.</summary>
     public bool HasLabel(string label) => _labelIds.ContainsKey(label);
 
     /// <summary>Character ids of a text; characters not in the vocabulary get <see cref="UnknownId"/>.</summary>
@@ -69,5 +74,6 @@ public sealed class TaggingVocabulary
         return ids;
     }
 
+    /// <summary>The label with this id (the tagger's output index).</summary>
     public string Label(int id) => Labels[id];
 }

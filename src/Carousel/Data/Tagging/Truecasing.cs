@@ -15,7 +15,10 @@ namespace Carousel.Data.Tagging;
 /// </remarks>
 public static class Truecasing
 {
+    /// <summary>The label of a character that was a capital in the original text.</summary>
     public const string Upper = "upper";
+
+    /// <summary>The label of a character kept as it is (small letters, digits, punctuation, spaces).</summary>
     public const string Lower = "lower";
 
     /// <summary>The labels, in the order the tagger's outputs use.</summary>

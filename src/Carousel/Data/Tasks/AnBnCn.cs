@@ -28,16 +28,31 @@ public sealed class AnBnCn
 {
     /// <summary>The symbols in one-hot order.</summary>
     public const string Alphabet = "SabcT";
+
+    /// <summary>The number of symbols, the one-hot width (5).</summary>
     public const int SymbolCount = 5;
 
-    /// <summary>Symbol indices.</summary>
-    public const int S = 0, A = 1, B = 2, C = 3, T = 4;
+    /// <summary>The index of the start symbol S.</summary>
+    public const int S = 0;
+
+    /// <summary>The index of the symbol a.</summary>
+    public const int A = 1;
+
+    /// <summary>The index of the symbol b.</summary>
+    public const int B = 2;
+
+    /// <summary>The index of the symbol c.</summary>
+    public const int C = 3;
+
+    /// <summary>The index of the end symbol T.</summary>
+    public const int T = 4;
 
     private readonly Random _rng;
 
     /// <summary>Whether n = 0 (the string "ST") is in the language, making T legal right after S.</summary>
     public bool IncludeEmpty { get; }
 
+    /// <summary>A generator of the language's strings and their legal-next sets, with seeded random orders.</summary>
     /// <param name="seed">Seed for <see cref="Shuffled"/> and <see cref="Sample"/>.</param>
     /// <param name="includeEmpty">Whether n = 0 belongs to the language (see the class remarks).</param>
     public AnBnCn(int seed, bool includeEmpty = true)
@@ -155,7 +170,9 @@ public sealed class AnBnCn
     /// Whether a model accepts S aⁿ bⁿ cⁿ T: at each of its 3n + 1 steps the outputs above
     /// <paramref name="threshold"/> are exactly the legal next symbols.
     /// </summary>
+    /// <param name="n">The string's n.</param>
     /// <param name="probabilities">[3n + 1, 5] the per-step outputs for the string.</param>
+    /// <param name="threshold">A symbol counts as predicted when its output is above this.</param>
     public bool Accepts(int n, ReadOnlySpan<float> probabilities, float threshold = LegalSets.DefaultThreshold) =>
         LegalSets.AllStepsCorrect(probabilities, LegalNextSets(n), SymbolCount, threshold);
 

@@ -34,18 +34,19 @@ public sealed class CopyTask
     /// <summary>Input feature of the go marker (A + 1).</summary>
     public int Go => AlphabetSize + 1;
 
-    /// <summary>A + 2 one-hot input features.</summary>
+    /// <summary>The number of one-hot input features, A + 2.</summary>
     public int InputSize => AlphabetSize + 2;
 
-    /// <summary>A output classes.</summary>
+    /// <summary>The number of output classes, A.</summary>
     public int ClassCount => AlphabetSize;
 
-    /// <summary>T = 2K + D + 1 steps per sequence.</summary>
+    /// <summary>T, the number of steps of every sequence: 2K + D + 1.</summary>
     public int Steps => 2 * Length + Delay + 1;
 
     /// <summary>The first answer step, K + D + 1 (the step after the go marker).</summary>
     public int AnswerStart => Length + Delay + 1;
 
+    /// <summary>A copy task over <paramref name="alphabetSize"/> symbols, <paramref name="length"/> to copy after <paramref name="delay"/> blanks.</summary>
     /// <param name="alphabetSize">A ≥ 1 symbols.</param>
     /// <param name="length">K ≥ 1 symbols to copy.</param>
     /// <param name="delay">D ≥ 0 blank steps before the go marker.</param>
@@ -98,7 +99,9 @@ public sealed class CopyTask
     /// Whether row <paramref name="row"/> is copied exactly: at every scored step the largest output is the
     /// target class.
     /// </summary>
+    /// <param name="batch">The batch the outputs were computed for.</param>
     /// <param name="outputs">[T, B, A] per-step scores (logits or probabilities).</param>
+    /// <param name="row">The batch row b to check.</param>
     public static bool RowCorrect(StepClassificationBatch batch, ReadOnlySpan<float> outputs, int row)
     {
         int batchSize = batch.BatchSize, steps = batch.Steps;

@@ -23,6 +23,8 @@ public sealed class EmbeddedReberGrammar
 {
     /// <summary>The symbols in one-hot order.</summary>
     public const string Alphabet = "BTPSXVE";
+
+    /// <summary>The number of symbols, the one-hot width (7).</summary>
     public const int SymbolCount = 7;
 
     private static readonly SymbolAutomaton Reber = new(Alphabet, 8, 0, 7, ReberEdges(0));
@@ -30,6 +32,7 @@ public sealed class EmbeddedReberGrammar
 
     private readonly Random _rng;
 
+    /// <summary>A generator of random Reber and embedded Reber strings.</summary>
     /// <param name="seed">Seed of the generator; the same seed gives the same strings in the same order.</param>
     public EmbeddedReberGrammar(int seed) => _rng = new Random(seed);
 
@@ -106,6 +109,7 @@ public sealed class EmbeddedReberGrammar
     /// Encodes strings into a padded time-major batch: inputs [T, B, 7] one-hot (every symbol but the last),
     /// targets [T, B, 7] legal-next sets, masks [T, B], lengths [B] = L − 1, T = the longest.
     /// </summary>
+    /// <param name="strings">The strings to encode, each in the grammar.</param>
     /// <param name="embedded">Whether the strings are embedded Reber strings (else plain Reber strings).</param>
     public static SymbolPredictionBatch Encode(IReadOnlyList<string> strings, bool embedded = true)
     {
@@ -119,11 +123,14 @@ public sealed class EmbeddedReberGrammar
     /// Whether a model predicted every step of one embedded Reber string right: at each of its L − 1 steps the
     /// outputs above <paramref name="threshold"/> are exactly the legal next symbols.
     /// </summary>
+    /// <param name="s">The embedded Reber string, of length L.</param>
     /// <param name="probabilities">[L − 1, 7] the per-step outputs for the string.</param>
+    /// <param name="threshold">A symbol counts as predicted when its output is above this.</param>
     public static bool PredictsString(string s, ReadOnlySpan<float> probabilities, float threshold = LegalSets.DefaultThreshold) =>
         LegalSets.AllStepsCorrect(probabilities, LegalNextSets(s), SymbolCount, threshold);
 
     /// <summary>As <see cref="PredictsString"/> by the paper's criterion: the legal symbols' outputs are always the most active.</summary>
+    /// <param name="s">The embedded Reber string, of length L.</param>
     /// <param name="probabilities">[L − 1, 7] the per-step outputs for the string.</param>
     public static bool PredictsStringByRank(string s, ReadOnlySpan<float> probabilities) =>
         LegalSets.AllStepsCorrectByRank(probabilities, LegalNextSets(s), SymbolCount);

@@ -15,6 +15,7 @@ public sealed class HeldOutSplit
 {
     private readonly ulong _seed;
 
+    /// <summary>A split holding out about <paramref name="heldOutFraction"/> of all strings, fixed by <paramref name="seed"/>.</summary>
     /// <param name="heldOutFraction">Share of the string space held out, in (0, 1).</param>
     /// <param name="seed">Different seeds give different splits.</param>
     public HeldOutSplit(double heldOutFraction, int seed)
@@ -25,6 +26,7 @@ public sealed class HeldOutSplit
         _seed = Mix((ulong)seed + 0x9E3779B97F4A7C15UL);
     }
 
+    /// <summary>The probability that any given string is held out, in (0, 1).</summary>
     public double HeldOutFraction { get; }
 
     /// <summary>Whether <paramref name="s"/> belongs to the held-out part (the same answer in every process).</summary>

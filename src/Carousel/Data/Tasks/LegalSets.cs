@@ -19,6 +19,8 @@ public static class LegalSets
     /// other symbol at or below it.
     /// </summary>
     /// <param name="probabilities">[V] this step's outputs.</param>
+    /// <param name="mask">The legal set as a bit mask (bit v = symbol v legal).</param>
+    /// <param name="threshold">A symbol counts as predicted when its output is above this.</param>
     public static bool StepCorrect(ReadOnlySpan<float> probabilities, int mask, float threshold = DefaultThreshold)
     {
         for (int v = 0; v < probabilities.Length; v++)
@@ -35,6 +37,7 @@ public static class LegalSets
     /// theirs (every legal output strictly above every illegal one; ties fail).
     /// </summary>
     /// <param name="probabilities">[V] this step's outputs.</param>
+    /// <param name="mask">The legal set as a bit mask (bit v = symbol v legal).</param>
     public static bool StepCorrectByRank(ReadOnlySpan<float> probabilities, int mask)
     {
         float minLegal = float.PositiveInfinity, maxIllegal = float.NegativeInfinity;
@@ -49,6 +52,8 @@ public static class LegalSets
     /// <summary>Whether every step of one sequence is right by the threshold criterion.</summary>
     /// <param name="probabilities">[steps, V] the sequence's per-step outputs, row t for the prefix ending at symbol t.</param>
     /// <param name="masks">[steps] the legal sets.</param>
+    /// <param name="symbolCount">V, the number of outputs per step.</param>
+    /// <param name="threshold">A symbol counts as predicted when its output is above this.</param>
     public static bool AllStepsCorrect(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> masks, int symbolCount, float threshold = DefaultThreshold)
     {
         CheckLength(probabilities, masks, symbolCount);
@@ -60,6 +65,7 @@ public static class LegalSets
     /// <summary>Whether every step of one sequence is right by the ranking criterion.</summary>
     /// <param name="probabilities">[steps, V] the sequence's per-step outputs.</param>
     /// <param name="masks">[steps] the legal sets.</param>
+    /// <param name="symbolCount">V, the number of outputs per step.</param>
     public static bool AllStepsCorrectByRank(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> masks, int symbolCount)
     {
         CheckLength(probabilities, masks, symbolCount);
@@ -68,8 +74,10 @@ public static class LegalSets
         return true;
     }
 
+    /// <summary>Whether symbol index <paramref name="symbol"/> is in the set <paramref name="mask"/>.</summary>
     public static bool Contains(int mask, int symbol) => (mask >> symbol & 1) != 0;
 
+    /// <summary>The number of symbols in the set.</summary>
     public static int Count(int mask) => BitOperations.PopCount((uint)mask);
 
     /// <summary>The mask of the symbols of <paramref name="symbols"/> in <paramref name="alphabet"/>, e.g. ("TP", "BTPSXVE") → 0b110.</summary>

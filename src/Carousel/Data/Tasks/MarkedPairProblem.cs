@@ -46,12 +46,19 @@ public abstract class MarkedPairProblem
     /// <summary>Number of still-unmarked leading pairs that may hold X2 (T/2 − 1).</summary>
     public int SecondMarkCandidates => MinLength / 2 - 1;
 
+    /// <summary>The lower end of the range values are drawn from (inclusive).</summary>
     protected abstract float ValueMin { get; }
+
+    /// <summary>The upper end of the range values are drawn from (exclusive).</summary>
     protected abstract float ValueMax { get; }
 
     /// <summary>The value given to X1 when the first pair is marked.</summary>
     protected abstract float FirstPairValue { get; }
 
+    /// <summary>A generator of sequences of minimal length <paramref name="minLength"/> (at least <see cref="SmallestMinLength"/>).</summary>
+    /// <param name="minLength">T, the minimal length.</param>
+    /// <param name="variableLength">Lengths uniform in [T, T + T/10] as in the paper; false for exactly T.</param>
+    /// <param name="seed">Seed; the same seed gives the same batches in the same order.</param>
     protected MarkedPairProblem(int minLength, bool variableLength, int seed)
     {
         if (minLength < SmallestMinLength)
@@ -61,7 +68,7 @@ public abstract class MarkedPairProblem
         _rng = new Random(seed);
     }
 
-    /// <summary>The target for marked values X1, X2.</summary>
+    /// <summary>The target due at the sequence end for marked values X1, X2.</summary>
     public abstract float Target(float x1, float x2);
 
     /// <summary>The paper's criterion: |output − target| &lt; 0.04.</summary>
@@ -119,44 +126,4 @@ public abstract class MarkedPairProblem
         // X1 is the value of the pair marked first, X2 of the pair marked second.
         return (values, markers, Target(values[first], values[second]));
     }
-}
-
-/// <summary>
-/// The adding problem (Hochreiter &amp; Schmidhuber 1997, Experiment 4): values uniform in [−1, 1], target at
-/// the sequence end 0.5 + (X1 + X2) / 4, the sum scaled into [0, 1]. See <see cref="MarkedPairProblem"/> for
-/// the layout: inputs [T, B, 2], targets [B], lengths [B].
-/// </summary>
-public sealed class AddingProblem : MarkedPairProblem
-{
-    /// <param name="minLength">T, the minimal length (paper: 100, 500, 1000); at least 22.</param>
-    /// <param name="variableLength">Lengths uniform in [T, T + T/10] as in the paper; false for exactly T.</param>
-    /// <param name="seed">Seed; the same seed gives the same batches in the same order.</param>
-    public AddingProblem(int minLength = 100, bool variableLength = true, int seed = 0)
-        : base(minLength, variableLength, seed) { }
-
-    protected override float ValueMin => -1f;
-    protected override float ValueMax => 1f;
-    protected override float FirstPairValue => 0f;
-
-    public override float Target(float x1, float x2) => (float)(0.5 + ((double)x1 + x2) / 4.0);
-}
-
-/// <summary>
-/// The multiplication problem (Hochreiter &amp; Schmidhuber 1997, Experiment 5): values uniform in [0, 1],
-/// target at the sequence end X1 · X2; X1 = 1.0 when the first pair is marked. See
-/// <see cref="MarkedPairProblem"/> for the layout: inputs [T, B, 2], targets [B], lengths [B].
-/// </summary>
-public sealed class MultiplicationProblem : MarkedPairProblem
-{
-    /// <param name="minLength">T, the minimal length (paper: 100); at least 22.</param>
-    /// <param name="variableLength">Lengths uniform in [T, T + T/10] as in the paper; false for exactly T.</param>
-    /// <param name="seed">Seed; the same seed gives the same batches in the same order.</param>
-    public MultiplicationProblem(int minLength = 100, bool variableLength = true, int seed = 0)
-        : base(minLength, variableLength, seed) { }
-
-    protected override float ValueMin => 0f;
-    protected override float ValueMax => 1f;
-    protected override float FirstPairValue => 1f;
-
-    public override float Target(float x1, float x2) => x1 * x2;
 }

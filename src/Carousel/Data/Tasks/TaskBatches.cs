@@ -18,8 +18,13 @@ namespace Carousel.Data.Tasks;
 /// <param name="Lengths">[B] number of real steps of each row.</param>
 public sealed record SymbolPredictionBatch(Tensor Inputs, Tensor Targets, int[] Masks, int[] Lengths)
 {
+    /// <summary>T, the number of time steps (the longest row).</summary>
     public int Steps => Inputs.Shape[0];
+
+    /// <summary>B, the number of sequences.</summary>
     public int BatchSize => Inputs.Shape[1];
+
+    /// <summary>V, the number of symbols (the one-hot width of inputs and targets).</summary>
     public int SymbolCount => Inputs.Shape[2];
 
     /// <summary>
@@ -27,6 +32,8 @@ public sealed record SymbolPredictionBatch(Tensor Inputs, Tensor Targets, int[] 
     /// threshold criterion of <see cref="LegalSets.StepCorrect"/>.
     /// </summary>
     /// <param name="outputs">[T, B, V] per-step probabilities (sigmoid outputs, or softmax).</param>
+    /// <param name="row">The batch row b to check.</param>
+    /// <param name="threshold">A symbol counts as predicted when its probability is above this.</param>
     public bool RowCorrect(ReadOnlySpan<float> outputs, int row, float threshold = LegalSets.DefaultThreshold)
     {
         CheckOutputs(outputs);
@@ -54,6 +61,7 @@ public sealed record SymbolPredictionBatch(Tensor Inputs, Tensor Targets, int[] 
 
     /// <summary>Number of rows predicted right at every step (threshold criterion).</summary>
     /// <param name="outputs">[T, B, V] per-step probabilities.</param>
+    /// <param name="threshold">A symbol counts as predicted when its probability is above this.</param>
     public int CountCorrect(ReadOnlySpan<float> outputs, float threshold = LegalSets.DefaultThreshold)
     {
         int n = 0;
@@ -75,8 +83,13 @@ public sealed record SymbolPredictionBatch(Tensor Inputs, Tensor Targets, int[] 
 /// <param name="Lengths">[B] sequence lengths (T = the largest).</param>
 public sealed record SequenceRegressionBatch(Tensor Inputs, Tensor Targets, int[] Lengths)
 {
+    /// <summary>T, the number of time steps (the longest row).</summary>
     public int Steps => Inputs.Shape[0];
+
+    /// <summary>B, the number of sequences.</summary>
     public int BatchSize => Inputs.Shape[1];
+
+    /// <summary>F, the number of input features per step.</summary>
     public int FeatureCount => Inputs.Shape[2];
 }
 
@@ -86,8 +99,13 @@ public sealed record SequenceRegressionBatch(Tensor Inputs, Tensor Targets, int[
 /// <param name="Lengths">[B] sequence lengths (T = the largest).</param>
 public sealed record SequenceClassificationBatch(Tensor Inputs, int[] Labels, int[] Lengths)
 {
+    /// <summary>T, the number of time steps (the longest row).</summary>
     public int Steps => Inputs.Shape[0];
+
+    /// <summary>B, the number of sequences.</summary>
     public int BatchSize => Inputs.Shape[1];
+
+    /// <summary>F, the number of input features per step.</summary>
     public int FeatureCount => Inputs.Shape[2];
 }
 
@@ -100,7 +118,12 @@ public sealed record StepClassificationBatch(Tensor Inputs, int[] Targets, int[]
     /// <summary>The target value of steps whose output is not scored.</summary>
     public const int Ignore = -1;
 
+    /// <summary>T, the number of time steps (the longest row).</summary>
     public int Steps => Inputs.Shape[0];
+
+    /// <summary>B, the number of sequences.</summary>
     public int BatchSize => Inputs.Shape[1];
+
+    /// <summary>F, the number of input features per step.</summary>
     public int FeatureCount => Inputs.Shape[2];
 }

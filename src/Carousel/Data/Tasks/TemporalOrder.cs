@@ -2,7 +2,7 @@ using Carousel.Tensors;
 
 namespace Carousel.Data.Tasks;
 
-/// <summary>One temporal-order sequence.</summary>
+/// <summary>One temporal-order sequence: its symbols, its class and where its relevant symbols are.</summary>
 /// <param name="Symbols">The sequence as characters of <see cref="TemporalOrder.Alphabet"/>, e.g. "EabXd…Ycb…B".</param>
 /// <param name="Label">Its class, 0 .. 2^k − 1.</param>
 /// <param name="Positions">[k] the 0-based indices of the relevant X/Y symbols (paper position − 1).</param>
@@ -28,6 +28,8 @@ public sealed class TemporalOrder
 {
     /// <summary>The input symbols in one-hot order: a=0, b=1, c=2, d=3, X=4, Y=5, E=6, B=7.</summary>
     public const string Alphabet = "abcdXYEB";
+
+    /// <summary>The number of input symbols, the one-hot width (8).</summary>
     public const int SymbolCount = 8;
 
     /// <summary>The paper's success criterion: every output within 0.3 of the one-hot target.</summary>
@@ -40,15 +42,19 @@ public sealed class TemporalOrder
     /// <summary>Number of relevant X/Y symbols, k.</summary>
     public int RelevantCount => _windows.Length;
 
-    /// <summary>2^k classes.</summary>
+    /// <summary>The number of classes, 2^k.</summary>
     public int ClassCount => 1 << RelevantCount;
 
+    /// <summary>The shortest sequence, in steps (100, as in the paper).</summary>
     public int MinLength => 100;
+
+    /// <summary>The longest sequence, in steps (110, as in the paper).</summary>
     public int MaxLength => 110;
 
     /// <summary>The paper's class names in label order: "QRSU" (6a) or "QRSUVABC" (6b).</summary>
     public string ClassNames => RelevantCount == 2 ? "QRSU" : "QRSUVABC";
 
+    /// <summary>A generator of the paper's sequences with <paramref name="relevantCount"/> relevant symbols.</summary>
     /// <param name="relevantCount">2 for Task 6a, 3 for Task 6b.</param>
     /// <param name="seed">Seed; the same seed gives the same sequences in the same order.</param>
     public TemporalOrder(int relevantCount, int seed)
@@ -83,6 +89,8 @@ public sealed class TemporalOrder
 
     /// <summary>The paper's criterion: every output within 0.3 of the one-hot target of <paramref name="label"/>.</summary>
     /// <param name="outputs">[classes] the outputs at the last step.</param>
+    /// <param name="label">The sequence's class.</param>
+    /// <param name="tolerance">The largest distance from the target that still counts (the paper's 0.3 by default).</param>
     public static bool IsCorrect(ReadOnlySpan<float> outputs, int label, float tolerance = Tolerance)
     {
         for (int k = 0; k < outputs.Length; k++)
@@ -90,6 +98,7 @@ public sealed class TemporalOrder
         return true;
     }
 
+    /// <summary>A new random sequence with its class and the positions of its relevant symbols.</summary>
     public TemporalOrderSequence NextSequence()
     {
         int length = MinLength + _rng.Next(MaxLength - MinLength + 1);
