@@ -27,6 +27,12 @@ public abstract class Trainable<TBatch>
     /// <summary>Scores the model on held-out data, in evaluation mode (the loop switches modes); null when there is none to score on.</summary>
     public virtual Evaluation? Evaluate() => null;
 
+    /// <summary>Whether the run should stop after the step just taken (a goal reached, a budget spent); asked after every step.</summary>
+    public virtual bool Finished => false;
+
+    /// <summary>Whether to evaluate after <paramref name="step"/> besides the loop's own schedule (every so many steps, epoch ends, the last step).</summary>
+    public virtual bool WantsEvaluation(long step) => false;
+
     /// <summary>The rule for "better": by default the lexicographically greater <see cref="Evaluation.Score"/>.</summary>
     public virtual bool IsBetter(Evaluation candidate, Evaluation best) => candidate.Beats(best);
 

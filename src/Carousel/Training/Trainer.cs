@@ -73,7 +73,8 @@ public sealed class Trainer<TBatch>
         var throughput = new Throughput();
         long perEpoch = BatchesPerEpoch;
         _task.Model.Training = true;
-        while (_cursor.Step < _run.PlannedSteps && !(_last?.Done ?? false))
+        bool finished = false;
+        while (_cursor.Step < _run.PlannedSteps && !finished)
         {
             if (cancel.IsCancellationRequested)
             {
@@ -85,11 +86,12 @@ public sealed class Trainer<TBatch>
             Optimizer.ZeroGrad();
             var result = _task.TrainBatch(batch);
             long step = _cursor.Step + 1;
-            if (!double.IsFinite(result.Loss)) throw Diverged(step, $"the training loss became {result.Loss}");
+            if (!double.IsFinite(result.Loss) && _run.StopOnDivergence) throw Diverged(step, $"the training loss became {result.Loss}");
+            double norm = double.NaN;
             if (!result.WeightsUpdated)
             {
-                double norm = ClipGradients();
-                if (!double.IsFinite(norm)) throw Diverged(step, $"the gradient norm became {norm}");
+                norm = ClipGradients();
+                if (!double.IsFinite(norm) && _run.StopOnDivergence) throw Diverged(step, $"the gradient norm became {norm}");
                 Optimizer.LearningRate = _run.Schedule.At(step, _run.Optimizer.LearningRate);
                 Optimizer.Step();
             }
@@ -97,7 +99,7 @@ public sealed class Trainer<TBatch>
             double rate = throughput.Add(result.Tokens);
 
             bool evaluate = step == _run.PlannedSteps || (_run.EvaluateEvery > 0 && step % _run.EvaluateEvery == 0)
-                            || (epochEnded && _run.EvaluateAtEpochEnd);
+                            || (epochEnded && _run.EvaluateAtEpochEnd) || _task.WantsEvaluation(step);
             double trainLoss = _trainLoss = _cursor.MeanLoss;
             Evaluation? evaluation = null;
             bool isBest = false;
@@ -109,8 +111,9 @@ public sealed class Trainer<TBatch>
                 throughput.Restart();
             }
             if (evaluate || epochEnded) SaveLast(Elapsed());
-            progress?.Report(new TrainingProgress(step, _run.PlannedSteps, (double)step / perEpoch, trainLoss, Optimizer.LearningRate,
+            progress?.Report(new TrainingProgress(step, _run.PlannedSteps, (double)step / perEpoch, trainLoss, result.Loss, norm, Optimizer.LearningRate,
                 rate, Elapsed(), evaluation, isBest));
+            finished = (evaluation?.Done ?? false) || _task.Finished;
         }
         SaveLast(Elapsed()); // where the run ends, possibly inside an epoch
         return Summary(interrupted: false, Elapsed());

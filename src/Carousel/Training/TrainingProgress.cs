@@ -5,12 +5,14 @@ namespace Carousel.Training;
 /// <param name="PlannedSteps">The step the run ends at.</param>
 /// <param name="Epoch">Epochs trained, fractional inside an epoch.</param>
 /// <param name="TrainLoss">Mean batch loss since the last evaluation (up to and including this step).</param>
+/// <param name="BatchLoss">This step's batch loss.</param>
+/// <param name="GradientNorm">The global gradient norm of this step before clipping (NaN when the model updated the weights itself).</param>
 /// <param name="LearningRate">The rate of this step.</param>
 /// <param name="TokensPerSecond">Recent throughput in the model's tokens (symbols, characters, steps).</param>
 /// <param name="ElapsedSeconds">Seconds trained, over every resume.</param>
 /// <param name="Evaluation">This step's evaluation, if one was made.</param>
 /// <param name="IsBest">Whether that evaluation became the kept model.</param>
-public sealed record TrainingProgress(long Step, long PlannedSteps, double Epoch, double TrainLoss, float LearningRate,
+public sealed record TrainingProgress(long Step, long PlannedSteps, double Epoch, double TrainLoss, double BatchLoss, double GradientNorm, float LearningRate,
     double TokensPerSecond, double ElapsedSeconds, Evaluation? Evaluation, bool IsBest);
 
 /// <summary>How a run ended.</summary>

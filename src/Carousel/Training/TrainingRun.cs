@@ -13,6 +13,11 @@ public sealed record TrainingRun
     public float GradClip { get; init; }
     /// <summary>Clip each gradient element to ±<see cref="GradClip"/> instead of the global norm.</summary>
     public bool ClipByValue { get; init; }
+    /// <summary>
+    /// Stop with <see cref="TrainingDivergedException"/> before the step when the loss or the gradient becomes infinite or
+    /// NaN (the default). False: take the step and report it (an experiment that shows divergence), the caller decides.
+    /// </summary>
+    public bool StopOnDivergence { get; init; } = true;
     /// <summary>Threads for the matrix kernels and the batch-split time loops during this run.</summary>
     public int Threads { get; init; } = 1;
     /// <summary>The optimizer step the run ends at.</summary>
