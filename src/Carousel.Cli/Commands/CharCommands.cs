@@ -121,7 +121,7 @@ internal static class CharCommands
             if (n < 0) throw new ArgumentException($"--length must be ≥ 0, got {n}.");
             int threadCount = parse.GetValue(threads);
             if (threadCount <= 0) throw new ArgumentException($"--threads must be positive, got {threadCount}.");
-            Carousel.Kernels.Gemm.MaxThreads = threadCount;
+            using var threadScope = Carousel.Kernels.Gemm.UseThreads(threadCount);
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string primeText = parse.GetValue(prime)!;
             var sampler = new CharSampler(checkpoint.Model, checkpoint.Vocabulary);

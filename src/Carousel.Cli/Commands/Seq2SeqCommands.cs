@@ -95,7 +95,7 @@ internal static class Seq2SeqCommands
         {
             int beams = CheckBeam(parse.GetValue(beam));
             double penalty = CheckPenalty(parse.GetValue(lengthPenalty));
-            Carousel.Kernels.Gemm.MaxThreads = CheckThreads(parse.GetValue(threads));
+            using var threadScope = Carousel.Kernels.Gemm.UseThreads(CheckThreads(parse.GetValue(threads)));
             var checkpoint = Seq2SeqCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string path = parse.GetValue(data)!;
             var groups = SequencePairs.GroupBySource(SequencePairs.Read(path, checkpoint.SourceTokens));

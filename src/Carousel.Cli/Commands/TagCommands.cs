@@ -133,7 +133,7 @@ internal static class TagCommands
             int batch = parse.GetValue(BatchSize), threads = parse.GetValue(Threads);
             if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
             if (threads <= 0) throw new ArgumentException($"--threads must be positive, got {threads}.");
-            Carousel.Kernels.Gemm.MaxThreads = threads;
+            using var threadScope = Carousel.Kernels.Gemm.UseThreads(threads);
             return batch;
         }
     }
