@@ -4,16 +4,6 @@ using Carousel.Tensors;
 
 namespace Carousel.Models;
 
-/// <summary>How the next character is chosen from the model's distribution.</summary>
-public sealed record SamplingOptions(float Temperature = 1f, int TopK = 0, bool Argmax = false)
-{
-    public void Validate()
-    {
-        if (!(Temperature > 0f) || !float.IsFinite(Temperature)) throw new ArgumentException($"--temperature must be > 0, got {Temperature}.");
-        if (TopK < 0) throw new ArgumentException($"--top-k must be ≥ 0 (0: all characters), got {TopK}.");
-    }
-}
-
 /// <summary>Generates text one character at a time from a character language model, carrying the state.</summary>
 public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabulary)
 {

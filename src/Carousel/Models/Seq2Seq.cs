@@ -34,36 +34,6 @@ public sealed record Seq2SeqConfig
 }
 
 /// <summary>
-/// A teacher-forced training batch: source ids [S, B] with lengths; decoder input [T, B] = start symbol then the
-/// target (lengths = target length + 1); targets [T·B] = the target then the end symbol, padding ignored.
-/// </summary>
-public sealed record Seq2SeqBatch(PaddedBatch Source, PaddedBatch DecoderInput, int[] Targets)
-{
-    public static Seq2SeqBatch From(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets, ReadOnlySpan<int> examples)
-    {
-        var source = PaddedBatch.From(sources, examples, TokenVocabulary.PadId);
-        var shifted = new int[examples.Length][];
-        for (int b = 0; b < examples.Length; b++)
-        {
-            var target = targets[examples[b]];
-            if (target.Length == 0) throw new ArgumentException($"Example {examples[b]} has an empty target.");
-            shifted[b] = [TokenVocabulary.StartId, .. target];
-        }
-        var decoderInput = PaddedBatch.From(shifted, Enumerable.Range(0, examples.Length).ToArray(), TokenVocabulary.PadId);
-        int T = decoderInput.Steps, B = examples.Length;
-        var expected = new int[T * B];
-        Array.Fill(expected, SoftmaxCrossEntropy.Ignore);
-        for (int b = 0; b < B; b++)
-        {
-            var target = targets[examples[b]];
-            for (int t = 0; t < target.Length; t++) expected[t * B + b] = target[t];
-            expected[target.Length * B + b] = TokenVocabulary.EndId;
-        }
-        return new Seq2SeqBatch(source, decoderInput with { Examples = examples.ToArray() }, expected);
-    }
-}
-
-/// <summary>
 /// Encoder-decoder (Sutskever et al. 2014; Bahdanau et al. 2015; Luong et al. 2015):
 /// source embedding → (bi)RNN encoder over the padded source (lengths respected);
 /// bridge: the decoder's initial state from the encoder's final top-layer state, both directions concatenated,
