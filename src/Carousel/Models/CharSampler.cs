@@ -5,6 +5,8 @@ using Carousel.Tensors;
 namespace Carousel.Models;
 
 /// <summary>Generates text one character at a time from a character language model, carrying the state.</summary>
+/// <param name="model">The trained model; it is switched to evaluation while generating and back after.</param>
+/// <param name="vocabulary">Turns the prime into ids and the drawn ids back into characters.</param>
 public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabulary)
 {
     /// <summary>

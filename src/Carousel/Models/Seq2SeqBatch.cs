@@ -7,8 +7,15 @@ namespace Carousel.Models;
 /// A teacher-forced training batch: source ids [S, B] with lengths; decoder input [T, B] = start symbol then the
 /// target (lengths = target length + 1); targets [T·B] = the target then the end symbol, padding ignored.
 /// </summary>
+/// <param name="Source">Source ids [S, B], padded, with each source's length.</param>
+/// <param name="DecoderInput">[T, B]: the start symbol then the target, padded; lengths = target length + 1.</param>
+/// <param name="Targets">[T·B] time-major: the target then the end symbol, <see cref="SoftmaxCrossEntropy.Ignore"/> at padding.</param>
 public sealed record Seq2SeqBatch(PaddedBatch Source, PaddedBatch DecoderInput, int[] Targets)
 {
+    /// <summary>
+    /// The batch of the pairs at <paramref name="examples"/> (indices into both lists of ids, without start or end
+    /// symbols); both padded batches record those indices as their examples. An empty target is an error.
+    /// </summary>
     public static Seq2SeqBatch From(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets, ReadOnlySpan<int> examples)
     {
         var source = PaddedBatch.From(sources, examples, TokenVocabulary.PadId);
