@@ -13,10 +13,16 @@ public sealed class Dropout
     private int _length;
     private bool _active;
 
+    /// <summary>p: the chance that each element is zeroed while training, in [0, 1).</summary>
     public float Probability { get; }
+
+    /// <summary>The generator the masks are drawn from (an owner may share one among several dropouts).</summary>
     public Rng Rng { get; }
+
+    /// <summary>True: <see cref="Forward"/> draws a new mask; false (evaluation): values pass unchanged.</summary>
     public bool Training { get; set; } = true;
 
+    /// <summary>Dropout with probability <paramref name="probability"/> in [0, 1), drawing its masks from <paramref name="rng"/>.</summary>
     public Dropout(float probability, Rng rng)
     {
         if (!(probability >= 0f && probability < 1f)) throw new ArgumentException($"Dropout must be in [0, 1), got {probability}.");

@@ -7,10 +7,16 @@ public sealed class Embedding : IModule
 {
     private int[] _ids = [];
 
+    /// <summary>V: the number of vectors in the table, so ids run from 0 to V − 1.</summary>
     public int VocabularySize { get; }
+
+    /// <summary>E: the length of each vector.</summary>
     public int Dimension { get; }
+
+    /// <summary>The table, weight [V, E]: row v is the vector of id v.</summary>
     public Parameter Weight { get; }
 
+    /// <summary>A table of <paramref name="vocabularySize"/> vectors of <paramref name="dimension"/> values, each drawn N(0, 1) from <paramref name="rng"/>.</summary>
     public Embedding(int vocabularySize, int dimension, Rng rng)
     {
         if (vocabularySize <= 0 || dimension <= 0) throw new ArgumentException($"Embedding sizes must be positive, got {vocabularySize}×{dimension}.");

@@ -9,12 +9,23 @@ public sealed class Linear : IModule
     private ReadOnlyMemory<float> _input;
     private int _rows;
 
+    /// <summary>In: the features of each input row.</summary>
     public int InputSize { get; }
+
+    /// <summary>Out: the features of each output row.</summary>
     public int OutputSize { get; }
+
+    /// <summary>W, weight [Out, In].</summary>
     public Parameter Weight { get; }
+
+    /// <summary>b, bias [Out]; null for a layer built without one.</summary>
     public Parameter? Bias { get; }
 
+    /// <summary>A layer from <paramref name="inputSize"/> to <paramref name="outputSize"/> features, with freshly drawn weights.</summary>
+    /// <param name="inputSize">In: the features of each input row.</param>
+    /// <param name="outputSize">Out: the features of each output row.</param>
     /// <param name="rng">Draws U(−1/√In, 1/√In) for weight and bias, PyTorch's default.</param>
+    /// <param name="bias">Whether y gets a bias b; false for y = x·Wᵀ alone.</param>
     public Linear(int inputSize, int outputSize, Rng rng, bool bias = true)
     {
         if (inputSize <= 0 || outputSize <= 0) throw new ArgumentException($"Linear sizes must be positive, got {inputSize}→{outputSize}.");

@@ -26,11 +26,22 @@ public sealed class LuongAttention : IModule
     private float[] _dPre = [], _dWeights = [], _dConcat = [], _dQuery = [], _dKeys = [], _dMemory = [];
     private int _targetSteps;
 
+    /// <summary>De: the features of each memory position (an encoder output).</summary>
     public int MemorySize { get; }
+
+    /// <summary>Hd: the features of each query (a decoder output), and of each attentional output h̃.</summary>
     public int QuerySize { get; }
+
+    /// <summary>linear_in: W_a [Hd, De], no bias, turning each memory position into the key the queries score against.</summary>
     public Linear LinearIn { get; }
+
+    /// <summary>linear_out: W_c [Hd, De + Hd], no bias, turning [context; h] into h̃ before the tanh.</summary>
     public Linear LinearOut { get; }
 
+    /// <summary>
+    /// Attention of queries of <paramref name="querySize"/> (Hd) features over memory of <paramref name="memorySize"/> (De)
+    /// features; W_a and W_c are drawn from <paramref name="rng"/> as <see cref="Linear"/> draws, U(−1/√fan-in, 1/√fan-in).
+    /// </summary>
     public LuongAttention(int memorySize, int querySize, Rng rng)
     {
         MemorySize = memorySize;

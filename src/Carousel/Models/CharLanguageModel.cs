@@ -6,6 +6,12 @@ using Carousel.Tensors;
 namespace Carousel.Models;
 
 /// <summary>Sizes of a character-level language model.</summary>
+/// <param name="VocabularySize">V: the distinct characters; ids run from 0 to V − 1.</param>
+/// <param name="Cell">The recurrent cell of every layer.</param>
+/// <param name="HiddenSize">H: the units of each recurrent layer.</param>
+/// <param name="Layers">L: the stacked recurrent layers.</param>
+/// <param name="EmbeddingSize">E: the length of each character's vector; 0 means the same as <paramref name="HiddenSize"/>.</param>
+/// <param name="Dropout">The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</param>
 public sealed record CharLanguageModelConfig(
     int VocabularySize,
     CellKind Cell = CellKind.Lstm,
@@ -14,6 +20,7 @@ public sealed record CharLanguageModelConfig(
     int EmbeddingSize = 0,   // 0: same as HiddenSize (as nanoGPT/PyTorch char models do)
     float Dropout = 0f)
 {
+    /// <summary>E as built: <see cref="EmbeddingSize"/>, or <see cref="HiddenSize"/> when that is 0.</summary>
     public int EffectiveEmbeddingSize => EmbeddingSize > 0 ? EmbeddingSize : HiddenSize;
 }
 
@@ -27,11 +34,19 @@ public sealed class CharLanguageModel : IModule
     private float[] _embedded = [], _logits = [], _dOutput = [];
     private int _rows;
 
+    /// <summary>The sizes it was built with.</summary>
     public CharLanguageModelConfig Config { get; }
+
+    /// <summary>embedding: the character vectors, weight [V, E].</summary>
     public Embedding Embedding { get; }
+
+    /// <summary>rnn: the recurrent stack over the embedded characters, [T, B, E] → [T, B, H].</summary>
     public RecurrentStack Rnn { get; }
+
+    /// <summary>output: Linear(H, V), from each step's h to the logits of the next character.</summary>
     public Linear Output { get; }
 
+    /// <summary>A model of the given sizes, its weights drawn from <paramref name="rng"/> (PyTorch's default initialisations).</summary>
     public CharLanguageModel(CharLanguageModelConfig config, Rng rng)
     {
         Config = config;
@@ -44,12 +59,14 @@ public sealed class CharLanguageModel : IModule
     /// <inheritdoc/>
     public IReadOnlyList<Rng> DropoutRngs => [Rnn.DropoutRng];
 
+    /// <summary>True while training (dropout between stacked layers draws masks); false to evaluate or generate.</summary>
     public bool Training
     {
         get => Rnn.Training;
         set => Rnn.Training = value;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         [.. Module.Child("embedding", Embedding), .. Module.Child("rnn", Rnn), .. Module.Child("output", Output)];
 

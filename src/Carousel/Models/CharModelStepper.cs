@@ -22,10 +22,16 @@ public sealed class CharModelStepper : IDisposable
     private readonly int[] _token = new int[1];
     private RecurrentState? _state;        // the general path's state
 
+    /// <summary>A stepper over <paramref name="model"/>'s own weights, starting from the model's initial state.</summary>
+    /// <param name="model">The model whose weights are used (read at each step; repacked when their Version changes).</param>
     /// <param name="threads">Threads per step (see <see cref="RecurrentStepper"/>); by default <see cref="Gemm.MaxThreads"/>.</param>
     public CharModelStepper(CharLanguageModel model, int threads = 0)
         : this(model, threads, RecurrentStepper.MinimumHiddenForTwoThreads) { }
 
+    /// <summary>As the public constructor, with the knobs tests turn.</summary>
+    /// <param name="model">The model whose weights are used.</param>
+    /// <param name="threads">Threads per step; 0 for <see cref="Gemm.MaxThreads"/>.</param>
+    /// <param name="minimumHiddenForTwoThreads">The hidden size from which layers are split between two threads.</param>
     /// <param name="generalPath">Tests: take the general forward even when the stepper could run the stack.</param>
     internal CharModelStepper(CharLanguageModel model, int threads, int minimumHiddenForTwoThreads, bool generalPath = false)
     {
@@ -84,5 +90,6 @@ public sealed class CharModelStepper : IDisposable
         return _logits;
     }
 
+    /// <summary>Stops the helper thread of a two-thread stepper (nothing to do otherwise).</summary>
     public void Dispose() => _stepper?.Dispose();
 }

@@ -4,17 +4,9 @@ using Carousel.Tensors;
 
 namespace Carousel.Models;
 
-/// <summary>How the next character is chosen from the model's distribution.</summary>
-public sealed record SamplingOptions(float Temperature = 1f, int TopK = 0, bool Argmax = false)
-{
-    public void Validate()
-    {
-        if (!(Temperature > 0f) || !float.IsFinite(Temperature)) throw new ArgumentException($"--temperature must be > 0, got {Temperature}.");
-        if (TopK < 0) throw new ArgumentException($"--top-k must be ≥ 0 (0: all characters), got {TopK}.");
-    }
-}
-
 /// <summary>Generates text one character at a time from a character language model, carrying the state.</summary>
+/// <param name="model">The trained model; it is switched to evaluation while generating and back after.</param>
+/// <param name="vocabulary">Turns the prime into ids and the drawn ids back into characters.</param>
 public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabulary)
 {
     /// <summary>

@@ -7,6 +7,13 @@ using Carousel.Tensors;
 namespace Carousel.Models;
 
 /// <summary>Sizes of a conditioned generator.</summary>
+/// <param name="VocabularySize">V: the distinct symbols, <see cref="ConditionedGenerator.StartSymbol"/> and <see cref="ConditionedGenerator.EndSymbol"/> included.</param>
+/// <param name="ConditionSize">C: the values of each condition vector.</param>
+/// <param name="Cell">The recurrent cell of every layer.</param>
+/// <param name="HiddenSize">H: the units of each recurrent layer.</param>
+/// <param name="Layers">L: the stacked recurrent layers.</param>
+/// <param name="EmbeddingSize">E: the length of each symbol's vector.</param>
+/// <param name="Dropout">The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</param>
 public sealed record ConditionedGeneratorConfig(
     int VocabularySize,
     int ConditionSize,
@@ -27,15 +34,25 @@ public sealed record ConditionedGeneratorConfig(
 /// </summary>
 public sealed class ConditionedGenerator : IModule
 {
-    public const char StartSymbol = '\u0002', EndSymbol = '\u0003';
+    /// <summary>The symbol fed first to start every text (U+0002, "start of text").</summary>
+    public const char StartSymbol = '\u0002';
+
+    /// <summary>The symbol the model emits to end a text (U+0003, "end of text").</summary>
+    public const char EndSymbol = '\u0003';
 
     private float[] _initial = [];      // [B, S·L·H] tanh(W·v + b)
     private float[] _dInitial = [];     // [B, S·L·H]
 
+    /// <summary>The sizes it was built with.</summary>
     public ConditionedGeneratorConfig Config { get; }
+
+    /// <summary>The character model that writes the text; its parameters keep their names embedding.*, rnn.*, output.*.</summary>
     public CharLanguageModel Language { get; }
+
+    /// <summary>condition: Linear(C, S·L·H) whose tanh is the initial state (S = 2 for an LSTM: every layer's h, then every c).</summary>
     public Linear Condition { get; }
 
+    /// <summary>A generator of the given sizes (at least one condition value), its weights drawn from <paramref name="rng"/>.</summary>
     public ConditionedGenerator(ConditionedGeneratorConfig config, Rng rng)
     {
         if (config.ConditionSize <= 0) throw new ArgumentException($"The condition needs at least one value, got {config.ConditionSize}.");
@@ -51,12 +68,14 @@ public sealed class ConditionedGenerator : IModule
     /// <summary>The generators of the dropout masks.</summary>
     public IReadOnlyList<Rng> DropoutRngs => [Language.Rnn.DropoutRng];
 
+    /// <summary>True while training (dropout between stacked layers draws masks); false to evaluate or generate.</summary>
     public bool Training
     {
         get => Language.Training;
         set => Language.Training = value;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         [.. Language.NamedParameters(), .. Module.Child("condition", Condition)];
 

@@ -7,6 +7,7 @@ namespace Carousel.Models;
 /// How an echo state network's reservoir is drawn and its readout fitted. Defaults are ReservoirPy's quick-start:
 /// 100 units, spectral radius 1.25, leak rate 0.3, input and bias scaling 1, connectivity 0.1, ridge 1e−5.
 /// </summary>
+/// <param name="Units">N: the reservoir's units, 1 to 4096.</param>
 /// <param name="SpectralRadius">W is scaled so that its largest |eigenvalue| is this.</param>
 /// <param name="LeakRate">a in x ← (1 − a)·x + a·tanh(…); 1 is no leak.</param>
 /// <param name="InputScaling">Input weights are ±this (equally likely).</param>
@@ -15,6 +16,7 @@ namespace Carousel.Models;
 /// <param name="InputConnectivity">Share of non-zero input weights, and of non-zero biases.</param>
 /// <param name="Ridge">λ of the ridge regression that fits the readout.</param>
 /// <param name="ReadoutSeesInput">Whether the readout reads [1; u; x] (Lukoševičius 2012) instead of [1; x] (ReservoirPy's Ridge on the reservoir alone).</param>
+/// <param name="Seed">Seeds the draws of W and W_in: the same options give the same reservoir.</param>
 public sealed record EchoStateOptions(
     int Units = 100,
     double SpectralRadius = 1.25,
@@ -27,6 +29,7 @@ public sealed record EchoStateOptions(
     bool ReadoutSeesInput = false,
     int Seed = 1)
 {
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
         if (Units <= 0 || Units > 4096) throw new ArgumentException($"The reservoir needs 1 to 4096 units, got {Units}.");
@@ -60,9 +63,16 @@ public sealed class EchoStateNetwork
     private readonly double _leak;
     private double[]? _readout;           // [Out, D]
 
+    /// <summary>The options the reservoir was drawn with.</summary>
     public EchoStateOptions Options { get; }
+
+    /// <summary>In: the values of each input step u(t).</summary>
     public int InputSize { get; }
+
+    /// <summary>Out: the values of each output step y(t).</summary>
     public int OutputSize { get; }
+
+    /// <summary>N: the reservoir's units.</summary>
     public int Units => Options.Units;
 
     /// <summary>Readout features D: 1 + N, plus In when the readout sees the input.</summary>
@@ -77,6 +87,7 @@ public sealed class EchoStateNetwork
     /// <summary>The fitted readout W_out [Out, D], or null before <see cref="Fit"/>.</summary>
     public ReadOnlySpan<double> ReadoutWeights => _readout;
 
+    /// <summary>Whether <see cref="Fit"/> has set the readout, which <see cref="ReadOut"/>, <see cref="Run"/> and <see cref="Generate"/> need.</summary>
     public bool IsFitted => _readout is not null;
 
     /// <summary>A dense copy of the scaled reservoir matrix W [N, N], for inspection.</summary>
@@ -92,6 +103,10 @@ public sealed class EchoStateNetwork
     /// <summary>A copy of the input weights W_in [N, 1 + In]; column 0 holds the biases.</summary>
     public double[] InputWeights() => (double[])_inputWeights.Clone();
 
+    /// <summary>
+    /// Draws the reservoir W [N, N] and input weights W_in [N, 1 + In] from <see cref="EchoStateOptions.Seed"/>;
+    /// the state starts at zero and the readout is not fitted yet.
+    /// </summary>
     public EchoStateNetwork(int inputSize, int outputSize, EchoStateOptions options)
     {
         options.Validate();
@@ -134,6 +149,7 @@ public sealed class EchoStateNetwork
         _features = new double[1 + (options.ReadoutSeesInput ? inputSize : 0) + N];
     }
 
+    /// <summary>Sets the reservoir state x to zeros (the fitted readout stays).</summary>
     public void ResetState() => Array.Clear(_state);
 
     /// <summary>Replaces the reservoir state (e.g. to run again from a saved point).</summary>

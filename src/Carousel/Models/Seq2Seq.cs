@@ -10,18 +10,40 @@ namespace Carousel.Models;
 /// <summary>Sizes and choices of a <see cref="Seq2Seq"/> model (saved as JSON in its checkpoint).</summary>
 public sealed record Seq2SeqConfig
 {
+    /// <summary>The cell of encoder and decoder: LSTM (default), GRU, or Elman RNN with tanh or ReLU.</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+
+    /// <summary>The source symbols, the reserved &lt;pad&gt;, &lt;s&gt; and &lt;/s&gt; included.</summary>
     public int SourceVocabulary { get; init; }
+
+    /// <summary>V: the target symbols, the reserved &lt;pad&gt;, &lt;s&gt; and &lt;/s&gt; included.</summary>
     public int TargetVocabulary { get; init; }
+
+    /// <summary>E: the length of each symbol's vector, source and target alike.</summary>
     public int Embedding { get; init; } = 64;
+
+    /// <summary>He: the encoder's units per layer and direction.</summary>
     public int EncoderHidden { get; init; } = 256;
+
+    /// <summary>Le: the encoder's stacked layers.</summary>
     public int EncoderLayers { get; init; } = 1;
+
+    /// <summary>Whether the encoder also reads the source backwards (D = 2: its outputs are 2·He wide).</summary>
     public bool Bidirectional { get; init; } = true;
+
+    /// <summary>Hd: the decoder's units per layer.</summary>
     public int DecoderHidden { get; init; } = 512;
+
+    /// <summary>Ld: the decoder's stacked layers.</summary>
     public int DecoderLayers { get; init; } = 1;
+
+    /// <summary>Whether the decoder's outputs go through <see cref="LuongAttention"/> over the encoder's outputs.</summary>
     public bool Attention { get; init; } = true;
+
+    /// <summary>p, in [0, 1): the dropout of both embeddings, between stacked layers and before the output layer, while training.</summary>
     public float Dropout { get; init; }
 
+    /// <summary>Throws an <see cref="ArgumentException"/> for a vocabulary with no own symbol, a size ≤ 0, dropout outside [0, 1) or an unsupported cell.</summary>
     public void Validate()
     {
         if (SourceVocabulary <= TokenVocabulary.Reserved.Length || TargetVocabulary <= TokenVocabulary.Reserved.Length)
@@ -30,36 +52,6 @@ public sealed record Seq2SeqConfig
         if (EncoderLayers <= 0 || DecoderLayers <= 0) throw new ArgumentException("Layer counts must be positive.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
         if (Cell is not (CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu)) throw new ArgumentException($"Unknown cell {Cell}.");
-    }
-}
-
-/// <summary>
-/// A teacher-forced training batch: source ids [S, B] with lengths; decoder input [T, B] = start symbol then the
-/// target (lengths = target length + 1); targets [T·B] = the target then the end symbol, padding ignored.
-/// </summary>
-public sealed record Seq2SeqBatch(PaddedBatch Source, PaddedBatch DecoderInput, int[] Targets)
-{
-    public static Seq2SeqBatch From(IReadOnlyList<int[]> sources, IReadOnlyList<int[]> targets, ReadOnlySpan<int> examples)
-    {
-        var source = PaddedBatch.From(sources, examples, TokenVocabulary.PadId);
-        var shifted = new int[examples.Length][];
-        for (int b = 0; b < examples.Length; b++)
-        {
-            var target = targets[examples[b]];
-            if (target.Length == 0) throw new ArgumentException($"Example {examples[b]} has an empty target.");
-            shifted[b] = [TokenVocabulary.StartId, .. target];
-        }
-        var decoderInput = PaddedBatch.From(shifted, Enumerable.Range(0, examples.Length).ToArray(), TokenVocabulary.PadId);
-        int T = decoderInput.Steps, B = examples.Length;
-        var expected = new int[T * B];
-        Array.Fill(expected, SoftmaxCrossEntropy.Ignore);
-        for (int b = 0; b < B; b++)
-        {
-            var target = targets[examples[b]];
-            for (int t = 0; t < target.Length; t++) expected[t * B + b] = target[t];
-            expected[target.Length * B + b] = TokenVocabulary.EndId;
-        }
-        return new Seq2SeqBatch(source, decoderInput with { Examples = examples.ToArray() }, expected);
     }
 }
 
@@ -83,16 +75,34 @@ public sealed class Seq2Seq : IModule
     private float[] _sourceX = [], _targetX = [], _bridgeInH = [], _bridgeInC = [], _bridgeH = [], _bridgeC = [], _features = [], _logits = [];
     private int _targetSteps, _batch;
 
+    /// <summary>The sizes and choices it was built with.</summary>
     public Seq2SeqConfig Config { get; }
+
+    /// <summary>source_embedding: the source symbols' vectors, weight [source V, E].</summary>
     public Embedding SourceEmbedding { get; }
+
+    /// <summary>encoder: the (bi)RNN over the embedded source, [S, B, E] → [S, B, D·He].</summary>
     public RecurrentStack Encoder { get; }
+
+    /// <summary>bridge_h: Linear(D·He, Ld·Hd) whose tanh is the decoder's initial h, every layer's.</summary>
     public Linear BridgeH { get; }
+
+    /// <summary>bridge_c: Linear(D·He, Ld·Hd) giving the decoder's initial c; null for cells without one.</summary>
     public Linear? BridgeC { get; }
+
+    /// <summary>target_embedding: the target symbols' vectors, weight [V, E].</summary>
     public Embedding TargetEmbedding { get; }
+
+    /// <summary>decoder: the RNN over the embedded previous symbols, [T, B, E] → [T, B, Hd].</summary>
     public RecurrentStack Decoder { get; }
+
+    /// <summary>attention: Luong attention of the decoder's outputs over the encoder's; null when the config turns it off.</summary>
     public LuongAttention? Attention { get; }
+
+    /// <summary>output: Linear(Hd, V), from each step's features to the logits of the next target symbol.</summary>
     public Linear Output { get; }
 
+    /// <summary>A model as <paramref name="config"/> describes it (validated first), its weights drawn from <paramref name="rng"/>.</summary>
     public Seq2Seq(Seq2SeqConfig config, Rng rng)
     {
         config.Validate();
@@ -118,12 +128,14 @@ public sealed class Seq2Seq : IModule
     /// <summary>The generators of the dropout masks (encoder, decoder, and the one the embedding and output dropouts share).</summary>
     public IReadOnlyList<Rng> DropoutRngs => [Encoder.DropoutRng, Decoder.DropoutRng, _sourceDropout.Rng];
 
+    /// <summary>True while training (every dropout draws masks); false to evaluate; <see cref="StartDecoding"/> sets it false.</summary>
     public bool Training
     {
         get => Encoder.Training;
         set => Encoder.Training = Decoder.Training = _sourceDropout.Training = _targetDropout.Training = _featureDropout.Training = value;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters()
     {
         var list = new List<(string, Parameter)>();

@@ -4,6 +4,10 @@ using Carousel.Layers.Recurrent;
 namespace Carousel.Models;
 
 /// <summary>An output sequence (end symbol not included), its log-probability under the model and its ranking score.</summary>
+/// <param name="Tokens">The target symbol ids, without start or end symbol.</param>
+/// <param name="LogProbability">ln P(tokens, then the end symbol if finished | source), in nats.</param>
+/// <param name="Score">What hypotheses are ranked by: the log-probability, divided by length^penalty in a beam search with one.</param>
+/// <param name="Finished">Whether the model emitted the end symbol (false: the length limit cut it off).</param>
 public sealed record Hypothesis(int[] Tokens, double LogProbability, double Score, bool Finished);
 
 /// <summary>

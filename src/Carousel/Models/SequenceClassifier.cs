@@ -18,6 +18,15 @@ public enum SequencePooling
 }
 
 /// <summary>Sizes of a sequence classifier.</summary>
+/// <param name="VocabularySize">V: the distinct input symbols; ids run from 0 to V − 1.</param>
+/// <param name="Classes">K: the classes, at least 2.</param>
+/// <param name="Cell">The recurrent cell of every layer.</param>
+/// <param name="HiddenSize">H: the units of each layer and direction.</param>
+/// <param name="Layers">L: the stacked recurrent layers.</param>
+/// <param name="Bidirectional">Whether each layer also reads the sequence backwards (D = 2).</param>
+/// <param name="EmbeddingSize">E: the length of each symbol's vector.</param>
+/// <param name="Dropout">The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</param>
+/// <param name="Pooling">How the outputs [T, D·H] of a sequence become the one vector [D·H] the output layer reads.</param>
 public sealed record SequenceClassifierConfig(
     int VocabularySize,
     int Classes,
@@ -42,11 +51,19 @@ public sealed class SequenceClassifier : IModule
     private int[] _lengths = [];
     private int _steps, _batch;
 
+    /// <summary>The sizes it was built with.</summary>
     public SequenceClassifierConfig Config { get; }
+
+    /// <summary>embedding: the symbols' vectors, weight [V, E].</summary>
     public Embedding Embedding { get; }
+
+    /// <summary>rnn: the recurrent stack over the embedded symbols, [T, B, E] → [T, B, D·H].</summary>
     public RecurrentStack Rnn { get; }
+
+    /// <summary>output: Linear(D·H, K), from each sequence's pooled vector to the class logits.</summary>
     public Linear Output { get; }
 
+    /// <summary>A classifier of the given sizes (at least 2 classes), its weights drawn from <paramref name="rng"/>.</summary>
     public SequenceClassifier(SequenceClassifierConfig config, Rng rng)
     {
         if (config.Classes < 2) throw new ArgumentException($"A classifier needs at least 2 classes, got {config.Classes}.");
@@ -57,17 +74,20 @@ public sealed class SequenceClassifier : IModule
         Output = new Linear(Rnn.Options.OutputSize, config.Classes, rng);
     }
 
+    /// <summary>K: the number of classes.</summary>
     public int Classes => Config.Classes;
 
     /// <summary>The generators of the dropout masks.</summary>
     public IReadOnlyList<Rng> DropoutRngs => [Rnn.DropoutRng];
 
+    /// <summary>True while training (dropout between stacked layers draws masks); false to evaluate.</summary>
     public bool Training
     {
         get => Rnn.Training;
         set => Rnn.Training = value;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         [.. Module.Child("embedding", Embedding), .. Module.Child("rnn", Rnn), .. Module.Child("output", Output)];
 

@@ -16,10 +16,19 @@ public sealed class SequenceTagger : IModule
     private float[] _logits = [], _embedded = [], _dOutput = [];
     private int _steps, _batch;
 
+    /// <summary>embedding: the symbols' vectors, weight [V, F]; null when the tagger reads features.</summary>
     public Embedding? Embedding { get; }
+
+    /// <summary>rnn: the recurrent stack over the input features, [T, B, F] → [T, B, D·H].</summary>
     public RecurrentStack Rnn { get; }
+
+    /// <summary>output: Linear(D·H, K), from each step's output to its K logits.</summary>
     public Linear Output { get; }
 
+    /// <summary>A tagger of the given sizes, its weights drawn from <paramref name="rng"/>.</summary>
+    /// <param name="options">The recurrent stack; its InputSize is F, the features of each step.</param>
+    /// <param name="outputs">K: the outputs (logits) of each step.</param>
+    /// <param name="rng">Draws the initial weights of embedding, stack and output layer.</param>
     /// <param name="vocabularySize">0: the input is features [T, B, options.InputSize]; otherwise ids below this
     /// size, embedded into options.InputSize features.</param>
     public SequenceTagger(RecurrentOptions options, int outputs, Rng rng, int vocabularySize = 0)
@@ -30,17 +39,20 @@ public sealed class SequenceTagger : IModule
         Output = new Linear(options.OutputSize, outputs, rng);
     }
 
+    /// <summary>K: the outputs (logits) of each step.</summary>
     public int OutputCount => Output.OutputSize;
 
     /// <summary>The generators of the dropout masks.</summary>
     public IReadOnlyList<Rng> DropoutRngs => [Rnn.DropoutRng];
 
+    /// <summary>True while training (dropout between stacked layers draws masks); false to evaluate.</summary>
     public bool Training
     {
         get => Rnn.Training;
         set => Rnn.Training = value;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
     [
         .. Embedding is null ? [] : Module.Child("embedding", Embedding),

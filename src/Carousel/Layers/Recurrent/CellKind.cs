@@ -24,6 +24,7 @@ public enum CellKind
     LstmPeephole,
 }
 
+/// <summary>What each <see cref="CellKind"/> carries (gate blocks, memory cell, forget gate, peepholes) and its command-line name.</summary>
 public static class CellKinds
 {
     /// <summary>The names <see cref="Parse"/> accepts, for help texts and error messages.</summary>
@@ -46,6 +47,10 @@ public static class CellKinds
     /// <summary>Number of diagonal cell-to-gate weight vectors [H] per layer and direction (i, f, o for the peephole LSTM).</summary>
     public static int PeepholeCount(this CellKind cell) => cell == CellKind.LstmPeephole ? 3 : 0;
 
+    /// <summary>
+    /// The cell a command-line name stands for (any case; see <see cref="CliNames"/>), "rnn" taking tanh or relu from
+    /// <paramref name="nonlinearity"/>; an unknown name is an <see cref="ArgumentException"/> that lists the known ones.
+    /// </summary>
     public static CellKind Parse(string name, string nonlinearity = "tanh") => name.ToLowerInvariant() switch
     {
         "lstm" => CellKind.Lstm,
@@ -57,6 +62,7 @@ public static class CellKinds
         _ => throw new ArgumentException($"Unknown cell '{name}': expected {CliNames}."),
     };
 
+    /// <summary>The cell's command-line name ("lstm", "lstm-nofg", "gru", "rnn", ...), which <see cref="Parse"/> reads back.</summary>
     public static string ToCliName(this CellKind cell) => cell switch
     {
         CellKind.Lstm => "lstm",

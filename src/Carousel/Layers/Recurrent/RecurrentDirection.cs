@@ -20,10 +20,14 @@ internal sealed class RecurrentDirection
     private readonly float[] _peepholeValues;   // [P·H]  p_i, p_f, p_o
     private readonly float[] _peepholeGrads;    // [P·H]
 
-    public Parameter WeightIh { get; }   // [G·H, In]
-    public Parameter WeightHh { get; }   // [G·H, H]
-    public Parameter BiasIh { get; }     // [G·H]
-    public Parameter BiasHh { get; }     // [G·H]
+    /// <summary>weight_ih [G·H, In]: the gate blocks' input weights, in the cell's gate order.</summary>
+    public Parameter WeightIh { get; }
+    /// <summary>weight_hh [G·H, H]: the gate blocks' recurrent weights.</summary>
+    public Parameter WeightHh { get; }
+    /// <summary>bias_ih [G·H]: the input-side gate biases.</summary>
+    public Parameter BiasIh { get; }
+    /// <summary>bias_hh [G·H]: the recurrent-side gate biases, added to h·W_hhᵀ (inside r⊙(·) for a GRU's n gate).</summary>
+    public Parameter BiasHh { get; }
     /// <summary>Peephole LSTM: weight_ci, weight_cf, weight_co, each [H]; empty for other cells.</summary>
     public Parameter[] Peepholes { get; }
 
@@ -44,6 +48,7 @@ internal sealed class RecurrentDirection
     private ReadOnlyMemory<float> _input; // [T·B, In] the input of the last forward, for dW_ih
     private Memory<float> _stateGradientNorms; // [T, B] ‖dL/dh_t‖ per row, written by backward when a recorder asks
 
+    /// <summary>A direction with zeroed weights named with <paramref name="suffix"/> ("l0", "l0_reverse", ...); the stack draws them.</summary>
     public RecurrentDirection(CellKind cell, int inputSize, int hidden, bool reverse, string suffix)
     {
         _kernel = CellKernel.For(cell);
@@ -64,6 +69,7 @@ internal sealed class RecurrentDirection
         _peepholeGrads = new float[Peepholes.Length * hidden];
     }
 
+    /// <summary>Its parameters in PyTorch's state_dict order: weight_ih, weight_hh, bias_ih, bias_hh, then any peepholes.</summary>
     public IEnumerable<Parameter> Parameters() => [WeightIh, WeightHh, BiasIh, BiasHh, .. Peepholes];
 
     // States are stored in processing order: the forward direction goes S[0] → S[T], the reverse one

@@ -12,6 +12,13 @@ public enum InitialStateMode
 }
 
 /// <summary>Configuration of a recurrent stack, with PyTorch's meaning for each field.</summary>
+/// <param name="Cell">The cell of every layer and direction (LSTM, GRU, Elman RNN, ...).</param>
+/// <param name="InputSize">In: the features of each step of the input x [T, B, In].</param>
+/// <param name="HiddenSize">H: the units of each layer and direction (the length of h, and of c for LSTMs).</param>
+/// <param name="Layers">L: stacked layers; layer k &gt; 0 reads the output [T, B, D·H] of layer k − 1.</param>
+/// <param name="Bidirectional">Whether every layer also reads the sequence backwards, so D = 2 and outputs are [fwd, bwd].</param>
+/// <param name="Dropout">The chance, in [0, 1), that each output of a layer below the last is zeroed while training.</param>
+/// <param name="InitialState">What starts a sequence when the caller gives no state: zeros, or learned vectors.</param>
 public sealed record RecurrentOptions(
     CellKind Cell,
     int InputSize,
@@ -21,9 +28,13 @@ public sealed record RecurrentOptions(
     float Dropout = 0f,
     InitialStateMode InitialState = InitialStateMode.Zero)
 {
+    /// <summary>D: 2 when bidirectional, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>D·H: the features of each step of the stack's output.</summary>
     public int OutputSize => Directions * HiddenSize;
 
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first field out of range (a size ≤ 0, dropout outside [0, 1)).</summary>
     public void Validate()
     {
         if (InputSize <= 0) throw new ArgumentException($"Input size must be positive, got {InputSize}.");
@@ -34,12 +45,18 @@ public sealed record RecurrentOptions(
 }
 
 /// <summary>Hidden state h [L·D, B, H] and, for LSTMs, memory cell c [L·D, B, H] (null otherwise).</summary>
+/// <param name="H">h [L·D, B, H]: the hidden state of layer k, direction d at index k·D + d.</param>
+/// <param name="C">c [L·D, B, H]: the LSTM's memory cell, laid out as h; null for cells without one (GRU, RNN).</param>
 public sealed record RecurrentState(Tensor H, Tensor? C);
 
 /// <summary>Output [T, B, D·H] of the last layer (both directions concatenated: [fwd, bwd]) and the final state.</summary>
+/// <param name="Output">[T, B, D·H] the last layer's h at every step, zero at padded steps; the stack's buffer until the next Forward.</param>
+/// <param name="Final">The state every layer and direction ends in (forward after each sequence's own last step, reverse after step 0).</param>
 public sealed record RecurrentOutput(Tensor Output, RecurrentState Final);
 
 /// <summary>Gradients of the input [T, B, In] and of the initial state.</summary>
+/// <param name="Input">dL/dx [T, B, In]; the stack's buffer until the next Backward.</param>
+/// <param name="Initial">dL/d(initial state): h, c [L·D, B, H].</param>
 public sealed record RecurrentGradients(Tensor Input, RecurrentState Initial);
 
 /// <summary>
@@ -62,6 +79,7 @@ public sealed class RecurrentStack : IModule
     private bool _lastForwardUsedDropout;
     private int _steps, _batch;
 
+    /// <summary>The sizes and choices the stack was built with.</summary>
     public RecurrentOptions Options { get; }
 
     /// <summary>
@@ -73,6 +91,8 @@ public sealed class RecurrentStack : IModule
     /// <summary>Dropout is applied only while training.</summary>
     public bool Training { get; set; } = true;
 
+    /// <summary>A stack as <paramref name="options"/> describe it (validated first), with freshly drawn weights.</summary>
+    /// <param name="options">Cell, sizes, layers, directions, dropout and initial state.</param>
     /// <param name="rng">Draws the initial weights (U(−1/√H, 1/√H), as PyTorch) and, forked, the dropout masks.</param>
     public RecurrentStack(RecurrentOptions options, Rng rng)
     {

@@ -49,6 +49,7 @@ public sealed class RecurrentStepper : IDisposable
     public static bool Supports(RecurrentOptions options) =>
         !options.Bidirectional && options.Cell is CellKind.Lstm or CellKind.LstmNoForgetGate or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu;
 
+    /// <summary>A stepper over <paramref name="stack"/>'s own weights, starting from the stack's initial state.</summary>
     /// <param name="stack">The stack whose weights are used (read at each step; repacked when their Version changes).</param>
     /// <param name="embedding">When given, steps take token ids and the first layer's input projection is a table lookup.</param>
     /// <param name="threads">2 splits each layer between this thread and a helper when the hidden size is large enough.</param>
@@ -102,6 +103,7 @@ public sealed class RecurrentStepper : IDisposable
     /// <summary>Threads a step uses: 1, or 2 when the layers are split.</summary>
     public int Threads => _parts[0].Length;
 
+    /// <summary>The options of the stack it runs.</summary>
     public RecurrentOptions Options => _stack.Options;
 
     /// <summary>Layer parts run by the helper thread so far (0 with one thread): a measurement aid.</summary>
@@ -250,6 +252,7 @@ public sealed class RecurrentStepper : IDisposable
             matrix.Slice((g * _hidden + part.First) * width, part.Count * width).CopyTo(rows.Slice(g * part.Count * width));
     }
 
+    /// <summary>Stops the helper thread of a two-thread stepper (nothing to do with one thread).</summary>
     public void Dispose() => _team?.Dispose();
 
     /// <summary>One layer's parameters, the versions its packed parts were built from, and a gather buffer.</summary>
