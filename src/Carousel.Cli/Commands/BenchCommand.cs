@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Carousel.Experiments;
-using Carousel.Diagnostics;
 using Carousel.Layers.Recurrent;
 
 namespace Carousel.Cli.Commands;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
 using Carousel.Training.EncoderDecoder;
 using Carousel.Training.Generation;

@@ -4,10 +4,7 @@ using System.Text.Json;
 using Carousel.Data;
 using Carousel.Layers.Recurrent;
 using Carousel.Training;
-using Carousel.Training.Char;
-using Carousel.Training.Classification;
 using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 namespace Carousel.Cli.Commands;
 

@@ -8,7 +8,6 @@ using Carousel.Data;
 using Carousel.Data.Tagging;
 using Carousel.Layers.Recurrent;
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
 using Carousel.Training.EncoderDecoder;
 using Carousel.Training.Generation;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Carousel.Experiments;
 using Carousel.Layers.Recurrent;
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
 using Carousel.Training.EncoderDecoder;
 using Carousel.Training.Generation;

@@ -1,10 +1,6 @@
 using System.CommandLine;
 using Carousel.Optimizers;
 using Carousel.Training;
-using Carousel.Training.Char;
-using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 namespace Carousel.Cli.Commands;
 

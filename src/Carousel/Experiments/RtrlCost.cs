@@ -4,10 +4,6 @@ using Carousel.Layers.Recurrent;
 using Carousel.Losses;
 using Carousel.Tensors;
 using Carousel.Training;
-using Carousel.Training.Char;
-using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 namespace Carousel.Experiments;
 

@@ -1,5 +1,4 @@
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
 using Carousel.Training.EncoderDecoder;
 using Carousel.Training.Generation;

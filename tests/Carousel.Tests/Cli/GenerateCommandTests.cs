@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 namespace Carousel.Tests.Cli;
 

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using Carousel.Tensors;
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 namespace Carousel.Tests.Cli;
 

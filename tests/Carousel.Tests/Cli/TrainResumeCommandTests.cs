@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Carousel.Tensors;
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
 using Carousel.Training.EncoderDecoder;
 using Carousel.Training.Generation;

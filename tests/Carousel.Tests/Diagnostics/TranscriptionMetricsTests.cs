@@ -1,9 +1,5 @@
 using Carousel.Diagnostics;
 using Carousel.Training;
-using Carousel.Training.Char;
-using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 namespace Carousel.Tests.Diagnostics;
 

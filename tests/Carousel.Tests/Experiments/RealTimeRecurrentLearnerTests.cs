@@ -5,10 +5,6 @@ using Carousel.Losses;
 using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
-using Carousel.Training.Char;
-using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 using Carousel.Experiments;
 
 namespace Carousel.Tests.Experiments;

@@ -5,9 +5,6 @@ using Carousel.Tensors;
 using Carousel.Tests.Cli;
 using Carousel.Training;
 using Carousel.Training.Char;
-using Carousel.Training.Classification;
-using Carousel.Training.EncoderDecoder;
-using Carousel.Training.Generation;
 
 namespace Carousel.Tests.Training;
 

@@ -7,7 +7,6 @@ using Carousel.Layers.Recurrent;
 using Carousel.Optimizers;
 using Carousel.Tensors;
 using Carousel.Training;
-using Carousel.Training.Char;
 using Carousel.Training.Classification;
 using Carousel.Training.EncoderDecoder;
 using Carousel.Training.Generation;

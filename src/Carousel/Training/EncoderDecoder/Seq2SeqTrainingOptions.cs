@@ -1,6 +1,5 @@
 using Carousel.Diagnostics;
 using Carousel.Data;
-using Carousel.IO;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
