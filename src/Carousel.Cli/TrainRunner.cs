@@ -4,8 +4,7 @@ using Carousel.Training;
 namespace Carousel.Cli;
 
 /// <summary>
-/// How every train command runs its prepared <see cref="Trainer{TBatch}"/>: a fresh run over a replaced one forgets the
-/// old position, Ctrl+C stops the run with its position saved, a progress line shows every step and a line every
+/// How every train command runs its prepared <see cref="Trainer{TBatch}"/>: Ctrl+C (or SIGTERM) stops the run with its position saved, a progress line shows every step and a line every
 /// evaluation, and one closing line says what was kept. Exit code 0, or 130 when interrupted.
 /// </summary>
 internal static class TrainRunner
@@ -14,11 +13,9 @@ internal static class TrainRunner
 
     /// <param name="trainer">The loop, built with the run's directory and, when resuming, its last checkpoint.</param>
     /// <param name="directory">The run's directory (--out).</param>
-    /// <param name="resumed">Whether the run continues a saved one (a fresh run removes an old last.safetensors first).</param>
     /// <param name="tokens">What the model's tokens are called in the throughput ("sym", "chars", "tok").</param>
-    public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, bool resumed, string tokens = "tok")
+    public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, string tokens = "tok")
     {
-        if (!resumed) ForgetReplacedRun(directory);
         using var interrupt = new CtrlCCancellation();
         using var bar = new ProgressLine();
         var summary = trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
@@ -43,16 +40,6 @@ internal static class TrainRunner
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done: {summary.Step} steps in {summary.ElapsedSeconds:F0} s; {kept}."));
         return 0;
-    }
-
-    /// <summary>
-    /// Called when a fresh run is about to begin: it removes a replaced run's DIR/last.safetensors, which a later --resume
-    /// would otherwise continue over this run's checkpoints if this run stopped before its first save.
-    /// </summary>
-    public static void ForgetReplacedRun(string directory)
-    {
-        string last = LastCheckpoint.PathIn(directory);
-        if (File.Exists(last)) File.Delete(last);
     }
 
     /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread, in order (Progress&lt;T&gt; posts to the thread pool).</summary>

@@ -47,6 +47,7 @@ internal static class CharCommands
         command.SetAction(CommandRunner.Guard(parse =>
         {
             string dir = parse.GetValue(outDir)!;
+            ResumeOptions.RequireDirectory(dir);
             CharTrainingOptions options;
             bool resuming = parse.GetValue(resume);
             if (resuming)
@@ -94,7 +95,7 @@ internal static class CharCommands
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, vocabulary {corpus.Vocabulary.Count}, " +
                               $"{corpus.Train.Length:N0} training and {corpus.Validation.Length:N0} validation characters, {options.Steps} steps" +
                               (saved is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, saved is not null, "tok");
+            return TrainRunner.Run(trainer, dir, "tok");
         }));
         return command;
     }

@@ -80,12 +80,12 @@ internal static class ClassifyCommands
             else (trainExamples, devExamples) = LabelledTexts.Split(trainExamples, parse.GetValue(devFraction), options.Seed);
 
             var training = new ClassifierTraining(options, trainExamples, devExamples);
-            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume) with { Overwrite = parse.GetValue(run.Overwrite) });
             Console.WriteLine($"{(options.Bidirectional ? "bi" : "")}{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, {options.Pooling.ToString().ToLowerInvariant()} pooling, " +
                               $"{options.Level.ToString().ToLowerInvariant()} (first {options.MaxLength:N0}, {training.Symbols.Count} symbols), labels {string.Join(", ", training.Labels)}; " +
                               $"{training.TrainCount:N0} training and {training.DevCount:N0} dev texts, {options.Epochs} epochs" +
                               (resume is not null ? $", resuming after step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, resume is not null, "sym");
+            return TrainRunner.Run(trainer, dir, "sym");
         }));
         return command;
     }

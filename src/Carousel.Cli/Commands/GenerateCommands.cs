@@ -76,12 +76,12 @@ internal static class GenerateCommands
             var (trainTexts, devTexts) = LabelledTexts.Split(all, e => e.Text, parse.GetValue(devFraction), options.Seed);
 
             var training = new GeneratorTraining(options, trainTexts, devTexts, labels);
-            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume) with { Overwrite = parse.GetValue(run.Overwrite) });
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, condition of {all[0].Condition.Length} values" +
                               (labels.Length > 0 ? $" (one-hot of {string.Join(", ", labels)})" : "") +
                               $", {training.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs" +
                               (resume is not null ? $", resuming after step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, resume is not null, "sym");
+            return TrainRunner.Run(trainer, dir, "sym");
         }));
         return command;
     }

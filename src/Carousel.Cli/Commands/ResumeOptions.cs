@@ -23,9 +23,16 @@ internal sealed class ResumeOptions(string lengthOptions = "--epochs")
 
     public IEnumerable<Option> All => [Resume, Overwrite];
 
+    /// <summary>--out must name a directory (or nothing yet): a regular file there is an error, not "a checkpoint".</summary>
+    public static void RequireDirectory(string directory)
+    {
+        if (File.Exists(directory)) throw new ArgumentException($"--out '{directory}' is a file; give a directory for the run.");
+    }
+
     /// <summary>The run to continue, or null for a fresh one; errors before anything in <paramref name="directory"/> is touched.</summary>
     public LastCheckpoint? Prepare(ParseResult parse, string directory, string kind)
     {
+        RequireDirectory(directory);
         if (parse.GetValue(Resume))
         {
             if (parse.GetValue(Overwrite)) throw new ArgumentException("--resume continues the run in --out and --overwrite replaces it; give one of them.");

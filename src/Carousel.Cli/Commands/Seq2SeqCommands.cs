@@ -64,13 +64,13 @@ internal static class Seq2SeqCommands
             var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens);
             var initial = parse.GetValue(initFrom) is { } from ? Seq2SeqCheckpoint.Load(from) : null;
             var training = new Seq2SeqTraining(options, trainPairs, devPairs, initial);
-            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume) with { Overwrite = parse.GetValue(run.Overwrite) });
             Console.WriteLine($"{options.Cell.ToCliName()} encoder {options.EncoderLayers}×{options.EncoderHidden}{(options.Bidirectional ? " bidirectional" : "")}, " +
                               $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}; " +
                               $"{training.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {training.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +
                               $"{trainPairs.Count:N0} training pairs, {training.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.BatchesPerEpoch:N0} steps" +
                               (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, resume is not null, "sym");
+            return TrainRunner.Run(trainer, dir, "sym");
         }));
         return command;
     }

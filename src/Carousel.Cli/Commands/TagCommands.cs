@@ -106,14 +106,14 @@ internal static class TagCommands
             }
             var vocabulary = TaggingVocabulary.FromExamples(trainExamples, task.IsTruecasing ? Truecasing.Labels : null);
             var training = new TaggerTraining(vocabulary, trainExamples, devExamples, options, task);
-            var trainer = new Trainer<int[]>(training, training.Run(dir, resume));
+            var trainer = new Trainer<int[]>(training, training.Run(dir, resume) with { Overwrite = parse.GetValue(run.Overwrite) });
             long trainCharacters = trainExamples.Sum(e => (long)e.Length), devCharacters = devExamples.Sum(e => (long)e.Length);
             Console.WriteLine($"{(options.Bidirectional ? "bidirectional " : "")}{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, " +
                               $"{vocabulary.Characters.Count} characters, labels {string.Join(" ", vocabulary.Labels)}; " +
                               $"{trainExamples.Count:N0} training sequences ({trainCharacters:N0} characters), {devExamples.Count:N0} dev ({devCharacters:N0}); " +
                               $"{training.PlannedSteps} steps ({training.StepsPerEpoch} per epoch)" +
                               (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, resume is not null, "chars");
+            return TrainRunner.Run(trainer, dir, "chars");
         }));
         return command;
     }

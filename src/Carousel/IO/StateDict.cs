@@ -14,6 +14,14 @@ public sealed record StateDictLoadResult(IReadOnlyList<string> MissingNames, IRe
 /// </summary>
 public static class StateDict
 {
+    /// <summary>The index of the first NaN or infinite value, or −1 when all are finite numbers.</summary>
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
     /// <summary>Saves the parameter values as float32, in the given order, atomically.</summary>
     public static void Save(string path, IEnumerable<(string Name, Parameter Parameter)> parameters, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -43,7 +51,7 @@ public static class StateDict
 
         var problems = new List<string>();
         var missing = new List<string>();
-        var matches = new List<(Parameter Parameter, SafeTensorsEntry Entry)>();
+        var matches = new List<(Parameter Parameter, float[] Values)>();
         foreach (var (name, parameter) in targets)
         {
             if (!file.TryGetEntry(name, out var entry))
@@ -53,7 +61,14 @@ public static class StateDict
             else if (!parameter.Value.HasShape(entry.Shape))
                 problems.Add($"{name}: file has [{string.Join(", ", entry.Shape)}], model expects [{string.Join(", ", parameter.Value.Shape)}]");
             else
-                matches.Add((parameter, entry));
+            {
+                // A weight that is NaN or infinite makes every output NaN: refuse it here rather than sample empty text.
+                var values = new float[entry.ElementCount];
+                entry.CopyTo(values);
+                int bad = FirstNonFinite(values);
+                if (bad >= 0) problems.Add($"{name}: holds {values[bad]} at element {bad}; weights must be finite numbers");
+                else matches.Add((parameter, values));
+            }
         }
         var unexpected = file.Names.Where(name => !targetNames.Contains(name)).ToList();
 
@@ -67,9 +82,9 @@ public static class StateDict
                 $"does not fit the model, nothing was loaded:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", problems)}");
 
         // Everything fits; the copies below cannot fail.
-        foreach (var (parameter, entry) in matches)
+        foreach (var (parameter, values) in matches)
         {
-            entry.CopyTo(parameter.Value.Data);
+            values.CopyTo(parameter.Value.Data, 0);
             parameter.MarkChanged();
         }
         return new StateDictLoadResult(missing, unexpected);

@@ -67,7 +67,15 @@ public sealed class Trainer<TBatch>
     public TrainingSummary Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         using var threads = Gemm.UseThreads(_run.Threads);
-        if (_run.Directory is not null) Directory.CreateDirectory(_run.Directory);
+        using var held = _run.Directory is null ? null : RunLock.Acquire(_run.Directory);
+        if (_run.Directory is not null && _run.Resume is null)
+        {
+            bool holdsRun = File.Exists(LastCheckpoint.PathIn(_run.Directory)) || File.Exists(ModelCheckpoint.Resolve(_run.Directory));
+            if (holdsRun && !_run.Overwrite)
+                throw new IOException($"'{_run.Directory}' already holds a training run; continue it (resume) or replace it (overwrite).");
+            // A fresh run forgets the position of the run it replaces, which a later resume would otherwise continue.
+            File.Delete(LastCheckpoint.PathIn(_run.Directory));
+        }
         var clock = Stopwatch.StartNew();
         double Elapsed() => _cursor.SecondsBefore + clock.Elapsed.TotalSeconds;
         var throughput = new Throughput();
@@ -145,6 +153,8 @@ public sealed class Trainer<TBatch>
         try { evaluation = _task.Evaluate(); }
         finally { _task.Model.Training = true; }
         evaluation = evaluation is null ? null : evaluation with { Step = step, Epoch = Math.Round((double)step / BatchesPerEpoch, 3) };
+        if (evaluation is not null && _run.StopOnDivergence && evaluation.Score.Any(x => !double.IsFinite(x)))
+            throw Diverged(step, $"the evaluation gave {evaluation.Summary}");
         _last = evaluation;
         bool isBest = evaluation is null || _best is null || _task.IsBetter(evaluation, _best);
         if (!isBest) return (evaluation, false);

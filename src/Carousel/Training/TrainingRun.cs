@@ -31,6 +31,11 @@ public sealed record TrainingRun
     /// (where the run stands) and metrics.jsonl. Null: nothing is written (an experiment in memory).
     /// </summary>
     public string? Directory { get; init; }
+    /// <summary>
+    /// Whether a fresh run may replace a run already in <see cref="Directory"/> (its position is forgotten as training
+    /// begins; its checkpoints are replaced as this run saves). Without it such a directory is refused.
+    /// </summary>
+    public bool Overwrite { get; init; }
     /// <summary>A saved run to continue exactly (its DIR/last.safetensors), or null for a fresh run.</summary>
     public LastCheckpoint? Resume { get; init; }
 }

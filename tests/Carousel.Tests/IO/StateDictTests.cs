@@ -147,12 +147,31 @@ public sealed class StateDictTests : IDisposable
     public void Float64InTheFileIsConverted()
     {
         string path = directory.File("double.safetensors");
-        SafeTensors.Write(path, [SafeTensorsWriteEntry.FromDoubles("w", [0.1, -1e40, 2.5], 3)]);
+        SafeTensors.Write(path, [SafeTensorsWriteEntry.FromDoubles("w", [0.1, -1e30, 2.5], 3)]);
         var w = Filled("w", 0f, 3);
 
         StateDict.Load(path, [("w", w)]);
 
-        Assert.Equal([0.1f, float.NegativeInfinity, 2.5f], w.Value.Data);
+        Assert.Equal([0.1f, -1e30f, 2.5f], w.Value.Data);
+    }
+
+    /// <summary>A NaN or infinite weight (here a double beyond float's range) is refused, naming the tensor; nothing is loaded.</summary>
+    [Theory]
+    [InlineData(-1e40)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void NonFiniteWeightsAreRefusedNamingTheTensor(double bad)
+    {
+        string path = directory.File("bad.safetensors");
+        SafeTensors.Write(path, [SafeTensorsWriteEntry.FromDoubles("a", [1, 2], 2), SafeTensorsWriteEntry.FromDoubles("w", [0.1, bad, 2.5], 3)]);
+        var a = Filled("a", 0f, 2);
+        var w = Filled("w", 0f, 3);
+
+        var e = Assert.Throws<InvalidDataException>(() => StateDict.Load(path, [("a", a), ("w", w)]));
+
+        Assert.Contains("w: holds", e.Message);
+        Assert.Contains("element 1", e.Message);
+        Assert.Equal([0f, 0f], a.Value.Data);
     }
 
     [Fact]

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Carousel.IO;
+using Carousel.Training;
+
+namespace Carousel.Tests.Cli;
+
+/// <summary>
+/// What protects a run's directory and its saved work: one run at a time (a lock a crashed run does not leave stuck),
+/// a clear error for an --out that is a file, stale temporaries of killed writes removed, non-finite weights refused
+/// at load, and SIGTERM saving like Ctrl-C.
+/// </summary>
+[Collection(CliCollection.Name)]
+public class RunSafetyTests
+{
+    // A small training command; options in `more` replace the defaults of the same name.
+    private static string[] TinyTrain(string text, string dir, params string[] more)
+    {
+        var args = new List<string> { "train", "--text", text, "--out", dir };
+        string[] defaults = ["--hidden", "8", "--layers", "1", "--seq-length", "8", "--batch-size", "4", "--steps", "20", "--eval-every", "10", "--threads", "1"];
+        for (int i = 0; i < defaults.Length; i += 2)
+            if (!more.Contains(defaults[i])) args.AddRange([defaults[i], defaults[i + 1]]);
+        args.AddRange(more);
+        return [.. args];
+    }
+
+    [Fact]
+    public void ASecondRunIntoAHeldDirectoryIsRefusedAndAStaleLockIsNot()
+    {
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
+        string dir = scratch.File("run");
+        using (RunLock.Acquire(dir)) // another run holds it
+        {
+            var (code, _, error) = CliRunner.Run(TinyTrain(text, dir));
+            Assert.NotEqual(0, code);
+            Assert.Contains("in use by another training run", error);
+            Assert.False(File.Exists(Path.Combine(dir, ModelCheckpoint.FileName)));
+        }
+        // A crashed run leaves the file but holds nothing.
+        File.WriteAllText(Path.Combine(dir, RunLock.FileName), "");
+        var (after, _, afterError) = CliRunner.Run(TinyTrain(text, dir));
+        Assert.True(after == 0, afterError);
+        Assert.False(File.Exists(Path.Combine(dir, RunLock.FileName)));
+    }
+
+    [Fact]
+    public void AnOutThatIsAFileIsSaidToBeOne()
+    {
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
+        string file = scratch.Write("not-a-directory", "x");
+        var (code, _, error) = CliRunner.Run(TinyTrain(text, file));
+        Assert.NotEqual(0, code);
+        Assert.Contains("is a file", error);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void TemporariesOfKilledWritesAreRemovedWhenARunStarts()
+    {
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
+        string dir = scratch.File("run");
+        Assert.Equal(0, CliRunner.Run(TinyTrain(text, dir, "--steps", "10")).ExitCode);
+        string stale = Path.Combine(dir, $".{LastCheckpoint.FileName}.0123456789abcdef.tmp");
+        string foreign = Path.Combine(dir, ".notes.txt.0123.tmp"); // not a file of the run: kept
+        File.WriteAllText(stale, "half a checkpoint");
+        File.WriteAllText(foreign, "mine");
+        var (code, _, error) = CliRunner.Run(TinyTrain(text, dir, "--resume"));
+        Assert.True(code == 0, error);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(foreign));
+    }
+
+    [Fact]
+    public void ACheckpointWithANaNWeightIsRefusedNamingTheTensor()
+    {
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
+        string dir = scratch.File("run");
+        Assert.Equal(0, CliRunner.Run(TinyTrain(text, dir)).ExitCode);
+        string path = Path.Combine(dir, ModelCheckpoint.FileName);
+        var file = SafeTensors.Read(path);
+        var entries = file.Entries.Select(e =>
+        {
+            var values = e.ToTensor();
+            if (e.Name == "output.weight") values.Data[3] = float.NaN;
+            return SafeTensorsWriteEntry.FromTensor(e.Name, values);
+        }).ToList();
+        SafeTensors.Write(path, entries, file.Metadata);
+        foreach (var args in new[] { new[] { "sample", dir, "--length", "5" }, ["eval", dir, "--text", text] })
+        {
+            var (code, output, error) = CliRunner.Run(args);
+            Assert.NotEqual(0, code);
+            Assert.Contains("output.weight: holds NaN", error);
+            Assert.Equal("", output);
+        }
+    }
+
+    /// <summary>Containers and schedulers stop a job with SIGTERM: the run saves where it stands and exits 130, as on Ctrl-C.</summary>
+    [Fact]
+    public async Task SigtermSavesTheRunLikeCtrlC()
+    {
+        if (OperatingSystem.IsWindows()) return; // no SIGTERM to send
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText(400));
+        string dir = scratch.File("run");
+        string cli = Path.Combine(AppContext.BaseDirectory, "Carousel.Cli.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] argv = [cli, .. TinyTrain(text, dir, "--steps", "1000000", "--eval-every", "1000000")];
+        foreach (var a in argv) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        var errorTask = process.StandardError.ReadToEndAsync();
+        // Wait until training has begun (the header line), then ask it to stop.
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            lock (output) if (output.ToString().Contains("steps")) break;
+            await Task.Delay(50);
+        }
+        await Task.Delay(300);
+        Assert.Equal(0, Kill(process.Id, "TERM"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        string error = await errorTask;
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {error}");
+        var saved = LastCheckpoint.Load(dir, Carousel.Training.Char.CharCheckpoint.Kind);
+        Assert.True(saved.Position.Step > 0);
+        lock (output) Assert.Contains("Interrupted at step", output.ToString());
+    }
+
+    private static int Kill(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {pid}");
+        kill.WaitForExit();
+        return kill.ExitCode;
+    }
+}
