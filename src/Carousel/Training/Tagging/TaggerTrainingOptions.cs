@@ -21,7 +21,7 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
     public bool Bidirectional { get; init; }
     /// <summary>Size of the character embedding (the recurrent stack's input).</summary>
     public int Embedding { get; init; } = 32;
-    /// <summary>Dropout between recurrent layers while training.</summary>
+    /// <summary>The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</summary>
     public float Dropout { get; init; }
     /// <summary>Passes over the training examples; ignored when <see cref="Steps"/> is positive.</summary>
     public double Epochs { get; init; } = 5;
