@@ -24,7 +24,7 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     public int Hidden { get; init; } = 256;
     /// <summary>L: stacked recurrent layers.</summary>
     public int Layers { get; init; } = 2;
-    /// <summary>0: the hidden size.</summary>
+    /// <summary>E: length of each character's vector (0: the hidden size).</summary>
     public int Embedding { get; init; }
     /// <summary>The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</summary>
     public float Dropout { get; init; }
