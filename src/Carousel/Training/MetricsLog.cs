@@ -10,14 +10,18 @@ namespace Carousel.Training;
 /// </summary>
 public sealed class MetricsLog
 {
+    /// <summary>The log's name in a run's directory.</summary>
     public const string FileName = "metrics.jsonl";
 
     private readonly List<string> _lines = [];
 
+    /// <summary>The log of the run in <paramref name="directory"/>; nothing is read or written until <see cref="KeepLinesUpTo"/> or <see cref="Append"/>.</summary>
     public MetricsLog(string directory) => FilePath = Path.Combine(directory, FileName);
 
+    /// <summary>DIR/metrics.jsonl.</summary>
     public string FilePath { get; }
 
+    /// <summary>Adds <paramref name="record"/> as one JSON line and rewrites the file atomically.</summary>
     public void Append<T>(T record)
     {
         _lines.Add(JsonSerializer.Serialize(record));

@@ -18,7 +18,9 @@ namespace Carousel.Training;
 /// </remarks>
 public sealed class ModelCheckpoint
 {
+    /// <summary>The best model's checkpoint in a training directory: weights, optimizer state and metadata.</summary>
     public const string FileName = "checkpoint.safetensors";
+    /// <summary>The best model's weights alone in a training directory, for PyTorch's safetensors.torch.load_file.</summary>
     public const string WeightsFileName = "model.safetensors";
     private const string FormatPrefix = "carousel.";
     private const string OptimizerPrefix = "optimizer.";
@@ -34,7 +36,9 @@ public sealed class ModelCheckpoint
 
     /// <summary>The model kind, e.g. "sequence-classifier/1": the format name without the "carousel." prefix.</summary>
     public string Kind { get; }
+    /// <summary>The optimizer step the weights are from (checkpoints from before the one training loop may hold an epoch).</summary>
     public long Step { get; }
+    /// <summary>Steps the saved optimizer state has taken (0 when saved without one).</summary>
     public long OptimizerSteps { get; }
 
     /// <summary>The model's own metadata entries (the reserved ones removed).</summary>

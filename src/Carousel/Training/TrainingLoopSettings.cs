@@ -11,13 +11,14 @@ namespace Carousel.Training;
 /// </summary>
 /// <remarks>
 /// A base record rather than a member so that the options' JSON, stored in every checkpoint and compared field by field
-/// on --resume (<see cref="LastCheckpoint.Continue{TBest}"/>), keeps its flat fields ("LearningRate", "Schedule", ...).
+/// on --resume (<see cref="RunIdentity"/>), keeps its flat fields ("LearningRate", "Schedule", ...).
 /// The defaults here are those of most trainers; a derived record sets its own in its constructor.
 /// </remarks>
 public abstract record TrainingLoopSettings
 {
     /// <summary>One of <see cref="OptimizerSettings.Names"/>.</summary>
     public string Optimizer { get; init; } = "adam";
+    /// <summary>The base learning rate (--lr), before warm-up and schedule.</summary>
     public float LearningRate { get; init; } = 2e-3f;
     /// <summary>Used by momentum and nesterov only.</summary>
     public float Momentum { get; init; } = 0.9f;
@@ -25,6 +26,7 @@ public abstract record TrainingLoopSettings
     public float WeightDecay { get; init; }
     /// <summary>constant, step or cosine: see <see cref="LearningRateScheduleSettings"/>.</summary>
     public string Schedule { get; init; } = "constant";
+    /// <summary>Optimizer steps over which the rate ramps linearly up from 0 before the schedule takes over (0: none).</summary>
     public long WarmupSteps { get; init; }
     /// <summary>The step schedule multiplies the rate by this every epoch from <see cref="DecayFrom"/> on.</summary>
     public float DecayRate { get; init; } = 0.97f;
@@ -32,7 +34,9 @@ public abstract record TrainingLoopSettings
     public int DecayFrom { get; init; }
     /// <summary>Clip the global gradient norm to this (0: off).</summary>
     public float GradClip { get; init; } = 5f;
+    /// <summary>Examples per optimizer step: texts, sequences or pairs (for the character model, windows of text).</summary>
     public int BatchSize { get; init; } = 32;
+    /// <summary>Seeds the initial weights, the batch order and the dropout masks: the same seed on the same data gives the same run.</summary>
     public ulong Seed { get; init; }
     /// <summary>Threads for the matrix kernels.</summary>
     public int Threads { get; init; } = 1;
@@ -46,6 +50,7 @@ public abstract record TrainingLoopSettings
     }
 
     // A method, not a property: the options' JSON keeps its flat fields.
+    /// <summary>The optimizer fields as one value: name, base learning rate, momentum and weight decay.</summary>
     public OptimizerSettings ToOptimizerSettings() => new(Optimizer, LearningRate, Momentum, WeightDecay);
 
     /// <summary>The learning rate at every step of a run of <paramref name="plannedSteps"/> steps with epochs of <paramref name="stepsPerEpoch"/>.</summary>
@@ -85,12 +90,17 @@ public abstract record TrainingLoopSettings
     /// <summary>The derived record's checks of its own fields (model sizes, data, length of training).</summary>
     protected abstract void ValidateOwnFields();
 
+    /// <summary>Throws an <see cref="ArgumentException"/> with <paramref name="message"/> (which names the CLI option) unless <paramref name="ok"/>.</summary>
     protected static void Require(bool ok, string message)
     {
         if (!ok) throw new ArgumentException(message);
     }
 
     /// <summary>The checks of a recurrent stack's sizes, the same wherever a trainer takes --hidden, --layers, --embedding and --dropout.</summary>
+    /// <param name="hidden">--hidden: units per layer (and direction); must be positive.</param>
+    /// <param name="layers">--layers: stacked recurrent layers; must be positive.</param>
+    /// <param name="embedding">--embedding: length of each symbol's vector; must be positive (or 0, see below).</param>
+    /// <param name="dropout">--dropout: the chance of zeroing an output between layers; must be in [0, 1).</param>
     /// <param name="zeroEmbeddingMeansHidden">The character model reads --embedding 0 as "the hidden size".</param>
     protected static void RequireStackSizes(int hidden, int layers, int embedding, float dropout, bool zeroEmbeddingMeansHidden = false)
     {

@@ -3,12 +3,18 @@ using Carousel.Models;
 
 namespace Carousel.Training.Char;
 
+/// <summary>How well a character model predicts a text: its mean loss per predicted character.</summary>
+/// <param name="NatsPerChar">Mean cross-entropy of each character given the ones before it, in nats per character.</param>
+/// <param name="Characters">Characters predicted: the text's length minus one (the first has nothing before it).</param>
 public sealed record TextEvaluation(double NatsPerChar, long Characters)
 {
+    /// <summary>The same loss in bits per character: <see cref="NatsPerChar"/> / ln 2.</summary>
     public double BitsPerChar => NatsPerChar / Math.Log(2);
+    /// <summary>e^<see cref="NatsPerChar"/>: how many equally likely characters the model is choosing among, on average.</summary>
     public double Perplexity => Math.Exp(NatsPerChar);
 }
 
+/// <summary>Scores a character language model on a whole text, as validation during training does.</summary>
 public static class CharLanguageModelEvaluator
 {
     /// <summary>

@@ -3,6 +3,7 @@ using Carousel.Optimizers;
 
 namespace Carousel.Training.Char;
 
+/// <summary>How a character model's training text is cut into batches (the CLI's --batching).</summary>
 public enum BatchingMode
 {
     /// <summary>Independent windows at random offsets; no state carried between batches.</summary>
@@ -17,12 +18,17 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     /// <summary>Both cores by default for the kernels and the batch-split time loops (measured faster).</summary>
     public CharTrainingOptions() => Threads = Math.Min(2, Environment.ProcessorCount);
 
+    /// <summary>The recurrent cell of every layer.</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>H: units of each recurrent layer.</summary>
     public int Hidden { get; init; } = 256;
+    /// <summary>L: stacked recurrent layers.</summary>
     public int Layers { get; init; } = 2;
-    /// <summary>0: the hidden size.</summary>
+    /// <summary>E: length of each character's vector (0: the hidden size).</summary>
     public int Embedding { get; init; }
+    /// <summary>The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</summary>
     public float Dropout { get; init; }
+    /// <summary>Characters per training window, the length backpropagation goes through time; also validation's chunk length.</summary>
     public int SeqLength { get; init; } = 100;
     /// <summary>Steps between decays of the step schedule (0: one epoch).</summary>
     public long DecayEvery { get; init; }
@@ -30,11 +36,16 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     public long DecayAfter { get; init; }
     /// <summary>Clip each gradient element to ±GradClip instead of the global norm.</summary>
     public bool ClipByValue { get; init; }
+    /// <summary>Optimizer steps to train for: the run's length.</summary>
     public long Steps { get; init; } = 3000;
+    /// <summary>The share, in [0, 1), at the end of the text held out for validation (0: none, the latest model is kept).</summary>
     public double ValFraction { get; init; } = 0.1;
+    /// <summary>Optimizer steps between validation evaluations; the last step is always evaluated.</summary>
     public int EvalEvery { get; init; } = 500;
+    /// <summary>Random windows (the default) or char-rnn's contiguous streams with the state carried between batches.</summary>
     public BatchingMode Batching { get; init; } = BatchingMode.Random;
 
+    /// <inheritdoc/>
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout, zeroEmbeddingMeansHidden: true);

@@ -14,6 +14,7 @@ public sealed class TextBatchSource : IBatchSource<TextBatch>
     private readonly Rng _rng;
     private ITextBatcher _batcher;
 
+    /// <summary>Batches of <paramref name="batchSize"/> windows of <paramref name="steps"/> characters from the text, drawn as <paramref name="mode"/> says.</summary>
     /// <param name="text">The training text's ids.</param>
     /// <param name="steps">Characters per window.</param>
     /// <param name="batchSize">Windows per batch.</param>

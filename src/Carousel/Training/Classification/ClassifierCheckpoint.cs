@@ -11,9 +11,15 @@ namespace Carousel.Training.Classification;
 /// alphabet), the labels in class order and the training options. Stored as a <see cref="ModelCheckpoint"/>
 /// of kind "sequence-classifier/1".
 /// </summary>
+/// <param name="Model">The classifier, in evaluation mode once loaded.</param>
+/// <param name="Symbols">How texts become symbol ids: the level, the maximum length and the alphabet.</param>
+/// <param name="Labels">The label names, in class order (class k is Labels[k]).</param>
+/// <param name="Options">The options it was trained with.</param>
+/// <param name="Epoch">Epochs trained when it was saved.</param>
 public sealed record ClassifierCheckpoint(SequenceClassifier Model, TextSymbols Symbols, string[] Labels,
     ClassifierTrainingOptions Options, int Epoch)
 {
+    /// <summary>The model kind written into (and required of) its checkpoint files.</summary>
     public const string Kind = "sequence-classifier/1";
 
     /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state when given, metadata) and DIR/model.safetensors (weights only).</summary>

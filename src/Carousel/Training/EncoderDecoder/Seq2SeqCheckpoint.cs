@@ -11,9 +11,16 @@ namespace Carousel.Training.EncoderDecoder;
 /// <see cref="Seq2SeqConfig"/>), "source_vocabulary" and "target_vocabulary" (JSON arrays of symbols by id),
 /// "source_tokens" (chars or words), "training" (the options, JSON) and "evaluation" (the scores that made it the best).
 /// </summary>
+/// <param name="Model">The model, in evaluation mode once loaded.</param>
+/// <param name="SourceVocabulary">The source symbols by id.</param>
+/// <param name="TargetVocabulary">The target symbols by id.</param>
+/// <param name="SourceTokens">Whether a source is read as characters or as space-separated words.</param>
+/// <param name="Step">The optimizer step its weights are from.</param>
+/// <param name="Metadata">The file's own metadata entries as read ("training", "evaluation", ...).</param>
 public sealed record Seq2SeqCheckpoint(Seq2Seq Model, TokenVocabulary SourceVocabulary, TokenVocabulary TargetVocabulary,
     SourceTokens SourceTokens, long Step, IReadOnlyDictionary<string, string> Metadata)
 {
+    /// <summary>The model kind written into (and required of) its checkpoint files.</summary>
     public const string Kind = "seq2seq/1";
 
     /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state when given, the model's metadata) and DIR/model.safetensors.</summary>

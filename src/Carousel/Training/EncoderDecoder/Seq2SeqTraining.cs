@@ -37,6 +37,7 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     /// <summary>Distinct dev sources (each with all its references).</summary>
     public int DevWords => _devSources.Count;
 
+    /// <summary>Learns both vocabularies from the training pairs, encodes the data and builds the model from <see cref="TrainingLoopSettings.Seed"/> (or <paramref name="initialWeights"/>); nothing is written.</summary>
     /// <param name="options">The run's options.</param>
     /// <param name="train">Training pairs.</param>
     /// <param name="dev">Dev pairs; a source with several targets counts as right when the output equals any of them.</param>

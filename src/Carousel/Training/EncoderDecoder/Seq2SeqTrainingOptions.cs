@@ -21,22 +21,34 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
         BatchSize = 64;
     }
 
+    /// <summary>The cell of encoder and decoder.</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>E: length of each symbol's vector, source and target alike.</summary>
     public int Embedding { get; init; } = 64;
+    /// <summary>He: the encoder's units per layer and direction.</summary>
     public int EncoderHidden { get; init; } = 256;
+    /// <summary>Le: the encoder's stacked layers.</summary>
     public int EncoderLayers { get; init; } = 1;
+    /// <summary>Whether the encoder also reads the source backwards (its outputs are then 2·He wide).</summary>
     public bool Bidirectional { get; init; } = true;
+    /// <summary>Hd: the decoder's units per layer.</summary>
     public int DecoderHidden { get; init; } = 512;
+    /// <summary>Ld: the decoder's stacked layers.</summary>
     public int DecoderLayers { get; init; } = 1;
+    /// <summary>Whether the decoder attends over the encoder's outputs (Luong attention).</summary>
     public bool Attention { get; init; } = true;
+    /// <summary>The chance, in [0, 1), of zeroing an embedding value, an output between stacked layers or an input of the output layer while training.</summary>
     public float Dropout { get; init; } = 0.2f;
+    /// <summary>Whether each source character or each space-separated source word is a symbol.</summary>
     public SourceTokens SourceTokens { get; init; } = SourceTokens.Chars;
+    /// <summary>Passes over the training pairs: the run's length; the dev sources are decoded after each.</summary>
     public int Epochs { get; init; } = 10;
     /// <summary>Steps between dev evaluations besides the one after each epoch (0: after each epoch only).</summary>
     public int EvalEvery { get; init; }
     /// <summary>Beams for the dev evaluation during training (1: greedy).</summary>
     public int EvalBeam { get; init; } = 1;
 
+    /// <inheritdoc/>
     protected override void ValidateOwnFields()
     {
         Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
@@ -45,6 +57,7 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
         ModelConfig(4, 4).Validate();
     }
 
+    /// <summary>The model's sizes and choices for these options, <paramref name="sourceVocabulary"/> source and <paramref name="targetVocabulary"/> target symbols (reserved ones included).</summary>
     public Seq2SeqConfig ModelConfig(int sourceVocabulary, int targetVocabulary) => new()
     {
         Cell = Cell, SourceVocabulary = sourceVocabulary, TargetVocabulary = targetVocabulary, Embedding = Embedding,

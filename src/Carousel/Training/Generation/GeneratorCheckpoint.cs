@@ -11,9 +11,15 @@ namespace Carousel.Training.Generation;
 /// A trained conditioned generator with its vocabulary (start and end symbols included) and the names of its
 /// one-hot conditions; a <see cref="ModelCheckpoint"/> of kind "conditioned-generator/1".
 /// </summary>
+/// <param name="Model">The generator, in evaluation mode once loaded.</param>
+/// <param name="Vocabulary">Its symbols, start and end symbols included.</param>
+/// <param name="Labels">The condition names: label k is the one-hot with a 1 at k (empty when trained on raw condition vectors).</param>
+/// <param name="Options">The options it was trained with.</param>
+/// <param name="Epoch">Epochs trained when it was saved.</param>
 public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabulary Vocabulary, string[] Labels,
     GeneratorTrainingOptions Options, int Epoch)
 {
+    /// <summary>The model kind written into (and required of) its checkpoint files.</summary>
     public const string Kind = "conditioned-generator/1";
 
     /// <summary>Writes DIR/checkpoint.safetensors (weights, optimizer state when given, metadata) and DIR/model.safetensors (weights only).</summary>
@@ -30,6 +36,7 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
         ["epoch"] = Epoch.ToString(CultureInfo.InvariantCulture),
     };
 
+    /// <summary>Reads a generator from a checkpoint file or training directory; another kind of checkpoint, or an inconsistent one, is a clear error.</summary>
     public static GeneratorCheckpoint Load(string path)
     {
         var file = ModelCheckpoint.Load(path, Kind);

@@ -7,14 +7,20 @@ namespace Carousel.Training.Tagging;
 /// <summary>Examples encoded once for a tagger: character ids and (when known) label ids per sequence.</summary>
 public sealed class TaggedSequences
 {
+    /// <summary>Each example's character ids, one per character.</summary>
     public int[][] Inputs { get; }
     /// <summary>Null when the examples have no labels (prediction).</summary>
     public int[][]? Labels { get; }
+    /// <summary>Each example's length in characters.</summary>
     public int[] Lengths { get; }
+    /// <summary>The input id that pads shorter sequences in a batch (the unknown character's).</summary>
     public int PadId { get; }
+    /// <summary>Characters over all examples.</summary>
     public long Characters { get; }
+    /// <summary>The number of examples.</summary>
     public int Count => Inputs.Length;
 
+    /// <summary>Encodes the examples' texts (and their labels when <paramref name="withLabels"/>); an empty text is an error naming its source.</summary>
     public TaggedSequences(IReadOnlyList<TaggedExample> examples, TaggingVocabulary vocabulary, bool withLabels)
     {
         Inputs = new int[examples.Count][];

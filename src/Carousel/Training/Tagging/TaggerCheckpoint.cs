@@ -14,12 +14,18 @@ namespace Carousel.Training.Tagging;
 /// </summary>
 public sealed class TaggerCheckpoint
 {
+    /// <summary>The model kind written into (and required of) its checkpoint files.</summary>
     public const string Kind = "sequence-tagger/1";
 
+    /// <summary>The tagger, in evaluation mode once loaded.</summary>
     public required SequenceTagger Model { get; init; }
+    /// <summary>The input characters and the labels, by id.</summary>
     public required TaggingVocabulary Vocabulary { get; init; }
+    /// <summary>The options it was trained with.</summary>
     public required TaggerTrainingOptions Options { get; init; }
+    /// <summary>Where its examples came from, so that eval and predict read new input the same way.</summary>
     public required TaggingTask Task { get; init; }
+    /// <summary>The optimizer step its weights are from.</summary>
     public long Step { get; init; }
 
     /// <summary>A fresh model for the vocabulary and options.</summary>

@@ -59,7 +59,7 @@ public sealed class TaggerTraining : Trainable<int[]>
     private long PlannedStepsFor(TaggerTrainingOptions options) =>
         options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * _batches.BatchesPerEpoch));
 
-    /// <summary>The loop's settings; <paramref name="directory"/> null writes nothing.</summary>
+    /// <summary>The loop's settings: <see cref="PlannedSteps"/> steps, evaluated every <see cref="TaggerTrainingOptions.EvalEvery"/> steps (0: every epoch's worth); <paramref name="directory"/> null writes nothing.</summary>
     public TrainingRun Run(string? directory, LastCheckpoint? resume = null) =>
         _options.ToRun(PlannedSteps, _batches.BatchesPerEpoch, directory, resume) with
         {

@@ -11,13 +11,17 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
     /// <summary>Both cores by default (the other task trainers default to one).</summary>
     public TaggerTrainingOptions() => Threads = Math.Min(2, Environment.ProcessorCount);
 
+    /// <summary>The recurrent cell of every layer and direction.</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>H: units of each recurrent layer and direction.</summary>
     public int Hidden { get; init; } = 128;
+    /// <summary>L: stacked recurrent layers.</summary>
     public int Layers { get; init; } = 2;
+    /// <summary>Whether each layer also reads the text backwards, so each character's label sees what follows it.</summary>
     public bool Bidirectional { get; init; }
     /// <summary>Size of the character embedding (the recurrent stack's input).</summary>
     public int Embedding { get; init; } = 32;
-    /// <summary>Dropout between recurrent layers while training.</summary>
+    /// <summary>The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</summary>
     public float Dropout { get; init; }
     /// <summary>Passes over the training examples; ignored when <see cref="Steps"/> is positive.</summary>
     public double Epochs { get; init; } = 5;
@@ -26,6 +30,7 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
     /// <summary>Steps between dev evaluations (0: once per epoch).</summary>
     public long EvalEvery { get; init; }
 
+    /// <inheritdoc/>
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
@@ -34,5 +39,6 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
         Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
     }
 
+    /// <summary>The recurrent stack these options describe, reading the <see cref="Embedding"/>-long character vectors.</summary>
     public RecurrentOptions RecurrentOptions() => new(Cell, Embedding, Hidden, Layers, Bidirectional, Dropout);
 }
