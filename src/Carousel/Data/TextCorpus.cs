@@ -26,6 +26,7 @@ public sealed class TextCorpus
     /// <summary>Reads a UTF-8 text file strictly: invalid bytes are an error naming the file, not replacement characters.</summary>
     public static string ReadText(string path)
     {
+        if (Directory.Exists(path)) throw new FileNotFoundException($"'{path}' is a directory; a text file is needed.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Text file '{path}' does not exist.", path);
         byte[] bytes = File.ReadAllBytes(path);
         try

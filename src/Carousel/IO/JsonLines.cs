@@ -44,6 +44,7 @@ public static class JsonLines
     /// <summary>A file's bytes as a stream, decompressed when they start with gzip's magic bytes 1f 8b.</summary>
     public static Stream OpenMaybeGzip(string path)
     {
+        if (Directory.Exists(path)) throw new FileNotFoundException($"'{path}' is a directory; a file is needed.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"File '{path}' does not exist.", path);
         var file = File.OpenRead(path);
         int b0 = file.ReadByte(), b1 = file.ReadByte();

@@ -105,6 +105,7 @@ public sealed class Trainer<TBatch>
             }
             bool epochEnded = _cursor.BatchDone(result.Loss, perEpoch);
             double rate = throughput.Add(result.Tokens);
+            double rateSinceEvaluation = throughput.SinceEvaluation;
 
             bool evaluate = step == _run.PlannedSteps || (_run.EvaluateEvery > 0 && step % _run.EvaluateEvery == 0)
                             || (epochEnded && _run.EvaluateAtEpochEnd) || _task.WantsEvaluation(step);
@@ -114,9 +115,9 @@ public sealed class Trainer<TBatch>
             if (evaluate)
             {
                 (evaluation, isBest) = EvaluateAndKeepBest(step);
-                AppendMetrics(evaluation, trainLoss, isBest, rate, Elapsed());
+                AppendMetrics(evaluation, trainLoss, isBest, rateSinceEvaluation, Elapsed());
                 _cursor.TakeMeanLoss();
-                throughput.Restart();
+                throughput.Evaluated();
             }
             if (evaluate || epochEnded) SaveLast(Elapsed());
             progress?.Report(new TrainingProgress(step, _run.PlannedSteps, (double)step / perEpoch, trainLoss, result.Loss, norm, Optimizer.LearningRate,
@@ -242,29 +243,39 @@ public sealed class Trainer<TBatch>
     private TrainingSummary Summary(bool interrupted, double elapsedSeconds) =>
         new(_cursor.Step, _cursor.EpochsCompleted, _best, _last, _trainLoss, interrupted, elapsedSeconds);
 
-    /// <summary>Tokens per second over the last second or so (the first report counts from the start).</summary>
+    /// <summary>Tokens per second: over the last second or so (the progress line) and since the last evaluation (metrics.jsonl).</summary>
     private sealed class Throughput
     {
-        private readonly Stopwatch _window = Stopwatch.StartNew();
-        private long _tokens;
+        private readonly Stopwatch _window = Stopwatch.StartNew(), _sinceEvaluation = Stopwatch.StartNew();
+        private long _tokens, _tokensSinceEvaluation;
         private double _rate;
 
+        /// <summary>Counts a batch's tokens; returns the recent rate (the first batches count from the start).</summary>
         public double Add(long tokens)
         {
             _tokens += tokens;
+            _tokensSinceEvaluation += tokens;
             double seconds = _window.Elapsed.TotalSeconds;
             if (seconds >= 1 || _rate == 0)
             {
                 _rate = _tokens / Math.Max(1e-9, seconds);
-                if (seconds >= 1) Restart();
+                if (seconds >= 1)
+                {
+                    _tokens = 0;
+                    _window.Restart();
+                }
             }
             return _rate;
         }
 
-        public void Restart()
+        /// <summary>Tokens per second since the last evaluation.</summary>
+        public double SinceEvaluation => _tokensSinceEvaluation / Math.Max(1e-9, _sinceEvaluation.Elapsed.TotalSeconds);
+
+        /// <summary>Starts the count since the last evaluation afresh (the evaluation's own time is not training).</summary>
+        public void Evaluated()
         {
-            _tokens = 0;
-            _window.Restart();
+            _tokensSinceEvaluation = 0;
+            _sinceEvaluation.Restart();
         }
     }
 }
