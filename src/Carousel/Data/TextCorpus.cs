@@ -29,6 +29,10 @@ public sealed class TextCorpus
         if (Directory.Exists(path)) throw new FileNotFoundException($"'{path}' is a directory; a text file is needed.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Text file '{path}' does not exist.", path);
         byte[] bytes = File.ReadAllBytes(path);
+        if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+            throw new InvalidDataException($"Text file '{path}' is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8.");
+        if (bytes.AsSpan().Contains((byte)0))
+            throw new InvalidDataException($"Text file '{path}' holds NUL bytes: UTF-16 saved without a byte order mark, or not text; save it as UTF-8.");
         try
         {
             var text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);

@@ -36,12 +36,18 @@ public static class JsonLines
             catch (InvalidDataException e) { throw new InvalidDataException($"{path}: corrupt gzip data after line {number}: {e.Message}"); }
             if (line is null) yield break;
             number++;
+            if (line.Contains('\0'))
+                throw new InvalidDataException($"{path}:{number}: holds NUL characters: UTF-16 saved without a byte order mark, or not text; save it as UTF-8.");
             if (skipBlank && line.Trim().Length == 0) continue;
             yield return (line, number);
         }
     }
 
-    /// <summary>A file's bytes as a stream, decompressed when they start with gzip's magic bytes 1f 8b.</summary>
+    /// <summary>
+    /// A file's bytes as a stream, decompressed when they start with gzip's magic bytes 1f 8b. A gzip file is checked
+    /// whole against its trailer (CRC-32 and length of the data), so a truncated file, or one with bytes after its end,
+    /// is an error saying so rather than text that stops early or reads as bad JSON.
+    /// </summary>
     public static Stream OpenMaybeGzip(string path)
     {
         if (Directory.Exists(path)) throw new FileNotFoundException($"'{path}' is a directory; a file is needed.", path);
@@ -49,7 +55,45 @@ public static class JsonLines
         var file = File.OpenRead(path);
         int b0 = file.ReadByte(), b1 = file.ReadByte();
         file.Position = 0;
-        return b0 == 0x1f && b1 == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+        if (b0 != 0x1f || b1 != 0x8b) return file;
+        using (file) return Gunzip(file, path);
+    }
+
+    private static MemoryStream Gunzip(FileStream file, string path)
+    {
+        var data = new MemoryStream();
+        try
+        {
+            using var gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
+            gzip.CopyTo(data);
+        }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: corrupt gzip data: {e.Message}"); }
+        // The last 8 bytes of a gzip file are the CRC-32 and the length (mod 2^32) of what it holds.
+        Span<byte> trailer = stackalloc byte[8];
+        if (file.Length < 18) throw new InvalidDataException($"{path}: truncated gzip file ({file.Length} bytes).");
+        file.Position = file.Length - 8;
+        file.ReadExactly(trailer);
+        uint crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+        if (length != (uint)data.Length || crc != Crc32(data.GetBuffer().AsSpan(0, (int)data.Length)))
+            throw new InvalidDataException($"{path}: truncated or damaged gzip file (its trailer does not match the {data.Length:N0} bytes it decompresses to).");
+        data.Position = 0;
+        return data;
+    }
+
+    private static readonly uint[] Crc32Table = [.. Enumerable.Range(0, 256).Select(n =>
+    {
+        uint c = (uint)n;
+        for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        return c;
+    })];
+
+    /// <summary>The CRC-32 of gzip (and zip, PNG): reflected polynomial 0xEDB88320.</summary>
+    private static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        uint crc = 0xFFFFFFFFu;
+        foreach (byte b in bytes) crc = Crc32Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return ~crc;
     }
 }
 
