@@ -185,9 +185,16 @@ public class TaskTrainerTests(ITestOutputHelper output)
             var batch = task.NextTrainingBatch(4);
             var update = new WeightUpdate(new Carousel.Optimizers.Sgd(trainer.Tagger.NamedParameters(), 0.1f), [], 0); // not used by BPTT
             for (int i = 0; i < 2; i++) learner.ComputeGradients(trainer.Tagger, batch, update); // buffers sized on the first passes
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 3; i++) learner.ComputeGradients(trainer.Tagger, batch, update);
-            return (GC.GetAllocatedBytesForCurrentThread() - before) / 3;
+            // The least of three rounds: a one-time allocation (a worker started late by tests running beside this one)
+            // shows in one round only, an allocation per step in all of them.
+            long least = long.MaxValue;
+            for (int round = 0; round < 3; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 3; i++) learner.ComputeGradients(trainer.Tagger, batch, update);
+                least = Math.Min(least, (GC.GetAllocatedBytesForCurrentThread() - before) / 3);
+            }
+            return least;
         }
 
         long short_ = BytesPerStep(30), long_ = BytesPerStep(300);
