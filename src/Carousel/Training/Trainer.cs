@@ -124,7 +124,7 @@ public sealed class Trainer<TBatch>
     {
         if (_run.GradClip > 0 && !_run.ClipByValue) return GradientClipping.ClipByGlobalNorm(_parameters, _run.GradClip);
         double norm = GradientClipping.GlobalNorm(_parameters);
-        if (_run.GradClip > 0 && double.IsFinite(norm)) GradientClipping.ClipByValue(_parameters, _run.GradClip);
+        if (_run.GradClip > 0 && double.IsFinite(norm)) GradientClipping.ClipByValue(_parameters, (float)_run.GradClip);
         return norm;
     }
 
