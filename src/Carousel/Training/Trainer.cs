@@ -83,7 +83,7 @@ public sealed class Trainer<TBatch>
                 return Summary(interrupted: true, Elapsed());
             }
             var batch = _task.Batches.Next(_cursor.BatchesIntoEpoch);
-            Optimizer.ZeroGrad();
+            if (!_task.KeepsGradientsBetweenBatches) Optimizer.ZeroGrad();
             var result = _task.TrainBatch(batch);
             long step = _cursor.Step + 1;
             if (!double.IsFinite(result.Loss) && _run.StopOnDivergence) throw Diverged(step, $"the training loss became {result.Loss}");
