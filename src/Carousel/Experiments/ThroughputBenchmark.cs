@@ -9,6 +9,19 @@ using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>What <see cref="ThroughputBenchmark"/> measures: the model's sizes, the timed work and the threads.</summary>
+/// <param name="Cell">The recurrent cell.</param>
+/// <param name="Hidden">Hidden units per layer (also the embedding size).</param>
+/// <param name="Layers">Stacked recurrent layers.</param>
+/// <param name="Batch">Sequences per training batch.</param>
+/// <param name="SeqLength">Steps per training sequence.</param>
+/// <param name="Vocabulary">Symbols of the vocabulary (inputs and outputs).</param>
+/// <param name="Steps">Timed training steps, after the warm-up.</param>
+/// <param name="SampleTokens">Timed sampling tokens per round.</param>
+/// <param name="WarmupSteps">Untimed training steps at least (and at least two seconds of them).</param>
+/// <param name="Seed">Fixes the weights, the batch and the sampling.</param>
+/// <param name="SampleRounds">Timed sampling rounds; the best counts.</param>
+/// <param name="CompareSamplingPaths">Also time sampling through the general forward, rounds alternating.</param>
 /// <param name="Threads">Threads for the matrix kernels and the time loops, while training and sampling.</param>
 public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden = 512, int Layers = 2, int Batch = 32,
     int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0,
