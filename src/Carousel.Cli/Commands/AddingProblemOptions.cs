@@ -15,6 +15,6 @@ internal sealed class AddingProblemOptions(int length, int hidden, int batchSize
 
     public IEnumerable<Option> All => [Length, Hidden, BatchSize, Threads];
 
-    /// <summary>Gives the matrix kernels the --threads asked for (a count that is not positive is an error).</summary>
-    public void UseThreads(ParseResult parse) => Carousel.Kernels.Gemm.MaxThreads = DemoCommand.Positive(parse.GetValue(Threads), "--threads");
+    /// <summary>The --threads asked for, for the experiment's run (a count that is not positive is an error).</summary>
+    public int ThreadCount(ParseResult parse) => DemoCommand.Positive(parse.GetValue(Threads), "--threads");
 }

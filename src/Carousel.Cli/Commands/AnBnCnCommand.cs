@@ -53,7 +53,7 @@ internal static class AnBnCnCommand
                 ForgetGateBias: parse.GetValue(forgetBias));
             if (options.TestMax < options.TrainMax)
                 throw new ArgumentException($"--test-max ({options.TestMax}) must be at least --train-max ({options.TrainMax}).");
-            Carousel.Kernels.Gemm.MaxThreads = DemoCommand.Positive(parse.GetValue(threads), "--threads");
+            options = options with { Threads = DemoCommand.Positive(parse.GetValue(threads), "--threads") };
             bool asJson = parse.GetValue(json);
 
             IReadOnlyList<AnBnCnRun> runs;

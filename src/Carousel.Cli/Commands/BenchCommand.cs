@@ -33,15 +33,14 @@ internal static class BenchCommand
                 DemoCommand.Positive(parse.GetValue(batch), "--batch"), DemoCommand.Positive(parse.GetValue(seq), "--seq"),
                 DemoCommand.Positive(parse.GetValue(vocab), "--vocab"), DemoCommand.Positive(parse.GetValue(steps), "--steps"),
                 DemoCommand.Positive(parse.GetValue(sample), "--sample"),
-                SampleRounds: DemoCommand.Positive(parse.GetValue(rounds), "--sample-rounds"), CompareSamplingPaths: parse.GetValue(compare));
-            int threadCount = DemoCommand.Positive(parse.GetValue(threads), "--threads");
-            Carousel.Kernels.Gemm.MaxThreads = threadCount;
+                SampleRounds: DemoCommand.Positive(parse.GetValue(rounds), "--sample-rounds"), CompareSamplingPaths: parse.GetValue(compare),
+                Threads: DemoCommand.Positive(parse.GetValue(threads), "--threads"));
             var r = ThroughputBenchmark.Run(options);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 engine = "carousel",
                 cell = parse.GetValue(cell),
-                hidden = options.Hidden, layers = options.Layers, batch = options.Batch, seq = options.SeqLength, threads = threadCount,
+                hidden = options.Hidden, layers = options.Layers, batch = options.Batch, seq = options.SeqLength, threads = options.Threads,
                 train_tokens_per_s = Math.Round(r.TrainTokensPerSecond),
                 sample_tokens_per_s = Math.Round(r.SampleTokensPerSecond),
                 sample_general_tokens_per_s = double.IsNaN(r.GeneralSampleTokensPerSecond) ? (double?)null : Math.Round(r.GeneralSampleTokensPerSecond),

@@ -31,9 +31,9 @@ internal static class ExplodingCommand
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var options = new ExplodingGradientOptions(CellKinds.Parse(parse.GetValue(cell)!), parse.GetValue(problem.Length), parse.GetValue(problem.Hidden),
-                parse.GetValue(problem.BatchSize), parse.GetValue(trainSteps), parse.GetValue(lr), parse.GetValue(gain), parse.GetValue(clip), Seed: parse.GetValue(seed));
+                parse.GetValue(problem.BatchSize), parse.GetValue(trainSteps), parse.GetValue(lr), parse.GetValue(gain), parse.GetValue(clip), Seed: parse.GetValue(seed),
+                Threads: problem.ThreadCount(parse));
             options.Validate();
-            problem.UseThreads(parse);
             string dir = parse.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
 

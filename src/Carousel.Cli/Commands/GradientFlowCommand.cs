@@ -32,9 +32,9 @@ internal static class GradientFlowCommand
         {
             var options = new GradientFlowOptions(ParseCells(parse.GetValue(cells)!),
                 parse.GetValue(problem.Length), parse.GetValue(problem.Hidden), parse.GetValue(problem.BatchSize), parse.GetValue(trainSteps),
-                parse.GetValue(lr), parse.GetValue(clip), parse.GetValue(forgetBias), parse.GetValue(measureBatch), Seed: parse.GetValue(seed));
+                parse.GetValue(lr), parse.GetValue(clip), parse.GetValue(forgetBias), parse.GetValue(measureBatch), Seed: parse.GetValue(seed),
+                Threads: problem.ThreadCount(parse));
             options.Validate();
-            problem.UseThreads(parse);
             string dir = parse.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
 

@@ -73,7 +73,6 @@ internal static class RtrlCommands
             if (cellList.Length == 0 || sizeList.Length == 0) throw new ArgumentException("Give at least one cell and one hidden size.");
             int inputSize = DemoCommand.Positive(parse.GetValue(input), "--input"), length = DemoCommand.Positive(parse.GetValue(steps), "--steps");
             bool asJson = parse.GetValue(json);
-            Carousel.Kernels.Gemm.MaxThreads = 1;
             if (!asJson)
                 Console.WriteLine($"| cell | hidden | parameters | RTRL µs/step | BPTT µs/step | ratio | RTRL multiply-adds/step | GMAC/s | sensitivities |\n|---|---|---|---|---|---|---|---|---|");
             foreach (var cell in cellList)

@@ -1,9 +1,12 @@
+using System.Text.Json.Nodes;
 using Carousel.Data.Tasks;
+using Carousel.Kernels;
 using Carousel.Layers.Recurrent;
 using Carousel.Losses;
 using Carousel.Models;
 using Carousel.Optimizers;
 using Carousel.Tensors;
+using Carousel.Training;
 
 namespace Carousel.Experiments;
 
@@ -20,6 +23,7 @@ namespace Carousel.Experiments;
 /// training when the training set is learned). Shows whether further training widens or narrows the generalisation range.
 /// </param>
 /// <param name="ForgetGateBias">Initial forget-gate bias of the cells that have one (ignored by the LSTM without forget gate).</param>
+/// <param name="Threads">Threads for the matrix kernels.</param>
 public sealed record AnBnCnOptions(
     IReadOnlyList<CellKind> Cells,
     IReadOnlyList<int> Seeds,
@@ -31,7 +35,8 @@ public sealed record AnBnCnOptions(
     int MaxUpdates = 20000,
     int EvaluateEvery = 100,
     int ExtraUpdates = 0,
-    float ForgetGateBias = 1f)
+    float ForgetGateBias = 1f,
+    int Threads = 1)
 {
     /// <summary>The three LSTMs of the comparison: without forget gate (1997), with forget gate, with peepholes.</summary>
     public static IReadOnlyList<CellKind> LstmVariants { get; } = [CellKind.LstmNoForgetGate, CellKind.Lstm, CellKind.LstmPeephole];
@@ -63,10 +68,12 @@ public sealed record AnBnCnRun(CellKind Cell, int Seed, bool Learned, int Update
 /// epoch; it differs where the paper's choice costs a lot of time: Adam instead of plain gradient descent with momentum (hundreds
 /// of strings instead of tens of thousands), cross-entropy instead of squared error, gradient norm clipped at 5. What generalises
 /// is a counter in the memory cells: up on a's, down on b's, and a second count for the c's; the network must stop
-/// at exactly zero, n steps later, for n never seen in training.
+/// at exactly zero, n steps later, for n never seen in training. Each run trains in memory through the one training loop
+/// (<see cref="Trainer{TBatch}"/>), extra updates included: one optimizer from the first update to the last.
 /// </summary>
 public static class AnBnCnExperiment
 {
+    /// <summary>One run per cell and seed, cell by cell.</summary>
     public static IReadOnlyList<AnBnCnRun> Run(AnBnCnOptions options, Action<AnBnCnProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(options);
@@ -84,46 +91,103 @@ public static class AnBnCnExperiment
     public static AnBnCnRun RunOne(AnBnCnOptions options, CellKind cell, int seed, Action<AnBnCnProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(options);
+        using var threads = Gemm.UseThreads(options.Threads); // the checks after training too
         var started = System.Diagnostics.Stopwatch.StartNew();
         var language = new AnBnCn(seed);
         var trainingRange = language.Encode(AnBnCn.Range(1, options.TrainMax));
-        var model = CreateModel(options, cell, seed);
-        var optimizer = new Adam(model.NamedParameters(), options.LearningRate);
-
-        int update = 0, stringsSeen = 0;
-        double recentLoss = 0;
-        var epoch = Array.Empty<int>();
-        int next = 0;
-        void TrainOneUpdate()
+        var training = new OneRun(CreateModel(options, cell, seed), language, trainingRange, options);
+        var run = new TrainingRun
         {
-            // Every n of the training range once per epoch, in a fresh order.
-            if (next == epoch.Length) { epoch = language.Shuffled(1, options.TrainMax); next = 0; }
-            int count = Math.Min(options.BatchSize, epoch.Length - next);
-            var batch = language.Encode(new ArraySegment<int>(epoch, next, count));
-            next += count;
-            double loss = EmbeddedReberExperiment.TrainStep(model, optimizer, batch);
-            recentLoss = update == 0 ? loss : 0.95 * recentLoss + 0.05 * loss;
-            update++;
-            stringsSeen += count;
-        }
-
-        bool learned = false;
-        while (!learned && update < options.MaxUpdates && !cancel.IsCancellationRequested)
+            Optimizer = new OptimizerSettings("adam", options.LearningRate),
+            GradClip = 5,
+            Threads = options.Threads,
+            PlannedSteps = (long)options.MaxUpdates + options.ExtraUpdates, // at most; the run says when it is finished
+            EvaluateAtEpochEnd = false, // the run asks for its checks (WantsEvaluation)
+        };
+        new Trainer<SymbolPredictionBatch>(training, run).Run(new ProgressCallback<TrainingProgress>(p =>
         {
-            TrainOneUpdate();
-            if (update % options.EvaluateEvery == 0 || update == options.MaxUpdates)
-            {
-                int right = CountRight(model, trainingRange);
-                learned = right == options.TrainMax;
-                progress?.Invoke(new AnBnCnProgress(cell, seed, update, options.MaxUpdates, recentLoss, right, options.TrainMax));
-            }
-        }
-        int updatesToLearn = update;
-        if (learned)
-            for (int extra = 0; extra < options.ExtraUpdates && !cancel.IsCancellationRequested; extra++) TrainOneUpdate();
+            if (p.Evaluation is { } e)
+                progress?.Invoke(new AnBnCnProgress(cell, seed, (int)p.Step, options.MaxUpdates, training.RecentLoss,
+                    e.Metrics["training_strings_right"]!.GetValue<int>(), options.TrainMax));
+        }), cancel);
+        var model = training.Tagger;
         bool learnedAtEnd = CountRight(model, trainingRange) == options.TrainMax;
-        return new AnBnCnRun(cell, seed, learned, updatesToLearn, stringsSeen, recentLoss, learnedAtEnd,
-            GeneralisationMax(model, options.TestMax), started.Elapsed, model);
+        return new AnBnCnRun(cell, seed, training.UpdatesToLearn is not null, training.UpdatesToLearn ?? training.Updates, training.StringsSeen,
+            training.RecentLoss, learnedAtEnd, GeneralisationMax(model, options.TestMax), started.Elapsed, model);
+    }
+
+    /// <summary>
+    /// One run: every n of the training range once per epoch in a fresh order, the running loss (a 0.95 moving average of the
+    /// batch losses), a check of the training range every <see cref="AnBnCnOptions.EvaluateEvery"/> updates and at
+    /// <see cref="AnBnCnOptions.MaxUpdates"/> until one passes, then <see cref="AnBnCnOptions.ExtraUpdates"/> more updates
+    /// without checks; finished when those are done or the budget is spent unlearned.
+    /// </summary>
+    private sealed class OneRun : SymbolPredictionTraining
+    {
+        private readonly AnBnCn _language;
+        private readonly SymbolPredictionBatch _trainingRange;
+        private readonly AnBnCnOptions _options;
+        private int[] _epoch = [];
+        private int _next;
+
+        public OneRun(SequenceTagger model, AnBnCn language, SymbolPredictionBatch trainingRange, AnBnCnOptions options) : base(model)
+        {
+            _language = language;
+            _trainingRange = trainingRange;
+            _options = options;
+            Batches = new GeneratedBatches<SymbolPredictionBatch>(NextBatch, (options.TrainMax + options.BatchSize - 1) / options.BatchSize);
+        }
+
+        public override IBatchSource<SymbolPredictionBatch> Batches { get; }
+
+        /// <summary>Updates done.</summary>
+        public int Updates { get; private set; }
+
+        /// <summary>Training strings presented.</summary>
+        public int StringsSeen { get; private set; }
+
+        public double RecentLoss { get; private set; }
+
+        /// <summary>The update at the check that found the training range learned; null before.</summary>
+        public int? UpdatesToLearn { get; private set; }
+
+        private SymbolPredictionBatch NextBatch()
+        {
+            if (_next == _epoch.Length) { _epoch = _language.Shuffled(1, _options.TrainMax); _next = 0; }
+            int count = Math.Min(_options.BatchSize, _epoch.Length - _next);
+            var batch = _language.Encode(new ArraySegment<int>(_epoch, _next, count));
+            _next += count;
+            StringsSeen += count;
+            return batch;
+        }
+
+        public override BatchLoss TrainBatch(SymbolPredictionBatch batch)
+        {
+            var result = base.TrainBatch(batch);
+            RecentLoss = Updates++ == 0 ? result.Loss : 0.95 * RecentLoss + 0.05 * result.Loss;
+            return result;
+        }
+
+        public override bool WantsEvaluation(long step) =>
+            UpdatesToLearn is null && (step % _options.EvaluateEvery == 0 || step == _options.MaxUpdates);
+
+        /// <summary>The check of the training range while learning it; nothing to check during the extra updates.</summary>
+        public override Evaluation? Evaluate()
+        {
+            if (UpdatesToLearn is not null) return null;
+            int right = CountRight(Tagger, _trainingRange);
+            if (right == _options.TrainMax) UpdatesToLearn = Updates;
+            return new Evaluation
+            {
+                Metrics = new JsonObject { ["training_strings_right"] = right },
+                Score = [right],
+                Summary = $"training strings right {right}/{_options.TrainMax}",
+            };
+        }
+
+        public override bool Finished => UpdatesToLearn is int learnedAt
+            ? Updates >= learnedAt + _options.ExtraUpdates
+            : Updates >= _options.MaxUpdates;
     }
 
     /// <summary>The network of one run before training: a single recurrent layer and a linear layer to one sigmoid output per symbol.</summary>
@@ -173,6 +237,7 @@ public static class AnBnCnExperiment
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxUpdates, nameof(options.MaxUpdates));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.EvaluateEvery, nameof(options.EvaluateEvery));
         ArgumentOutOfRangeException.ThrowIfNegative(options.ExtraUpdates, nameof(options.ExtraUpdates));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Threads, nameof(options.Threads));
         if (!(options.LearningRate > 0f)) throw new ArgumentOutOfRangeException(nameof(options.LearningRate), options.LearningRate, "Must be positive.");
     }
 }

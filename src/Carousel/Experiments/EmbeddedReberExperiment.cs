@@ -1,9 +1,11 @@
+using System.Text.Json.Nodes;
 using Carousel.Data.Tasks;
 using Carousel.Layers.Recurrent;
 using Carousel.Losses;
 using Carousel.Models;
 using Carousel.Optimizers;
 using Carousel.Tensors;
+using Carousel.Training;
 
 namespace Carousel.Experiments;
 
@@ -48,9 +50,13 @@ public sealed record EmbeddedReberResult(int Steps, int Trials, int TrainingStri
 /// the grammar is learned when every held-out test string is right. The test strings come from the held-out
 /// side of a <see cref="HeldOutSplit"/> and are never trained on; training strings are fresh draws from the other side.
 /// The hard part is the long lag: the second symbol (T or P) must be remembered until the second to last.
+/// Each trial trains in memory through the one training loop (<see cref="Trainer{TBatch}"/>): Adam with a cosine decay over
+/// the trial to 5 % of the rate, the global gradient norm clipped at 5, the held-out strings checked every
+/// <see cref="EmbeddedReberOptions.EvaluateEvery"/> batches and at the trial's end, stopping at the first check they all pass.
 /// </summary>
 public static class EmbeddedReberExperiment
 {
+    /// <summary>Trains trial after trial, each from fresh weights, until the held-out strings are all right or the budget is spent.</summary>
     public static EmbeddedReberResult Run(EmbeddedReberOptions options, Action<EmbeddedReberProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(options);
@@ -67,30 +73,28 @@ public static class EmbeddedReberExperiment
         {
             trial++;
             int trialSteps = Math.Min(options.TrialSteps, options.MaxSteps - step);
-            var model = CreateModel(options, weightsRng);
-            var optimizer = new Adam(model.NamedParameters(), options.LearningRate);
-            // Decaying the rate over the trial lets the outputs settle precisely on the legal sets instead of hovering near 0.5.
-            // Planned for a full trial even when the budget cuts it short, so a short run is the start of a long one.
-            var schedule = new LearningRateSchedule.Cosine(options.TrialSteps, MinimumFraction: 0.05f);
-            double recentLoss = 0;
-            share = 0;
-            for (int trialStep = 1; trialStep <= trialSteps && !cancel.IsCancellationRequested; trialStep++)
+            var training = new Trial(CreateModel(options, weightsRng), grammar, split, testBatch, options.BatchSize, trialSteps);
+            var run = new TrainingRun
             {
-                step++;
-                var strings = new string[options.BatchSize];
-                for (int b = 0; b < strings.Length; b++) strings[b] = grammar.NextString(split.IsForTraining);
-                trainingStrings += strings.Length;
-                optimizer.LearningRate = schedule.At(trialStep, options.LearningRate);
-                double loss = TrainStep(model, optimizer, EmbeddedReberGrammar.Encode(strings));
-                recentLoss = trialStep == 1 ? loss : 0.9 * recentLoss + 0.1 * loss;
-
-                if (trialStep % options.EvaluateEvery == 0 || trialStep == trialSteps)
-                {
-                    share = Evaluate(model, testBatch);
-                    progress?.Invoke(new EmbeddedReberProgress(step, options.MaxSteps, trial, recentLoss, share, trainingStrings));
-                    if (share >= 1.0) break;
-                }
-            }
+                Optimizer = new OptimizerSettings("adam", options.LearningRate),
+                // Decaying the rate over the trial lets the outputs settle precisely on the legal sets instead of hovering near 0.5.
+                // Planned for a full trial even when the budget cuts it short, so a short run is the start of a long one.
+                Schedule = new LearningRateSchedule.Cosine(options.TrialSteps, MinimumFraction: 0.05f),
+                GradClip = 5,
+                PlannedSteps = trialSteps,
+                EvaluateEvery = options.EvaluateEvery, // and at the trial's last step
+                EvaluateAtEpochEnd = false,
+            };
+            int stepsBefore = step, stringsBefore = trainingStrings, trialNumber = trial;
+            var summary = new Trainer<SymbolPredictionBatch>(training, run).Run(new ProgressCallback<TrainingProgress>(p =>
+            {
+                if (p.Evaluation is not null)
+                    progress?.Invoke(new EmbeddedReberProgress(stepsBefore + (int)p.Step, options.MaxSteps, trialNumber, training.RecentLoss,
+                        training.Share, stringsBefore + training.Strings));
+            }), cancel);
+            step += (int)summary.Step;
+            trainingStrings += training.Strings;
+            share = training.Share;
         }
         return new EmbeddedReberResult(step, trial, trainingStrings, share, share >= 1.0, started.Elapsed);
     }
@@ -124,26 +128,55 @@ public static class EmbeddedReberExperiment
         return model;
     }
 
-    // One optimizer step on one batch; returns the batch's mean loss.
-    internal static double TrainStep(SequenceTagger model, Optimizer optimizer, SymbolPredictionBatch batch)
+    /// <summary>
+    /// One trial: fresh training strings from the training side of the split, the running loss (a 0.9 moving average of the
+    /// batch losses), and the share of held-out strings right at each check; done when they all are.
+    /// </summary>
+    private sealed class Trial : SymbolPredictionTraining
     {
-        optimizer.ZeroGrad();
-        model.Training = true;
-        var logits = model.Forward(batch.Inputs, batch.Lengths);
-        var dLogits = new float[logits.Length];
-        double loss = SigmoidBinaryCrossEntropy.Compute(logits.Data, batch.Targets.Data, batch.SymbolCount, ActiveRows(batch), dLogits);
-        model.Backward(dLogits);
-        GradientClipping.ClipByGlobalNorm(model.NamedParameters().Select(p => p.Parameter), 5.0);
-        optimizer.Step();
-        return loss;
-    }
+        private readonly SymbolPredictionBatch _testBatch;
+        private int _steps;
 
-    // [T·B] whether step t of row b is inside its string.
-    private static bool[] ActiveRows(SymbolPredictionBatch batch)
-    {
-        var active = new bool[batch.Steps * batch.BatchSize];
-        for (int t = 0; t < batch.Steps; t++)
-            for (int b = 0; b < batch.BatchSize; b++) active[t * batch.BatchSize + b] = t < batch.Lengths[b];
-        return active;
+        public Trial(SequenceTagger model, EmbeddedReberGrammar grammar, HeldOutSplit split, SymbolPredictionBatch testBatch, int batchSize, int trialSteps)
+            : base(model)
+        {
+            _testBatch = testBatch;
+            Batches = new GeneratedBatches<SymbolPredictionBatch>(() =>
+            {
+                var strings = new string[batchSize];
+                for (int b = 0; b < strings.Length; b++) strings[b] = grammar.NextString(split.IsForTraining);
+                Strings += strings.Length;
+                return EmbeddedReberGrammar.Encode(strings);
+            }, trialSteps);
+        }
+
+        public override IBatchSource<SymbolPredictionBatch> Batches { get; }
+
+        /// <summary>Training strings drawn in this trial.</summary>
+        public int Strings { get; private set; }
+
+        public double RecentLoss { get; private set; }
+
+        /// <summary>The share of held-out strings right at the last check (0 before the first).</summary>
+        public double Share { get; private set; }
+
+        public override BatchLoss TrainBatch(SymbolPredictionBatch batch)
+        {
+            var result = base.TrainBatch(batch);
+            RecentLoss = _steps++ == 0 ? result.Loss : 0.9 * RecentLoss + 0.1 * result.Loss;
+            return result;
+        }
+
+        public override Evaluation Evaluate()
+        {
+            Share = EmbeddedReberExperiment.Evaluate(Tagger, _testBatch);
+            return new Evaluation
+            {
+                Metrics = new JsonObject { ["test_share"] = Share },
+                Score = [Share],
+                Summary = $"held-out strings right {Share:P1}",
+                Done = Share >= 1.0,
+            };
+        }
     }
 }

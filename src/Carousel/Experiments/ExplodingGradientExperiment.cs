@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text;
 using Carousel.Data.Tasks;
 using Carousel.Diagnostics;
+using Carousel.Kernels;
 using Carousel.Layers.Recurrent;
 using Carousel.Optimizers;
 using Carousel.Tensors;
+using Carousel.Training;
 
 namespace Carousel.Experiments;
 
@@ -14,6 +16,7 @@ namespace Carousel.Experiments;
 /// </param>
 /// <param name="LearningRate">Plain SGD, where a large gradient becomes a large step (Adam would rescale it).</param>
 /// <param name="ClipNorm">Global gradient-norm clipping of the clipped run.</param>
+/// <param name="Threads">Threads for the matrix kernels.</param>
 public sealed record ExplodingGradientOptions(
     CellKind Cell = CellKind.RnnTanh,
     int Length = 50,
@@ -24,14 +27,17 @@ public sealed record ExplodingGradientOptions(
     float RecurrentGain = 3f,
     double ClipNorm = 1.0,
     int TestSequences = 512,
-    int Seed = 1)
+    int Seed = 1,
+    int Threads = 1)
 {
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
     public void Validate()
     {
         AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
         if (TrainSteps <= 0) throw new ArgumentException($"Training steps must be positive, got {TrainSteps}.");
         if (!(RecurrentGain > 0f) || float.IsInfinity(RecurrentGain)) throw new ArgumentException($"Recurrent gain must be positive, got {RecurrentGain}.");
         if (TestSequences <= 0) throw new ArgumentException("Test sequences must be positive.");
+        if (Threads < 1) throw new ArgumentException($"Threads must be at least 1, got {Threads}.");
     }
 }
 
@@ -95,7 +101,9 @@ public sealed record ExplodingGradientResult(ExplodingGradientOptions Options, d
 /// Exploding gradients, and what clipping does about them: a tanh RNN whose recurrent weights start with a spectral
 /// radius well above 1 is trained twice on the adding problem from the same weights and the same batches, with plain
 /// SGD — once as it is and once with the global gradient norm clipped (Pascanu, Mikolov &amp; Bengio 2013). Both runs
-/// record the loss and the gradient norm at every step.
+/// record the loss and the gradient norm at every step. Both train in memory through the one training loop
+/// (<see cref="EndOfSequenceRegression.Train"/>) with its divergence stop off: the step whose loss or gradient is no
+/// longer finite is taken and recorded, and the run ends after it.
 /// </summary>
 public static class ExplodingGradientExperiment
 {
@@ -103,9 +111,11 @@ public static class ExplodingGradientExperiment
 
     public static string ClippedName(double clipNorm) => $"clipped at {clipNorm.ToString("G3", CultureInfo.InvariantCulture)}";
 
+    /// <summary>The unclipped run, then the clipped one, from the same weights and batches; each is tested at its end.</summary>
     public static ExplodingGradientResult Run(ExplodingGradientOptions options, Action<ExplodingProgress>? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
+        using var threads = Gemm.UseThreads(options.Threads); // the tests too, not only the training
         var started = System.Diagnostics.Stopwatch.StartNew();
         var testBatch = AddingProblemSetting.TestBatch(options.Length, options.Seed, options.TestSequences);
         double radius = SpectralRadius(RecurrentWeights(CreateNetwork(options)).Value);
@@ -128,29 +138,36 @@ public static class ExplodingGradientExperiment
         return network;
     }
 
-    private static Parameter RecurrentWeights(EndOfSequenceRegression network) => network.Model.Rnn.Parameters().Single(p => p.Name == "weight_hh_l0");
+    private static Parameter RecurrentWeights(EndOfSequenceRegression network) => network.Tagger.Rnn.Parameters().Single(p => p.Name == "weight_hh_l0");
 
     private static ExplodingRun Train(EndOfSequenceRegression network, ExplodingGradientOptions options, double? clip,
         SequenceRegressionBatch testBatch, Action<ExplodingProgress>? progress, CancellationToken cancel)
     {
         string name = clip is double c ? ClippedName(c) : Unclipped;
         var problem = new AddingProblem(options.Length, variableLength: false, seed: options.Seed); // the same batches for both runs
-        var optimizer = new Sgd(network.Model.NamedParameters(), options.LearningRate);
         var losses = new double[options.TrainSteps];
         var norms = new double[options.TrainSteps];
         Array.Fill(losses, double.NaN);
         Array.Fill(norms, double.NaN);
-        int? diverged = null;
-        for (int step = 1; step <= options.TrainSteps && !cancel.IsCancellationRequested; step++)
+        var run = new TrainingRun
         {
-            var (loss, norm) = network.TrainStep(problem.NextBatch(options.BatchSize), optimizer, clip);
-            losses[step - 1] = loss;
-            norms[step - 1] = norm;
-            if (step % 25 == 0 || step == options.TrainSteps) progress?.Invoke(new ExplodingProgress(name, step, options.TrainSteps, loss, norm));
-            // Once a step is not finite the weights are NaN for good: stop, the rest of the curve stays NaN.
-            if (!double.IsFinite(loss) || !double.IsFinite(norm)) { diverged = step; break; }
-        }
-        return new ExplodingRun(name, losses, norms, diverged, network.Evaluate(testBatch));
+            Optimizer = new OptimizerSettings("sgd", options.LearningRate),
+            GradClip = clip ?? 0,
+            StopOnDivergence = false, // the point is to watch it diverge
+            Threads = options.Threads,
+            PlannedSteps = options.TrainSteps,
+            EvaluateAtEpochEnd = false,
+        };
+        // Once a step is not finite the weights are NaN for good: stop after it, the rest of the curve stays NaN.
+        network.StopWhenDiverged = true;
+        network.Train(() => problem.NextBatch(options.BatchSize), run, new ProgressCallback<TrainingProgress>(p =>
+        {
+            int step = (int)p.Step;
+            losses[step - 1] = p.BatchLoss;
+            norms[step - 1] = p.GradientNorm;
+            if (step % 25 == 0 || step == options.TrainSteps) progress?.Invoke(new ExplodingProgress(name, step, options.TrainSteps, p.BatchLoss, p.GradientNorm));
+        }), cancel);
+        return new ExplodingRun(name, losses, norms, (int?)network.DivergedAtStep, network.Score(testBatch));
     }
 
     /// <summary>The spectral radius of a square matrix [H, H]: its largest |eigenvalue|, computed exactly in double.</summary>

@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text;
 using Carousel.Data.Tasks;
 using Carousel.Diagnostics;
+using Carousel.Kernels;
 using Carousel.Layers.Recurrent;
 using Carousel.Optimizers;
 using Carousel.Tensors;
+using Carousel.Training;
 
 namespace Carousel.Experiments;
 
@@ -19,6 +21,7 @@ namespace Carousel.Experiments;
 /// <param name="MeasureBatch">Sequences over which the norms are averaged.</param>
 /// <param name="TestSequences">Held-out sequences for the error after training.</param>
 /// <param name="ClipNorm">Global gradient-norm clipping while training.</param>
+/// <param name="Threads">Threads for the matrix kernels, while training and measuring.</param>
 public sealed record GradientFlowOptions(
     IReadOnlyList<CellKind> Cells,
     int Length = 50,
@@ -30,14 +33,17 @@ public sealed record GradientFlowOptions(
     float ForgetGateBias = 2f,
     int MeasureBatch = 128,
     int TestSequences = 512,
-    int Seed = 1)
+    int Seed = 1,
+    int Threads = 1)
 {
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
     public void Validate()
     {
         if (Cells.Count == 0) throw new ArgumentException("Give at least one cell.");
         AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
         if (TrainSteps < 0) throw new ArgumentException($"Training steps must be ≥ 0, got {TrainSteps}.");
         if (MeasureBatch <= 0 || TestSequences <= 0) throw new ArgumentException("Measurement and test batches must be positive.");
+        if (Threads < 1) throw new ArgumentException($"Threads must be at least 1, got {Threads}.");
     }
 }
 
@@ -86,14 +92,18 @@ public sealed record GradientFlowResult(GradientFlowOptions Options, IReadOnlyLi
 /// experiment 4), L_T the squared error at the sequence end. A tanh RNN's gradient shrinks exponentially with the lag
 /// (each step multiplies it by W_hhᵀ·diag(1 − h²)); an LSTM with forget bias about 1 carries it along its cell
 /// (the constant error carousel). The norms come from <see cref="StateGradientRecorder"/> during ordinary BPTT.
+/// Training runs in memory through the one training loop (<see cref="EndOfSequenceRegression.Train"/>): Adam, the
+/// global gradient norm clipped, the same batches for every cell.
 /// </summary>
 public static class GradientFlowExperiment
 {
     public const string Initial = "init", Trained = "trained";
 
+    /// <summary>Profiles every cell at initialisation and, when <see cref="GradientFlowOptions.TrainSteps"/> &gt; 0, after training.</summary>
     public static GradientFlowResult Run(GradientFlowOptions options, Action<GradientFlowProgress>? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
+        using var threads = Gemm.UseThreads(options.Threads); // the measurements too, not only the training
         var started = System.Diagnostics.Stopwatch.StartNew();
         // One fixed batch for the measurement and one for testing, the same for every cell.
         var measureBatch = new AddingProblem(options.Length, variableLength: false, seed: options.Seed + 1_000_000).NextBatch(options.MeasureBatch);
@@ -106,14 +116,20 @@ public static class GradientFlowExperiment
             if (options.TrainSteps == 0) continue;
 
             var problem = new AddingProblem(options.Length, variableLength: false, seed: options.Seed); // same batches for every cell
-            var optimizer = new Adam(network.Model.NamedParameters(), options.LearningRate);
-            double recent = 0;
-            for (int step = 1; step <= options.TrainSteps && !cancel.IsCancellationRequested; step++)
+            var run = new TrainingRun
             {
-                var (loss, _) = network.TrainStep(problem.NextBatch(options.BatchSize), optimizer, options.ClipNorm);
-                recent = step == 1 ? loss : 0.95 * recent + 0.05 * loss;
-                if (step % 25 == 0 || step == options.TrainSteps) progress?.Invoke(new GradientFlowProgress(cell, step, options.TrainSteps, recent));
-            }
+                Optimizer = new OptimizerSettings("adam", options.LearningRate),
+                GradClip = options.ClipNorm,
+                Threads = options.Threads,
+                PlannedSteps = options.TrainSteps,
+                EvaluateAtEpochEnd = false,
+            };
+            double recent = 0;
+            network.Train(() => problem.NextBatch(options.BatchSize), run, new ProgressCallback<TrainingProgress>(p =>
+            {
+                recent = p.Step == 1 ? p.BatchLoss : 0.95 * recent + 0.05 * p.BatchLoss;
+                if (p.Step % 25 == 0 || p.Step == options.TrainSteps) progress?.Invoke(new GradientFlowProgress(cell, (int)p.Step, options.TrainSteps, recent));
+            }), cancel);
             profiles.Add(Measure(network, cell, Trained, measureBatch, testBatch));
         }
         return new GradientFlowResult(options, profiles, started.Elapsed);
@@ -127,7 +143,7 @@ public static class GradientFlowExperiment
         SequenceRegressionBatch measureBatch, SequenceRegressionBatch testBatch)
     {
         var recorder = new StateGradientRecorder();
-        var rnn = network.Model.Rnn;
+        var rnn = network.Tagger.Rnn;
         rnn.StateGradients = recorder;
         try
         {
@@ -139,6 +155,6 @@ public static class GradientFlowExperiment
         int steps = measureBatch.Steps;
         var byLag = new double[steps];
         for (int lag = 0; lag < steps; lag++) byLag[lag] = recorder.MeanOverBatch(steps - 1 - lag);
-        return new GradientFlowProfile(cell, phase, byLag, network.Evaluate(testBatch));
+        return new GradientFlowProfile(cell, phase, byLag, network.Score(testBatch));
     }
 }

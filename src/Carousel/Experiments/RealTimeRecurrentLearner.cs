@@ -35,7 +35,7 @@ public enum OnlineLoss
 /// When weights change between steps (online updates), the carried sensitivities were computed with the old
 /// weights: the usual RTRL approximation, exact again after <see cref="Reset"/>.
 /// </remarks>
-public sealed class RealTimeRecurrentLearner
+public sealed class RealTimeRecurrentLearner : IModule
 {
     private readonly Parameter _weightIh, _weightHh, _biasIh, _biasHh;
     private readonly bool _lstm;
@@ -137,6 +137,12 @@ public sealed class RealTimeRecurrentLearner
     /// <summary>The recurrent parameters then the readout's, named "rnn.weight_ih_l0" … "readout.bias" (for optimizers and state dicts).</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
         [.. Recurrent.Parameters().Prefixed("rnn."), .. Readout.Parameters().Prefixed("readout.")];
+
+    /// <summary>The module's mode; it changes nothing here (no dropout: every step runs the same way).</summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>None: the learner draws no dropout masks.</summary>
+    public IReadOnlyList<Rng> DropoutRngs => [];
 
     /// <summary>Starts a new sequence: zero state, zero sensitivities. Gradients are left as they are.</summary>
     public void Reset()

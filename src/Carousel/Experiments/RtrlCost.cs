@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Carousel.Kernels;
 using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Losses;
@@ -20,8 +21,10 @@ public sealed record RtrlCostRow(CellKind Cell, int Hidden, int InputSize, int P
 /// </summary>
 public static class RtrlCost
 {
+    /// <summary>Times both on one thread (whatever the process's default), with the sizes given; returns one row of the table.</summary>
     public static RtrlCostRow Measure(CellKind cell, int hidden, int inputSize = 2, int steps = 100, int outputs = 1)
     {
+        using var oneThread = Gemm.UseThreads(1);
         var rng = new Rng(1);
         var stack = new RecurrentStack(new RecurrentOptions(cell, inputSize, hidden), rng);
         var readout = new Linear(hidden, outputs, rng);

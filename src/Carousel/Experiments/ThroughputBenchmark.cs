@@ -1,14 +1,31 @@
 using System.Diagnostics;
+using Carousel.Kernels;
+using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
 using Carousel.Tensors;
+using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>What <see cref="ThroughputBenchmark"/> measures: the model's sizes, the timed work and the threads.</summary>
+/// <param name="Cell">The recurrent cell.</param>
+/// <param name="Hidden">Hidden units per layer (also the embedding size).</param>
+/// <param name="Layers">Stacked recurrent layers.</param>
+/// <param name="Batch">Sequences per training batch.</param>
+/// <param name="SeqLength">Steps per training sequence.</param>
+/// <param name="Vocabulary">Symbols of the vocabulary (inputs and outputs).</param>
+/// <param name="Steps">Timed training steps, after the warm-up.</param>
+/// <param name="SampleTokens">Timed sampling tokens per round.</param>
+/// <param name="WarmupSteps">Untimed training steps at least (and at least two seconds of them).</param>
+/// <param name="Seed">Fixes the weights, the batch and the sampling.</param>
+/// <param name="SampleRounds">Timed sampling rounds; the best counts.</param>
+/// <param name="CompareSamplingPaths">Also time sampling through the general forward, rounds alternating.</param>
+/// <param name="Threads">Threads for the matrix kernels and the time loops, while training and sampling.</param>
 public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden = 512, int Layers = 2, int Batch = 32,
     int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0,
-    int SampleRounds = 1, bool CompareSamplingPaths = false);
+    int SampleRounds = 1, bool CompareSamplingPaths = false, int Threads = 1);
 
 /// <param name="GeneralSampleTokensPerSecond">Sampling through the general forward (T = 1, B = 1), measured only
 /// with <see cref="ThroughputOptions.CompareSamplingPaths"/> (else NaN).</param>
@@ -18,7 +35,8 @@ public sealed record ThroughputResult(double TrainTokensPerSecond, double Sample
 /// <summary>
 /// The measurement of ../shared/bench/torch_charlstm.py, done the same way: Embedding(V, H) → recurrent
 /// stack → Linear(H, V), mean cross-entropy, Adam (lr 2e-3), gradient norm clipped to 5, on one fixed random
-/// batch; training tokens/s over <see cref="ThroughputOptions.Steps"/> steps after warm-up, then batch-1
+/// batch, trained in memory through the one training loop (<see cref="Trainer{TBatch}"/>), so its cost per step is
+/// counted; training tokens/s over <see cref="ThroughputOptions.Steps"/> whole steps of the loop after warm-up, then batch-1
 /// sampling tokens/s (softmax and a multinomial draw per token, through <see cref="CharModelStepper"/> as
 /// `carousel sample` runs) after warm-up, the best of <see cref="ThroughputOptions.SampleRounds"/> rounds.
 /// </summary>
@@ -26,30 +44,51 @@ public static class ThroughputBenchmark
 {
     private const double MinimumWarmupSeconds = 2.0;
 
+    /// <summary>Measures training, then sampling, on <see cref="ThroughputOptions.Threads"/> threads.</summary>
     public static ThroughputResult Run(ThroughputOptions o)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(o.Threads, nameof(o.Threads));
+        ArgumentOutOfRangeException.ThrowIfNegative(o.Steps, nameof(o.Steps));
+        using var threads = Gemm.UseThreads(o.Threads); // the sampling too
         var rng = new Rng(o.Seed);
         var model = new CharLanguageModel(new CharLanguageModelConfig(o.Vocabulary, o.Cell, o.Hidden, o.Layers), rng);
-        var parameters = model.NamedParameters();
-        var optimizer = new Adam(parameters, 2e-3f);
-        var raw = parameters.Select(p => p.Parameter).ToArray();
         int rows = o.SeqLength * o.Batch;
         var inputs = new int[rows];
         var targets = new int[rows];
         for (int i = 0; i < rows; i++) { inputs[i] = rng.NextInt(o.Vocabulary); targets[i] = rng.NextInt(o.Vocabulary); }
 
-        void TrainStep()
+        var training = new FixedBatchTraining(model, inputs, targets, o.SeqLength, o.Batch);
+        var run = new TrainingRun
         {
-            optimizer.ZeroGrad();
-            model.Run(inputs, targets, o.SeqLength, o.Batch, backward: true);
-            GradientClipping.ClipByGlobalNorm(raw, 5.0);
-            optimizer.Step();
-        }
-        // At least PyTorch's three warm-up steps, and long enough for the tiered JIT to reach its optimised code.
-        var warmup = Stopwatch.StartNew();
-        for (int i = 0; i < o.WarmupSteps || warmup.Elapsed.TotalSeconds < MinimumWarmupSeconds; i++) TrainStep();
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < o.Steps; i++) TrainStep();
+            Optimizer = new OptimizerSettings("adam", 2e-3f),
+            GradClip = 5,
+            Threads = o.Threads,
+            PlannedSteps = long.MaxValue, // the timing below says when it is finished
+            EvaluateAtEpochEnd = false,
+        };
+        var trainer = new Trainer<int>(training, run);
+        // At least PyTorch's three warm-up steps, and long enough for the tiered JIT to reach its optimised code; then
+        // the timed steps, each a whole step of the loop (the clock runs from the report of the last warm-up step to the
+        // report of the last timed one).
+        var warmup = new Stopwatch();
+        var clock = new Stopwatch();
+        long warmupSteps = -1;
+        var timing = new ProgressCallback<TrainingProgress>(p =>
+        {
+            if (warmupSteps < 0)
+            {
+                if (p.Step < o.WarmupSteps || warmup.Elapsed.TotalSeconds < MinimumWarmupSeconds) return;
+                warmupSteps = p.Step;
+                clock.Start();
+            }
+            if (p.Step - warmupSteps == o.Steps)
+            {
+                clock.Stop();
+                training.Stop = true;
+            }
+        });
+        warmup.Start();
+        trainer.Run(timing);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         model.Training = false;
@@ -97,6 +136,32 @@ public static class ThroughputBenchmark
         double trainTokens = (double)rows * o.Steps;
         return new ThroughputResult(trainTokens / trainSeconds, sampleTokensPerSecond,
             TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9, Process.GetCurrentProcess().PeakWorkingSet64, generalTokensPerSecond);
+    }
+
+    /// <summary>The benchmark's model on its one fixed batch (the batch source hands out its index, 0), until told to stop.</summary>
+    private sealed class FixedBatchTraining : InMemoryTrainable<int>
+    {
+        private readonly CharLanguageModel _model;
+        private readonly int[] _inputs, _targets;
+        private readonly int _steps, _batch;
+
+        public FixedBatchTraining(CharLanguageModel model, int[] inputs, int[] targets, int steps, int batch)
+        {
+            (_model, _inputs, _targets, _steps, _batch) = (model, inputs, targets, steps, batch);
+            Batches = new GeneratedBatches<int>(() => 0, batchesPerEpoch: 1);
+        }
+
+        public override IModule Model => _model;
+
+        public override IBatchSource<int> Batches { get; }
+
+        /// <summary>Set to end the run after the step just taken.</summary>
+        public bool Stop { get; set; }
+
+        public override bool Finished => Stop;
+
+        public override BatchLoss TrainBatch(int batch) =>
+            new(_model.Run(_inputs, _targets, _steps, _batch, backward: true).Loss, _inputs.Length);
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ public static class Gemm
     /// second thread pays for its wake-up and duplicated packing, otherwise one.
     /// </summary>
     internal static int ThreadsFor(int m, int n, int k) =>
-        s_maxThreads > 1 && 2.0 * m * n * k >= GemmThreads.MinFlops ? s_maxThreads : 1;
+        2.0 * m * n * k >= GemmThreads.MinFlops && MaxThreads is > 1 and var threads ? threads : 1;
 
     /// <summary>The same multiply on a chosen path, split over exactly <paramref name="threads"/> slices (tests force small splits).</summary>
     internal static unsafe void Multiply(GemmPath path, int threads, bool transA, bool transB, int m, int n, int k,

@@ -48,6 +48,13 @@ public abstract class Trainable<TBatch>
     /// <summary>With a schedule shaped by the run's length (cosine): the optimizer steps the saved run planned, read from its checkpoint.</summary>
     public virtual long PlannedStepsOf(ModelCheckpoint saved) => throw new NotSupportedException("This model's runs cannot be resumed.");
 
+    /// <summary>
+    /// True for an online learner whose weight updates span batches: it carries the gradients of steps it has not applied
+    /// yet from one batch into the next, so the loop leaves the gradients alone instead of zeroing them before each batch
+    /// (the learner zeroes them after each of its updates).
+    /// </summary>
+    public virtual bool KeepsGradientsBetweenBatches => false;
+
     /// <summary>Called once by the loop with the optimizer it built, for a model that updates the weights itself during a batch.</summary>
     public virtual void Attach(Optimizer optimizer, TrainingRun run)
     {

@@ -91,7 +91,7 @@ public sealed class Trainer<TBatch>
                 return Summary(interrupted: true, Elapsed());
             }
             var batch = _task.Batches.Next(_cursor.BatchesIntoEpoch);
-            Optimizer.ZeroGrad();
+            if (!_task.KeepsGradientsBetweenBatches) Optimizer.ZeroGrad();
             var result = _task.TrainBatch(batch);
             long step = _cursor.Step + 1;
             if (!double.IsFinite(result.Loss) && _run.StopOnDivergence) throw Diverged(step, $"the training loss became {result.Loss}");
@@ -133,7 +133,7 @@ public sealed class Trainer<TBatch>
     {
         if (_run.GradClip > 0 && !_run.ClipByValue) return GradientClipping.ClipByGlobalNorm(_parameters, _run.GradClip);
         double norm = GradientClipping.GlobalNorm(_parameters);
-        if (_run.GradClip > 0 && double.IsFinite(norm)) GradientClipping.ClipByValue(_parameters, _run.GradClip);
+        if (_run.GradClip > 0 && double.IsFinite(norm)) GradientClipping.ClipByValue(_parameters, (float)_run.GradClip);
         return norm;
     }
 

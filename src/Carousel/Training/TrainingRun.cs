@@ -9,8 +9,11 @@ public sealed record TrainingRun
     public required OptimizerSettings Optimizer { get; init; }
     /// <summary>The learning rate at every step (its base rate is <see cref="OptimizerSettings.LearningRate"/>).</summary>
     public LearningRateSchedule Schedule { get; init; } = new LearningRateSchedule.Constant();
-    /// <summary>Clip gradients to this (0: off): the global norm, or each element with <see cref="ClipByValue"/>.</summary>
-    public float GradClip { get; init; }
+    /// <summary>
+    /// Clip gradients to this (0: off): the global norm, or each element with <see cref="ClipByValue"/>. A double, as
+    /// <see cref="GradientClipping.ClipByGlobalNorm"/> takes it, so a bound such as 0.3 is used exactly as given.
+    /// </summary>
+    public double GradClip { get; init; }
     /// <summary>Clip each gradient element to ±<see cref="GradClip"/> instead of the global norm.</summary>
     public bool ClipByValue { get; init; }
     /// <summary>

@@ -268,6 +268,18 @@ public class GemmTests
     }
 
     [Fact]
+    public void AThreadScopeSetsTheThreadsOfALargeProductButNotOfASmallOne()
+    {
+        using (Gemm.UseThreads(2))
+        {
+            Assert.Equal(2, Gemm.ThreadsFor(256, 256, 256));
+            Assert.Equal(1, Gemm.ThreadsFor(8, 8, 8));
+            using (Gemm.UseThreads(1)) Assert.Equal(1, Gemm.ThreadsFor(256, 256, 256));
+            Assert.Equal(2, Gemm.ThreadsFor(256, 256, 256));
+        }
+    }
+
+    [Fact]
     public void ZeroInnerDimensionClearsOrKeepsC()
     {
         float[] c = [1, 2, 3, 4];

@@ -112,7 +112,7 @@ public sealed class TaskTrainer : Trainable<TaskBatch>
 
     /// <inheritdoc/>
     public override void Attach(Optimizer optimizer, TrainingRun run) =>
-        _update = new WeightUpdate(optimizer, [.. Tagger.NamedParameters().Select(p => p.Parameter)], run.GradClip);
+        _update = new WeightUpdate(optimizer, [.. Tagger.NamedParameters().Select(p => p.Parameter)], (float)run.GradClip);
 
     /// <inheritdoc/>
     public override BatchLoss TrainBatch(TaskBatch batch) =>
