@@ -8,7 +8,7 @@ internal sealed class ProgressLine : IDisposable
 {
     private readonly bool _interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null;
     private DateTime _lastPlainLine = DateTime.MinValue;
-    private string _last = "";
+    private string _last = "", _lastPrinted = "";
     private bool _open;
 
     public void Update(double fraction, string text)
@@ -24,9 +24,11 @@ internal sealed class ProgressLine : IDisposable
             Console.Write("\r" + line.PadRight(columns - 1));
             _open = true;
         }
-        else if (DateTime.UtcNow - _lastPlainLine > TimeSpan.FromSeconds(5))
+        // In a log, a line every few seconds, and always the line that ends a phase (a log reader sees it finished).
+        else if ((fraction >= 1 || DateTime.UtcNow - _lastPlainLine > TimeSpan.FromSeconds(5)) && text != _lastPrinted)
         {
             Console.WriteLine(text);
+            _lastPrinted = text;
             _lastPlainLine = DateTime.UtcNow;
         }
     }
@@ -45,7 +47,7 @@ internal sealed class ProgressLine : IDisposable
     public void Finish()
     {
         if (_open) Console.WriteLine();
-        else if (_last.Length > 0 && !_interactive) Console.WriteLine(_last);
+        else if (_last.Length > 0 && !_interactive && _last != _lastPrinted) Console.WriteLine(_last);
         _open = false;
         _last = "";
     }

@@ -139,3 +139,20 @@ public class RunSafetyTests
         return kill.ExitCode;
     }
 }
+
+/// <summary>In a log (output redirected), every phase's progress ends with its final line, so a reader sees each run finished.</summary>
+[Collection(CliCollection.Name)]
+public class ProgressLogTests
+{
+    [Fact]
+    public void EachCellsTrainingEndsWithItsLastStepInTheLog()
+    {
+        if (!Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null) return; // a terminal redraws one line instead
+        using var scratch = new TempDirectory();
+        var (code, output, error) = CliRunner.Run("gradient-flow", "--cells", "rnn,lstm", "--train-steps", "30", "--length", "22", "--hidden", "4",
+            "--measure-batch", "8", "--batch-size", "4", "--out", scratch.File("out"));
+        Assert.True(code == 0, error);
+        Assert.Contains("rnn  step    30/30", output);
+        Assert.Contains("lstm  step    30/30", output);
+    }
+}
