@@ -4,7 +4,8 @@ namespace Carousel.Cli;
 
 /// <summary>
 /// Runs the parsed command and turns the errors a user can cause (bad files, bad options) into one
-/// clear line on stderr and a non-zero exit code, instead of a stack trace.
+/// clear line on stderr and a non-zero exit code, instead of a stack trace. The library names settings by their
+/// .NET names (<see cref="SettingException"/>); the line shows the flags the user typed (<see cref="OptionNames"/>).
 /// </summary>
 internal static class CommandRunner
 {
@@ -13,14 +14,14 @@ internal static class CommandRunner
 
     public static int Invoke(RootCommand root, string[] args)
     {
+        var parse = root.Parse(args);
         try
         {
-            return root.Parse(args).Invoke();
+            return parse.Invoke();
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return e is ArgumentException ? UsageError : Failure;
+            return Report(e, parse.CommandResult.Command);
         }
     }
 
@@ -33,11 +34,17 @@ internal static class CommandRunner
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return e is ArgumentException ? UsageError : Failure;
+            return Report(e, parse.CommandResult.Command);
         }
     };
 
+    private static int Report(Exception e, Command command)
+    {
+        Console.Error.WriteLine($"error: {OptionNames.Rename(e.Message, SettingNames.Of(e), command)}");
+        return e is ArgumentException ? UsageError : Failure;
+    }
+
     private static bool IsUserError(Exception e) =>
-        e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException or NotSupportedException or InvalidOperationException;
+        e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException or NotSupportedException or InvalidOperationException
+            or TrainingDivergedException;
 }

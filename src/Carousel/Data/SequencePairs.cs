@@ -19,7 +19,7 @@ public static class SequencePairs
     {
         "chars" => SourceTokens.Chars,
         "words" => SourceTokens.Words,
-        _ => throw new ArgumentException($"Unknown source tokens '{name}': expected chars or words."),
+        _ => throw new SettingException("SourceTokens", $"Unknown SourceTokens '{name}': expected chars or words."),
     };
 
     public static List<SequencePair> Read(string path, SourceTokens sourceTokens)

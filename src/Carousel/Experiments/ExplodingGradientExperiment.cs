@@ -29,9 +29,9 @@ public sealed record ExplodingGradientOptions(
     public void Validate()
     {
         AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
-        if (TrainSteps <= 0) throw new ArgumentException($"Training steps must be positive, got {TrainSteps}.");
-        if (!(RecurrentGain > 0f) || float.IsInfinity(RecurrentGain)) throw new ArgumentException($"Recurrent gain must be positive, got {RecurrentGain}.");
-        if (TestSequences <= 0) throw new ArgumentException("Test sequences must be positive.");
+        SettingException.Require(TrainSteps > 0, "TrainSteps", $"TrainSteps must be positive, got {TrainSteps}.");
+        SettingException.Require(RecurrentGain > 0f && !float.IsInfinity(RecurrentGain), "RecurrentGain", $"RecurrentGain must be positive, got {RecurrentGain}.");
+        SettingException.Require(TestSequences > 0, "TestSequences", $"TestSequences must be positive, got {TestSequences}.");
     }
 }
 

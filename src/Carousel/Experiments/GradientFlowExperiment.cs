@@ -34,10 +34,11 @@ public sealed record GradientFlowOptions(
 {
     public void Validate()
     {
-        if (Cells.Count == 0) throw new ArgumentException("Give at least one cell.");
+        SettingException.Require(Cells.Count > 0, "Cells", "Cells must name at least one cell.");
         AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
-        if (TrainSteps < 0) throw new ArgumentException($"Training steps must be ≥ 0, got {TrainSteps}.");
-        if (MeasureBatch <= 0 || TestSequences <= 0) throw new ArgumentException("Measurement and test batches must be positive.");
+        SettingException.Require(TrainSteps >= 0, "TrainSteps", $"TrainSteps must be ≥ 0, got {TrainSteps}.");
+        SettingException.Require(MeasureBatch > 0, "MeasureBatch", $"MeasureBatch must be positive, got {MeasureBatch}.");
+        SettingException.Require(TestSequences > 0, "TestSequences", $"TestSequences must be positive, got {TestSequences}.");
     }
 }
 

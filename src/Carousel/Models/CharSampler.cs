@@ -9,8 +9,8 @@ public sealed record SamplingOptions(float Temperature = 1f, int TopK = 0, bool 
 {
     public void Validate()
     {
-        if (!(Temperature > 0f) || !float.IsFinite(Temperature)) throw new ArgumentException($"--temperature must be > 0, got {Temperature}.");
-        if (TopK < 0) throw new ArgumentException($"--top-k must be ≥ 0 (0: all characters), got {TopK}.");
+        if (!(Temperature > 0f) || !float.IsFinite(Temperature)) throw new SettingException("Temperature", $"Temperature must be > 0, got {Temperature}.");
+        if (TopK < 0) throw new SettingException("TopK", $"TopK must be ≥ 0 (0: all characters), got {TopK}.");
     }
 }
 
@@ -25,7 +25,7 @@ public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabula
     {
         // Checked here, before the first character is asked for, so bad input fails before any output.
         options.Validate();
-        if (length < 0) throw new ArgumentException($"--length must be ≥ 0, got {length}.");
+        if (length < 0) throw new SettingException("Length", $"Length must be ≥ 0, got {length}.");
         int[] primeIds = prime.Length > 0 ? vocabulary.Encode(prime) : [StartId()];
         return Generate(primeIds, length, options, rng);
     }

@@ -35,16 +35,18 @@ public sealed record TrainingPosition
 /// <summary>How long a resumed run is to be, as its trainer plans it: what <see cref="LastCheckpoint.Continue{TBest}"/> checks the saved run against.</summary>
 /// <param name="PlannedSteps">The optimizer step the run ends at.</param>
 /// <param name="StepsPerEpoch">Batches in an epoch: the saved counters must agree with it.</param>
-/// <param name="Option">The option that set the length, for the messages: "--epochs", or "--steps".</param>
+/// <param name="Setting">The setting that set the length, for the messages: "Epochs", or "Steps".</param>
 /// <param name="PlannedStepsThere">With a schedule shaped by the length (<see cref="Optimizers.LearningRateScheduleSettings.ShapedByLength"/>):
 /// the saved run's planned steps, read from its checkpoint; null when the length may change.</param>
-/// <param name="NewRun">What a user who wants another length under such a schedule can do instead, e.g. "start a new run with --init-from".</param>
-public sealed record RunLength(long PlannedSteps, long StepsPerEpoch, string Option, Func<ModelCheckpoint, long>? PlannedStepsThere, string NewRun);
+/// <param name="NewRun">What a user who wants another length under such a schedule can do instead, e.g. "start a new run from its weights with InitialWeights".</param>
+/// <param name="NewRunSettings">The settings <paramref name="NewRun"/> names (see <see cref="SettingException"/>).</param>
+public sealed record RunLength(long PlannedSteps, long StepsPerEpoch, string Setting, Func<ModelCheckpoint, long>? PlannedStepsThere, string NewRun,
+    IReadOnlyList<string>? NewRunSettings = null);
 
 /// <summary>
 /// DIR/last.safetensors: the latest state of a task-model run (a <see cref="ModelCheckpoint"/> of the model's kind, so
 /// its weights load like the best checkpoint's) plus its <see cref="TrainingPosition"/> under the metadata key
-/// "position". Trainers write it atomically after every epoch and when interrupted; `train ... --resume` reads it.
+/// "position". Trainers write it atomically after every epoch and when interrupted; resuming reads it.
 /// The best-on-dev checkpoint (DIR/checkpoint.safetensors) is separate and unchanged by this.
 /// </summary>
 public sealed class LastCheckpoint
@@ -102,7 +104,7 @@ public sealed class LastCheckpoint
     private void RequireSameRun(IReadOnlyDictionary<string, string> current, string optionsKey, IReadOnlyCollection<string> mayChange,
         IReadOnlyList<string> dataKeys, string dataFingerprint)
     {
-        var differences = new List<string>();
+        var differences = new List<(string Setting, string Text)>();
         using (var saved = ParseObject(optionsKey))
         using (var now = JsonDocument.Parse(current[optionsKey]))
         {
@@ -110,17 +112,18 @@ public sealed class LastCheckpoint
             {
                 if (mayChange.Contains(property.Name)) continue;
                 string there = saved.RootElement.TryGetProperty(property.Name, out var s) ? s.GetRawText() : "(none)";
-                if (there != property.Value.GetRawText()) differences.Add($"{property.Name} {there} there, {property.Value.GetRawText()} now");
+                if (there != property.Value.GetRawText()) differences.Add((property.Name, $"{property.Name} {there} there, {property.Value.GetRawText()} now"));
             }
         }
         if (differences.Count > 0)
-            throw new ArgumentException($"--resume: the options differ from those of the run in '{Directory}' ({string.Join("; ", differences)}); " +
-                                        $"give that run's options (only {string.Join(", ", mayChange.Select(n => "--" + n.ToLowerInvariant()))} may change).");
+            throw new SettingException(differences[0].Setting,
+                $"Cannot resume: the options differ from those of the saved run in '{Directory}' ({string.Join("; ", differences.Select(d => d.Text))}); " +
+                $"give that run's options (only {string.Join(", ", mayChange)} may change).", [.. differences.Skip(1).Select(d => d.Setting), .. mayChange]);
         foreach (var key in dataKeys)
             if (!File.Metadata.TryGetValue(key, out var there) || there != current[key])
-                throw new InvalidDataException($"--resume: the data's {key.Replace('_', ' ')} differ from those of the run in '{Directory}'; resume with the data it was trained on.");
+                throw new InvalidDataException($"Cannot resume: the data's {key.Replace('_', ' ')} differ from those of the saved run in '{Directory}'; resume with the data it was trained on.");
         if (Position.DataFingerprint != dataFingerprint)
-            throw new InvalidDataException($"--resume: the training or dev data differ from those of the run in '{Directory}'; resume with the data it was trained on.");
+            throw new InvalidDataException($"Cannot resume: the training or dev data differ from those of the saved run in '{Directory}'; resume with the data it was trained on.");
     }
 
     /// <summary>A saved JSON object entry (the options); anything else is a damaged file, said as such.</summary>
@@ -154,8 +157,9 @@ public sealed class LastCheckpoint
         if (length.PlannedStepsThere is not { } plannedStepsThere) return;
         long there = plannedStepsThere(File);
         if (there != length.PlannedSteps)
-            throw new ArgumentException($"--resume: a cosine schedule is shaped for its total length ({there} steps in the run in '{Directory}', {length.PlannedSteps} now); " +
-                                        $"resume with the same {length.Option}, or {length.NewRun}.");
+            throw new SettingException(length.Setting,
+                $"Cannot resume: a cosine schedule is shaped for its total length ({there} steps in the saved run in '{Directory}', {length.PlannedSteps} now); " +
+                $"resume with the same {length.Setting}, or {length.NewRun}.", [.. length.NewRunSettings ?? []]);
     }
 
     /// <summary>Puts the saved weights, optimizer state and random states into a freshly built trainer's objects.</summary>
@@ -184,7 +188,7 @@ public sealed class LastCheckpoint
         RequireConsistentCounters(length.StepsPerEpoch);
         RequireSameLengthIfTheScheduleIsShapedByIt(length);
         Restore(parameters, optimizer, model, cursor);
-        cursor.RequireNotPast(length.PlannedSteps, length.Option);
+        cursor.RequireNotPast(length.PlannedSteps, length.Setting);
         var best = Best<TBest>();
         metrics.KeepLinesUpTo(metricsKey == "epoch" ? cursor.EpochsCompleted : cursor.Step, metricsKey);
         return best;

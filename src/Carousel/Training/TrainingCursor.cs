@@ -52,13 +52,14 @@ public sealed class TrainingCursor(Rng batchRng)
     }
 
     /// <summary>
-    /// A resumed run may go on, or stop where it is, but not end before the point it has reached. <paramref name="lengthOption"/>
-    /// is the option that set <paramref name="plannedSteps"/> ("--epochs", or the tagger's "--steps"), which the message names.
+    /// A resumed run may go on, or stop where it is, but not end before the point it has reached. <paramref name="lengthSetting"/>
+    /// is the setting that set <paramref name="plannedSteps"/> ("Epochs", or the tagger's "Steps"), which the message names.
     /// </summary>
-    internal void RequireNotPast(long plannedSteps, string lengthOption)
+    internal void RequireNotPast(long plannedSteps, string lengthSetting)
     {
         if (plannedSteps < Step)
-            throw new ArgumentException($"--resume: the run has already taken {Step} steps ({EpochsCompleted} epochs and {BatchesIntoEpoch} batches), more than the {plannedSteps} asked for; raise {lengthOption}.");
+            throw new SettingException(lengthSetting,
+                $"Cannot resume: the saved run has already taken {Step} steps ({EpochsCompleted} epochs and {BatchesIntoEpoch} batches), more than the {plannedSteps} asked for; raise {lengthSetting}.");
     }
 
     public TrainingPosition Position(IDropoutStreams model, string? best, string dataFingerprint) => new()

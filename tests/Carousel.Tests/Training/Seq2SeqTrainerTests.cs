@@ -33,9 +33,9 @@ public class Seq2SeqTrainerTests
         foreach (var ((name, p), (_, q)) in continued.Model.NamedParameters().Zip(saved.Model.NamedParameters()))
             Assert.True(p.Value.Data.AsSpan().SequenceEqual(q.Value.Data), name);
 
-        var e = Assert.Throws<ArgumentException>(() => new Seq2SeqTrainer(Tiny with { DecoderHidden = 7 }, Train, Dev, next.Path, saved));
+        var e = Assert.Throws<SettingException>(() => new Seq2SeqTrainer(Tiny with { DecoderHidden = 7 }, Train, Dev, next.Path, saved));
         Assert.Contains("differs", e.Message);
-        Assert.Throws<ArgumentException>(() => new Seq2SeqTrainer(Tiny, Train.Append(Pairs("zz\tZ")[0]).ToList(), Dev, next.Path, saved));
+        Assert.Throws<SettingException>(() => new Seq2SeqTrainer(Tiny, Train.Append(Pairs("zz\tZ")[0]).ToList(), Dev, next.Path, saved));
     }
 
     [Fact]

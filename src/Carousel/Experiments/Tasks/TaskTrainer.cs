@@ -87,7 +87,7 @@ public sealed class TaskTrainer
             var batch = Task.NextTrainingBatch(batchSize);
             _optimizer.ZeroGrad();
             double loss = _learner.ComputeGradients(Model, batch, _update);
-            if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {step + 1}; lower --lr or clip gradients (--grad-clip).");
+            if (!double.IsFinite(loss)) throw new TrainingDivergedException($"The training loss became {loss} at step {step + 1}; lower LearningRate or clip gradients (GradClip).", "LearningRate", "GradClip");
             if (!_learner.UpdatesWeights) _update.Apply();
             step++;
             sequences += batchSize;

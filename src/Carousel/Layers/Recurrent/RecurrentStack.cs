@@ -27,9 +27,9 @@ public sealed record RecurrentOptions(
     public void Validate()
     {
         if (InputSize <= 0) throw new ArgumentException($"Input size must be positive, got {InputSize}.");
-        if (HiddenSize <= 0) throw new ArgumentException($"Hidden size must be positive, got {HiddenSize}.");
-        if (Layers <= 0) throw new ArgumentException($"Number of layers must be positive, got {Layers}.");
-        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
+        SettingException.Require(HiddenSize > 0, "HiddenSize", $"HiddenSize must be positive, got {HiddenSize}.");
+        SettingException.Require(Layers > 0, "Layers", $"Layers must be positive, got {Layers}.");
+        SettingException.Require(Dropout >= 0f && Dropout < 1f, "Dropout", $"Dropout must be in [0, 1), got {Dropout}.");
     }
 }
 

@@ -89,7 +89,7 @@ public sealed class CharLanguageModelTrainer
             RecurrentState? initial = _options.Batching == BatchingMode.Stream && !batch.StartsNewStreams ? _carried : null;
             _optimizer.ZeroGrad();
             var (loss, final) = Model.Run(batch.Inputs, batch.Targets, batch.Steps, batch.BatchSize, initial, backward: true);
-            if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {_step + 1}; lower --lr or clip gradients.");
+            if (!double.IsFinite(loss)) throw new TrainingDivergedException($"The training loss became {loss} at step {_step + 1}; lower LearningRate or clip gradients (GradClip).", "LearningRate", "GradClip");
             _carried = final;
             if (_options.GradClip > 0)
             {

@@ -33,9 +33,9 @@ public sealed record ClassifierTrainingOptions : TrainingLoopSettings
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
-        Require(MaxLength > 0, $"--max-length must be positive, got {MaxLength}.");
-        Require(MinCount > 0, $"--min-count must be positive, got {MinCount}.");
-        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
+        Require(MaxLength > 0, "MaxLength", $"MaxLength must be positive, got {MaxLength}.");
+        Require(MinCount > 0, "MinCount", $"MinCount must be positive, got {MinCount}.");
+        Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
     }
 
     public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
@@ -85,8 +85,8 @@ public sealed class SequenceClassifierTrainer
         IReadOnlyList<LabelledText> dev, string outDirectory, LastCheckpoint? resume = null)
     {
         options.Validate();
-        if (train.Count == 0) throw new ArgumentException("No training examples.");
-        if (dev.Count == 0) throw new ArgumentException("No dev examples.");
+        if (train.Count == 0) throw new InvalidDataException("No training examples.");
+        if (dev.Count == 0) throw new InvalidDataException("No dev examples.");
         _options = options;
         _outDirectory = outDirectory;
         _metrics = new MetricsLog(outDirectory);
@@ -103,7 +103,7 @@ public sealed class SequenceClassifierTrainer
         _schedule = options.ScheduleSettings.Create(StepsPerEpoch * options.Epochs, StepsPerEpoch);
         using (var fingerprint = new DataFingerprint().Add(_train).Add(_trainLabels).Add(_dev).Add(_devLabels))
             _dataFingerprint = fingerprint.ToString();
-        var length = new RunLength(StepsPerEpoch * options.Epochs, StepsPerEpoch, "--epochs",
+        var length = new RunLength(StepsPerEpoch * options.Epochs, StepsPerEpoch, "Epochs",
             options.ScheduleSettings.ShapedByLength ? saved => StepsPerEpoch * saved.GetJson<ClassifierTrainingOptions>("options").Epochs : null,
             "train a new run of the length wanted");
         _best = resume?.Continue<ClassifierEpochResult>(CheckpointMetadata(), "options", ResumableChanges, ["labels", "symbols"], _dataFingerprint,
@@ -163,7 +163,7 @@ public sealed class SequenceClassifierTrainer
                 for (int b = 0; b < labels.Length; b++) labels[b] = _trainLabels[batch.Examples[b]];
                 _optimizer.ZeroGrad();
                 var (loss, _) = Model.Run(batch, labels, backward: true);
-                if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr or clip gradients.");
+                if (!double.IsFinite(loss)) throw new TrainingDivergedException($"The training loss became {loss} in epoch {epoch}; lower LearningRate or clip gradients (GradClip).", "LearningRate", "GradClip");
                 _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 _cursor.LossSum += loss; symbols += batch.Ids.Length;
                 progress?.Invoke(new ClassifierProgress(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1),

@@ -43,9 +43,9 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
 
     protected override void ValidateOwnFields()
     {
-        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
-        Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
-        Require(EvalBeam >= 1, $"--eval-beam must be at least 1, got {EvalBeam}.");
+        Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
+        Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
+        Require(EvalBeam >= 1, "EvalBeam", $"EvalBeam must be at least 1, got {EvalBeam}.");
         ModelConfig(4, 4).Validate();
     }
 
@@ -107,9 +107,9 @@ public sealed class Seq2SeqTrainer
     {
         options.Validate();
         if (initialWeights is not null && resume is not null)
-            throw new ArgumentException("--resume continues a run with its own weights; it does not go with --init-from.");
-        if (train.Count == 0) throw new ArgumentException("No training pairs.");
-        if (dev.Count == 0) throw new ArgumentException("No dev pairs.");
+            throw new SettingException("InitialWeights", "A resumed run continues with its own weights; it does not go with InitialWeights.");
+        if (train.Count == 0) throw new InvalidDataException("No training pairs.");
+        if (dev.Count == 0) throw new InvalidDataException("No dev pairs.");
         _options = options;
         _outDirectory = outDirectory;
         SourceVocabulary = new TokenVocabulary(train.SelectMany(p => p.Source));
@@ -142,9 +142,9 @@ public sealed class Seq2SeqTrainer
             foreach (var reference in _devReferences.SelectMany(r => r)) fingerprint.Add(string.Join(' ', reference));
             _dataFingerprint = fingerprint.ToString();
         }
-        var length = new RunLength(TotalSteps, StepsPerEpoch, "--epochs",
+        var length = new RunLength(TotalSteps, StepsPerEpoch, "Epochs",
             options.ScheduleSettings.ShapedByLength ? saved => StepsPerEpoch * saved.GetJson<Seq2SeqTrainingOptions>("training").Epochs : null,
-            "start a new run with --init-from");
+            "start a new run from its weights with InitialWeights", ["InitialWeights"]);
         if (resume?.Continue<BestRecord>(CheckpointMetadata(), "training", ResumableChanges, ["source_vocabulary", "target_vocabulary", "source_tokens"],
                 _dataFingerprint, Model.NamedParameters(), _optimizer, Model, _cursor, length, _metrics) is { } best)
             (_bestDev, _bestEpoch) = (best.Dev, best.Epoch);
@@ -169,9 +169,9 @@ public sealed class Seq2SeqTrainer
     private void CopyWeights(Seq2SeqCheckpoint from)
     {
         if (from.Model.Config != Model.Config)
-            throw new ArgumentException("The initial checkpoint's model differs from the one asked for; give the same --cell, sizes, layers, attention and dropout.");
+            throw new SettingException("InitialWeights", "The model of InitialWeights differs from the one asked for; give the same Cell, sizes, layers, attention and dropout.", "Cell");
         if (!from.SourceVocabulary.Symbols.SequenceEqual(SourceVocabulary.Symbols) || !from.TargetVocabulary.Symbols.SequenceEqual(TargetVocabulary.Symbols))
-            throw new ArgumentException("The initial checkpoint's vocabularies differ from the training data's.");
+            throw new SettingException("InitialWeights", "The vocabularies of InitialWeights differ from the training data's.");
         foreach (var ((_, to), (_, source)) in Model.NamedParameters().Zip(from.Model.NamedParameters()))
         {
             source.Value.Data.CopyTo(to.Value.Data, 0);
@@ -202,7 +202,7 @@ public sealed class Seq2SeqTrainer
                 _optimizer.ZeroGrad();
                 var (loss, count) = Model.Forward(batch);
                 if (!double.IsFinite(loss))
-                    throw new InvalidOperationException($"The training loss became {loss} at step {_cursor.Step + 1}; lower --lr or --grad-clip. The best checkpoint so far is kept.");
+                    throw new TrainingDivergedException($"The training loss became {loss} at step {_cursor.Step + 1}; lower LearningRate or GradClip. The best checkpoint so far is kept.", "LearningRate", "GradClip");
                 Model.Backward();
                 long step = _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 symbols += count;

@@ -25,7 +25,7 @@ public sealed record GeneratorTrainingOptions : TrainingLoopSettings
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
-        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
+        Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
     }
 
     public ConditionedGeneratorConfig ModelConfig(int vocabularySize, int conditionSize) =>
@@ -74,7 +74,7 @@ public sealed class ConditionedGeneratorTrainer
         IReadOnlyList<ConditionedText> dev, string[] labels, string outDirectory, LastCheckpoint? resume = null)
     {
         options.Validate();
-        if (train.Count == 0 || dev.Count == 0) throw new ArgumentException("Training and dev data must not be empty.");
+        if (train.Count == 0 || dev.Count == 0) throw new InvalidDataException("Training and dev data must not be empty.");
         int conditionSize = train[0].Condition.Length;
         foreach (var e in train.Concat(dev))
         {
@@ -103,7 +103,7 @@ public sealed class ConditionedGeneratorTrainer
             foreach (var e in train.Concat(dev)) fingerprint.Add(e.Condition);
             _dataFingerprint = fingerprint.ToString();
         }
-        var length = new RunLength(StepsPerEpoch * options.Epochs, StepsPerEpoch, "--epochs",
+        var length = new RunLength(StepsPerEpoch * options.Epochs, StepsPerEpoch, "Epochs",
             options.ScheduleSettings.ShapedByLength ? saved => StepsPerEpoch * saved.GetJson<GeneratorTrainingOptions>("options").Epochs : null,
             "train a new run of the length wanted");
         _best = resume?.Continue<GeneratorEpochResult>(CheckpointMetadata(), "options", ResumableChanges, ["labels", "vocabulary", "condition_size"],
@@ -158,7 +158,7 @@ public sealed class ConditionedGeneratorTrainer
                 var (inputs, targets, steps, conditions) = Batch(_trainIds, _train, plan[i]);
                 _optimizer.ZeroGrad();
                 double loss = Model.Run(inputs, targets, steps, plan[i].Length, conditions, backward: true);
-                if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch}; lower --lr.");
+                if (!double.IsFinite(loss)) throw new TrainingDivergedException($"The training loss became {loss} in epoch {epoch}; lower LearningRate.", "LearningRate");
                 _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
                 _cursor.LossSum += loss;
                 progress?.Invoke(epoch, i + 1, plan.Count, _cursor.LossSum / (i + 1), null);
@@ -273,9 +273,9 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
     public float[] OneHot(string label)
     {
         int k = Array.IndexOf(Labels, label);
-        if (k < 0) throw new ArgumentException(Labels.Length == 0
-            ? "This model was trained on condition vectors, not labels: give --condition-vector."
-            : $"Unknown condition '{label}': expected one of {string.Join(", ", Labels)}.");
+        if (k < 0) throw Labels.Length == 0
+            ? new SettingException("Condition", "This model was trained on condition vectors, not labels: give ConditionVector instead of Condition.", "ConditionVector")
+            : new SettingException("Condition", $"Unknown condition '{label}': expected one of {string.Join(", ", Labels)}.");
         var v = new float[Model.Config.ConditionSize];
         v[k] = 1f;
         return v;

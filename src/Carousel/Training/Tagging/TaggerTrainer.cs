@@ -57,7 +57,7 @@ public sealed class TaggerTrainer
         TaggerTrainingOptions options, TaggingTask task, string outDirectory, LastCheckpoint? resume = null)
     {
         options.Validate();
-        if (train.Count == 0) throw new ArgumentException("There are no training examples.");
+        if (train.Count == 0) throw new InvalidDataException("There are no training examples.");
         _options = options; _task = task; _vocabulary = vocabulary; _outDirectory = outDirectory;
         _metrics = new MetricsLog(outDirectory);
         _train = new TaggedSequences(train, vocabulary, withLabels: true);
@@ -75,7 +75,7 @@ public sealed class TaggerTrainer
             if (_dev is not null) fingerprint.Add(_dev.Inputs).Add(_dev.Labels!);
             _dataFingerprint = fingerprint.ToString();
         }
-        var length = new RunLength(TotalSteps, StepsPerEpoch, options.Steps > 0 ? "--steps" : "--epochs",
+        var length = new RunLength(TotalSteps, StepsPerEpoch, options.Steps > 0 ? "Steps" : "Epochs",
             options.ScheduleSettings.ShapedByLength ? saved => PlannedSteps(saved.GetJson<TaggerTrainingOptions>("options"), StepsPerEpoch) : null,
             "train a new run of the length wanted");
         if (resume?.Continue<BestRecord>(CheckpointMetadata(0), "options", ResumableChanges, ["characters", "labels", "task"], _dataFingerprint,
@@ -133,7 +133,7 @@ public sealed class TaggerTrainer
                 var logits = Model.Forward(batch.Ids, batch.Steps, batch.BatchSize, batch.Lengths); // [T, B, K]
                 if (dLogits.Length != logits.Length) dLogits = new float[logits.Length];
                 var (loss, _) = SoftmaxCrossEntropy.Compute(logits.Data, targets!, K, dLogits);
-                if (!double.IsFinite(loss)) throw new InvalidOperationException($"The training loss became {loss} at step {step + 1}; lower --lr or clip gradients.");
+                if (!double.IsFinite(loss)) throw new TrainingDivergedException($"The training loss became {loss} at step {step + 1}; lower LearningRate or clip gradients (GradClip).", "LearningRate", "GradClip");
                 Model.Backward(dLogits);
                 step = _cursor.StepOptimizer(parameters, _optimizer, _schedule, _options);
 

@@ -29,9 +29,9 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
-        Require(Steps >= 0, $"--steps must be ≥ 0, got {Steps}.");
-        Require(Steps > 0 || (Epochs > 0 && double.IsFinite(Epochs)), $"--epochs must be positive, got {Epochs}.");
-        Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
+        Require(Steps >= 0, "Steps", $"Steps must be ≥ 0, got {Steps}.");
+        Require(Steps > 0 || (Epochs > 0 && double.IsFinite(Epochs)), "Epochs", $"Epochs must be positive, got {Epochs}.");
+        Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
     }
 
     public RecurrentOptions RecurrentOptions() => new(Cell, Embedding, Hidden, Layers, Bidirectional, Dropout);
