@@ -29,11 +29,11 @@ internal sealed class ResumeOptions(string lengthOptions = "--epochs")
     {
         if (parse.GetValue(Resume))
         {
-            if (parse.GetValue(Overwrite)) throw new ArgumentException("--resume continues the run in --out and --overwrite replaces it; give one of them.");
+            if (parse.GetValue(Overwrite)) throw new UsageException("--resume continues the run in --out and --overwrite replaces it; give one of them.");
             return LastCheckpoint.Load(directory, kind);
         }
         if (!parse.GetValue(Overwrite) && (File.Exists(ModelCheckpoint.Resolve(directory)) || File.Exists(LastCheckpoint.PathIn(directory))))
-            throw new ArgumentException($"'{directory}' already holds a checkpoint; continue it with --resume, choose another --out or pass --overwrite to replace it.");
+            throw new UsageException($"'{directory}' already holds a checkpoint; continue it with --resume, choose another --out or pass --overwrite to replace it.");
         return null;
     }
 
