@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Carousel.Cli;
 
@@ -8,7 +9,7 @@ namespace Carousel.Cli;
 /// typed (<see cref="OptionNames"/>), and exit code 2 for a bad command line (<see cref="UsageException"/>,
 /// <see cref="SettingException"/>) or 1 for bad files or data, a failed read or write, and a run that diverged
 /// (<see cref="InvalidDataException"/>, <see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>,
-/// <see cref="TrainingDivergedException"/>). A command line
+/// <see cref="TrainingDivergedException"/>; also <see cref="OutOfMemoryException"/>: sizes beyond the machine). A command line
 /// System.CommandLine cannot parse (an unknown or missing option, a value of the wrong type) is a usage error too, reported
 /// the same way, with a pointer to --help. Anything else is a bug: <c>error: internal error: message</c>, the
 /// exception with its stack trace, and exit code 70 (EX_SOFTWARE).
@@ -36,6 +37,12 @@ internal static class CommandRunner
             Console.Error.WriteLine($"See '{CommandPath(parse.CommandResult.Command)} --help'.");
             return UsageError;
         }
+        if (parse.CommandResult.Children.OfType<OptionResult>().FirstOrDefault(r => WrittenPaths.Contains(r.Option.Name) &&
+                r.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value))) is { } empty)
+        {
+            Console.Error.WriteLine($"error: {empty.Option.Name} needs a path, got an empty one.");
+            return UsageError;
+        }
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -59,6 +66,13 @@ internal static class CommandRunner
         }
     };
 
+    /// <summary>
+    /// The options that name a file or directory a command writes. An empty one is refused here, before any work: the
+    /// library would find out only when it first writes, which for a training run may be hours later.
+    /// (Files a command reads are checked by their readers as they open them, first thing.)
+    /// </summary>
+    private static readonly HashSet<string> WrittenPaths = ["--out", "--csv", "--errors"];
+
     /// <summary>"carousel task train": how the user calls <paramref name="command"/>.</summary>
     internal static string CommandPath(Command command)
     {
@@ -79,6 +93,7 @@ internal static class CommandRunner
             SettingException => (UsageError, OptionNames.Rename(e.Message, SettingNames.Of(e), command)),
             TrainingDivergedException or InvalidDataException or IOException or UnauthorizedAccessException =>
                 (Failure, OptionNames.Rename(e.Message, SettingNames.Of(e), command)),
+            OutOfMemoryException => (Failure, $"out of memory: {e.Message} Ask for smaller sizes (hidden units, layers, batch, lengths)."),
             _ => (InternalError, null),
         };
         if (message is not null)

@@ -98,7 +98,7 @@ internal static class CharCommands
                 if (p.ValidationLoss is double v) lastVal = v;
                 double eta = p.TokensPerSecond > 0 ? (p.TotalSteps - p.Step) * (double)options.BatchSize * options.SeqLength / p.TokensPerSecond : 0;
                 string line = $"step {p.Step}/{p.TotalSteps}  train {p.TrainLoss:F4}  val {(lastVal is double lv ? lv.ToString("F4", CultureInfo.InvariantCulture) : "-")}  " +
-                              $"{p.TokensPerSecond:N0} tok/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
+                              $"{p.TokensPerSecond:N0} tok/s  ETA {ProgressLine.Duration(eta)}";
                 if (p.ValidationLoss is not null) bar.Log(line);
                 else bar.Update((double)p.Step / p.TotalSteps, line);
             }, interrupt.Token);

@@ -78,7 +78,7 @@ internal static class Seq2SeqCommands
             var summary = trainer.Run(p =>
             {
                 double eta = p.Step > 0 ? p.ElapsedSeconds * (p.TotalSteps - p.Step) / p.Step : 0;
-                string line = $"epoch {p.Epoch} step {p.Step}/{p.TotalSteps}  loss {p.TrainLoss:F4}  lr {p.LearningRate:G3}  {p.SymbolsPerSecond:N0} sym/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
+                string line = $"epoch {p.Epoch} step {p.Step}/{p.TotalSteps}  loss {p.TrainLoss:F4}  lr {p.LearningRate:G3}  {p.SymbolsPerSecond:N0} sym/s  ETA {ProgressLine.Duration(eta)}";
                 if (p.Dev is { } dev)
                     bar.Log(line + $"  dev PER {Percent(dev.PhonemeErrorRate)} WER {Percent(dev.WordErrorRate)}{(p.Best ? "  (best, saved)" : "")}  {p.ElapsedSeconds:F0} s");
                 else bar.Update((double)p.Step / p.TotalSteps, line);

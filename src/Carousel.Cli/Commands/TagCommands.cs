@@ -121,7 +121,7 @@ internal static class TagCommands
             var summary = trainer.Run(p =>
             {
                 double eta = p.Step > 0 ? p.ElapsedSeconds / p.Step * (p.TotalSteps - p.Step) : 0;
-                string line = $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:F2}  train {p.TrainLoss:F4}  {p.CharactersPerSecond:N0} chars/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}";
+                string line = $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:F2}  train {p.TrainLoss:F4}  {p.CharactersPerSecond:N0} chars/s  ETA {ProgressLine.Duration(eta)}";
                 if (p.Dev is { } m) bar.Log(line + "  dev " + Summary(m, task) + (p.NewBest ? "  (best, saved)" : ""));
                 else if (p.Step % trainer.EvalEvery == 0) bar.Log(line + "  (saved)");
                 else bar.Update((double)p.Step / p.TotalSteps, line);

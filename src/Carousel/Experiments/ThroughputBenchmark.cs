@@ -28,6 +28,8 @@ public static class ThroughputBenchmark
 
     public static ThroughputResult Run(ThroughputOptions o)
     {
+        SettingException.Require((long)o.SeqLength * o.Batch <= Array.MaxLength, "Batch",
+            $"Batch × SeqLength ({o.Batch} × {o.SeqLength}) is more tokens per batch than an array can hold.", "SeqLength");
         var rng = new Rng(o.Seed);
         var model = new CharLanguageModel(new CharLanguageModelConfig(o.Vocabulary, o.Cell, o.Hidden, o.Layers), rng);
         var parameters = model.NamedParameters();

@@ -31,6 +31,11 @@ public sealed record Seq2SeqConfig
         SettingException.Require(EncoderLayers > 0, "EncoderLayers", $"EncoderLayers must be positive, got {EncoderLayers}.");
         SettingException.Require(DecoderHidden > 0, "DecoderHidden", $"DecoderHidden must be positive, got {DecoderHidden}.");
         SettingException.Require(DecoderLayers > 0, "DecoderLayers", $"DecoderLayers must be positive, got {DecoderLayers}.");
+        // The bridge from the encoder's final state to every decoder layer's initial state: [DecoderLayers·DecoderHidden, D·EncoderHidden].
+        int directions = Bidirectional ? 2 : 1;
+        SettingException.Require((double)DecoderLayers * DecoderHidden * EncoderHidden * directions <= Array.MaxLength, "DecoderLayers",
+            $"The bridge from the encoder to the decoder, DecoderLayers × DecoderHidden by {directions} × EncoderHidden values " +
+            $"({DecoderLayers} × {DecoderHidden} by {directions} × {EncoderHidden}), would not fit in an array.", "DecoderHidden", "EncoderHidden");
         SettingException.Require(Dropout >= 0f && Dropout < 1f, "Dropout", $"Dropout must be in [0, 1), got {Dropout}.");
         if (Cell is not (CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu)) throw new ArgumentException($"Unknown cell {Cell}.");
     }

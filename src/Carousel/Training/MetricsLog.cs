@@ -14,13 +14,16 @@ public sealed class MetricsLog
 
     private readonly List<string> _lines = [];
 
+    // A loss that overflowed (a run on its way to diverging) is written as "Infinity" or "NaN", not refused.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public MetricsLog(string directory) => FilePath = Path.Combine(directory, FileName);
 
     public string FilePath { get; }
 
     public void Append<T>(T record)
     {
-        _lines.Add(JsonSerializer.Serialize(record));
+        _lines.Add(JsonSerializer.Serialize(record, Json));
         AtomicFile.WriteAllText(FilePath, string.Join("\n", _lines) + "\n");
     }
 

@@ -83,7 +83,8 @@ public static class LongLagExperiment
         var trainer = new TaskTrainer(task, options.Training with { Cell = cell });
         var progress = runStarting?.Invoke(trainer);
         using var timeBudget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        if (options.MaxSecondsPerRun > 0) timeBudget.CancelAfter(TimeSpan.FromSeconds(options.MaxSecondsPerRun));
+        // A budget longer than a timer can count (about 49 days) is no budget.
+        if (options.MaxSecondsPerRun > 0 && options.MaxSecondsPerRun * 1000 < uint.MaxValue - 1) timeBudget.CancelAfter(TimeSpan.FromSeconds(options.MaxSecondsPerRun));
         var result = trainer.Run(progress, timeBudget.Token);
         string note = result.Solved ? "" :
             cancel.IsCancellationRequested ? "interrupted" :

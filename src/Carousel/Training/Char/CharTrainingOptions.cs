@@ -39,6 +39,7 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout, zeroEmbeddingMeansHidden: true);
         Require(SeqLength > 0, "SeqLength", $"SeqLength must be positive, got {SeqLength}.");
+        Require((long)SeqLength * BatchSize <= Array.MaxLength, "BatchSize", $"BatchSize × SeqLength ({BatchSize} × {SeqLength}) is more characters per batch than an array can hold.", "SeqLength");
         Require(Steps > 0, "Steps", $"Steps must be positive, got {Steps}.");
         Require(ValFraction >= 0 && ValFraction < 1, "ValFraction", $"ValFraction must be in [0, 1), got {ValFraction}.");
         Require(EvalEvery > 0, "EvalEvery", $"EvalEvery must be positive, got {EvalEvery}.");

@@ -31,6 +31,7 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
         Require(Steps >= 0, "Steps", $"Steps must be ≥ 0, got {Steps}.");
         Require(Steps > 0 || (Epochs > 0 && double.IsFinite(Epochs)), "Epochs", $"Epochs must be positive, got {Epochs}.");
+        Require(double.IsFinite(Epochs), "Epochs", $"Epochs must be a number, got {Epochs}.");
         Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
     }
 
