@@ -38,14 +38,15 @@ internal static class OptionNames
 
     /// <summary>
     /// <paramref name="message"/> with each of <paramref name="settings"/>, where it stands as a whole word, replaced by
-    /// its flag in <paramref name="command"/> (<see cref="FlagFor"/>).
+    /// its flag in <paramref name="command"/> (<see cref="FlagFor"/>). A word quoted ('Epochs') or part of a path
+    /// (runs/Epochs) is the user's value, not a setting, and stays.
     /// </summary>
     public static string Rename(string message, IEnumerable<string> settings, Command? command)
     {
         foreach (var setting in settings.Distinct().OrderByDescending(s => s.Length))
         {
             string flag = FlagFor(setting, command);
-            message = Regex.Replace(message, $@"(?<![\w-]){Regex.Escape(setting)}(?![\w-])", flag.Replace("$", "$$"), RegexOptions.CultureInvariant);
+            message = Regex.Replace(message, $@"(?<![\w'/\\-]){Regex.Escape(setting)}(?![\w'/\\-])", flag.Replace("$", "$$"), RegexOptions.CultureInvariant);
         }
         return message;
     }

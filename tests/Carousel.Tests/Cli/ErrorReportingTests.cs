@@ -69,6 +69,7 @@ public class ErrorReportingTests
     [InlineData("HiddenSize", "HiddenSize must be positive, got 0.", "HiddenSize must be positive, got 0.")] // no flag for it here: the name stays
     [InlineData("DecayFrom", "DecayFrom goes with Schedule step, not cosine.", "--decay-from goes with --schedule step, not cosine.", "Schedule")]
     [InlineData("Layers", "Layers must be positive, got 0; EncoderLayers and Layers-2 are other words.", "--layers must be positive, got 0; EncoderLayers and Layers-2 are other words.")]
+    [InlineData("LearningRate", "Unknown LearningRate 'LearningRate' in 'runs/LearningRate/x'.", "Unknown --lr 'LearningRate' in 'runs/LearningRate/x'.")] // the user's values stay
     public void ASettingExceptionNamesTheFlagTheUserTyped(string setting, string message, string shown, params string[] alsoNamed)
     {
         var (code, output, error) = CliRunner.RunAllowingInternalErrors(Root(() => new SettingException(setting, message, alsoNamed)), "fit");
