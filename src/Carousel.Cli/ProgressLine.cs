@@ -6,6 +6,10 @@ namespace Carousel.Cli;
 /// </summary>
 internal sealed class ProgressLine : IDisposable
 {
+    /// <summary>An estimate of time left as h:mm:ss; beyond what a <see cref="TimeSpan"/> holds (a run of absurd length), "∞".</summary>
+    public static string Duration(double seconds) =>
+        seconds >= 0 && seconds < TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(Math.Round(seconds)).ToString("g") : "∞";
+
     private readonly bool _interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null;
     private DateTime _lastPlainLine = DateTime.MinValue;
     private string _last = "", _lastPrinted = "";

@@ -22,7 +22,7 @@ internal static class TrainRunner
         {
             double eta = p.Step > 0 ? p.ElapsedSeconds / p.Step * (p.PlannedSteps - p.Step) : 0;
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"step {p.Step}/{p.PlannedSteps}  epoch {p.Epoch:F2}  train {p.TrainLoss:F4}  {p.TokensPerSecond:N0} {tokens}/s  ETA {TimeSpan.FromSeconds(Math.Round(eta)):g}");
+                $"step {p.Step}/{p.PlannedSteps}  epoch {p.Epoch:F2}  train {p.TrainLoss:F4}  {p.TokensPerSecond:N0} {tokens}/s  ETA {ProgressLine.Duration(eta)}");
             if (p.Evaluation is { } e) bar.Log($"{line}  {e.Summary}{(p.IsBest ? "  (best, saved)" : "")}");
             else if (p.IsBest) bar.Log($"{line}  (saved)");
             else bar.Update((double)p.Step / Math.Max(1, p.PlannedSteps), line);

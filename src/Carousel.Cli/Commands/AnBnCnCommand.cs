@@ -44,15 +44,15 @@ internal static class AnBnCnCommand
                 Enumerable.Range(firstSeed, seedCount).ToArray(),
                 HiddenSize: DemoCommand.Positive(parse.GetValue(hidden), "--hidden"),
                 BatchSize: DemoCommand.Positive(parse.GetValue(batch), "--batch"),
-                LearningRate: parse.GetValue(learningRate) is > 0f and var lr ? lr : throw new ArgumentException("--lr must be positive."),
+                LearningRate: parse.GetValue(learningRate) is > 0f and var lr ? lr : throw new UsageException("--lr must be positive."),
                 TrainMax: DemoCommand.Positive(parse.GetValue(trainMax), "--train-max"),
                 TestMax: DemoCommand.Positive(parse.GetValue(testMax), "--test-max"),
                 MaxUpdates: DemoCommand.Positive(parse.GetValue(maxUpdates), "--max-updates"),
                 EvaluateEvery: DemoCommand.Positive(parse.GetValue(evaluateEvery), "--evaluate-every"),
-                ExtraUpdates: parse.GetValue(extraUpdates) is >= 0 and var extra ? extra : throw new ArgumentException("--extra-updates must not be negative."),
+                ExtraUpdates: parse.GetValue(extraUpdates) is >= 0 and var extra ? extra : throw new UsageException("--extra-updates must not be negative."),
                 ForgetGateBias: parse.GetValue(forgetBias));
             if (options.TestMax < options.TrainMax)
-                throw new ArgumentException($"--test-max ({options.TestMax}) must be at least --train-max ({options.TrainMax}).");
+                throw new UsageException($"--test-max ({options.TestMax}) must be at least --train-max ({options.TrainMax}).");
             options = options with { Threads = DemoCommand.Positive(parse.GetValue(threads), "--threads") };
             bool asJson = parse.GetValue(json);
 
@@ -77,10 +77,10 @@ internal static class AnBnCnCommand
     private static IReadOnlyList<CellKind> ParseCells(string text)
     {
         var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (names.Length == 0) throw new ArgumentException("--cells needs at least one cell.");
+        if (names.Length == 0) throw new UsageException("--cells needs at least one cell.");
         var cells = names.Select(name => CellKinds.Parse(name)).Distinct().ToArray();
         foreach (var cell in cells)
-            if (!cell.HasCellState()) throw new ArgumentException($"--cells: {cell.ToCliName()} is not an LSTM variant (lstm-nofg, lstm, lstm-peephole).");
+            if (!cell.HasCellState()) throw new UsageException($"--cells: {cell.ToCliName()} is not an LSTM variant (lstm-nofg, lstm, lstm-peephole).");
         return cells;
     }
 

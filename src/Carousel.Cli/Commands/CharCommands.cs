@@ -72,18 +72,18 @@ internal static class CharCommands
                     {
                         "random" => BatchingMode.Random,
                         "stream" => BatchingMode.Stream,
-                        var other => throw new ArgumentException($"Unknown --batching '{other}': expected random or stream."),
+                        var other => throw new UsageException($"Unknown --batching '{other}': expected random or stream."),
                     },
                 });
                 options.Validate();
                 if (File.Exists(ModelCheckpoint.Resolve(dir)) || File.Exists(LastCheckpoint.PathIn(dir)))
-                    throw new ArgumentException($"'{dir}' already holds a checkpoint; use --resume to continue it or choose another --out.");
+                    throw new UsageException($"'{dir}' already holds a checkpoint; use --resume to continue it or choose another --out.");
             }
             var corpus = TextCorpus.FromText(TextCorpus.ReadText(parse.GetValue(text)!), options.ValFraction, options.SeqLength + 1, parse.GetValue(text)!);
             if (parse.GetResult(epochs) is { Implicit: false })
             {
                 double e = parse.GetValue(epochs);
-                if (!(e > 0)) throw new ArgumentException($"--epochs must be positive, got {e}.");
+                if (!(e > 0)) throw new UsageException($"--epochs must be positive, got {e}.");
                 long perEpoch = Math.Max(1, corpus.Train.Length / ((long)options.SeqLength * options.BatchSize));
                 options = options with { Steps = Math.Max(1, (long)Math.Ceiling(e * perEpoch)) };
             }
@@ -119,9 +119,9 @@ internal static class CharCommands
             var sampling = new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(argmax));
             sampling.Validate();
             int n = parse.GetValue(length);
-            if (n < 0) throw new ArgumentException($"--length must be ≥ 0, got {n}.");
+            if (n < 0) throw new UsageException($"--length must be ≥ 0, got {n}.");
             int threadCount = parse.GetValue(threads);
-            if (threadCount <= 0) throw new ArgumentException($"--threads must be positive, got {threadCount}.");
+            if (threadCount <= 0) throw new UsageException($"--threads must be positive, got {threadCount}.");
             using var threadScope = Carousel.Kernels.Gemm.UseThreads(threadCount);
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string primeText = parse.GetValue(prime)!;
@@ -154,7 +154,7 @@ internal static class CharCommands
         command.SetAction(CommandRunner.Guard(parse =>
         {
             int chunkLength = parse.GetValue(chunk);
-            if (chunkLength <= 0) throw new ArgumentException($"--chunk must be positive, got {chunkLength}.");
+            if (chunkLength <= 0) throw new UsageException($"--chunk must be positive, got {chunkLength}.");
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string path = parse.GetValue(text)!;
             var ids = checkpoint.Vocabulary.Encode(TextCorpus.ReadText(path));

@@ -66,7 +66,7 @@ internal static class ClassifyCommands
             options.Validate();
             string dir = parse.GetValue(outDir)!;
             var resume = run.Prepare(parse, dir, ClassifierCheckpoint.Kind);
-            if (!train.Given(parse)) throw new ArgumentException("Give training data: --train PATH and/or --train-lines LABEL=FILE.");
+            if (!train.Given(parse)) throw new UsageException("Give training data: --train PATH and/or --train-lines LABEL=FILE.");
 
             string tf = parse.GetValue(textField)!, lf = parse.GetValue(labelField)!;
             var trainExamples = train.Read(parse, tf, lf);
@@ -104,7 +104,7 @@ internal static class ClassifyCommands
         foreach (var o in data.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            if (!data.Given(parse)) throw new ArgumentException("Give the data to score: --data PATH and/or --data-lines LABEL=FILE.");
+            if (!data.Given(parse)) throw new UsageException("Give the data to score: --data PATH and/or --data-lines LABEL=FILE.");
             var checkpoint = ClassifierCheckpoint.Load(parse.GetValue(checkpointArg)!);
             var examples = data.Read(parse, parse.GetValue(textField)!, parse.GetValue(labelField)!);
             var (sequences, classes) = ClassifierTraining.Encode(examples, checkpoint.Symbols, checkpoint.Labels, "evaluation");
@@ -191,6 +191,6 @@ internal static class ClassifyCommands
         "last" => SequencePooling.Last,
         "mean" => SequencePooling.Mean,
         "max" => SequencePooling.Max,
-        _ => throw new ArgumentException($"Unknown --pool '{text}': expected last, mean or max."),
+        _ => throw new UsageException($"Unknown --pool '{text}': expected last, mean or max."),
     };
 }

@@ -46,7 +46,7 @@ internal static class DemoCommand
             {
                 Seed = parse.GetValue(seed),
                 HiddenSize = Positive(parse.GetValue(hidden), "--hidden"),
-                LearningRate = parse.GetValue(learningRate) is > 0f and var lr ? lr : throw new ArgumentException("--lr must be positive."),
+                LearningRate = parse.GetValue(learningRate) is > 0f and var lr ? lr : throw new UsageException("--lr must be positive."),
                 MaxSteps = Positive(parse.GetValue(maxSteps), "--max-steps"),
                 TrialSteps = Positive(parse.GetValue(trialSteps), "--trial-steps"),
             };
@@ -99,7 +99,7 @@ internal static class DemoCommand
     }
 
     internal static int Positive(int value, string name) =>
-        value > 0 ? value : throw new ArgumentException($"{name} must be positive, got {value}.");
+        value > 0 ? value : throw new UsageException($"{name} must be positive, got {value}.");
 
     private static string Trials(int count) => count == 1 ? "1 trial" : $"{count} trials";
 }

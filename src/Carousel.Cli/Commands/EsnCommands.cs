@@ -57,10 +57,10 @@ internal static class EsnCommands
                 parse.GetValue(Ridge), parse.GetValue(ReadoutInput), parse.GetValue(Seed));
             options.Validate();
             int seeds = parse.GetValue(Seeds);
-            if (seeds is < 1 or > 1000) throw new ArgumentException($"--seeds must be 1 to 1000, got {seeds}.");
+            if (seeds is < 1 or > 1000) throw new UsageException($"--seeds must be 1 to 1000, got {seeds}.");
             // Refuse a CSV path that cannot be written before the work, not after it.
             if (parse.GetValue(Csv) is { } csv && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(csv))))
-                throw new ArgumentException($"--csv: the directory of '{csv}' does not exist.");
+                throw new UsageException($"--csv: the directory of '{csv}' does not exist.");
             return (options, seeds);
         }
     }
@@ -86,7 +86,7 @@ internal static class EsnCommands
         {
             var (options, seeds) = reservoir.Parse(parse);
             var protocol = new MackeyGlassProtocol(parse.GetValue(length), parse.GetValue(train), parse.GetValue(washout),
-                parse.GetValue(tau) is >= 1 and var t ? t : throw new ArgumentException("--tau must be at least 1."),
+                parse.GetValue(tau) is >= 1 and var t ? t : throw new UsageException("--tau must be at least 1."),
                 parse.GetValue(seriesSeed), parse.GetValue(tolerance));
             var results = Enumerable.Range(0, seeds).Select(i => EchoStateExperiments.MackeyGlass(options with { Seed = options.Seed + i }, protocol)).ToList();
             if (parse.GetValue(reservoir.Csv) is { } csv)

@@ -56,7 +56,7 @@ internal static class GenerateCommands
             bool labelled = train.Given(parse);
             string? vectorPath = parse.GetValue(vectors);
             if (labelled == (vectorPath is not null))
-                throw new ArgumentException("Give either labelled texts (--train, --train-lines LABEL=FILE) or --train-vectors, not both or neither.");
+                throw new UsageException("Give either labelled texts (--train, --train-lines LABEL=FILE) or --train-vectors, not both or neither.");
 
             string[] labels = [];
             List<ConditionedText> all;
@@ -99,7 +99,7 @@ internal static class GenerateCommands
         {
             var options = new SamplingOptions(parse.GetValue(Temperature), parse.GetValue(TopK));
             options.Validate();
-            if (parse.GetValue(MaxLength) <= 0) throw new ArgumentException($"--max-length must be positive, got {parse.GetValue(MaxLength)}.");
+            if (parse.GetValue(MaxLength) <= 0) throw new UsageException($"--max-length must be positive, got {parse.GetValue(MaxLength)}.");
             return options;
         }
     }
@@ -117,7 +117,7 @@ internal static class GenerateCommands
         {
             var sampling = flags.Options(parse);
             int n = parse.GetValue(count);
-            if (n < 0) throw new ArgumentException($"--count must be ≥ 0, got {n}.");
+            if (n < 0) throw new UsageException($"--count must be ≥ 0, got {n}.");
             var checkpoint = GeneratorCheckpoint.Load(parse.GetValue(checkpointArg)!);
             float[] v = ConditionOf(checkpoint, parse.GetValue(condition), parse.GetValue(vector));
             var rng = new Rng(parse.GetValue(flags.Seed));
@@ -145,14 +145,14 @@ internal static class GenerateCommands
         {
             var sampling = flags.Options(parse);
             int n = parse.GetValue(count);
-            if (n <= 0) throw new ArgumentException($"--count must be positive, got {n}.");
+            if (n <= 0) throw new UsageException($"--count must be positive, got {n}.");
             var generator = GeneratorCheckpoint.Load(parse.GetValue(checkpointArg)!);
-            if (generator.Labels.Length == 0) throw new ArgumentException("This generator was trained on condition vectors; eval needs one trained on labels.");
+            if (generator.Labels.Length == 0) throw new UsageException("This generator was trained on condition vectors; eval needs one trained on labels.");
             var knownTexts = known.Given(parse) ? known.Read(parse, "text", "label").Select(e => e.Text).ToHashSet(StringComparer.Ordinal) : null;
             var classifier = parse.GetValue(judge) is { } judgeDir ? ClassifierCheckpoint.Load(judgeDir) : null;
             if (classifier is not null)
                 foreach (var label in generator.Labels)
-                    if (!classifier.Labels.Contains(label)) throw new ArgumentException($"The judge does not know the label '{label}' (it knows {string.Join(", ", classifier.Labels)}).");
+                    if (!classifier.Labels.Contains(label)) throw new UsageException($"The judge does not know the label '{label}' (it knows {string.Join(", ", classifier.Labels)}).");
 
             var rng = new Rng(parse.GetValue(flags.Seed));
             var rows = new List<(string Label, int Count, double? New, double? Judged, string[] Examples)>();
@@ -194,15 +194,15 @@ internal static class GenerateCommands
 
     private static float[] ConditionOf(GeneratorCheckpoint checkpoint, string? label, string? vector)
     {
-        if ((label is null) == (vector is null)) throw new ArgumentException("Give either --condition LABEL or --condition-vector NUMBERS.");
+        if ((label is null) == (vector is null)) throw new UsageException("Give either --condition LABEL or --condition-vector NUMBERS.");
         if (label is not null) return checkpoint.OneHot(label);
         var parts = vector!.Split(',', StringSplitOptions.TrimEntries);
         var v = new float[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !float.IsFinite(v[i]))
-                throw new ArgumentException($"--condition-vector: '{parts[i]}' is not a number.");
+                throw new UsageException($"--condition-vector: '{parts[i]}' is not a number.");
         if (v.Length != checkpoint.Model.Config.ConditionSize)
-            throw new ArgumentException($"--condition-vector has {v.Length} values; the model takes {checkpoint.Model.Config.ConditionSize}.");
+            throw new UsageException($"--condition-vector has {v.Length} values; the model takes {checkpoint.Model.Config.ConditionSize}.");
         return v;
     }
 }

@@ -78,9 +78,9 @@ internal static class GradientFlowCommand
     internal static CellKind[] ParseCells(string text)
     {
         var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (names.Length == 0) throw new ArgumentException("--cells names no cell.");
+        if (names.Length == 0) throw new UsageException("--cells names no cell.");
         var cells = names.Select(n => CellKinds.Parse(n)).ToArray();
-        if (cells.Distinct().Count() != cells.Length) throw new ArgumentException($"--cells names a cell twice: '{text}'.");
+        if (cells.Distinct().Count() != cells.Length) throw new UsageException($"--cells names a cell twice: '{text}'.");
         return cells;
     }
 }

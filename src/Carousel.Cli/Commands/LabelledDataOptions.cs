@@ -21,7 +21,7 @@ internal sealed class LabelledDataOptions(string prefix, string what)
         foreach (var spec in parse.GetValue(Lines) ?? [])
         {
             int eq = spec.IndexOf('=');
-            if (eq <= 0 || eq == spec.Length - 1) throw new ArgumentException($"Expected LABEL=FILE, got '{spec}'.");
+            if (eq <= 0 || eq == spec.Length - 1) throw new UsageException($"Expected LABEL=FILE, got '{spec}'.");
             examples.AddRange(LabelledTextReader.ReadLines(spec[(eq + 1)..], spec[..eq]));
         }
         return examples;

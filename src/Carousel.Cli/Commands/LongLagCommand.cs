@@ -36,9 +36,9 @@ internal static class LongLagCommand
             var cellList = SplitList(parse.GetValue(cells)!, "--cells").Select(c => CellKinds.Parse(c)).Distinct().ToArray();
             var lengthList = SplitList(parse.GetValue(lengths)!, "--lengths").Select(s => ParseLength(s)).ToArray();
             double minutes = parse.GetValue(maxMinutes);
-            if (!(minutes >= 0) || double.IsInfinity(minutes)) throw new ArgumentException($"--max-minutes must be ≥ 0, got {minutes}.");
+            if (!(minutes >= 0) || double.IsInfinity(minutes)) throw new UsageException($"--max-minutes must be ≥ 0, got {minutes}.");
             string taskName = parse.GetValue(task)!;
-            if (TaskCatalog.Info(taskName).LengthMeaning is null) throw new ArgumentException($"Task '{taskName}' has no length to vary; use adding or multiplication.");
+            if (TaskCatalog.Info(taskName).LengthMeaning is null) throw new UsageException($"Task '{taskName}' has no length to vary; use adding or multiplication.");
             var options = new LongLagOptions(cellList, lengthList, training.Read(parse, cellList[0]), taskName,
                 MaxSecondsPerRun: minutes * 60, StopCellAtFirstFailure: !parse.GetValue(keepGoing));
             foreach (var cell in cellList) TaskLearners.Create(options.Training with { Cell = cell }); // e.g. --learner rtrl with gru: refused before any run
@@ -138,11 +138,11 @@ internal static class LongLagCommand
     private static string[] SplitList(string text, string name)
     {
         var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return items.Length > 0 ? items : throw new ArgumentException($"{name} needs at least one value.");
+        return items.Length > 0 ? items : throw new UsageException($"{name} needs at least one value.");
     }
 
     private static int ParseLength(string text) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"--lengths: '{text}' is not a whole number.");
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw new UsageException($"--lengths: '{text}' is not a whole number.");
 
     private static string F(float value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -26,7 +26,7 @@ internal sealed class ResumeOptions(string lengthOptions = "--epochs")
     /// <summary>--out must name a directory (or nothing yet): a regular file there is an error, not "a checkpoint".</summary>
     public static void RequireDirectory(string directory)
     {
-        if (File.Exists(directory)) throw new ArgumentException($"--out '{directory}' is a file; give a directory for the run.");
+        if (File.Exists(directory)) throw new UsageException($"--out '{directory}' is a file; give a directory for the run.");
     }
 
     /// <summary>The run to continue, or null for a fresh one; errors before anything in <paramref name="directory"/> is touched.</summary>
@@ -35,11 +35,11 @@ internal sealed class ResumeOptions(string lengthOptions = "--epochs")
         RequireDirectory(directory);
         if (parse.GetValue(Resume))
         {
-            if (parse.GetValue(Overwrite)) throw new ArgumentException("--resume continues the run in --out and --overwrite replaces it; give one of them.");
+            if (parse.GetValue(Overwrite)) throw new UsageException("--resume continues the run in --out and --overwrite replaces it; give one of them.");
             return LastCheckpoint.Load(directory, kind);
         }
         if (!parse.GetValue(Overwrite) && (File.Exists(ModelCheckpoint.Resolve(directory)) || File.Exists(LastCheckpoint.PathIn(directory))))
-            throw new ArgumentException($"'{directory}' already holds a checkpoint; continue it with --resume, choose another --out or pass --overwrite to replace it.");
+            throw new UsageException($"'{directory}' already holds a checkpoint; continue it with --resume, choose another --out or pass --overwrite to replace it.");
         return null;
     }
 }

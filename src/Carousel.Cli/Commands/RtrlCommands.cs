@@ -38,7 +38,7 @@ internal static class RtrlCommands
                 ParseCell(parse.GetValue(cell)!),
                 DemoCommand.Positive(parse.GetValue(hidden), "--hidden"),
                 DemoCommand.Positive(parse.GetValue(strings), "--strings"),
-                parse.GetValue(learningRate) is > 0f and var lr ? lr : throw new ArgumentException("--lr must be positive."),
+                parse.GetValue(learningRate) is > 0f and var lr ? lr : throw new UsageException("--lr must be positive."),
                 DemoCommand.Positive(parse.GetValue(updateEvery), "--update-every"),
                 DemoCommand.Positive(parse.GetValue(reportEvery), "--report-every"),
                 parse.GetValue(seed));
@@ -69,8 +69,8 @@ internal static class RtrlCommands
         {
             var cellList = parse.GetValue(cells)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseCell).ToArray();
             var sizeList = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => int.TryParse(s, out int h) && h > 0 ? h : throw new ArgumentException($"--hidden takes positive sizes, got '{s}'.")).ToArray();
-            if (cellList.Length == 0 || sizeList.Length == 0) throw new ArgumentException("Give at least one cell and one hidden size.");
+                .Select(s => int.TryParse(s, out int h) && h > 0 ? h : throw new UsageException($"--hidden takes positive sizes, got '{s}'.")).ToArray();
+            if (cellList.Length == 0 || sizeList.Length == 0) throw new UsageException("Give at least one cell and one hidden size.");
             int inputSize = DemoCommand.Positive(parse.GetValue(input), "--input"), length = DemoCommand.Positive(parse.GetValue(steps), "--steps");
             bool asJson = parse.GetValue(json);
             if (!asJson)
@@ -91,7 +91,7 @@ internal static class RtrlCommands
     private static CellKind ParseCell(string name)
     {
         var cell = CellKinds.Parse(name);
-        return cell is CellKind.RnnTanh or CellKind.Lstm ? cell : throw new ArgumentException($"RTRL supports the cells lstm and rnn (tanh), not '{name}'.");
+        return cell is CellKind.RnnTanh or CellKind.Lstm ? cell : throw new UsageException($"RTRL supports the cells lstm and rnn (tanh), not '{name}'.");
     }
 
     private static string Bytes(long bytes) => bytes >= 1 << 20 ? $"{bytes / 1048576.0:F1} MB" : $"{bytes / 1024.0:F0} KB";

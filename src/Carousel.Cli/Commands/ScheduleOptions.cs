@@ -24,7 +24,7 @@ internal sealed class ScheduleOptions(LearningRateScheduleSettings defaults)
 
     public IEnumerable<Option> All => [Schedule, Warmup, DecayRate, DecayFrom];
 
-    /// <summary>The settings the command line asks for; impossible combinations are an <see cref="ArgumentException"/>.</summary>
+    /// <summary>The settings the command line asks for; impossible combinations are a <see cref="SettingException"/>.</summary>
     public LearningRateScheduleSettings Read(ParseResult parse)
     {
         int decayFrom = parse.GetValue(DecayFrom);

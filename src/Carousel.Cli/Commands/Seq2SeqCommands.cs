@@ -58,7 +58,7 @@ internal static class Seq2SeqCommands
             options.Validate();
             string dir = parse.GetValue(outDir)!;
             if (parse.GetValue(run.Resume) && parse.GetValue(initFrom) is not null)
-                throw new ArgumentException("--resume continues a run with its own weights; it does not go with --init-from.");
+                throw new UsageException("--resume continues a run with its own weights; it does not go with --init-from.");
             var resume = run.Prepare(parse, dir, Seq2SeqCheckpoint.Kind);
             var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens);
             var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens);
@@ -138,7 +138,7 @@ internal static class Seq2SeqCommands
         command.SetAction(CommandRunner.Guard(parse =>
         {
             int n = parse.GetValue(nbest);
-            if (n < 1) throw new ArgumentException($"--nbest must be at least 1, got {n}.");
+            if (n < 1) throw new UsageException($"--nbest must be at least 1, got {n}.");
             int beams = Math.Max(CheckBeam(parse.GetValue(beam)), n);
             double penalty = CheckPenalty(parse.GetValue(lengthPenalty));
             var checkpoint = Seq2SeqCheckpoint.Load(parse.GetValue(checkpointArg)!);
@@ -175,8 +175,8 @@ internal static class Seq2SeqCommands
         return lines;
     }
 
-    private static int CheckBeam(int beam) => beam >= 1 ? beam : throw new ArgumentException($"--beam must be at least 1, got {beam}.");
-    private static double CheckPenalty(double p) => p >= 0 ? p : throw new ArgumentException($"--length-penalty must be ≥ 0, got {p}.");
-    private static int CheckThreads(int t) => t >= 1 ? t : throw new ArgumentException($"--threads must be at least 1, got {t}.");
+    private static int CheckBeam(int beam) => beam >= 1 ? beam : throw new UsageException($"--beam must be at least 1, got {beam}.");
+    private static double CheckPenalty(double p) => p >= 0 ? p : throw new UsageException($"--length-penalty must be ≥ 0, got {p}.");
+    private static int CheckThreads(int t) => t >= 1 ? t : throw new UsageException($"--threads must be at least 1, got {t}.");
     private static string Percent(double x) => (100 * x).ToString("F2", CultureInfo.InvariantCulture) + "%";
 }

@@ -67,24 +67,24 @@ internal static class TagCommands
             });
             options.Validate();
             double devShare = parse.GetValue(devFraction);
-            if (!(devShare >= 0 && devShare < 1)) throw new ArgumentException($"--dev-fraction must be in [0, 1), got {devShare}.");
+            if (!(devShare >= 0 && devShare < 1)) throw new UsageException($"--dev-fraction must be in [0, 1), got {devShare}.");
             string dir = parse.GetValue(outDir)!;
             var resume = run.Prepare(parse, dir, TaggerCheckpoint.Kind);
 
             string? trainPath = parse.GetValue(train), devPath = parse.GetValue(dev), truecasePath = parse.GetValue(truecase);
-            if ((trainPath is null) == (truecasePath is null)) throw new ArgumentException("Give either --train FILE.jsonl or --truecase FILE.txt.");
+            if ((trainPath is null) == (truecasePath is null)) throw new UsageException("Give either --train FILE.jsonl or --truecase FILE.txt.");
             List<TaggedExample> trainExamples, devExamples;
             TaggingTask task;
             if (truecasePath is not null)
             {
-                if (devPath is not null) throw new ArgumentException("--dev goes with --train; with --truecase the dev data is --dev-fraction of the text.");
+                if (devPath is not null) throw new UsageException("--dev goes with --train; with --truecase the dev data is --dev-fraction of the text.");
                 int max = parse.GetValue(maxLength);
                 task = TaggingTask.ForTruecasing(max);
                 var (trainText, _) = Truecasing.Split(TextCorpus.ReadText(truecasePath), HeldOut(parse.GetValue(heldOut)));
                 var (fitText, devText) = Truecasing.Split(trainText, devShare);
                 trainExamples = Truecasing.Examples(fitText, max, truecasePath);
                 devExamples = devText.Length > 0 ? Truecasing.Examples(devText, max, truecasePath) : [];
-                if (trainExamples.Count == 0) throw new ArgumentException($"The training part of '{truecasePath}' is empty; use a longer text or a smaller --val-fraction.");
+                if (trainExamples.Count == 0) throw new UsageException($"The training part of '{truecasePath}' is empty; use a longer text or a smaller --val-fraction.");
             }
             else
             {
@@ -130,8 +130,8 @@ internal static class TagCommands
         public int Read(ParseResult parse)
         {
             int batch = parse.GetValue(BatchSize), threads = parse.GetValue(Threads);
-            if (batch <= 0) throw new ArgumentException($"--batch-size must be positive, got {batch}.");
-            if (threads <= 0) throw new ArgumentException($"--threads must be positive, got {threads}.");
+            if (batch <= 0) throw new UsageException($"--batch-size must be positive, got {batch}.");
+            if (threads <= 0) throw new UsageException($"--threads must be positive, got {threads}.");
             using var threadScope = Carousel.Kernels.Gemm.UseThreads(threads);
             return batch;
         }
@@ -156,14 +156,14 @@ internal static class TagCommands
         {
             int batch = inference.Read(parse);
             string? dataPath = parse.GetValue(data), truecasePath = parse.GetValue(truecase);
-            if ((dataPath is null) == (truecasePath is null)) throw new ArgumentException("Give either --data FILE.jsonl or --truecase FILE.txt.");
+            if ((dataPath is null) == (truecasePath is null)) throw new UsageException("Give either --data FILE.jsonl or --truecase FILE.txt.");
             var checkpoint = TaggerCheckpoint.Load(parse.GetValue(checkpointArg)!);
             List<TaggedExample> examples;
             string source;
             if (truecasePath is not null)
             {
                 if (!checkpoint.Vocabulary.HasLabel(Truecasing.Upper) || !checkpoint.Vocabulary.HasLabel(Truecasing.Lower))
-                    throw new ArgumentException($"--truecase needs a truecasing model; this one tags with {string.Join(", ", checkpoint.Vocabulary.Labels)}.");
+                    throw new UsageException($"--truecase needs a truecasing model; this one tags with {string.Join(", ", checkpoint.Vocabulary.Labels)}.");
                 (examples, source) = TruecaseHeldOut(truecasePath, parse.GetValue(heldOut), checkpoint.Task.MaxLength);
             }
             else
@@ -201,7 +201,7 @@ internal static class TagCommands
             var output = Console.Out;
             if (task.IsTruecasing)
             {
-                if (parse.GetValue(jsonl)) throw new ArgumentException("A truecasing model reads plain text; drop --jsonl.");
+                if (parse.GetValue(jsonl)) throw new UsageException("A truecasing model reads plain text; drop --jsonl.");
                 string text = path is null ? Console.In.ReadToEnd() : TextCorpus.ReadText(path);
                 if (text.Length == 0) throw new InvalidDataException($"{source}: no text to tag.");
                 var blocks = Truecasing.Examples(Truecasing.Lowercase(text), task.MaxLength, source);
@@ -215,7 +215,7 @@ internal static class TagCommands
             List<TaggedExample> examples;
             if (parse.GetValue(jsonl))
             {
-                if (path is null) throw new ArgumentException("--jsonl needs --input FILE.");
+                if (path is null) throw new UsageException("--jsonl needs --input FILE.");
                 examples = TaggedJsonLines.Read(path, task.TextField, task.TagsField, requireTags: false);
             }
             else
@@ -268,14 +268,14 @@ internal static class TagCommands
     }
 
     private static double HeldOut(double fraction) =>
-        fraction >= 0 && fraction < 1 ? fraction : throw new ArgumentException($"--val-fraction must be in [0, 1), got {fraction}.");
+        fraction >= 0 && fraction < 1 ? fraction : throw new UsageException($"--val-fraction must be in [0, 1), got {fraction}.");
 
     // The last share of a text as truecasing examples (a share of 1 scores the whole text).
     private static (List<TaggedExample> Examples, string Source) TruecaseHeldOut(string path, double fraction, int maxLength)
     {
-        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentException($"--val-fraction must be in (0, 1], got {fraction}.");
+        if (!(fraction > 0 && fraction <= 1)) throw new UsageException($"--val-fraction must be in (0, 1], got {fraction}.");
         var (_, heldOut) = Truecasing.Split(TextCorpus.ReadText(path), fraction);
-        if (heldOut.Length == 0) throw new ArgumentException($"The last {fraction:P0} of '{path}' is empty; use a larger --val-fraction.");
+        if (heldOut.Length == 0) throw new UsageException($"The last {fraction:P0} of '{path}' is empty; use a larger --val-fraction.");
         string source = fraction < 1 ? $"{path} (last {fraction.ToString("P0", CultureInfo.InvariantCulture)})" : path;
         return (Truecasing.Examples(heldOut, maxLength, path), source);
     }

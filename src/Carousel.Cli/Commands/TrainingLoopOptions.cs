@@ -35,7 +35,7 @@ internal sealed class TrainingLoopOptions(TrainingLoopSettings defaults, string 
 
     /// <summary>
     /// <paramref name="options"/> (the command's own fields set) with the training-loop fields the command line asks for;
-    /// an impossible schedule is an <see cref="ArgumentException"/>, the rest is checked by <see cref="TrainingLoopSettings.Validate"/>.
+    /// an impossible schedule is a <see cref="SettingException"/>, the rest is checked by <see cref="TrainingLoopSettings.Validate"/>.
     /// </summary>
     public T Read<T>(ParseResult parse, T options) where T : TrainingLoopSettings => (T)((TrainingLoopSettings)options with
     {

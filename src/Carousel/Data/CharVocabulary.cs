@@ -34,7 +34,7 @@ public sealed class CharVocabulary
     /// <summary>The id of one character, without an error for an unknown one.</summary>
     public bool TryGetId(int codePoint, out int id) => _ids.TryGetValue(codePoint, out id);
 
-    /// <summary>The ids of a text; an unknown character is an error that names it and its position.</summary>
+    /// <summary>The ids of a text; an unknown character is an <see cref="InvalidDataException"/> that names it and its position.</summary>
     public int[] Encode(string text)
     {
         var ids = new List<int>(text.Length);
@@ -42,7 +42,7 @@ public sealed class CharVocabulary
         foreach (int cp in ScalarValues(text))
         {
             if (!_ids.TryGetValue(cp, out int id))
-                throw new ArgumentException($"Character {Describe(cp)} at position {position} is not in the model's vocabulary of {Count} characters.");
+                throw new InvalidDataException($"Character {Describe(cp)} at position {position} is not in the model's vocabulary of {Count} characters.");
             ids.Add(id);
             position++;
         }

@@ -46,7 +46,7 @@ public static class LabelledTexts
     /// <summary>The same split for any kind of example that has a text.</summary>
     public static (List<T> Train, List<T> Dev) Split<T>(IReadOnlyList<T> examples, Func<T, string> textOf, double devFraction, ulong seed)
     {
-        if (!(devFraction > 0 && devFraction < 1)) throw new ArgumentException($"--dev-fraction must be in (0, 1), got {devFraction}.");
+        if (!(devFraction > 0 && devFraction < 1)) throw new SettingException("DevFraction", $"DevFraction must be in (0, 1), got {devFraction}.");
         var texts = examples.Select(textOf).Distinct().Order(StringComparer.Ordinal).ToArray();
         var rng = new Rng(seed);
         for (int i = texts.Length - 1; i > 0; i--)
@@ -55,7 +55,7 @@ public static class LabelledTexts
             (texts[i], texts[j]) = (texts[j], texts[i]);
         }
         int devCount = (int)Math.Round(texts.Length * devFraction);
-        if (devCount == 0 || devCount == texts.Length) throw new ArgumentException($"Too few distinct texts ({texts.Length}) for a dev split of {devFraction}.");
+        if (devCount == 0 || devCount == texts.Length) throw new SettingException("DevFraction", $"Too few distinct texts ({texts.Length}) for a DevFraction of {devFraction}.");
         var dev = texts.Take(devCount).ToHashSet(StringComparer.Ordinal);
         return (examples.Where(e => !dev.Contains(textOf(e))).ToList(), examples.Where(e => dev.Contains(textOf(e))).ToList());
     }

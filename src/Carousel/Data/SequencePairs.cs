@@ -30,7 +30,7 @@ public static class SequencePairs
     {
         "chars" => SourceTokens.Chars,
         "words" => SourceTokens.Words,
-        _ => throw new ArgumentException($"Unknown source tokens '{name}': expected chars or words."),
+        _ => throw new SettingException("SourceTokens", $"Unknown SourceTokens '{name}': expected chars or words."),
     };
 
     /// <summary>Every pair of a UTF-8 `SOURCE&lt;TAB&gt;TARGET` file, in file order; a file without any is an error.</summary>

@@ -59,7 +59,7 @@ public sealed class StreamBatcher : ITextBatcher
         _streamLength = (data.Length - 1) / batchSize;
         _chunksPerEpoch = _streamLength / steps;
         if (_chunksPerEpoch < 1)
-            throw new ArgumentException($"The text is too short for {batchSize} streams of at least {steps + 1} characters; use a smaller --batch-size or --seq-length.");
+            throw new SettingException("BatchSize", $"The text is too short for {batchSize} streams of at least {steps + 1} characters; use a smaller BatchSize or SeqLength.", "SeqLength");
         Position = position;
     }
 

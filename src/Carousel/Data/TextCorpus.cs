@@ -52,16 +52,16 @@ public sealed class TextCorpus
     /// </summary>
     public static TextCorpus FromText(string text, double validationFraction, int minimumPartLength, string source = "text")
     {
-        if (!(validationFraction >= 0 && validationFraction < 1)) throw new ArgumentException($"--val-fraction must be in [0, 1), got {validationFraction}.");
+        if (!(validationFraction >= 0 && validationFraction < 1)) throw new SettingException("ValFraction", $"ValFraction must be in [0, 1), got {validationFraction}.");
         var vocabulary = CharVocabulary.FromText(text);
         var ids = vocabulary.Encode(text);
         int trainLength = (int)(ids.Length * (1 - validationFraction));
         var train = ids[..trainLength];
         var validation = ids[trainLength..];
         if (train.Length < minimumPartLength)
-            throw new ArgumentException($"The training part of {source} has {train.Length} characters; one window needs {minimumPartLength}. Use a longer text or a shorter --seq-length.");
+            throw new SettingException("SeqLength", $"The training part of {source} has {train.Length} characters; one window needs {minimumPartLength}. Use a longer text or a shorter SeqLength.");
         if (validationFraction > 0 && validation.Length < minimumPartLength)
-            throw new ArgumentException($"The validation part of {source} has {validation.Length} characters; one window needs {minimumPartLength}. Use a larger --val-fraction or a shorter --seq-length.");
+            throw new SettingException("ValFraction", $"The validation part of {source} has {validation.Length} characters; one window needs {minimumPartLength}. Use a larger ValFraction or a shorter SeqLength.", "SeqLength");
         return new TextCorpus(vocabulary, train, validation);
     }
 }

@@ -40,7 +40,7 @@ public sealed class TextSymbols
     /// <summary>Symbols at <paramref name="level"/> reading at most <paramref name="maxLength"/> per text; character level needs <paramref name="characters"/>.</summary>
     public TextSymbols(SymbolLevel level, int maxLength, CharVocabulary? characters = null)
     {
-        if (maxLength <= 0) throw new ArgumentException($"--max-length must be positive, got {maxLength}.");
+        if (maxLength <= 0) throw new SettingException("MaxLength", $"MaxLength must be positive, got {maxLength}.");
         if (level == SymbolLevel.Chars && characters is null) throw new ArgumentException("Character level needs a vocabulary.");
         Level = level;
         MaxLength = maxLength;
@@ -51,7 +51,7 @@ public sealed class TextSymbols
     public static TextSymbols Build(SymbolLevel level, int maxLength, IEnumerable<string> texts, int minCount = 1)
     {
         if (level == SymbolLevel.Bytes) return new TextSymbols(level, maxLength);
-        if (minCount < 1) throw new ArgumentException($"--min-count must be at least 1, got {minCount}.");
+        if (minCount < 1) throw new SettingException("MinCount", $"MinCount must be at least 1, got {minCount}.");
         var counts = new Dictionary<int, int>();
         foreach (var text in texts)
         {
@@ -63,7 +63,7 @@ public sealed class TextSymbols
             }
         }
         var kept = counts.Where(kv => kv.Value >= minCount).Select(kv => kv.Key).ToList();
-        if (kept.Count == 0) throw new ArgumentException($"No character occurs at least {minCount} times in the training texts.");
+        if (kept.Count == 0) throw new SettingException("MinCount", $"No character occurs at least {minCount} times in the training texts; lower MinCount.");
         return new TextSymbols(level, maxLength, new CharVocabulary(kept));
     }
 
@@ -101,7 +101,7 @@ public sealed class TextSymbols
     {
         "chars" or "char" => SymbolLevel.Chars,
         "bytes" or "byte" => SymbolLevel.Bytes,
-        _ => throw new ArgumentException($"Unknown --level '{text}': expected chars or bytes."),
+        _ => throw new SettingException("Level", $"Unknown Level '{text}': expected chars or bytes."),
     };
 }
 

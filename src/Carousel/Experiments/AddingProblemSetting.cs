@@ -8,14 +8,15 @@ namespace Carousel.Experiments;
 /// </summary>
 public static class AddingProblemSetting
 {
-    /// <summary>Refuses a setting that cannot be meant.</summary>
+    /// <summary>Refuses a setting that cannot be meant (a <see cref="SettingException"/> naming the options' Length, HiddenSize, ...).</summary>
     public static void Validate(int length, int hiddenSize, int batchSize, float learningRate, double clipNorm)
     {
-        if (length < MarkedPairProblem.SmallestMinLength) throw new ArgumentException($"The adding problem needs T ≥ {MarkedPairProblem.SmallestMinLength}, got {length}.");
-        if (hiddenSize <= 0) throw new ArgumentException($"Hidden size must be positive, got {hiddenSize}.");
-        if (batchSize <= 0) throw new ArgumentException($"Batch size must be positive, got {batchSize}.");
-        if (!(learningRate > 0f)) throw new ArgumentException($"Learning rate must be positive, got {learningRate}.");
-        if (!(clipNorm > 0)) throw new ArgumentException($"Clipping norm must be positive, got {clipNorm}.");
+        SettingException.Require(length >= MarkedPairProblem.SmallestMinLength, "Length",
+            $"Length (the adding problem's T) must be ≥ {MarkedPairProblem.SmallestMinLength}, got {length}.");
+        SettingException.Require(hiddenSize > 0, "HiddenSize", $"HiddenSize must be positive, got {hiddenSize}.");
+        SettingException.Require(batchSize > 0, "BatchSize", $"BatchSize must be positive, got {batchSize}.");
+        SettingException.Require(learningRate > 0f && float.IsFinite(learningRate), "LearningRate", $"LearningRate must be positive, got {learningRate}.");
+        SettingException.Require(clipNorm > 0 && double.IsFinite(clipNorm), "ClipNorm", $"ClipNorm must be positive, got {clipNorm}.");
     }
 
     /// <summary>The held-out sequences of a seed, the same for every cell and run (drawn apart from the training batches).</summary>

@@ -226,18 +226,23 @@ public static class AnBnCnExperiment
 
     private static void Validate(AnBnCnOptions options)
     {
-        if (options.Cells.Count == 0) throw new ArgumentException("At least one cell is needed.");
-        if (options.Seeds.Count == 0) throw new ArgumentException("At least one seed is needed.");
+        SettingException.Require(options.Cells.Count > 0, "Cells", "Cells must name at least one cell.");
+        SettingException.Require(options.Seeds.Count > 0, "Seeds", "Seeds must name at least one seed.");
         foreach (var cell in options.Cells)
-            if (!cell.HasCellState()) throw new ArgumentException($"The aⁿbⁿcⁿ comparison is between LSTM variants; {cell.ToCliName()} is not one.");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HiddenSize, nameof(options.HiddenSize));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options.BatchSize));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.TrainMax, nameof(options.TrainMax));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.TestMax, options.TrainMax, nameof(options.TestMax));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxUpdates, nameof(options.MaxUpdates));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.EvaluateEvery, nameof(options.EvaluateEvery));
-        ArgumentOutOfRangeException.ThrowIfNegative(options.ExtraUpdates, nameof(options.ExtraUpdates));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Threads, nameof(options.Threads));
-        if (!(options.LearningRate > 0f)) throw new ArgumentOutOfRangeException(nameof(options.LearningRate), options.LearningRate, "Must be positive.");
+            SettingException.Require(cell.HasCellState(), "Cells", $"The aⁿbⁿcⁿ comparison is between LSTM variants; {cell.ToCliName()} in Cells is not one.");
+        RequirePositive(options.HiddenSize, "HiddenSize");
+        RequirePositive(options.BatchSize, "BatchSize");
+        RequirePositive(options.TrainMax, "TrainMax");
+        SettingException.Require(options.TestMax >= options.TrainMax, "TestMax", $"TestMax ({options.TestMax}) must be at least TrainMax ({options.TrainMax}).", "TrainMax");
+        RequirePositive(options.MaxUpdates, "MaxUpdates");
+        RequirePositive(options.EvaluateEvery, "EvaluateEvery");
+        RequirePositive(options.Threads, "Threads");
+        SettingException.Require(options.ExtraUpdates >= 0, "ExtraUpdates", $"ExtraUpdates must not be negative, got {options.ExtraUpdates}.");
+        SettingException.Require(options.LearningRate > 0f && float.IsFinite(options.LearningRate), "LearningRate", $"LearningRate must be positive, got {options.LearningRate}.");
+    }
+
+    private static void RequirePositive(int value, string setting)
+    {
+        SettingException.Require(value > 0, setting, $"{setting} must be positive, got {value}.");
     }
 }

@@ -45,9 +45,11 @@ public static class EchoStateExperiments
     public static MackeyGlassResult MackeyGlass(EchoStateOptions options, MackeyGlassProtocol protocol)
     {
         int T = protocol.SeriesLength, train = protocol.TrainLength;
-        if (train < 2 || T < train + 3) throw new ArgumentException($"The series ({T}) must be longer than the training part ({train}) by at least 3 steps.");
-        if (protocol.Washout < 0 || protocol.Washout >= train) throw new ArgumentException($"The washout ({protocol.Washout}) must be shorter than the training part ({train}).");
-        if (!(protocol.Tolerance > 0)) throw new ArgumentException("The free-run tolerance must be positive.");
+        SettingException.Require(train >= 2, "TrainLength", $"TrainLength must be at least 2, got {train}.");
+        SettingException.Require(T >= train + 3, "SeriesLength", $"SeriesLength ({T}) must exceed TrainLength ({train}) by at least 3 steps.", "TrainLength");
+        SettingException.Require(protocol.Washout >= 0 && protocol.Washout < train, "Washout",
+            $"Washout ({protocol.Washout}) must be ≥ 0 and shorter than TrainLength ({train}).", "TrainLength");
+        SettingException.Require(protocol.Tolerance > 0, "Tolerance", $"Tolerance must be positive, got {protocol.Tolerance}.");
         var x = Data.Series.MackeyGlass.Generate(T, protocol.Tau, seed: protocol.SeriesSeed);
         var esn = new EchoStateNetwork(1, 1, options);
         esn.Fit(x.AsSpan(0, train), x.AsSpan(1, train), protocol.Washout);
@@ -75,8 +77,9 @@ public static class EchoStateExperiments
 
     public static NarmaResult Narma10(EchoStateOptions options, NarmaProtocol protocol)
     {
-        if (protocol.Washout < 0 || protocol.TrainLength <= 0 || protocol.TestLength <= 0)
-            throw new ArgumentException("NARMA needs a non-negative washout and positive training and test lengths.");
+        SettingException.Require(protocol.Washout >= 0, "Washout", $"Washout must be ≥ 0, got {protocol.Washout}.");
+        SettingException.Require(protocol.TrainLength > 0, "TrainLength", $"TrainLength must be positive, got {protocol.TrainLength}.");
+        SettingException.Require(protocol.TestLength > 0, "TestLength", $"TestLength must be positive, got {protocol.TestLength}.");
         int fitSteps = protocol.Washout + protocol.TrainLength;
         var (u, y) = Narma.Generate(fitSteps + protocol.TestLength, protocol.SeriesSeed);
         var esn = new EchoStateNetwork(1, 1, options);

@@ -111,13 +111,18 @@ public static class EmbeddedReberExperiment
 
     private static void Validate(EmbeddedReberOptions options)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HiddenSize, nameof(options.HiddenSize));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options.BatchSize));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxSteps, nameof(options.MaxSteps));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.TrialSteps, nameof(options.TrialSteps));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.EvaluateEvery, nameof(options.EvaluateEvery));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.TestStrings, nameof(options.TestStrings));
-        if (!(options.LearningRate > 0f)) throw new ArgumentOutOfRangeException(nameof(options.LearningRate), options.LearningRate, "Must be positive.");
+        RequirePositive(options.HiddenSize, "HiddenSize");
+        RequirePositive(options.BatchSize, "BatchSize");
+        RequirePositive(options.MaxSteps, "MaxSteps");
+        RequirePositive(options.TrialSteps, "TrialSteps");
+        RequirePositive(options.EvaluateEvery, "EvaluateEvery");
+        RequirePositive(options.TestStrings, "TestStrings");
+        SettingException.Require(options.LearningRate > 0f && float.IsFinite(options.LearningRate), "LearningRate", $"LearningRate must be positive, got {options.LearningRate}.");
+    }
+
+    private static void RequirePositive(int value, string setting)
+    {
+        SettingException.Require(value > 0, setting, $"{setting} must be positive, got {value}.");
     }
 
     private static SequenceTagger CreateModel(EmbeddedReberOptions options, Rng rng)

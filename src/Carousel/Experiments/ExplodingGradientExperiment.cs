@@ -34,10 +34,10 @@ public sealed record ExplodingGradientOptions(
     public void Validate()
     {
         AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
-        if (TrainSteps <= 0) throw new ArgumentException($"Training steps must be positive, got {TrainSteps}.");
-        if (!(RecurrentGain > 0f) || float.IsInfinity(RecurrentGain)) throw new ArgumentException($"Recurrent gain must be positive, got {RecurrentGain}.");
-        if (TestSequences <= 0) throw new ArgumentException("Test sequences must be positive.");
-        if (Threads < 1) throw new ArgumentException($"Threads must be at least 1, got {Threads}.");
+        SettingException.Require(TrainSteps > 0, "TrainSteps", $"TrainSteps must be positive, got {TrainSteps}.");
+        SettingException.Require(RecurrentGain > 0f && !float.IsInfinity(RecurrentGain), "RecurrentGain", $"RecurrentGain must be positive, got {RecurrentGain}.");
+        SettingException.Require(TestSequences > 0, "TestSequences", $"TestSequences must be positive, got {TestSequences}.");
+        SettingException.Require(Threads >= 1, "Threads", $"Threads must be at least 1, got {Threads}.");
     }
 }
 

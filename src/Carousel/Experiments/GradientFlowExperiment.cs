@@ -39,11 +39,12 @@ public sealed record GradientFlowOptions(
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
     public void Validate()
     {
-        if (Cells.Count == 0) throw new ArgumentException("Give at least one cell.");
+        SettingException.Require(Cells.Count > 0, "Cells", "Cells must name at least one cell.");
         AddingProblemSetting.Validate(Length, HiddenSize, BatchSize, LearningRate, ClipNorm);
-        if (TrainSteps < 0) throw new ArgumentException($"Training steps must be ≥ 0, got {TrainSteps}.");
-        if (MeasureBatch <= 0 || TestSequences <= 0) throw new ArgumentException("Measurement and test batches must be positive.");
-        if (Threads < 1) throw new ArgumentException($"Threads must be at least 1, got {Threads}.");
+        SettingException.Require(TrainSteps >= 0, "TrainSteps", $"TrainSteps must be ≥ 0, got {TrainSteps}.");
+        SettingException.Require(MeasureBatch > 0, "MeasureBatch", $"MeasureBatch must be positive, got {MeasureBatch}.");
+        SettingException.Require(TestSequences > 0, "TestSequences", $"TestSequences must be positive, got {TestSequences}.");
+        SettingException.Require(Threads >= 1, "Threads", $"Threads must be at least 1, got {Threads}.");
     }
 }
 

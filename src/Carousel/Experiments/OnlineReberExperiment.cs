@@ -47,7 +47,8 @@ public static class OnlineReberExperiment
     /// <summary>Streams the strings and returns one report per <see cref="OnlineReberOptions.ReportEvery"/> strings (and one for the last).</summary>
     public static IReadOnlyList<OnlineReberProgress> Run(OnlineReberOptions options, Action<OnlineReberProgress>? progress = null)
     {
-        if (options.Strings <= 0 || options.ReportEvery <= 0) throw new ArgumentException("Strings and the report interval must be positive.");
+        SettingException.Require(options.Strings > 0, "Strings", $"Strings must be positive, got {options.Strings}.");
+        SettingException.Require(options.ReportEvery > 0, "ReportEvery", $"ReportEvery must be positive, got {options.ReportEvery}.");
         const int V = EmbeddedReberGrammar.SymbolCount;
         var rng = new Rng((ulong)options.Seed);
         var stack = new RecurrentStack(new RecurrentOptions(options.Cell, V, options.HiddenSize), rng);

@@ -50,6 +50,8 @@ public static class ThroughputBenchmark
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(o.Threads, nameof(o.Threads));
         ArgumentOutOfRangeException.ThrowIfNegative(o.Steps, nameof(o.Steps));
         using var threads = Gemm.UseThreads(o.Threads); // the sampling too
+        SettingException.Require((long)o.SeqLength * o.Batch <= Array.MaxLength, "Batch",
+            $"Batch × SeqLength ({o.Batch} × {o.SeqLength}) is more tokens per batch than an array can hold.", "SeqLength");
         var rng = new Rng(o.Seed);
         var model = new CharLanguageModel(new CharLanguageModelConfig(o.Vocabulary, o.Cell, o.Hidden, o.Layers), rng);
         int rows = o.SeqLength * o.Batch;

@@ -59,7 +59,7 @@ internal sealed class AtomicFileTransaction : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         targetPath = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(targetPath) ?? throw new ArgumentException($"'{path}' is not a file path.", nameof(path));
+        string directory = Path.GetDirectoryName(targetPath) ?? throw new IOException($"'{path}' is not a file path.");
         if (Directory.Exists(targetPath)) throw new IOException($"'{targetPath}' is a directory.");
         // Same directory, so the final rename never crosses file systems (a cross-device move would copy, not rename).
         temporaryPath = Path.Combine(directory, $".{Path.GetFileName(targetPath)}.{Guid.NewGuid():N}.tmp");

@@ -139,7 +139,7 @@ public sealed class JsonLine : IDisposable
     /// <summary>An error about this line: "file:line: problem".</summary>
     public InvalidDataException Error(string problem) => FileFormatErrors.Create(Source, problem);
 
-    /// <summary>The value of a field that must be present; <paramref name="hint"/> (such as " (the labels; see --tags-field)") follows the error.</summary>
+    /// <summary>The value of a field that must be present; <paramref name="hint"/> (such as " (the labels)") follows the error.</summary>
     public JsonElement Required(string field, string hint = "") =>
         Root.TryGetProperty(field, out var value) ? value : throw Error($"missing field '{field}'{hint}.");
 

@@ -86,7 +86,7 @@ public static class LabelledTextReader
     /// <summary>A plain text file (or gzip) with one example per line, all labelled <paramref name="label"/>. Blank lines are skipped.</summary>
     public static List<LabelledText> ReadLines(string path, string label)
     {
-        if (label.Length == 0) throw new ArgumentException($"An empty label for '{path}'.");
+        if (label.Length == 0) throw new InvalidDataException($"An empty label for '{path}'.");
         var examples = new List<LabelledText>();
         foreach (var (line, _) in JsonLines.Lines(path))
             examples.Add(new LabelledText(line.Trim(), label));

@@ -117,7 +117,7 @@ public sealed class SafeTensorsEntry
             case SafeTensorsDType.Float64: Convert<double, T>(destination); break;
             case SafeTensorsDType.Int64: Convert<long, T>(destination); break;
             case SafeTensorsDType.UInt64: Convert<ulong, T>(destination); break;
-            default: throw new InvalidOperationException($"No conversion from {DType} to {typeof(T).Name}.");
+            default: throw new InvalidDataException($"{Name}: no conversion from {DType} to {typeof(T).Name}.");
         }
     }
 

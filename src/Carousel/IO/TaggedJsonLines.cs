@@ -47,11 +47,12 @@ public static class TaggedJsonLines
     private static TaggedExample Parse(JsonLine json, string textField, string tagsField, bool requireTags)
     {
         string source = json.Source;
-        string text = json.RequiredString(textField, hint: " (the text; see --text-field)");
+        if (!json.Root.TryGetProperty(textField, out _)) throw json.Error($"missing field '{textField}' (the text; see TextField).").Naming("TextField");
+        string text = json.RequiredString(textField);
         if (text.Length == 0) throw json.Error($"field '{textField}' is an empty sequence.");
         if (!json.Root.TryGetProperty(tagsField, out var tagsElement))
         {
-            if (requireTags) throw json.Error($"missing field '{tagsField}' (the labels; see --tags-field).");
+            if (requireTags) throw json.Error($"missing field '{tagsField}' (the labels; see TagsField).").Naming("TagsField");
             return new TaggedExample(text, null, source);
         }
         string[] labels = tagsElement.ValueKind switch

@@ -73,7 +73,7 @@ public sealed class RidgeRegression
         {
             double d = a[j * n + j];
             for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-            if (!(d > 0)) throw new InvalidOperationException("The normal equations are not positive definite: raise the ridge.");
+            if (!(d > 0)) throw new SettingException("Ridge", "The normal equations are not positive definite: raise Ridge.");
             double l = Math.Sqrt(d);
             a[j * n + j] = l;
             for (int i = j + 1; i < n; i++)

@@ -17,8 +17,10 @@ public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabula
     {
         // Checked here, before the first character is asked for, so bad input fails before any output.
         options.Validate();
-        if (length < 0) throw new ArgumentException($"--length must be ≥ 0, got {length}.");
-        int[] primeIds = prime.Length > 0 ? vocabulary.Encode(prime) : [StartId()];
+        if (length < 0) throw new SettingException("Length", $"Length must be ≥ 0, got {length}.");
+        int[] primeIds;
+        try { primeIds = prime.Length > 0 ? vocabulary.Encode(prime) : [StartId()]; }
+        catch (InvalidDataException e) { throw new SettingException("Prime", $"Prime: {e.Message}"); } // the caller's choice, not data
         return Generate(primeIds, length, options, rng);
     }
 

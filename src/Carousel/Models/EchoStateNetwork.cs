@@ -32,14 +32,14 @@ public sealed record EchoStateOptions(
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
-        if (Units <= 0 || Units > 4096) throw new ArgumentException($"The reservoir needs 1 to 4096 units, got {Units}.");
-        if (!(SpectralRadius > 0) || double.IsInfinity(SpectralRadius)) throw new ArgumentException($"The spectral radius must be positive, got {SpectralRadius}.");
-        if (!(LeakRate > 0 && LeakRate <= 1)) throw new ArgumentException($"The leak rate must be in (0, 1], got {LeakRate}.");
-        if (!(InputScaling >= 0) || !(BiasScaling >= 0) || double.IsInfinity(InputScaling) || double.IsInfinity(BiasScaling))
-            throw new ArgumentException("Input and bias scaling must be non-negative numbers.");
-        if (!(Connectivity > 0 && Connectivity <= 1)) throw new ArgumentException($"The connectivity must be in (0, 1], got {Connectivity}.");
-        if (!(InputConnectivity > 0 && InputConnectivity <= 1)) throw new ArgumentException($"The input connectivity must be in (0, 1], got {InputConnectivity}.");
-        if (!(Ridge >= 0) || double.IsInfinity(Ridge)) throw new ArgumentException($"The ridge must be a non-negative number, got {Ridge}.");
+        SettingException.Require(Units is > 0 and <= 4096, "Units", $"Units must be 1 to 4096, got {Units}.");
+        SettingException.Require(SpectralRadius > 0 && !double.IsInfinity(SpectralRadius), "SpectralRadius", $"SpectralRadius must be positive, got {SpectralRadius}.");
+        SettingException.Require(LeakRate > 0 && LeakRate <= 1, "LeakRate", $"LeakRate must be in (0, 1], got {LeakRate}.");
+        SettingException.Require(InputScaling >= 0 && !double.IsInfinity(InputScaling), "InputScaling", $"InputScaling must be a non-negative number, got {InputScaling}.");
+        SettingException.Require(BiasScaling >= 0 && !double.IsInfinity(BiasScaling), "BiasScaling", $"BiasScaling must be a non-negative number, got {BiasScaling}.");
+        SettingException.Require(Connectivity > 0 && Connectivity <= 1, "Connectivity", $"Connectivity must be in (0, 1], got {Connectivity}.");
+        SettingException.Require(InputConnectivity > 0 && InputConnectivity <= 1, "InputConnectivity", $"InputConnectivity must be in (0, 1], got {InputConnectivity}.");
+        SettingException.Require(Ridge >= 0 && !double.IsInfinity(Ridge), "Ridge", $"Ridge must be a non-negative number, got {Ridge}.");
     }
 }
 
@@ -123,7 +123,7 @@ public sealed class EchoStateNetwork
         foreach (int position in DistinctPositions(rng, CountOf(options.Connectivity, N * N), N * N)) dense[position] = rng.NextGaussian();
         DrawnSpectralRadius = Eigenvalues.SpectralRadius(dense, N);
         if (!(DrawnSpectralRadius > 1e-12))
-            throw new ArgumentException("The drawn reservoir has no eigenvalue away from zero (too sparse): raise the connectivity or the number of units.");
+            throw new SettingException("Connectivity", "The drawn reservoir has no eigenvalue away from zero (too sparse): raise Connectivity or Units.", "Units");
         double scale = options.SpectralRadius / DrawnSpectralRadius;
         _rowStart = new int[N + 1];
         var columns = new List<int>();

@@ -6,10 +6,10 @@ namespace Carousel.Models;
 /// <param name="Argmax">Always take the most likely character (temperature and top-k then do not matter).</param>
 public sealed record SamplingOptions(float Temperature = 1f, int TopK = 0, bool Argmax = false)
 {
-    /// <summary>Throws an <see cref="ArgumentException"/>, worded for the CLI's options, for a temperature ≤ 0 or not finite, or a top-k &lt; 0.</summary>
+    /// <summary>Throws a <see cref="SettingException"/> for a temperature ≤ 0 or not finite, or a top-k &lt; 0.</summary>
     public void Validate()
     {
-        if (!(Temperature > 0f) || !float.IsFinite(Temperature)) throw new ArgumentException($"--temperature must be > 0, got {Temperature}.");
-        if (TopK < 0) throw new ArgumentException($"--top-k must be ≥ 0 (0: all characters), got {TopK}.");
+        if (!(Temperature > 0f) || !float.IsFinite(Temperature)) throw new SettingException("Temperature", $"Temperature must be > 0, got {Temperature}.");
+        if (TopK < 0) throw new SettingException("TopK", $"TopK must be ≥ 0 (0: all characters), got {TopK}.");
     }
 }

@@ -47,10 +47,18 @@ public sealed record Seq2SeqConfig
     public void Validate()
     {
         if (SourceVocabulary <= TokenVocabulary.Reserved.Length || TargetVocabulary <= TokenVocabulary.Reserved.Length)
-            throw new ArgumentException("Source and target need at least one symbol each.");
-        if (Embedding <= 0 || EncoderHidden <= 0 || DecoderHidden <= 0) throw new ArgumentException("Embedding and hidden sizes must be positive.");
-        if (EncoderLayers <= 0 || DecoderLayers <= 0) throw new ArgumentException("Layer counts must be positive.");
-        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
+            throw new InvalidDataException("Source and target need at least one symbol each.");
+        SettingException.Require(Embedding > 0, "Embedding", $"Embedding must be positive, got {Embedding}.");
+        SettingException.Require(EncoderHidden > 0, "EncoderHidden", $"EncoderHidden must be positive, got {EncoderHidden}.");
+        SettingException.Require(EncoderLayers > 0, "EncoderLayers", $"EncoderLayers must be positive, got {EncoderLayers}.");
+        SettingException.Require(DecoderHidden > 0, "DecoderHidden", $"DecoderHidden must be positive, got {DecoderHidden}.");
+        SettingException.Require(DecoderLayers > 0, "DecoderLayers", $"DecoderLayers must be positive, got {DecoderLayers}.");
+        // The bridge from the encoder's final state to every decoder layer's initial state: [DecoderLayers·DecoderHidden, D·EncoderHidden].
+        int directions = Bidirectional ? 2 : 1;
+        SettingException.Require((double)DecoderLayers * DecoderHidden * EncoderHidden * directions <= Array.MaxLength, "DecoderLayers",
+            $"The bridge from the encoder to the decoder, DecoderLayers × DecoderHidden by {directions} × EncoderHidden values " +
+            $"({DecoderLayers} × {DecoderHidden} by {directions} × {EncoderHidden}), would not fit in an array.", "DecoderHidden", "EncoderHidden");
+        SettingException.Require(Dropout >= 0f && Dropout < 1f, "Dropout", $"Dropout must be in [0, 1), got {Dropout}.");
         if (Cell is not (CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu)) throw new ArgumentException($"Unknown cell {Cell}.");
     }
 }

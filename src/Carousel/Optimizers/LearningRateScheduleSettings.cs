@@ -1,8 +1,8 @@
 namespace Carousel.Optimizers;
 
 /// <summary>
-/// The learning-rate schedule a training run names, the same for every trainer (the CLI's --schedule, --warmup,
-/// --decay-rate and --decay-from): constant, step (×<see cref="DecayRate"/> every epoch from epoch
+/// The learning-rate schedule a training run names, the same for every trainer (the training options' Schedule,
+/// WarmupSteps, DecayRate and DecayFrom): constant, step (×<see cref="DecayRate"/> every epoch from epoch
 /// <see cref="DecayFrom"/> on) or cosine (down to 0 at the last step). <see cref="WarmupSteps"/> ramps the rate up
 /// linearly from 0 first, whatever the schedule.
 /// </summary>
@@ -21,14 +21,17 @@ public sealed record LearningRateScheduleSettings(string Name = "constant", long
     /// <summary>Whether the curve depends on the run's planned length (cosine ends at the last step), so that length may not change on resume.</summary>
     public bool ShapedByLength => Name == "cosine";
 
-    /// <summary>Refuses what cannot be meant; the messages name the CLI options.</summary>
+    /// <summary>
+    /// Refuses what cannot be meant with a <see cref="SettingException"/> that names the settings as the training options
+    /// do (<see cref="Name"/> is their Schedule).
+    /// </summary>
     public void Validate()
     {
-        if (Name is not ("constant" or "step" or "cosine")) throw new ArgumentException($"Unknown --schedule '{Name}': expected {Names}.");
-        if (WarmupSteps < 0) throw new ArgumentException($"--warmup must be ≥ 0, got {WarmupSteps}.");
-        if (!(DecayRate > 0 && DecayRate <= 1)) throw new ArgumentException($"--decay-rate must be in (0, 1], got {DecayRate}.");
-        if (DecayFrom < 0) throw new ArgumentException($"--decay-from must be ≥ 0, got {DecayFrom}.");
-        if (DecayFrom > 0 && Name != "step") throw new ArgumentException($"--decay-from goes with --schedule step, not {Name}.");
+        if (Name is not ("constant" or "step" or "cosine")) throw new SettingException("Schedule", $"Unknown Schedule '{Name}': expected {Names}.");
+        if (WarmupSteps < 0) throw new SettingException("WarmupSteps", $"WarmupSteps must be ≥ 0, got {WarmupSteps}.");
+        if (!(DecayRate > 0 && DecayRate <= 1)) throw new SettingException("DecayRate", $"DecayRate must be in (0, 1], got {DecayRate}.");
+        if (DecayFrom < 0) throw new SettingException("DecayFrom", $"DecayFrom must be ≥ 0, got {DecayFrom}.");
+        if (DecayFrom > 0 && Name != "step") throw new SettingException("DecayFrom", $"DecayFrom goes with Schedule step, not {Name}.", "Schedule");
     }
 
     /// <summary>

@@ -19,8 +19,27 @@ public sealed record OptimizerSettings(string Name, float LearningRate, float Mo
     public static bool IsKnown(string name) =>
         name is "sgd" or "momentum" or "nesterov" or "adagrad" or "rmsprop" or "adam" or "adamw";
 
-    /// <summary>A new optimizer of the named kind over <paramref name="parameters"/>, with these numbers and otherwise PyTorch's defaults.</summary>
-    public Optimizer Create(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => Name switch
+    /// <summary>
+    /// Refuses what cannot be meant with a <see cref="SettingException"/> that names the settings as the training options
+    /// do (<see cref="Name"/> is their Optimizer).
+    /// </summary>
+    public void Validate()
+    {
+        SettingException.Require(IsKnown(Name), "Optimizer", $"Unknown Optimizer '{Name}': expected {Names}.");
+        SettingException.Require(LearningRate > 0 && float.IsFinite(LearningRate), "LearningRate", $"LearningRate must be positive, got {LearningRate}.");
+        SettingException.Require(Momentum >= 0 && float.IsFinite(Momentum), "Momentum", $"Momentum must be ≥ 0, got {Momentum}.");
+        SettingException.Require(WeightDecay >= 0 && float.IsFinite(WeightDecay), "WeightDecay", $"WeightDecay must be ≥ 0, got {WeightDecay}.");
+        SettingException.Require(Name != "nesterov" || Momentum > 0, "Momentum", $"Optimizer nesterov needs Momentum > 0, got {Momentum}.", "Optimizer");
+    }
+
+    /// <summary>The optimizer, after <see cref="Validate"/>.</summary>
+    public Optimizer Create(IReadOnlyList<(string Name, Parameter Parameter)> parameters)
+    {
+        Validate();
+        return Build(parameters);
+    }
+
+    private Optimizer Build(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => Name switch
     {
         "sgd" => new Sgd(parameters, LearningRate, weightDecay: WeightDecay),
         "momentum" => new Sgd(parameters, LearningRate, Momentum, weightDecay: WeightDecay),

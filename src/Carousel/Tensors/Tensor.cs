@@ -85,7 +85,7 @@ public sealed class Tensor
         {
             if (d < 0) throw new ArgumentException($"Negative dimension {d} in shape.");
             n *= d;
-            if (n > Array.MaxLength) throw new ArgumentException("Shape has more elements than an array can hold.");
+            if (n > Array.MaxLength) throw new OutOfMemoryException($"Shape [{string.Join(", ", shape.ToArray())}] has more elements than an array can hold.");
         }
         return (int)n;
     }

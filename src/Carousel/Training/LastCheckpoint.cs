@@ -71,7 +71,7 @@ public sealed class LastCheckpoint
     /// </summary>
     internal void RequireSameRun(IReadOnlyDictionary<string, string> current, RunIdentity identity)
     {
-        var differences = new List<string>();
+        var differences = new List<(string Setting, string Text)>();
         using (var saved = ParseObject(identity.OptionsKey))
         using (var now = JsonDocument.Parse(current[identity.OptionsKey]))
         {
@@ -79,17 +79,18 @@ public sealed class LastCheckpoint
             {
                 if (identity.MayChange.Contains(property.Name)) continue;
                 string there = saved.RootElement.TryGetProperty(property.Name, out var s) ? s.GetRawText() : "(none)";
-                if (there != property.Value.GetRawText()) differences.Add($"{property.Name} {there} there, {property.Value.GetRawText()} now");
+                if (there != property.Value.GetRawText()) differences.Add((property.Name, $"{property.Name} {there} there, {property.Value.GetRawText()} now"));
             }
         }
         if (differences.Count > 0)
-            throw new ArgumentException($"--resume: the options differ from those of the run in '{Directory}' ({string.Join("; ", differences)}); " +
-                                        $"give that run's options (only {string.Join(", ", identity.MayChange.Select(n => "--" + n.ToLowerInvariant()))} may change).");
+            throw new SettingException(differences[0].Setting,
+                $"Cannot resume: the options differ from those of the saved run in '{Directory}' ({string.Join("; ", differences.Select(d => d.Text))}); " +
+                $"give that run's options (only {string.Join(", ", identity.MayChange)} may change).", [.. differences.Skip(1).Select(d => d.Setting), .. identity.MayChange]);
         foreach (var key in identity.DataKeys)
             if (!File.Metadata.TryGetValue(key, out var there) || there != current[key])
-                throw new InvalidDataException($"--resume: the data's {key.Replace('_', ' ')} differ from those of the run in '{Directory}'; resume with the data it was trained on.");
+                throw new InvalidDataException($"Cannot resume: the data's {key.Replace('_', ' ')} differ from those of the saved run in '{Directory}'; resume with the data it was trained on.");
         if (Position.DataFingerprint != identity.DataFingerprint)
-            throw new InvalidDataException($"--resume: the training or dev data differ from those of the run in '{Directory}'; resume with the data it was trained on.");
+            throw new InvalidDataException($"Cannot resume: the training or dev data differ from those of the saved run in '{Directory}'; resume with the data it was trained on.");
     }
 
     /// <summary>A saved JSON object entry (the options); anything else is a damaged file, said as such.</summary>
@@ -121,8 +122,9 @@ public sealed class LastCheckpoint
     internal void RequireSameLength(long plannedStepsThere, long plannedSteps, string lengthSetting)
     {
         if (plannedStepsThere != plannedSteps)
-            throw new ArgumentException($"--resume: a cosine schedule is shaped for its total length ({plannedStepsThere} steps in the run in '{Directory}', {plannedSteps} now); " +
-                                        $"resume with the same --{lengthSetting.ToLowerInvariant()}, or train a new run of the length wanted.");
+            throw new SettingException(lengthSetting,
+                $"Cannot resume: a cosine schedule is shaped for its total length ({plannedStepsThere} steps in the saved run in '{Directory}', {plannedSteps} now); " +
+                $"resume with the same {lengthSetting}, or train a new run of the length wanted.");
     }
 
     /// <summary>A resumed run may go on, or stop where it is, but not end before the point it has reached.</summary>
@@ -130,6 +132,7 @@ public sealed class LastCheckpoint
     {
         var p = Position;
         if (plannedSteps < p.Step)
-            throw new ArgumentException($"--resume: the run has already taken {p.Step} steps ({p.EpochsCompleted} epochs and {p.BatchesIntoEpoch} batches), more than the {plannedSteps} asked for; raise --{lengthSetting.ToLowerInvariant()}.");
+            throw new SettingException(lengthSetting,
+                $"Cannot resume: the saved run has already taken {p.Step} steps ({p.EpochsCompleted} epochs and {p.BatchesIntoEpoch} batches), more than the {plannedSteps} asked for; raise {lengthSetting}.");
     }
 }

@@ -16,6 +16,9 @@ public sealed class MetricsLog
     private readonly List<string> _lines = [];
 
     /// <summary>The log of the run in <paramref name="directory"/>; nothing is read or written until <see cref="KeepLinesUpTo"/> or <see cref="Append"/>.</summary>
+    // A loss that overflowed (a run on its way to diverging) is written as "Infinity" or "NaN", not refused.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public MetricsLog(string directory) => FilePath = Path.Combine(directory, FileName);
 
     /// <summary>DIR/metrics.jsonl.</summary>
@@ -24,7 +27,7 @@ public sealed class MetricsLog
     /// <summary>Adds <paramref name="record"/> as one JSON line and rewrites the file atomically.</summary>
     public void Append<T>(T record)
     {
-        _lines.Add(JsonSerializer.Serialize(record));
+        _lines.Add(JsonSerializer.Serialize(record, Json));
         AtomicFile.WriteAllText(FilePath, string.Join("\n", _lines) + "\n");
     }
 

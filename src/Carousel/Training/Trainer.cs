@@ -143,7 +143,8 @@ public sealed class Trainer<TBatch>
             ? $" What was saved before (up to step {_cursor.Step}) is kept."
             : " Nothing was saved.";
         return new TrainingDivergedException(step, string.Create(CultureInfo.InvariantCulture,
-            $"Training diverged at step {step} (epoch {_cursor.EpochsCompleted + 1}, batch {_cursor.BatchesIntoEpoch + 1}): {what}; lower the learning rate or clip the gradients.{kept}"));
+            $"Training diverged at step {step} (epoch {_cursor.EpochsCompleted + 1}, batch {_cursor.BatchesIntoEpoch + 1}): {what}; lower LearningRate or clip the gradients (GradClip).{kept}"),
+            "LearningRate", "GradClip");
     }
 
     /// <summary>Evaluates in evaluation mode; a better evaluation (or any, when the model has nothing to evaluate on) is kept and saved.</summary>

@@ -75,39 +75,40 @@ public abstract record TrainingLoopSettings
         Resume = resume,
     };
 
-    /// <summary>Refuses what cannot be meant: the trainer's own fields first, then the shared ones. The messages name the CLI options.</summary>
+    /// <summary>
+    /// Refuses what cannot be meant: the trainer's own fields first, then the shared ones. A refused value is a
+    /// <see cref="SettingException"/> naming the field ("LearningRate must be positive, got 0.").
+    /// </summary>
     public void Validate()
     {
         ValidateOwnFields();
-        Require(LearningRate > 0 && float.IsFinite(LearningRate), $"--lr must be positive, got {LearningRate}.");
-        Require(GradClip >= 0, $"--grad-clip must be ≥ 0 (0 turns clipping off), got {GradClip}.");
-        Require(BatchSize > 0, $"--batch-size must be positive, got {BatchSize}.");
-        Require(Threads > 0, $"--threads must be positive, got {Threads}.");
-        Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
+        Require(LearningRate > 0 && float.IsFinite(LearningRate), nameof(LearningRate), $"LearningRate must be positive, got {LearningRate}.");
+        Require(GradClip >= 0, nameof(GradClip), $"GradClip must be ≥ 0 (0 turns clipping off), got {GradClip}.");
+        Require(BatchSize > 0, nameof(BatchSize), $"BatchSize must be positive, got {BatchSize}.");
+        Require(Threads > 0, nameof(Threads), $"Threads must be positive, got {Threads}.");
+        Require(OptimizerSettings.IsKnown(Optimizer), nameof(Optimizer), $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
+        ToOptimizerSettings().Validate(); // Momentum and WeightDecay
         ScheduleSettings.Validate();
     }
 
     /// <summary>The derived record's checks of its own fields (model sizes, data, length of training).</summary>
     protected abstract void ValidateOwnFields();
 
-    /// <summary>Throws an <see cref="ArgumentException"/> with <paramref name="message"/> (which names the CLI option) unless <paramref name="ok"/>.</summary>
-    protected static void Require(bool ok, string message)
-    {
-        if (!ok) throw new ArgumentException(message);
-    }
+    /// <summary>Throws a <see cref="SettingException"/> about <paramref name="setting"/> (and <paramref name="alsoNamed"/>) unless <paramref name="ok"/>.</summary>
+    protected static void Require(bool ok, string setting, string message, params string[] alsoNamed) => SettingException.Require(ok, setting, message, alsoNamed);
 
-    /// <summary>The checks of a recurrent stack's sizes, the same wherever a trainer takes --hidden, --layers, --embedding and --dropout.</summary>
-    /// <param name="hidden">--hidden: units per layer (and direction); must be positive.</param>
-    /// <param name="layers">--layers: stacked recurrent layers; must be positive.</param>
-    /// <param name="embedding">--embedding: length of each symbol's vector; must be positive (or 0, see below).</param>
-    /// <param name="dropout">--dropout: the chance of zeroing an output between layers; must be in [0, 1).</param>
-    /// <param name="zeroEmbeddingMeansHidden">The character model reads --embedding 0 as "the hidden size".</param>
+    /// <summary>The checks of a recurrent stack's sizes, the same wherever a trainer takes Hidden, Layers, Embedding and Dropout.</summary>
+    /// <param name="hidden">Hidden: units per layer (and direction); must be positive.</param>
+    /// <param name="layers">Layers: stacked recurrent layers; must be positive.</param>
+    /// <param name="embedding">Embedding: length of each symbol's vector; must be positive (or 0, see below).</param>
+    /// <param name="dropout">Dropout: the chance of zeroing an output between layers; must be in [0, 1).</param>
+    /// <param name="zeroEmbeddingMeansHidden">The character model reads Embedding 0 as "the hidden size".</param>
     protected static void RequireStackSizes(int hidden, int layers, int embedding, float dropout, bool zeroEmbeddingMeansHidden = false)
     {
-        Require(hidden > 0, $"--hidden must be positive, got {hidden}.");
-        Require(layers > 0, $"--layers must be positive, got {layers}.");
-        if (zeroEmbeddingMeansHidden) Require(embedding >= 0, $"--embedding must be ≥ 0, got {embedding}.");
-        else Require(embedding > 0, $"--embedding must be positive, got {embedding}.");
-        Require(dropout >= 0 && dropout < 1, $"--dropout must be in [0, 1), got {dropout}.");
+        Require(hidden > 0, "Hidden", $"Hidden must be positive, got {hidden}.");
+        Require(layers > 0, "Layers", $"Layers must be positive, got {layers}.");
+        if (zeroEmbeddingMeansHidden) Require(embedding >= 0, "Embedding", $"Embedding must be ≥ 0, got {embedding}.");
+        else Require(embedding > 0, "Embedding", $"Embedding must be positive, got {embedding}.");
+        Require(dropout >= 0 && dropout < 1, "Dropout", $"Dropout must be in [0, 1), got {dropout}.");
     }
 }

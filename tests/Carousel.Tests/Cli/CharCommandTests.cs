@@ -97,7 +97,7 @@ public class CharCommandTests
         Assert.Equal(0, CliRunner.Run(TinyTrain(text, dir)).ExitCode);
         foreach (var (args, message) in new (string[], string)[]
                  {
-                     (["sample", dir, "--prime", "Zebra"], "'Z' at position 0 is not in the model's vocabulary"),
+                     (["sample", dir, "--prime", "Zebra"], "error: --prime: Character 'Z' at position 0 is not in the model's vocabulary"),
                      (["sample", dir, "--temperature", "0"], "--temperature must be > 0"),
                      (["sample", dir, "--temperature", "-1"], "--temperature must be > 0"),
                      (["sample", dir, "--top-k", "-2"], "--top-k must be ≥ 0"),

@@ -107,7 +107,7 @@ public class TaskCommandTests
     [InlineData("Unknown --optimizer 'lbfgs'", "task", "train", "adding", "--optimizer", "lbfgs")]
     [InlineData("--max-sequences must be positive", "task", "train", "adding", "--max-sequences", "0")]
     [InlineData("--count must be positive", "task", "show", "adding", "--count", "0")]
-    [InlineData("--length must be at least 22", "longlag", "--lengths", "50,10")]
+    [InlineData("--lengths must be at least 22", "longlag", "--lengths", "50,10")]
     [InlineData("not a whole number", "longlag", "--lengths", "50,x")]
     [InlineData("Unknown cell", "longlag", "--cells", "lstm,cnn")]
     [InlineData("has no length to vary", "longlag", "--task", "reber")]

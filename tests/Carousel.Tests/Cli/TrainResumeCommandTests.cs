@@ -163,8 +163,9 @@ public class TrainResumeCommandTests
         FailsLeavingDirectoryAsItWas(dir, "give one of them", command.Args(dir, 2, "--resume", "--overwrite"));
         var widerModel = command.Args(dir, 2, "--resume");
         widerModel[Array.IndexOf(widerModel, "--hidden") + 1] = "7";
-        FailsLeavingDirectoryAsItWas(dir, "the options differ from those of the run", widerModel);
-        FailsLeavingDirectoryAsItWas(dir, "differ from those of the run", command.ArgsWithOtherData(dir, 2, "--resume"));
+        FailsLeavingDirectoryAsItWas(dir, "Cannot resume: the options differ from those of the saved run", widerModel);
+        FailsLeavingDirectoryAsItWas(dir, "--hidden 6 there, 7 now", widerModel); // the setting named by its flag
+        FailsLeavingDirectoryAsItWas(dir, "differ from those of the saved run", command.ArgsWithOtherData(dir, 2, "--resume"));
         FailsLeavingDirectoryAsItWas(dir, "--decay-from goes with --schedule step", command.Args(dir, 2, "--resume", "--schedule", "cosine", "--decay-from", "2"));
         if (name == "seq2seq")
             FailsLeavingDirectoryAsItWas(dir, "does not go with --init-from", command.Args(dir, 2, "--resume", "--init-from", dir));
@@ -357,7 +358,7 @@ public class TrainResumeCommandTests
         Assert.True(code == 0, error);
         long stepsPerEpoch = LastCheckpoint.Load(dir, command.Kind).Position.Step;
 
-        FailsLeavingDirectoryAsItWas(dir, $"--resume: a cosine schedule is shaped for its total length ({stepsPerEpoch} steps in the run in '{dir}', {2 * stepsPerEpoch} now); " +
+        FailsLeavingDirectoryAsItWas(dir, $"Cannot resume: a cosine schedule is shaped for its total length ({stepsPerEpoch} steps in the saved run in '{dir}', {2 * stepsPerEpoch} now); " +
                                           $"resume with the same --epochs, {newRun}", command.Args(dir, 2, "--resume", "--schedule", "cosine"));
         (code, _, error) = CliRunner.Run(command.Args(dir, 1, "--resume", "--schedule", "cosine"));
         Assert.True(code == 0, error);

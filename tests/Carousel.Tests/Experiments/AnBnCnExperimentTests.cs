@@ -70,9 +70,9 @@ public class AnBnCnExperimentTests(ITestOutputHelper output)
     [Fact]
     public void ImpossibleOptionsAreRefused()
     {
-        Assert.Throws<ArgumentException>(() => AnBnCnExperiment.Run(new AnBnCnOptions([CellKind.Gru], [1])));
-        Assert.Throws<ArgumentException>(() => AnBnCnExperiment.Run(new AnBnCnOptions([], [1])));
-        Assert.Throws<ArgumentException>(() => AnBnCnExperiment.Run(new AnBnCnOptions(AnBnCnOptions.LstmVariants, [])));
+        Assert.Throws<SettingException>(() => AnBnCnExperiment.Run(new AnBnCnOptions([CellKind.Gru], [1])));
+        Assert.Throws<SettingException>(() => AnBnCnExperiment.Run(new AnBnCnOptions([], [1])));
+        Assert.Throws<SettingException>(() => AnBnCnExperiment.Run(new AnBnCnOptions(AnBnCnOptions.LstmVariants, [])));
         Assert.ThrowsAny<ArgumentException>(() => AnBnCnExperiment.Run(new AnBnCnOptions() with { TestMax = 5 }));
         Assert.ThrowsAny<ArgumentException>(() => AnBnCnExperiment.Run(new AnBnCnOptions() with { ExtraUpdates = -1 }));
     }

@@ -111,9 +111,9 @@ public class RtrlLearnerTests(ITestOutputHelper output)
     public void ModelsRtrlCannotTrainAreRefusedBeforeAnyWork(CellKind cell, int layers, int hidden, string reason)
     {
         var options = new TaskTrainingOptions { Cell = cell, Layers = layers, Hidden = hidden, Learner = "rtrl" };
-        var error = Assert.Throws<ArgumentException>(() => TaskLearners.Create(options));
+        var error = Assert.Throws<SettingException>(() => TaskLearners.Create(options));
         Assert.Contains(reason, error.Message);
-        Assert.Contains("--update-every", Assert.Throws<ArgumentException>(() => TaskLearners.Create(new TaskTrainingOptions { UpdateEvery = 1 })).Message);
-        Assert.Throws<ArgumentException>(() => RtrlLearner.CheckSupported(CellKind.Lstm, 1, bidirectional: true, 8));
+        Assert.Contains("UpdateEvery", Assert.Throws<SettingException>(() => TaskLearners.Create(new TaskTrainingOptions { UpdateEvery = 1 })).Message);
+        Assert.Throws<SettingException>(() => RtrlLearner.CheckSupported(CellKind.Lstm, 1, bidirectional: true, 8));
     }
 }

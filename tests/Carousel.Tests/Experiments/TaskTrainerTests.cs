@@ -58,7 +58,7 @@ public class TaskTrainerTests(ITestOutputHelper output)
         Assert.Equal(3, result.Steps);
         Assert.Equal(0.5, result.TrainLoss, 6);
         Assert.IsType<RtrlLearner>(TaskLearners.Create(new TaskTrainingOptions { Learner = "rtrl", Hidden = 8 }));
-        Assert.Contains("Unknown --learner", Assert.Throws<ArgumentException>(() => TaskLearners.Create(new TaskTrainingOptions { Learner = "magic" })).Message);
+        Assert.Contains("Unknown Learner", Assert.Throws<SettingException>(() => TaskLearners.Create(new TaskTrainingOptions { Learner = "magic" })).Message);
     }
 
     private sealed class CountingLearner : ITaskLearner
@@ -209,7 +209,7 @@ public class TaskTrainerTests(ITestOutputHelper output)
     [InlineData("sorting", null, "Unknown task 'sorting'")]
     public void BadTasksAndLengthsAreRefusedClearly(string name, int? length, string message)
     {
-        var error = Assert.Throws<ArgumentException>(() => TaskCatalog.Create(name, length));
+        var error = Assert.Throws<SettingException>(() => TaskCatalog.Create(name, length));
         Assert.Contains(message, error.Message);
     }
 }

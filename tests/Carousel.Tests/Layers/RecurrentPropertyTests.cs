@@ -166,8 +166,8 @@ public class RecurrentPropertyTests
         Assert.Throws<ArgumentException>(() => stack.Forward(new Tensor(5, 2, 3), lengths: [5, 6]));
         Assert.Throws<ArgumentException>(() => stack.Forward(new Tensor(5, 2, 3), lengths: [5]));
         Assert.Throws<ArgumentException>(() => stack.Forward(new Tensor(5, 2, 3), new RecurrentState(new Tensor(1, 2, 4), null)));
-        Assert.Throws<ArgumentException>(() => new RecurrentStack(new RecurrentOptions(CellKind.Gru, 3, 0), new Rng(1)));
-        Assert.Throws<ArgumentException>(() => new RecurrentStack(new RecurrentOptions(CellKind.Gru, 3, 4, Dropout: 1f), new Rng(1)));
+        Assert.Throws<SettingException>(() => new RecurrentStack(new RecurrentOptions(CellKind.Gru, 3, 0), new Rng(1)));
+        Assert.Throws<SettingException>(() => new RecurrentStack(new RecurrentOptions(CellKind.Gru, 3, 4, Dropout: 1f), new Rng(1)));
     }
 
     // The rows of one sequence b out of a time-major [T, B, F] tensor, as [len, 1, F].

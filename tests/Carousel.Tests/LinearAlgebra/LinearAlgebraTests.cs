@@ -128,6 +128,6 @@ public class LinearAlgebraTests
             zy += z * y; zz += z * z;
         }
         Numerics.Close(zy / (zz + 0.7), ridge.Solve(0.7)[0], 1e-12, 0, "w");
-        Assert.Throws<InvalidOperationException>(() => new RidgeRegression(2, 1).Solve(0)); // singular without a penalty
+        Assert.Throws<SettingException>(() => new RidgeRegression(2, 1).Solve(0)); // singular without a penalty: raise the ridge
     }
 }

@@ -85,5 +85,5 @@ public class EchoStateNetworkTests
     [InlineData(10, 1.0, 1.5, 0.1)]
     [InlineData(10, 1.0, 0.3, 0.0)]
     public void ImpossibleOptionsAreRefused(int units, double radius, double leak, double connectivity) =>
-        Assert.Throws<ArgumentException>(() => new EchoStateNetwork(1, 1, new EchoStateOptions(units, radius, leak, Connectivity: connectivity)));
+        Assert.Throws<SettingException>(() => new EchoStateNetwork(1, 1, new EchoStateOptions(units, radius, leak, Connectivity: connectivity)));
 }

@@ -78,7 +78,7 @@ public class CharTrainingTests
         Assert.Equal(Sample(new(), 1), Sample(new(), 1));
         Assert.NotEqual(Sample(new(), 1), Sample(new(), 2));
         Assert.Equal(Sample(new(Argmax: true), 1), Sample(new(TopK: 1), 7));
-        Assert.Throws<ArgumentException>(() => sampler.Generate("az", 5, new(), new Rng(1)));
+        Assert.Contains("'z' at position 1", Assert.Throws<SettingException>(() => sampler.Generate("az", 5, new(), new Rng(1))).Message); // not in the vocabulary
     }
 
     private static (double Train, double? Val) Losses(string line)

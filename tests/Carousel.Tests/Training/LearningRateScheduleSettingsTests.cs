@@ -49,12 +49,12 @@ public class LearningRateScheduleSettingsTests
     }
 
     [Theory]
-    [InlineData("linear", 0, 0.5f, 0, "Unknown --schedule 'linear'")]
-    [InlineData("cosine", -1, 0.5f, 0, "--warmup must be ≥ 0")]
-    [InlineData("step", 0, 0f, 2, "--decay-rate must be in (0, 1]")]
-    [InlineData("step", 0, 1.01f, 2, "--decay-rate must be in (0, 1]")]
-    [InlineData("cosine", 0, 0.5f, 2, "--decay-from goes with --schedule step, not cosine")]
-    [InlineData("step", 0, 0.5f, -1, "--decay-from must be ≥ 0")]
+    [InlineData("linear", 0, 0.5f, 0, "Unknown Schedule 'linear'")]
+    [InlineData("cosine", -1, 0.5f, 0, "WarmupSteps must be ≥ 0")]
+    [InlineData("step", 0, 0f, 2, "DecayRate must be in (0, 1]")]
+    [InlineData("step", 0, 1.01f, 2, "DecayRate must be in (0, 1]")]
+    [InlineData("cosine", 0, 0.5f, 2, "DecayFrom goes with Schedule step, not cosine")]
+    [InlineData("step", 0, 0.5f, -1, "DecayFrom must be ≥ 0")]
     public void ImpossibleSettingsAreRefused(string name, long warmup, float rate, int from, string message) =>
-        Assert.Contains(message, Assert.Throws<ArgumentException>(() => new LearningRateScheduleSettings(name, warmup, rate, from).Validate()).Message);
+        Assert.Contains(message, Assert.Throws<SettingException>(() => new LearningRateScheduleSettings(name, warmup, rate, from).Validate()).Message);
 }

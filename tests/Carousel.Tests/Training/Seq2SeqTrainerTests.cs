@@ -29,9 +29,9 @@ public class Seq2SeqTrainerTests
         foreach (var ((name, p), (_, q)) in continued.Seq2Seq.NamedParameters().Zip(saved.Model.NamedParameters()))
             Assert.True(p.Value.Data.AsSpan().SequenceEqual(q.Value.Data), name);
 
-        var e = Assert.Throws<ArgumentException>(() => new Seq2SeqTraining(Tiny with { DecoderHidden = 7 }, Train, Dev, saved));
+        var e = Assert.Throws<SettingException>(() => new Seq2SeqTraining(Tiny with { DecoderHidden = 7 }, Train, Dev, saved));
         Assert.Contains("differs", e.Message);
-        Assert.Throws<ArgumentException>(() => new Seq2SeqTraining(Tiny, Train.Append(Pairs("zz\tZ")[0]).ToList(), Dev, saved));
+        Assert.Throws<SettingException>(() => new Seq2SeqTraining(Tiny, Train.Append(Pairs("zz\tZ")[0]).ToList(), Dev, saved));
     }
 
     [Fact]

@@ -132,31 +132,36 @@ public class TrainingOptionsCompatibilityTests
         return fields;
     }
 
-    /// <summary>Every trainer's options refuse the same impossible loop settings with the same message.</summary>
-    public static TheoryData<TrainingLoopSettings, string> ImpossibleLoopSettings()
+    /// <summary>Every trainer's options refuse the same impossible loop settings with the same message, naming the setting.</summary>
+    public static TheoryData<TrainingLoopSettings, string, string> ImpossibleLoopSettings()
     {
-        var data = new TheoryData<TrainingLoopSettings, string>();
+        var data = new TheoryData<TrainingLoopSettings, string, string>();
         TrainingLoopSettings[] all = [new ClassifierTrainingOptions(), new GeneratorTrainingOptions(), new TaggerTrainingOptions(), new Seq2SeqTrainingOptions(), new CharTrainingOptions()];
         foreach (var options in all)
         {
-            data.Add(options with { LearningRate = 0 }, "--lr must be positive, got 0.");
-            data.Add(options with { LearningRate = float.NaN }, "--lr must be positive");
-            data.Add(options with { LearningRate = float.PositiveInfinity }, "--lr must be positive");
-            data.Add(options with { GradClip = -1 }, "--grad-clip must be ≥ 0 (0 turns clipping off), got -1.");
-            data.Add(options with { BatchSize = 0 }, "--batch-size must be positive, got 0.");
-            data.Add(options with { Threads = 0 }, "--threads must be positive, got 0.");
-            data.Add(options with { Optimizer = "lbfgs" }, "Unknown --optimizer 'lbfgs': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
-            data.Add(options with { Schedule = "linear" }, "Unknown --schedule 'linear'");
-            data.Add(options with { Schedule = "cosine", DecayFrom = 2 }, "--decay-from goes with --schedule step, not cosine");
+            data.Add(options with { LearningRate = 0 }, "LearningRate", "LearningRate must be positive, got 0.");
+            data.Add(options with { LearningRate = float.NaN }, "LearningRate", "LearningRate must be positive");
+            data.Add(options with { LearningRate = float.PositiveInfinity }, "LearningRate", "LearningRate must be positive");
+            data.Add(options with { GradClip = -1 }, "GradClip", "GradClip must be ≥ 0 (0 turns clipping off), got -1.");
+            data.Add(options with { BatchSize = 0 }, "BatchSize", "BatchSize must be positive, got 0.");
+            data.Add(options with { Threads = 0 }, "Threads", "Threads must be positive, got 0.");
+            data.Add(options with { Optimizer = "lbfgs" }, "Optimizer", "Unknown Optimizer 'lbfgs': expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.");
+            data.Add(options with { Momentum = -0.5f }, "Momentum", "Momentum must be ≥ 0, got -0.5.");
+            data.Add(options with { Optimizer = "nesterov", Momentum = 0 }, "Momentum", "Optimizer nesterov needs Momentum > 0, got 0.");
+            data.Add(options with { WeightDecay = float.NaN }, "WeightDecay", "WeightDecay must be ≥ 0, got NaN.");
+            data.Add(options with { Schedule = "linear" }, "Schedule", "Unknown Schedule 'linear'");
+            data.Add(options with { Schedule = "cosine", DecayFrom = 2 }, "DecayFrom", "DecayFrom goes with Schedule step, not cosine");
         }
         return data;
     }
 
     [Theory]
     [MemberData(nameof(ImpossibleLoopSettings))]
-    public void EveryTrainersOptionsRefuseImpossibleLoopSettings(TrainingLoopSettings options, string message)
+    public void EveryTrainersOptionsRefuseImpossibleLoopSettings(TrainingLoopSettings options, string setting, string message)
     {
-        Assert.Contains(message, Assert.Throws<ArgumentException>(options.Validate).Message);
+        var error = Assert.Throws<SettingException>(options.Validate);
+        Assert.Contains(message, error.Message);
+        Assert.Equal(setting, error.Setting);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public static class Truecasing
     /// <summary>Cuts the text into blocks of whole lines (see the remarks); concatenated, they are the text.</summary>
     public static List<string> Blocks(string text, int maxLength)
     {
-        if (maxLength <= 0) throw new ArgumentException($"--max-length must be positive, got {maxLength}.");
+        if (maxLength <= 0) throw new SettingException("MaxLength", $"MaxLength must be positive, got {maxLength}.");
         var blocks = new List<string>();
         var block = new StringBuilder();
         int blockLength = 0; // in characters (scalar values)

@@ -43,9 +43,9 @@ public static class LongLagExperiment
     public static IReadOnlyList<LongLagRow> Run(LongLagOptions options,
         Func<TaskTrainer, Action<TaskProgress>?>? runStarting = null, Action<LongLagRow>? rowDone = null, CancellationToken cancel = default)
     {
-        if (options.Cells.Count == 0) throw new ArgumentException("Give at least one cell.");
-        if (options.Lengths.Count == 0) throw new ArgumentException("Give at least one length.");
-        if (!(options.MaxSecondsPerRun >= 0)) throw new ArgumentException($"The time budget per run must be ≥ 0, got {options.MaxSecondsPerRun}.");
+        SettingException.Require(options.Cells.Count > 0, "Cells", "Cells must name at least one cell.");
+        SettingException.Require(options.Lengths.Count > 0, "Lengths", "Lengths must name at least one length.");
+        SettingException.Require(options.MaxSecondsPerRun >= 0, "MaxSecondsPerRun", $"MaxSecondsPerRun must be ≥ 0, got {options.MaxSecondsPerRun}.");
         foreach (int length in options.Lengths) TaskCatalog.Create(options.Task, length, options.Training.Seed); // bad lengths fail before any run
         options.Training.Validate();
 
@@ -83,7 +83,8 @@ public static class LongLagExperiment
         var trainer = new TaskTrainer(task, options.Training with { Cell = cell });
         var progress = runStarting?.Invoke(trainer);
         using var timeBudget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        if (options.MaxSecondsPerRun > 0) timeBudget.CancelAfter(TimeSpan.FromSeconds(options.MaxSecondsPerRun));
+        // A budget longer than a timer can count (about 49 days) is no budget.
+        if (options.MaxSecondsPerRun > 0 && options.MaxSecondsPerRun * 1000 < uint.MaxValue - 1) timeBudget.CancelAfter(TimeSpan.FromSeconds(options.MaxSecondsPerRun));
         var result = trainer.Run(progress, timeBudget.Token);
         string note = result.Solved ? "" :
             cancel.IsCancellationRequested ? "interrupted" :

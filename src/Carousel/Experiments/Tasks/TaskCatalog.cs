@@ -3,7 +3,7 @@ using Carousel.Data.Tasks;
 namespace Carousel.Experiments.Tasks;
 
 /// <summary>One entry of <see cref="TaskCatalog"/>.</summary>
-/// <param name="LengthMeaning">What --length sets, or null when the task has no length parameter.</param>
+/// <param name="LengthMeaning">What the task's length parameter sets, or null when it has none.</param>
 public sealed record TaskInfo(string Name, string Summary, string? LengthMeaning, int DefaultLength, int SmallestLength);
 
 /// <summary>
@@ -45,7 +45,7 @@ public static class TaskCatalog
 
     public static TaskInfo Info(string name) =>
         All.FirstOrDefault(t => t.Name == name)
-        ?? throw new ArgumentException($"Unknown task '{name}': expected one of {string.Join(", ", Names)}.");
+        ?? throw new SettingException("Task", $"Unknown task '{name}': expected one of {string.Join(", ", Names)}.");
 
     /// <param name="length">The task's length parameter (<see cref="TaskInfo.LengthMeaning"/>); null for its default.</param>
     public static SequenceTask Create(string name, int? length = null, int seed = 1)
@@ -53,9 +53,9 @@ public static class TaskCatalog
         var info = Info(name);
         if (length is int given)
         {
-            if (info.LengthMeaning is null) throw new ArgumentException($"Task '{name}' has no length parameter; leave out --length.");
+            if (info.LengthMeaning is null) throw new SettingException("Length", $"Task '{name}' has no length parameter; leave out Length.");
             if (given < info.SmallestLength)
-                throw new ArgumentException($"--length must be at least {info.SmallestLength} for task '{name}' ({info.LengthMeaning}), got {given}.");
+                throw new SettingException("Length", $"Length must be at least {info.SmallestLength} for task '{name}' ({info.LengthMeaning}), got {given}.");
         }
         int n = length ?? info.DefaultLength;
         int testSeed = seed + TestSeedOffset;

@@ -12,7 +12,7 @@ namespace Carousel.Experiments.Tasks;
 /// </summary>
 public interface ITaskLearner
 {
-    /// <summary>The name on the command line (--learner).</summary>
+    /// <summary>The learner's name (<see cref="TaskTrainingOptions.Learner"/>).</summary>
     string Name { get; }
 
     /// <summary>
@@ -83,14 +83,14 @@ public sealed class RtrlLearner : ITaskLearner
     public static void CheckSupported(CellKind cell, int layers, bool bidirectional, int hidden)
     {
         if (RealTimeRecurrentLearner.Unsupported(cell, layers, bidirectional) is { } reason)
-            throw new ArgumentException($"--learner rtrl: {reason}");
+            throw new SettingException("Learner", $"Learner rtrl: {reason}");
         if (hidden > MaxHidden)
-            throw new ArgumentException($"--learner rtrl costs O(H⁴) per step (≈ 16·H⁴ multiply-adds for an LSTM); --hidden {hidden} is above its limit of {MaxHidden}.");
+            throw new SettingException("Hidden", $"Learner rtrl costs O(H⁴) per step (≈ 16·H⁴ multiply-adds for an LSTM); Hidden {hidden} is above its limit of {MaxHidden}.", "Learner");
     }
 
     public double ComputeGradients(SequenceTagger model, TaskBatch batch, WeightUpdate update)
     {
-        if (model.Embedding is not null) throw new ArgumentException("--learner rtrl needs a model that reads features; this one embeds symbol ids.");
+        if (model.Embedding is not null) throw new SettingException("Learner", "Learner rtrl needs a model that reads features; this one embeds symbol ids.");
         if (_rtrl is null || _rtrl.Recurrent != model.Rnn || _rtrl.Readout != model.Output)
         {
             var o = model.Rnn.Options;
@@ -119,7 +119,7 @@ public sealed class RtrlLearner : ITaskLearner
     }
 }
 
-/// <summary>The learners by their --learner name.</summary>
+/// <summary>The learners by their name (<see cref="TaskTrainingOptions.Learner"/>).</summary>
 public static class TaskLearners
 {
     public static readonly string[] Names = ["bptt", "rtrl"];
@@ -130,13 +130,13 @@ public static class TaskLearners
         switch (options.Learner)
         {
             case "bptt":
-                if (options.UpdateEvery > 0) throw new ArgumentException("--update-every needs --learner rtrl: BPTT has a gradient only at the end of a sequence.");
+                if (options.UpdateEvery > 0) throw new SettingException("UpdateEvery", "UpdateEvery needs Learner rtrl: BPTT has a gradient only at the end of a sequence.", "Learner");
                 return new BpttLearner();
             case "rtrl":
                 RtrlLearner.CheckSupported(options.Cell, options.Layers, bidirectional: false, options.Hidden);
                 return new RtrlLearner(options.UpdateEvery);
             default:
-                throw new ArgumentException($"Unknown --learner '{options.Learner}': expected {string.Join(" or ", Names)}.");
+                throw new SettingException("Learner", $"Unknown Learner '{options.Learner}': expected {string.Join(" or ", Names)}.");
         }
     }
 }

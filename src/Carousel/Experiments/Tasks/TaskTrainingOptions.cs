@@ -49,7 +49,7 @@ public sealed record TaskTrainingOptions
     public GateInitialization GateInit { get; init; } = GateInitialization.Chrono;
     /// <summary>The keep-gate bias of <see cref="GateInitialization.ForgetBias"/>.</summary>
     public float ForgetBias { get; init; } = 1f;
-    /// <summary>The --learner name (<see cref="TaskLearners"/>).</summary>
+    /// <summary>The learner's name (<see cref="TaskLearners"/>).</summary>
     public string Learner { get; init; } = "bptt";
     /// <summary>
     /// 0: one weight update per batch. k &gt; 0 (rtrl only): online learning, the weights updated after every k steps
@@ -61,28 +61,28 @@ public sealed record TaskTrainingOptions
 
     public void Validate()
     {
-        static void Require(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
-        Require(Hidden > 0, $"--hidden must be positive, got {Hidden}.");
-        Require(Layers > 0, $"--layers must be positive, got {Layers}.");
-        Require(BatchSize > 0, $"--batch must be positive, got {BatchSize}.");
-        Require(LearningRate > 0 && float.IsFinite(LearningRate), $"--lr must be positive, got {LearningRate}.");
-        Require(GradClip >= 0 && float.IsFinite(GradClip), $"--grad-clip must be ≥ 0 (0 turns clipping off), got {GradClip}.");
-        Require(MaxSequences > 0, $"--max-sequences must be positive, got {MaxSequences}.");
-        Require(MaxSteps > 0, $"--max-steps must be positive, got {MaxSteps}.");
-        Require(EvaluateEvery > 0, $"--eval-every must be positive, got {EvaluateEvery}.");
-        Require(Threads > 0, $"--threads must be positive, got {Threads}.");
-        Require(UpdateEvery >= 0, $"--update-every must be ≥ 0 (0: once per batch), got {UpdateEvery}.");
-        Require(float.IsFinite(ForgetBias), $"--forget-bias must be a number, got {ForgetBias}.");
-        Require(OptimizerSettings.IsKnown(Optimizer), $"Unknown --optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
+        static void Require(bool ok, string setting, string message) => SettingException.Require(ok, setting, message);
+        Require(Hidden > 0, "Hidden", $"Hidden must be positive, got {Hidden}.");
+        Require(Layers > 0, "Layers", $"Layers must be positive, got {Layers}.");
+        Require(BatchSize > 0, "BatchSize", $"BatchSize must be positive, got {BatchSize}.");
+        Require(LearningRate > 0 && float.IsFinite(LearningRate), "LearningRate", $"LearningRate must be positive, got {LearningRate}.");
+        Require(GradClip >= 0 && float.IsFinite(GradClip), "GradClip", $"GradClip must be ≥ 0 (0 turns clipping off), got {GradClip}.");
+        Require(MaxSequences > 0, "MaxSequences", $"MaxSequences must be positive, got {MaxSequences}.");
+        Require(MaxSteps > 0, "MaxSteps", $"MaxSteps must be positive, got {MaxSteps}.");
+        Require(EvaluateEvery > 0, "EvaluateEvery", $"EvaluateEvery must be positive, got {EvaluateEvery}.");
+        Require(Threads > 0, "Threads", $"Threads must be positive, got {Threads}.");
+        Require(UpdateEvery >= 0, "UpdateEvery", $"UpdateEvery must be ≥ 0 (0: once per batch), got {UpdateEvery}.");
+        Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
+        Require(OptimizerSettings.IsKnown(Optimizer), "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }
 
-    /// <summary>Parses a --init value: default, forget-bias or chrono.</summary>
+    /// <summary>Parses a <see cref="GateInit"/> name: default, forget-bias or chrono.</summary>
     public static GateInitialization ParseGateInit(string name) => name.ToLowerInvariant() switch
     {
         "default" or "pytorch" => GateInitialization.Default,
         "forget-bias" or "forget" => GateInitialization.ForgetBias,
         "chrono" => GateInitialization.Chrono,
-        _ => throw new ArgumentException($"Unknown --init '{name}': expected default, forget-bias or chrono."),
+        _ => throw new SettingException("GateInit", $"Unknown GateInit '{name}': expected default, forget-bias or chrono."),
     };
 
     public static string GateInitName(GateInitialization init) => init switch

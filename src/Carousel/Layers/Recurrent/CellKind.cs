@@ -59,7 +59,7 @@ public static class CellKinds
         "rnn_relu" or "rnn-relu" or "relu" => CellKind.RnnRelu,
         "lstm-nofg" or "lstm_nofg" or "lstm1997" => CellKind.LstmNoForgetGate,
         "lstm-peephole" or "lstm_peephole" or "peephole" => CellKind.LstmPeephole,
-        _ => throw new ArgumentException($"Unknown cell '{name}': expected {CliNames}."),
+        _ => throw new SettingException("Cell", $"Unknown cell '{name}': expected {CliNames}."),
     };
 
     /// <summary>The cell's command-line name ("lstm", "lstm-nofg", "gru", "rnn", ...), which <see cref="Parse"/> reads back.</summary>

@@ -38,9 +38,13 @@ public sealed record RecurrentOptions(
     public void Validate()
     {
         if (InputSize <= 0) throw new ArgumentException($"Input size must be positive, got {InputSize}.");
-        if (HiddenSize <= 0) throw new ArgumentException($"Hidden size must be positive, got {HiddenSize}.");
-        if (Layers <= 0) throw new ArgumentException($"Number of layers must be positive, got {Layers}.");
-        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
+        SettingException.Require(HiddenSize > 0, "HiddenSize", $"HiddenSize must be positive, got {HiddenSize}.");
+        // The largest weight matrix is [4·H, max(In, H)] (four gates): it must fit in an array, and 4·H in an int.
+        SettingException.Require(4.0 * HiddenSize * Math.Max(InputSize, HiddenSize) <= Array.MaxLength, "HiddenSize",
+            $"HiddenSize {HiddenSize} is too large for one layer (with {InputSize} inputs): a weight matrix of 4·{HiddenSize} rows would not fit in an array.");
+        SettingException.Require(Layers > 0, "Layers", $"Layers must be positive, got {Layers}.");
+        SettingException.Require((long)Layers * Directions <= Array.MaxLength, "Layers", $"Layers {Layers} is more than an array of layers can hold.");
+        SettingException.Require(Dropout >= 0f && Dropout < 1f, "Dropout", $"Dropout must be in [0, 1), got {Dropout}.");
     }
 }
 

@@ -23,7 +23,7 @@ public static class CharLanguageModelEvaluator
     /// </summary>
     public static TextEvaluation Evaluate(CharLanguageModel model, int[] ids, int chunkLength)
     {
-        if (ids.Length < 2) throw new ArgumentException("Evaluation needs a text of at least two characters.");
+        if (ids.Length < 2) throw new InvalidDataException("Evaluation needs a text of at least two characters.");
         bool wasTraining = model.Training;
         model.Training = false;
         try

@@ -49,12 +49,14 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout, zeroEmbeddingMeansHidden: true);
-        Require(SeqLength > 0, $"--seq-length must be positive, got {SeqLength}.");
-        Require(Steps > 0, $"--steps must be positive, got {Steps}.");
-        Require(ValFraction >= 0 && ValFraction < 1, $"--val-fraction must be in [0, 1), got {ValFraction}.");
-        Require(EvalEvery > 0, $"--eval-every must be positive, got {EvalEvery}.");
-        Require(DecayEvery >= 0 && DecayAfter >= 0, "Schedule step counts must be ≥ 0.");
-        Require(DecayAfter == 0 || DecayFrom == 0, "Give --decay-after (steps) or --decay-from (epoch), not both.");
+        Require(SeqLength > 0, "SeqLength", $"SeqLength must be positive, got {SeqLength}.");
+        Require((long)SeqLength * BatchSize <= Array.MaxLength, "BatchSize", $"BatchSize × SeqLength ({BatchSize} × {SeqLength}) is more characters per batch than an array can hold.", "SeqLength");
+        Require(Steps > 0, "Steps", $"Steps must be positive, got {Steps}.");
+        Require(ValFraction >= 0 && ValFraction < 1, "ValFraction", $"ValFraction must be in [0, 1), got {ValFraction}.");
+        Require(EvalEvery > 0, "EvalEvery", $"EvalEvery must be positive, got {EvalEvery}.");
+        Require(DecayEvery >= 0, "DecayEvery", $"DecayEvery must be ≥ 0, got {DecayEvery}.");
+        Require(DecayAfter >= 0, "DecayAfter", $"DecayAfter must be ≥ 0, got {DecayAfter}.");
+        Require(DecayAfter == 0 || DecayFrom == 0, "DecayAfter", "Give DecayAfter (steps) or DecayFrom (epoch), not both.", "DecayFrom");
     }
 
     /// <inheritdoc/>

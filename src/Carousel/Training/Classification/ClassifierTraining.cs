@@ -37,8 +37,8 @@ public sealed class ClassifierTraining : Trainable<int[]>
     public ClassifierTraining(ClassifierTrainingOptions options, IReadOnlyList<LabelledText> train, IReadOnlyList<LabelledText> dev)
     {
         options.Validate();
-        if (train.Count == 0) throw new ArgumentException("No training examples.");
-        if (dev.Count == 0) throw new ArgumentException("No dev examples.");
+        if (train.Count == 0) throw new InvalidDataException("No training examples.");
+        if (dev.Count == 0) throw new InvalidDataException("No dev examples.");
         _options = options;
         Labels = LabelledTexts.Labels(train);
         if (Labels.Length < 2) throw new InvalidDataException($"The training data has a single label '{Labels[0]}'; a classifier needs at least two.");

@@ -41,9 +41,9 @@ public sealed record ClassifierTrainingOptions : TrainingLoopSettings
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
-        Require(MaxLength > 0, $"--max-length must be positive, got {MaxLength}.");
-        Require(MinCount > 0, $"--min-count must be positive, got {MinCount}.");
-        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
+        Require(MaxLength > 0, "MaxLength", $"MaxLength must be positive, got {MaxLength}.");
+        Require(MinCount > 0, "MinCount", $"MinCount must be positive, got {MinCount}.");
+        Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
     }
 
     /// <summary>The classifier's sizes for these options, <paramref name="vocabularySize"/> input symbols and <paramref name="classes"/> classes.</summary>

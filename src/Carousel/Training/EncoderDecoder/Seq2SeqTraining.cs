@@ -47,8 +47,8 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
         Seq2SeqCheckpoint? initialWeights = null)
     {
         options.Validate();
-        if (train.Count == 0) throw new ArgumentException("No training pairs.");
-        if (dev.Count == 0) throw new ArgumentException("No dev pairs.");
+        if (train.Count == 0) throw new InvalidDataException("No training pairs.");
+        if (dev.Count == 0) throw new InvalidDataException("No dev pairs.");
         _options = options;
         SourceVocabulary = new TokenVocabulary(train.SelectMany(p => p.Source));
         TargetVocabulary = new TokenVocabulary(train.SelectMany(p => p.Target));
@@ -84,7 +84,7 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     /// </summary>
     public TrainingRun Run(string? directory, LastCheckpoint? resume = null) =>
         _fromInitialWeights && resume is not null
-            ? throw new ArgumentException("Resuming continues a run with its own weights; it does not start from other initial weights.")
+            ? throw new SettingException("InitialWeights", "A resumed run continues with its own weights; it does not go with InitialWeights.")
             : _options.ToRun(_batches.BatchesPerEpoch * _options.Epochs, _batches.BatchesPerEpoch, directory, resume) with { EvaluateEvery = _options.EvalEvery };
 
     /// <inheritdoc/>
@@ -157,9 +157,9 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     private void CopyWeights(Seq2SeqCheckpoint from)
     {
         if (from.Model.Config != Seq2Seq.Config)
-            throw new ArgumentException("The initial checkpoint's model differs from the one asked for; give the same --cell, sizes, layers, attention and dropout.");
+            throw new SettingException("InitialWeights", "The model of InitialWeights differs from the one asked for; give the same Cell, sizes, layers, attention and dropout.", "Cell");
         if (!from.SourceVocabulary.Symbols.SequenceEqual(SourceVocabulary.Symbols) || !from.TargetVocabulary.Symbols.SequenceEqual(TargetVocabulary.Symbols))
-            throw new ArgumentException("The initial checkpoint's vocabularies differ from the training data's.");
+            throw new SettingException("InitialWeights", "The vocabularies of InitialWeights differ from the training data's.");
         foreach (var ((_, to), (_, source)) in Seq2Seq.NamedParameters().Zip(from.Model.NamedParameters()))
         {
             source.Value.Data.CopyTo(to.Value.Data, 0);

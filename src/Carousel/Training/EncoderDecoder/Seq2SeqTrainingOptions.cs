@@ -51,9 +51,9 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
     /// <inheritdoc/>
     protected override void ValidateOwnFields()
     {
-        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
-        Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
-        Require(EvalBeam >= 1, $"--eval-beam must be at least 1, got {EvalBeam}.");
+        Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
+        Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
+        Require(EvalBeam >= 1, "EvalBeam", $"EvalBeam must be at least 1, got {EvalBeam}.");
         ModelConfig(4, 4).Validate();
     }
 

@@ -63,9 +63,9 @@ public sealed record GeneratorCheckpoint(ConditionedGenerator Model, CharVocabul
     public float[] OneHot(string label)
     {
         int k = Array.IndexOf(Labels, label);
-        if (k < 0) throw new ArgumentException(Labels.Length == 0
-            ? "This model was trained on condition vectors, not labels: give --condition-vector."
-            : $"Unknown condition '{label}': expected one of {string.Join(", ", Labels)}.");
+        if (k < 0) throw Labels.Length == 0
+            ? new SettingException("Condition", "This model was trained on condition vectors, not labels: give ConditionVector instead of Condition.", "ConditionVector")
+            : new SettingException("Condition", $"Unknown condition '{label}': expected one of {string.Join(", ", Labels)}.");
         var v = new float[Model.Config.ConditionSize];
         v[k] = 1f;
         return v;

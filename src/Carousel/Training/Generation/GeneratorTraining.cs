@@ -36,7 +36,7 @@ public sealed class GeneratorTraining : Trainable<int[]>
     public GeneratorTraining(GeneratorTrainingOptions options, IReadOnlyList<ConditionedText> train, IReadOnlyList<ConditionedText> dev, string[] labels)
     {
         options.Validate();
-        if (train.Count == 0 || dev.Count == 0) throw new ArgumentException("Training and dev data must not be empty.");
+        if (train.Count == 0 || dev.Count == 0) throw new InvalidDataException("Training and dev data must not be empty.");
         int conditionSize = train[0].Condition.Length;
         foreach (var e in train.Concat(dev))
         {

@@ -29,7 +29,7 @@ public sealed record GeneratorTrainingOptions : TrainingLoopSettings
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
-        Require(Epochs > 0, $"--epochs must be positive, got {Epochs}.");
+        Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
     }
 
     /// <summary>The generator's sizes for these options, <paramref name="vocabularySize"/> symbols (start and end included) and condition vectors of <paramref name="conditionSize"/> values.</summary>

@@ -42,7 +42,7 @@ public sealed class TaggerTraining : Trainable<int[]>
         TaggerTrainingOptions options, TaggingTask task)
     {
         options.Validate();
-        if (train.Count == 0) throw new ArgumentException("There are no training examples.");
+        if (train.Count == 0) throw new InvalidDataException("There are no training examples.");
         _options = options; _task = task; _vocabulary = vocabulary;
         _train = new TaggedSequences(train, vocabulary, withLabels: true);
         _dev = dev.Count > 0 ? new TaggedSequences(dev, vocabulary, withLabels: true) : null;

@@ -34,9 +34,10 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
     protected override void ValidateOwnFields()
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
-        Require(Steps >= 0, $"--steps must be ≥ 0, got {Steps}.");
-        Require(Steps > 0 || (Epochs > 0 && double.IsFinite(Epochs)), $"--epochs must be positive, got {Epochs}.");
-        Require(EvalEvery >= 0, $"--eval-every must be ≥ 0, got {EvalEvery}.");
+        Require(Steps >= 0, "Steps", $"Steps must be ≥ 0, got {Steps}.");
+        Require(Steps > 0 || (Epochs > 0 && double.IsFinite(Epochs)), "Epochs", $"Epochs must be positive, got {Epochs}.");
+        Require(double.IsFinite(Epochs), "Epochs", $"Epochs must be a number, got {Epochs}.");
+        Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
     }
 
     /// <summary>The recurrent stack these options describe, reading the <see cref="Embedding"/>-long character vectors.</summary>
