@@ -154,13 +154,17 @@ internal static class EsnCommands
         return command;
     }
 
+    /// <summary>An error (NRMSE) above this counts as a diverged run, kept out of the statistics.</summary>
+    private const double DivergedError = 1e6;
+
     private static void Report(bool json, string task, EchoStateOptions options, int seeds, (string Name, IEnumerable<double> Values)[] figures)
     {
-        // A free run that diverges has an infinite error: it is counted, and the statistics are over the finite runs.
+        // A free run that diverges has an infinite error, or one so large (above DivergedError, a million times the signal's
+        // spread) that it has left the signal for good: it is counted, and the statistics are over the other runs only.
         var summary = figures.Select(f =>
         {
             var all = f.Values.ToArray();
-            var v = all.Where(double.IsFinite).Order().ToArray();
+            var v = all.Where(x => double.IsFinite(x) && Math.Abs(x) <= DivergedError).Order().ToArray();
             int diverged = all.Length - v.Length;
             if (v.Length == 0) return (f.Name, Mean: double.NaN, Std: double.NaN, Median: double.NaN, Min: double.NaN, Max: double.NaN, Diverged: diverged, Values: all);
             double mean = v.Average();
@@ -180,7 +184,7 @@ internal static class EsnCommands
                           (options.ReadoutSeesInput ? ", readout [1; u; x]" : "") + $"; {(seeds == 1 ? $"seed {options.Seed}" : $"{seeds} seeds from {options.Seed}")}");
         foreach (var s in summary)
             Console.WriteLine((seeds == 1 ? $"  {s.Name,-20} {Format(s.Values[0])}" : $"  {s.Name,-20} {Format(s.Mean)} ± {Format(s.Std)}   (median {Format(s.Median)}, min {Format(s.Min)}, max {Format(s.Max)})")
-                + (s.Diverged > 0 && seeds > 1 ? $"   diverged in {s.Diverged} of {seeds} runs (not in the statistics)" : ""));
+                + (s.Diverged > 0 && seeds > 1 ? $"   diverged in {s.Diverged} of {seeds} runs (error infinite or above 1E+06; not in the statistics)" : ""));
     }
 
     private static string Format(double v) => v.ToString(Math.Abs(v) >= 1e6 ? "G4" : Math.Abs(v) >= 1000 || v == Math.Floor(v) && Math.Abs(v) >= 1 ? "F0" : "G5", CultureInfo.InvariantCulture);

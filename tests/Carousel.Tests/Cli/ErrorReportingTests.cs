@@ -82,7 +82,7 @@ public class ErrorReportingTests
     public void ADivergedRunIsAFailureThatNamesTheFlags()
     {
         var (code, _, error) = CliRunner.RunAllowingInternalErrors(
-            Root(() => new TrainingDivergedException("The training loss became NaN at step 3; lower LearningRate.", "LearningRate")), "fit");
+            Root(() => new TrainingDivergedException(3, "The training loss became NaN at step 3; lower LearningRate.", "LearningRate")), "fit");
         Assert.Equal(CommandRunner.Failure, code);
         Assert.Equal($"error: The training loss became NaN at step 3; lower --lr.{Environment.NewLine}", error);
     }
@@ -166,15 +166,15 @@ public class ErrorReportingTests
     }
 
     [Fact]
-    public void ADivergedRun_1()
+    public void ADivergedRunNamesTheStepAndTheFlags()
     {
         using var dir = new TempDirectory();
         string text = dir.Write("text.txt", string.Concat(Enumerable.Repeat("abcabd abcabe ", 60)));
         var (code, _, error) = CliRunner.Run("train", "--text", text, "--out", dir.File("run"), "--hidden", "8", "--seq-length", "8",
             "--batch-size", "4", "--steps", "20", "--eval-every", "10", "--optimizer", "adam", "--lr", "1e38");
         Assert.Equal(1, code);
-        Assert.StartsWith("error: The training loss became ", error);
-        Assert.Contains("lower --lr or clip gradients (--grad-clip).", error);
+        Assert.StartsWith("error: Training diverged at step ", error);
+        Assert.Contains("lower --lr or clip the gradients (--grad-clip).", error);
     }
 
     /// <summary>Every flag the table gives a setting is one some command declares: a misspelt alias would never be chosen.</summary>
