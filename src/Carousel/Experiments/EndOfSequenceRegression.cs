@@ -33,6 +33,7 @@ public sealed class EndOfSequenceRegression : InMemoryTrainable<SequenceRegressi
     /// <summary>The first step of the last <see cref="Train"/> whose loss or gradient norm was not finite, or null.</summary>
     public long? DivergedAtStep { get; private set; }
 
+    /// <summary>A fresh network: one recurrent layer of <paramref name="cell"/> and one linear output, weights drawn from <paramref name="rng"/>.</summary>
     /// <param name="cell">The recurrent cell.</param>
     /// <param name="inputSize">Features per step.</param>
     /// <param name="hiddenSize">Hidden units.</param>
