@@ -8,7 +8,7 @@ namespace Carousel.Experiments;
 /// </summary>
 public static class AddingProblemSetting
 {
-    /// <summary>Refuses a setting that cannot be meant.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> when T is below the adding problem's minimum or a size, rate or clip norm is not positive.</summary>
     public static void Validate(int length, int hiddenSize, int batchSize, float learningRate, double clipNorm)
     {
         if (length < MarkedPairProblem.SmallestMinLength) throw new ArgumentException($"The adding problem needs T ≥ {MarkedPairProblem.SmallestMinLength}, got {length}.");

@@ -8,6 +8,8 @@ using Carousel.Training;
 namespace Carousel.Experiments;
 
 /// <summary>Mean squared error at the sequence ends and the share of sequences within the paper's tolerance (0.04).</summary>
+/// <param name="MeanSquaredError">Mean over the sequences of (output − target)² at each sequence's last step.</param>
+/// <param name="ShareCorrect">Share of the sequences (0 to 1) whose |output − target| is below 0.04.</param>
 public sealed record RegressionScore(double MeanSquaredError, double ShareCorrect);
 
 /// <summary>
