@@ -25,6 +25,7 @@ public class SettingException : ArgumentException
     /// <summary>Every setting the message names, each written as a whole word: <see cref="Setting"/> first.</summary>
     public IReadOnlyList<string> Settings => SettingNames.Of(this);
 
+    /// <summary>The refused setting's name (<see cref="Setting"/>), as <see cref="ArgumentException.ParamName"/> reports it.</summary>
     public override string ParamName => Setting;
 
     /// <summary>Throws a <see cref="SettingException"/> about <paramref name="setting"/> unless <paramref name="ok"/>.</summary>

@@ -10,10 +10,12 @@ using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>Settings of the aⁿbⁿcⁿ comparison (Gers &amp; Schmidhuber 2001): which LSTM variants, how many seeds, network size and training budget.</summary>
 /// <param name="Cells">The cells compared, each trained once per seed.</param>
 /// <param name="Seeds">One run per seed and cell; a seed fixes the initial weights and the order of the training strings.</param>
 /// <param name="HiddenSize">Memory cells (one per block). The paper used a handful of blocks; the counting needs very few.</param>
 /// <param name="BatchSize">Strings per update; 1 is online learning, as in the paper.</param>
+/// <param name="LearningRate">Adam's learning rate.</param>
 /// <param name="TrainMax">Training strings are n = 1..TrainMax, each once per epoch in a fresh random order.</param>
 /// <param name="TestMax">Generalisation is tested on n = 1..TestMax.</param>
 /// <param name="MaxUpdates">Updates after which a run that has not learned the training range gives up.</param>
@@ -41,17 +43,29 @@ public sealed record AnBnCnOptions(
     /// <summary>The three LSTMs of the comparison: without forget gate (1997), with forget gate, with peepholes.</summary>
     public static IReadOnlyList<CellKind> LstmVariants { get; } = [CellKind.LstmNoForgetGate, CellKind.Lstm, CellKind.LstmPeephole];
 
+    /// <summary>The three LSTM variants, seeds 1 to 3, and the defaults above.</summary>
     public AnBnCnOptions() : this(LstmVariants, [1, 2, 3]) { }
 }
 
+/// <summary>One check of the training range during an aⁿbⁿcⁿ run, reported as it happens.</summary>
+/// <param name="Cell">The cell of the run.</param>
+/// <param name="Seed">The seed of the run.</param>
 /// <param name="Update">Updates done so far in this run.</param>
+/// <param name="MaxUpdates">The run's budget of updates before it gives up.</param>
+/// <param name="TrainLoss">Running training loss: a 0.95 moving average of the batch losses (binary cross-entropy, nats).</param>
 /// <param name="TrainingStringsRight">Strings of n = 1..TrainMax predicted right at every step at this check.</param>
+/// <param name="TrainMax">The largest n trained on, so the number of training strings.</param>
 public sealed record AnBnCnProgress(CellKind Cell, int Seed, int Update, int MaxUpdates, double TrainLoss, int TrainingStringsRight, int TrainMax);
 
+/// <summary>The outcome of one aⁿbⁿcⁿ run: whether and how fast the training range was learned, and how far the network generalises.</summary>
+/// <param name="Cell">The cell of the run.</param>
+/// <param name="Seed">The seed of the run.</param>
 /// <param name="Learned">Whether every training string (n = 1..TrainMax) was predicted right at every step, at some check.</param>
 /// <param name="UpdatesToLearn">Updates done at the first check that found the training range learned, or the whole budget.</param>
 /// <param name="StringsSeen">Training strings presented, extra updates included.</param>
+/// <param name="TrainLoss">Running training loss when training stopped: a 0.95 moving average of the batch losses (binary cross-entropy, nats).</param>
 /// <param name="LearnedAtEnd">Whether the training range is still all right when testing (differs from Learned only with extra updates).</param>
+/// <param name="Elapsed">Wall-clock time of the run, training and testing.</param>
 /// <param name="Model">The trained network, as tested.</param>
 /// <param name="GeneralisationMax">
 /// The largest N ≤ TestMax such that every string with n = 1..N is predicted right at every step, measured when training stopped

@@ -12,23 +12,41 @@ namespace Carousel.Experiments;
 /// <c>run(X[501:-1])</c> against <c>X[502:]</c>). The free run starts from the state after training, takes the last
 /// training target x[500] as its first input and feeds back its own outputs; it is scored against x[501..].
 /// </summary>
+/// <param name="SeriesLength">Samples of the Mackey-Glass series generated, T.</param>
+/// <param name="TrainLength">Samples the readout is fitted on (one step ahead), from the start of the series.</param>
+/// <param name="Washout">Reservoir states dropped from the start of the training run before fitting.</param>
+/// <param name="Tau">The series' delay τ (17 is mildly chaotic, 30 more so).</param>
+/// <param name="SeriesSeed">Seeds the series' drawn history before t = 0.</param>
 /// <param name="Tolerance">The free-run horizon counts steps until |error| first exceeds this many standard deviations of the test targets.</param>
 public sealed record MackeyGlassProtocol(int SeriesLength = 2000, int TrainLength = 500, int Washout = 100, int Tau = 17, int SeriesSeed = 1, double Tolerance = 0.1);
 
+/// <summary>The scores of one reservoir on Mackey-Glass: one step ahead teacher-forced, and free running on its own outputs.</summary>
+/// <param name="ReservoirSeed">The seed that drew the reservoir.</param>
 /// <param name="TeacherForced">One-step-ahead errors over the test part.</param>
 /// <param name="FreeRun100">Free-run errors over its first 100 steps (NRMSE uses the test targets' spread).</param>
 /// <param name="FreeRun500">Free-run errors over its first 500 steps.</param>
 /// <param name="FreeRunHorizon">Free-run steps before the error first exceeds the tolerance.</param>
+/// <param name="TestStart">Index in the series of the first teacher-forced target.</param>
 /// <param name="Targets">x over the test part, from index <see cref="TestStart"/>.</param>
 /// <param name="Predictions">The one-step-ahead predictions of <see cref="Targets"/>.</param>
+/// <param name="FreeRunStart">Index in the series of the sample the free run's first output predicts.</param>
 /// <param name="FreeRun">The free run, predicting x from index <see cref="FreeRunStart"/>.</param>
 public sealed record MackeyGlassResult(int ReservoirSeed, RegressionMetrics TeacherForced, RegressionMetrics FreeRun100, RegressionMetrics FreeRun500,
     int FreeRunHorizon, int TestStart, double[] Targets, double[] Predictions, int FreeRunStart, double[] FreeRun);
 
+/// <summary>The NARMA-10 protocol: fit the readout to predict y(t+1) from u(0..t) on a training run, then score a test run that follows it.</summary>
 /// <param name="Washout">Steps of the training run dropped before fitting.</param>
+/// <param name="TrainLength">Steps of the training run the readout is fitted on, after the washout.</param>
 /// <param name="TestLength">Steps scored after training, state carried on.</param>
+/// <param name="SeriesSeed">Seeds the random inputs u, uniform in [0, 0.5].</param>
 public sealed record NarmaProtocol(int Washout = 200, int TrainLength = 2000, int TestLength = 2000, int SeriesSeed = 1);
 
+/// <summary>The score of one reservoir on NARMA-10's test run, with the targets and predictions to plot.</summary>
+/// <param name="ReservoirSeed">The seed that drew the reservoir.</param>
+/// <param name="Test">Errors of the one-step-ahead predictions over the test run.</param>
+/// <param name="TestStart">Index in y of the first test target.</param>
+/// <param name="Targets">y over the test run, from index <see cref="TestStart"/>.</param>
+/// <param name="Predictions">The network's predictions of <see cref="Targets"/>.</param>
 public sealed record NarmaResult(int ReservoirSeed, RegressionMetrics Test, int TestStart, double[] Targets, double[] Predictions);
 
 /// <summary>The echo state network benchmarks: Mackey-Glass (one step ahead and free running) and NARMA-10.</summary>
@@ -42,6 +60,7 @@ public static class EchoStateExperiments
     public static readonly EchoStateOptions NarmaDefaults = new(Units: 100, SpectralRadius: 0.9, LeakRate: 1.0, InputScaling: 0.1, BiasScaling: 0.2,
         InputConnectivity: 1.0, Ridge: 1e-8, ReadoutSeesInput: true);
 
+    /// <summary>Builds a reservoir from <paramref name="options"/>, fits and scores it on Mackey-Glass as <paramref name="protocol"/> says.</summary>
     public static MackeyGlassResult MackeyGlass(EchoStateOptions options, MackeyGlassProtocol protocol)
     {
         int T = protocol.SeriesLength, train = protocol.TrainLength;
@@ -75,6 +94,7 @@ public static class EchoStateExperiments
             horizon, testStart, targets, predictions, freeStart, freeRun);
     }
 
+    /// <summary>Builds a reservoir from <paramref name="options"/>, fits and scores it on NARMA-10 as <paramref name="protocol"/> says.</summary>
     public static NarmaResult Narma10(EchoStateOptions options, NarmaProtocol protocol)
     {
         SettingException.Require(protocol.Washout >= 0, "Washout", $"Washout must be ≥ 0, got {protocol.Washout}.");

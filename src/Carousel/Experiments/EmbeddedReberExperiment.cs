@@ -9,6 +9,11 @@ using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>Settings of the embedded Reber experiment: the network, Adam's rate, the training budget and the held-out test strings.</summary>
+/// <param name="Cell">The recurrent cell of the single layer.</param>
+/// <param name="HiddenSize">Units of the recurrent layer (memory cells for an LSTM).</param>
+/// <param name="BatchSize">Training strings per batch.</param>
+/// <param name="LearningRate">Adam's initial learning rate, decayed over each trial to 5 % of it.</param>
 /// <param name="MaxSteps">Total training batches over all trials; the run gives up after them.</param>
 /// <param name="TrialSteps">
 /// Batches per trial. A trial that has not learned the grammar by then is abandoned and a new one starts from
@@ -16,11 +21,14 @@ namespace Carousel.Experiments;
 /// there within 1000 batches; the ones that do not usually stay stuck on a few held-out strings.
 /// </param>
 /// <param name="EvaluateEvery">Batches between checks of the held-out strings; the run stops at the first check they all pass.</param>
+/// <param name="TestStrings">Distinct held-out strings that must all be predicted right.</param>
 /// <param name="HeldOutFraction">
 /// Share of the string space (by <see cref="HeldOutSplit"/>) kept for testing and never trained on. The 256 test
 /// strings are drawn from it. The larger it is, the more short test strings have prefixes training never shows
 /// (the only string starting BTBTXS is BTBTXSETE): with a half, about 70 % of trials learn; with a quarter, about 95 %.
 /// </param>
+/// <param name="ForgetGateBias">Initial forget-gate bias of the cells that have one (ignored by the others).</param>
+/// <param name="Seed">Seeds the grammar's draws, the held-out split and the initial weights of every trial.</param>
 public sealed record EmbeddedReberOptions(
     CellKind Cell = CellKind.Lstm,
     int HiddenSize = 32,
@@ -34,13 +42,22 @@ public sealed record EmbeddedReberOptions(
     float ForgetGateBias = 1f,
     int Seed = 1);
 
+/// <summary>One check of the held-out strings during the embedded Reber experiment, reported as it happens.</summary>
 /// <param name="Step">Batches trained so far over all trials.</param>
+/// <param name="MaxSteps">The budget of batches over all trials.</param>
 /// <param name="Trial">1-based number of the current trial.</param>
 /// <param name="TrainLoss">Running mean of the current trial's batch loss.</param>
+/// <param name="TestShare">Share of the held-out strings predicted right at every step (0 to 1).</param>
+/// <param name="TrainingStrings">Training strings drawn so far over all trials.</param>
 public sealed record EmbeddedReberProgress(int Step, int MaxSteps, int Trial, double TrainLoss, double TestShare, int TrainingStrings);
 
+/// <summary>The outcome of the embedded Reber experiment: whether the grammar was learned, and what it cost.</summary>
 /// <param name="Steps">Batches trained over all trials.</param>
 /// <param name="Trials">Trials started, the last one included.</param>
+/// <param name="TrainingStrings">Training strings drawn over all trials.</param>
+/// <param name="TestShare">Share of the held-out strings predicted right at every step at the last check (0 to 1).</param>
+/// <param name="Learned">Whether every held-out string was predicted right.</param>
+/// <param name="Elapsed">Wall-clock time of the whole experiment.</param>
 public sealed record EmbeddedReberResult(int Steps, int Trials, int TrainingStrings, double TestShare, bool Learned, TimeSpan Elapsed);
 
 /// <summary>

@@ -8,6 +8,8 @@ using Carousel.Training;
 namespace Carousel.Experiments;
 
 /// <summary>Mean squared error at the sequence ends and the share of sequences within the paper's tolerance (0.04).</summary>
+/// <param name="MeanSquaredError">Mean over the sequences of (output − target)² at each sequence's last step.</param>
+/// <param name="ShareCorrect">Share of the sequences (0 to 1) whose |output − target| is below 0.04.</param>
 public sealed record RegressionScore(double MeanSquaredError, double ShareCorrect);
 
 /// <summary>
@@ -33,6 +35,7 @@ public sealed class EndOfSequenceRegression : InMemoryTrainable<SequenceRegressi
     /// <summary>The first step of the last <see cref="Train"/> whose loss or gradient norm was not finite, or null.</summary>
     public long? DivergedAtStep { get; private set; }
 
+    /// <summary>A fresh network: one recurrent layer of <paramref name="cell"/> and one linear output, weights drawn from <paramref name="rng"/>.</summary>
     /// <param name="cell">The recurrent cell.</param>
     /// <param name="inputSize">Features per step.</param>
     /// <param name="hiddenSize">Hidden units.</param>

@@ -10,12 +10,20 @@ using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>Settings of the exploding-gradient experiment: the network, its recurrent gain, the adding problem's length and SGD's budget.</summary>
+/// <param name="Cell">The recurrent cell (a tanh RNN shows the explosion).</param>
+/// <param name="Length">Steps T of every adding-problem sequence.</param>
+/// <param name="HiddenSize">Hidden units H of the single recurrent layer.</param>
+/// <param name="BatchSize">Sequences per training batch.</param>
+/// <param name="TrainSteps">Training batches of each run.</param>
 /// <param name="RecurrentGain">
 /// W_hh is drawn from N(0, gain²/H), whose spectral radius is close to the gain for large H (the circular law);
 /// above 1 a tanh RNN is chaotic and its gradients grow exponentially with the lag.
 /// </param>
 /// <param name="LearningRate">Plain SGD, where a large gradient becomes a large step (Adam would rescale it).</param>
 /// <param name="ClipNorm">Global gradient-norm clipping of the clipped run.</param>
+/// <param name="TestSequences">Held-out sequences each run is scored on at its end.</param>
+/// <param name="Seed">Seeds the initial weights, the training batches and the held-out sequences.</param>
 /// <param name="Threads">Threads for the matrix kernels.</param>
 public sealed record ExplodingGradientOptions(
     CellKind Cell = CellKind.RnnTanh,
@@ -42,11 +50,26 @@ public sealed record ExplodingGradientOptions(
 }
 
 /// <summary>One training run: the loss and the gradient norm before clipping at every step (NaN once the weights are no longer finite).</summary>
+/// <param name="Name">The run's label: <see cref="ExplodingGradientExperiment.Unclipped"/> or a <see cref="ExplodingGradientExperiment.ClippedName"/>.</param>
+/// <param name="Losses">The batch loss ½e² (batch mean) at every step [TrainSteps].</param>
+/// <param name="GradientNorms">The global gradient norm before clipping at every step [TrainSteps].</param>
 /// <param name="DivergedAtStep">The first step whose loss or gradient was not finite, or null.</param>
+/// <param name="Score">The trained network's score on the held-out sequences.</param>
 public sealed record ExplodingRun(string Name, double[] Losses, double[] GradientNorms, int? DivergedAtStep, RegressionScore Score);
 
+/// <summary>One training step of a run of the exploding-gradient experiment, reported every 25 steps and at the last.</summary>
+/// <param name="Run">The run's label, as in <see cref="ExplodingRun.Name"/>.</param>
+/// <param name="Step">Training steps done in this run.</param>
+/// <param name="TrainSteps">The run's planned steps.</param>
+/// <param name="Loss">This step's batch loss ½e² (batch mean).</param>
+/// <param name="GradientNorm">This step's global gradient norm before clipping.</param>
 public sealed record ExplodingProgress(string Run, int Step, int TrainSteps, double Loss, double GradientNorm);
 
+/// <summary>Both runs of the exploding-gradient experiment, unclipped and clipped, with CSV and charts of their curves.</summary>
+/// <param name="Options">The settings both runs used.</param>
+/// <param name="SpectralRadius">The spectral radius of the initial W_hh both runs start from.</param>
+/// <param name="Runs">The unclipped run, then the clipped one.</param>
+/// <param name="Elapsed">Wall-clock time of both runs and their tests.</param>
 public sealed record ExplodingGradientResult(ExplodingGradientOptions Options, double SpectralRadius, IReadOnlyList<ExplodingRun> Runs, TimeSpan Elapsed)
 {
     /// <summary>Steps averaged per point of the charts (the CSV has every step).</summary>
@@ -62,8 +85,10 @@ public sealed record ExplodingGradientResult(ExplodingGradientOptions Options, d
         return csv.ToString();
     }
 
+    /// <summary>The batch loss of every run against the training step, log scale, averaged over <see cref="ChartWindow"/> steps.</summary>
     public SvgChart LossChart() => Chart("training loss ½e² (batch mean)", r => r.Losses, "Loss");
 
+    /// <summary>The gradient norm before clipping of every run against the training step, log scale, averaged over <see cref="ChartWindow"/> steps.</summary>
     public SvgChart GradientNormChart() => Chart("global gradient norm before clipping", r => r.GradientNorms, "Gradient norm");
 
     private SvgChart Chart(string yTitle, Func<ExplodingRun, double[]> values, string what)
@@ -107,8 +132,10 @@ public sealed record ExplodingGradientResult(ExplodingGradientOptions Options, d
 /// </summary>
 public static class ExplodingGradientExperiment
 {
+    /// <summary>The label of the run trained without clipping.</summary>
     public const string Unclipped = "no clipping";
 
+    /// <summary>The label of the run clipped at <paramref name="clipNorm"/>, such as "clipped at 1".</summary>
     public static string ClippedName(double clipNorm) => $"clipped at {clipNorm.ToString("G3", CultureInfo.InvariantCulture)}";
 
     /// <summary>The unclipped run, then the clipped one, from the same weights and batches; each is tested at its end.</summary>

@@ -10,6 +10,7 @@ using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>Settings of the gradient-flow experiment: the cells compared, the adding problem's length, Adam's budget and the measurement batch.</summary>
 /// <param name="Cells">The cells to compare, each trained from its own fresh weights on the same batches.</param>
 /// <remarks>
 /// The defaults are where, measured on this project's machine, a 32-unit LSTM learns the adding problem within the budget
@@ -17,10 +18,15 @@ namespace Carousel.Experiments;
 /// on the plateau after 6000 batches at T = 50, and with bias 2 after 8000 at T = 100.
 /// </remarks>
 /// <param name="Length">T, the length of every sequence of the adding problem (fixed, so that lag T−1−t means the same for every row).</param>
+/// <param name="HiddenSize">Hidden units of each cell's single recurrent layer.</param>
+/// <param name="BatchSize">Sequences per training batch.</param>
 /// <param name="TrainSteps">Training batches per cell (0: only the profile at initialisation).</param>
+/// <param name="LearningRate">Adam's learning rate.</param>
 /// <param name="MeasureBatch">Sequences over which the norms are averaged.</param>
 /// <param name="TestSequences">Held-out sequences for the error after training.</param>
 /// <param name="ClipNorm">Global gradient-norm clipping while training.</param>
+/// <param name="ForgetGateBias">Initial forget-gate bias of the LSTMs that have one (ignored by other cells).</param>
+/// <param name="Seed">Seeds the initial weights (the same for every cell), the training batches and the held-out sequences.</param>
 /// <param name="Threads">Threads for the matrix kernels, while training and measuring.</param>
 public sealed record GradientFlowOptions(
     IReadOnlyList<CellKind> Cells,
@@ -49,7 +55,9 @@ public sealed record GradientFlowOptions(
 }
 
 /// <summary>Mean over a batch of ‖∂L_T/∂h_t‖ by lag T−1−t (index 0 = the last step), for one cell in one phase.</summary>
+/// <param name="Cell">The cell measured.</param>
 /// <param name="Phase">"init" or "trained".</param>
+/// <param name="MeanNormByLag">The batch mean of ‖∂L_T/∂h_t‖ at lag T−1−t, index 0 the last step [T].</param>
 /// <param name="Score">The error on the held-out sequences in this phase.</param>
 public sealed record GradientFlowProfile(CellKind Cell, string Phase, double[] MeanNormByLag, RegressionScore Score)
 {
@@ -57,8 +65,17 @@ public sealed record GradientFlowProfile(CellKind Cell, string Phase, double[] M
     public double Relative(int lag) => MeanNormByLag[lag] / MeanNormByLag[0];
 }
 
+/// <summary>Training progress of one cell in the gradient-flow experiment, reported every 25 steps and at the last.</summary>
+/// <param name="Cell">The cell being trained.</param>
+/// <param name="Step">Training steps done for this cell.</param>
+/// <param name="TrainSteps">The cell's planned training steps.</param>
+/// <param name="RecentLoss">Running training loss ½e²: a 0.95 moving average of the batch losses.</param>
 public sealed record GradientFlowProgress(CellKind Cell, int Step, int TrainSteps, double RecentLoss);
 
+/// <summary>The gradient-flow profiles of every cell, at initialisation and after training, with CSV and chart.</summary>
+/// <param name="Options">The settings of the experiment.</param>
+/// <param name="Profiles">For each cell in order, its profile at initialisation, then after training when it was trained.</param>
+/// <param name="Elapsed">Wall-clock time of the whole experiment.</param>
 public sealed record GradientFlowResult(GradientFlowOptions Options, IReadOnlyList<GradientFlowProfile> Profiles, TimeSpan Elapsed)
 {
     /// <summary>lag, cell, phase, mean_norm, relative_norm: one row per lag, cell and phase.</summary>
@@ -98,6 +115,7 @@ public sealed record GradientFlowResult(GradientFlowOptions Options, IReadOnlyLi
 /// </summary>
 public static class GradientFlowExperiment
 {
+    /// <summary>The <see cref="GradientFlowProfile.Phase"/> labels: at initialisation ("init") and after training ("trained").</summary>
     public const string Initial = "init", Trained = "trained";
 
     /// <summary>Profiles every cell at initialisation and, when <see cref="GradientFlowOptions.TrainSteps"/> &gt; 0, after training.</summary>

@@ -10,6 +10,7 @@ using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>Settings of online Reber-grammar learning by RTRL: the network, the stream of strings, how often to update and to report.</summary>
 /// <param name="Cell">The recurrent cell: lstm or rnn (tanh), the cells RTRL supports.</param>
 /// <param name="HiddenSize">Hidden units of the single layer.</param>
 /// <param name="Strings">Reber strings streamed in total.</param>
@@ -26,6 +27,7 @@ public sealed record OnlineReberOptions(
     int ReportEvery = 100,
     int Seed = 1);
 
+/// <summary>One report of online Reber-grammar learning, every <see cref="OnlineReberOptions.ReportEvery"/> strings.</summary>
 /// <param name="Strings">Strings seen so far.</param>
 /// <param name="MeanLoss">Mean sigmoid cross-entropy per step over the last <see cref="OnlineReberOptions.ReportEvery"/> strings.</param>
 /// <param name="StringsRight">Share of those strings whose every step was predicted right (outputs above 0.5 exactly the legal next symbols), judged before each update.</param>

@@ -57,8 +57,13 @@ public sealed class RealTimeRecurrentLearner : IModule
     private readonly float[] _dHidden;                   // [H]    ∂L_t/∂h_t
     private readonly int[] _targetClass = new int[1];
 
+    /// <summary>The single recurrent layer whose parameters RTRL trains (shared, so BPTT can train the same weights).</summary>
     public RecurrentStack Recurrent { get; }
+
+    /// <summary>The linear layer from the hidden state h_t [H] to the output y_t [Out].</summary>
     public Linear Readout { get; }
+
+    /// <summary>The loss applied to the readout's output at each step with a target.</summary>
     public OnlineLoss Loss { get; }
 
     /// <summary>When set, <see cref="Step"/> applies it (clip, optimizer step, zeroed gradients) after every <see cref="UpdateEvery"/>-th loss.</summary>
@@ -80,6 +85,10 @@ public sealed class RealTimeRecurrentLearner : IModule
     /// <summary>The hidden state h_t [H] after the last <see cref="Advance"/>.</summary>
     public ReadOnlySpan<float> Hidden => _hidden32;
 
+    /// <summary>A learner that trains <paramref name="recurrent"/> and <paramref name="readout"/> by RTRL, starting from a zero state.</summary>
+    /// <param name="recurrent">The recurrent layer: one layer, one direction, tanh RNN or LSTM, zero initial state.</param>
+    /// <param name="readout">The linear readout; its inputs are the layer's H units.</param>
+    /// <param name="loss">The loss at steps with a target.</param>
     public RealTimeRecurrentLearner(RecurrentStack recurrent, Linear readout, OnlineLoss loss = OnlineLoss.HalfSquaredError)
     {
         var o = recurrent.Options;

@@ -8,6 +8,11 @@ using Carousel.Training;
 
 namespace Carousel.Experiments;
 
+/// <summary>One row of the RTRL cost table: a network's size and its time and memory per step under RTRL and under BPTT.</summary>
+/// <param name="Cell">The recurrent cell (tanh RNN or LSTM).</param>
+/// <param name="Hidden">Hidden units H.</param>
+/// <param name="InputSize">Inputs per step, In.</param>
+/// <param name="Parameters">Recurrent parameters P = G·H·(In + H + 2), the columns of the sensitivities.</param>
 /// <param name="RtrlMicroseconds">Per step: RTRL's forward step with its sensitivities and a loss gradient (the fastest single step).</param>
 /// <param name="BpttMicroseconds">Per step: forward, readout, ½e² at every step and backward over a whole sequence, divided by its length.</param>
 /// <param name="SensitivityBytes">Memory of the carried sensitivities (∂h/∂θ twice, ∂c/∂θ for the LSTM), in double.</param>

@@ -27,6 +27,11 @@ public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden
     int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0,
     int SampleRounds = 1, bool CompareSamplingPaths = false, int Threads = 1);
 
+/// <summary>What <see cref="ThroughputBenchmark"/> measured: training and sampling speed, arithmetic rate and peak memory.</summary>
+/// <param name="TrainTokensPerSecond">Training tokens (T·B per step) per second over the timed steps of the loop.</param>
+/// <param name="SampleTokensPerSecond">Batch-1 sampling tokens per second through the stepper, best of the rounds.</param>
+/// <param name="TrainGigaflops">Training arithmetic rate in GFLOP/s, from <see cref="ThroughputBenchmark.TrainingFlopsPerToken"/>.</param>
+/// <param name="PeakMemoryBytes">The process's peak working set at the end, in bytes.</param>
 /// <param name="GeneralSampleTokensPerSecond">Sampling through the general forward (T = 1, B = 1), measured only
 /// with <see cref="ThroughputOptions.CompareSamplingPaths"/> (else NaN).</param>
 public sealed record ThroughputResult(double TrainTokensPerSecond, double SampleTokensPerSecond, double TrainGigaflops, long PeakMemoryBytes,

@@ -15,10 +15,10 @@ public sealed class MetricsLog
 
     private readonly List<string> _lines = [];
 
-    /// <summary>The log of the run in <paramref name="directory"/>; nothing is read or written until <see cref="KeepLinesUpTo"/> or <see cref="Append"/>.</summary>
     // A loss that overflowed (a run on its way to diverging) is written as "Infinity" or "NaN", not refused.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    /// <summary>The log of the run in <paramref name="directory"/>; nothing is read or written until <see cref="KeepLinesUpTo"/> or <see cref="Append"/>.</summary>
     public MetricsLog(string directory) => FilePath = Path.Combine(directory, FileName);
 
     /// <summary>DIR/metrics.jsonl.</summary>

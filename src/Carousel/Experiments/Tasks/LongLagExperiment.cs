@@ -3,7 +3,10 @@ using Carousel.Layers.Recurrent;
 namespace Carousel.Experiments.Tasks;
 
 /// <summary>What <see cref="LongLagExperiment"/> runs: the cells, the lengths and the training options of every run.</summary>
+/// <param name="Cells">The cells compared, each trained at every length.</param>
+/// <param name="Lengths">The task lengths T, shortest first, each run from fresh weights.</param>
 /// <param name="Training">Options of each run (hidden size, optimizer, budget...); its cell is replaced by each of <paramref name="Cells"/>.</param>
+/// <param name="Task">The task's name in <see cref="TaskCatalog"/>; it must have a length parameter.</param>
 /// <param name="MaxSecondsPerRun">Wall-clock cap of one run (0: none), on top of the sequence budget.</param>
 /// <param name="StopCellAtFirstFailure">
 /// Once a cell fails at some T, skip its longer T: a lag it cannot bridge does not get easier when it grows,
@@ -18,6 +21,16 @@ public sealed record LongLagOptions(
     bool StopCellAtFirstFailure = true);
 
 /// <summary>One (cell, T) of the table. <see cref="Skipped"/> rows were not run.</summary>
+/// <param name="Cell">The cell trained.</param>
+/// <param name="Length">The task length T.</param>
+/// <param name="Solved">Whether the run met the task's criterion within its budget.</param>
+/// <param name="Skipped">Whether the run was left out: after a failure at a shorter T, or interrupted.</param>
+/// <param name="Note">Why an unsolved row failed or was skipped; empty when solved.</param>
+/// <param name="Sequences">Training sequences presented.</param>
+/// <param name="Steps">Training batches (weight updates).</param>
+/// <param name="Evaluation">The last check on the test sequences, or null when none was made.</param>
+/// <param name="TrainLoss">Training loss at the end of the run (NaN for skipped rows).</param>
+/// <param name="Seconds">Wall-clock time of the run.</param>
 public sealed record LongLagRow(CellKind Cell, int Length, bool Solved, bool Skipped, string Note, long Sequences, long Steps,
     TaskEvaluation? Evaluation, double TrainLoss, double Seconds);
 
@@ -38,8 +51,11 @@ public static class LongLagExperiment
     /// </summary>
     public const long DefaultMaxSequences = 200_000;
 
+    /// <summary>Trains every cell at every length, cell by cell, shortest first; returns the rows of the table in that order.</summary>
+    /// <param name="options">The cells, lengths, task and training options.</param>
     /// <param name="runStarting">Called before each run with its trainer (to show progress); returns the progress callback of the run, or null.</param>
     /// <param name="rowDone">Called after each row, skipped ones included.</param>
+    /// <param name="cancel">Stops the current run; the rows left are reported as interrupted.</param>
     public static IReadOnlyList<LongLagRow> Run(LongLagOptions options,
         Func<TaskTrainer, Action<TaskProgress>?>? runStarting = null, Action<LongLagRow>? rowDone = null, CancellationToken cancel = default)
     {

@@ -12,6 +12,15 @@ public sealed class SequenceTask
     private TaskBatch[]? _testBatches;
     private int _testChunk;
 
+    /// <summary>A task from its sizes, its criterion and its two sequence streams; <see cref="TaskCatalog.Create"/> makes them.</summary>
+    /// <param name="name">The task's name in <see cref="TaskCatalog"/>.</param>
+    /// <param name="length">The task's length parameter, or null for tasks without one.</param>
+    /// <param name="inputSize">Input features F per step.</param>
+    /// <param name="outputSize">Outputs K per step.</param>
+    /// <param name="longestSequence">The most steps a sequence can have.</param>
+    /// <param name="testSequences">Test sequences the criterion is judged on.</param>
+    /// <param name="allowedWrong">The most test sequences that may be wrong for the task to count as solved.</param>
+    /// <param name="criterion">The success criterion in words.</param>
     /// <param name="nextTrainingBatch">Draws the next training batch of the given size.</param>
     /// <param name="testBatch">(first, count) → test sequences first .. first + count − 1; the same every call.</param>
     internal SequenceTask(string name, int? length, int inputSize, int outputSize, int longestSequence,
@@ -30,6 +39,7 @@ public sealed class SequenceTask
         _testBatch = testBatch;
     }
 
+    /// <summary>The task's name in <see cref="TaskCatalog"/>, such as "adding".</summary>
     public string Name { get; }
 
     /// <summary>The task's length parameter (T, N or the delay; see <see cref="TaskCatalog"/>), or null for tasks without one.</summary>
@@ -44,12 +54,16 @@ public sealed class SequenceTask
     /// <summary>The most steps a sequence of the task can have: the longest lag to plan for (chrono initialisation).</summary>
     public int LongestSequence { get; }
 
+    /// <summary>Fresh test sequences the criterion is judged on (2,560 for the 1997 paper's tasks).</summary>
     public int TestSequences { get; }
+
+    /// <summary>The most test sequences that may be wrong for the task to count as solved (3 for the 1997 paper's tasks).</summary>
     public int AllowedWrong { get; }
 
-    /// <summary>The success criterion in words, e.g. "|error| < 0.04 at the last step; solved with at most 3 wrong of 2,560".</summary>
+    /// <summary>The success criterion in words, e.g. "|error| &lt; 0.04 at the last step; solved with at most 3 wrong of 2,560".</summary>
     public string Criterion { get; }
 
+    /// <summary>The next <paramref name="batchSize"/> training sequences of the stream, fresh on every call.</summary>
     public TaskBatch NextTrainingBatch(int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);

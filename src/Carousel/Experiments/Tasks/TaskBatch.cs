@@ -23,7 +23,10 @@ public abstract class TaskBatch
     /// <summary>[B] number of real steps of each sequence.</summary>
     public abstract int[] Lengths { get; }
 
+    /// <summary>T, the steps of the padded inputs (at least the longest sequence's length).</summary>
     public int Steps => Inputs.Dim(0);
+
+    /// <summary>B, the sequences in the batch.</summary>
     public int BatchSize => Inputs.Dim(1);
 
     /// <summary>
@@ -59,6 +62,7 @@ public abstract class TaskBatch
         return text.ToString();
     }
 
+    /// <summary><paramref name="value"/> with three decimals, culture-invariant, for <see cref="Describe"/>.</summary>
     protected static string Format(float value) => value.ToString("0.000", CultureInfo.InvariantCulture);
 }
 
@@ -66,6 +70,7 @@ public abstract class TaskBatch
 /// One real target per sequence at its last step (adding and multiplication problems), one linear output:
 /// loss = mean over the batch of (y − target)², criterion |y − target| &lt; 0.04 (<see cref="MarkedPairProblem.IsCorrect"/>).
 /// </summary>
+/// <param name="data">The sequences, their marked inputs and their targets [B].</param>
 /// <param name="padToSteps">
 /// Pads the inputs with zero steps up to this many (when longer than the batch's own T): with every batch of the same
 /// [T, B] the recurrent stack reuses its buffers instead of allocating them anew for each batch.
@@ -75,10 +80,14 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
     private readonly float[] _predictions = new float[data.BatchSize];  // [B] outputs at each sequence's last step
     private readonly float[] _dPredictions = new float[data.BatchSize]; // [B]
 
+    /// <summary>The underlying adding- or multiplication-problem batch, padded to the requested steps.</summary>
     public SequenceRegressionBatch Data { get; } = Padded(data, padToSteps);
+    /// <inheritdoc/>
     public override Tensor Inputs => Data.Inputs;
+    /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
 
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
     {
         GatherLastSteps(outputs);
@@ -88,6 +97,7 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
         return loss;
     }
 
+    /// <inheritdoc/>
     public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
     {
         loss = 0;
@@ -97,12 +107,14 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
         return true;
     }
 
+    /// <inheritdoc/>
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {
         GatherLastSteps(outputs);
         for (int b = 0; b < BatchSize; b++) correct[b] = MarkedPairProblem.IsCorrect(_predictions[b], Data.Targets.Data[b]);
     }
 
+    /// <inheritdoc/>
     public override string Describe(int row)
     {
         int batch = BatchSize, length = Lengths[row];
@@ -138,15 +150,23 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
 /// One class per sequence at its last step (temporal order): softmax over the classes, cross-entropy;
 /// a sequence is right when its most active output is its class.
 /// </summary>
+/// <param name="data">The one-hot sequences and their class labels [B].</param>
+/// <param name="classCount">Classes K, the outputs per step.</param>
+/// <param name="alphabet">The input symbols in one-hot order, to show the sequences as text.</param>
+/// <param name="classNames">One character per class, in label order, to show the targets.</param>
 public sealed class LastStepClassificationBatch(SequenceClassificationBatch data, int classCount, string alphabet, string classNames) : TaskBatch
 {
     private readonly float[] _logits = new float[data.BatchSize * classCount];  // [B, K] logits at each last step
     private readonly float[] _dLogits = new float[data.BatchSize * classCount]; // [B, K]
 
+    /// <summary>The underlying batch: one-hot inputs and one class label per sequence.</summary>
     public SequenceClassificationBatch Data { get; } = data;
+    /// <inheritdoc/>
     public override Tensor Inputs => Data.Inputs;
+    /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
 
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
     {
         GatherLastSteps(outputs);
@@ -157,6 +177,7 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
         return loss;
     }
 
+    /// <inheritdoc/>
     public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
     {
         loss = 0;
@@ -166,12 +187,14 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
         return true;
     }
 
+    /// <inheritdoc/>
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {
         GatherLastSteps(outputs);
         for (int b = 0; b < BatchSize; b++) correct[b] = ArgMax(_logits.AsSpan(b * classCount, classCount)) == Data.Labels[b];
     }
 
+    /// <inheritdoc/>
     public override string Describe(int row) =>
         $"{OneHotText(Data.Inputs, row, Lengths[row], alphabet)}  →  class {classNames[Data.Labels[row]]}";
 
@@ -190,19 +213,26 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
 /// The set of legal next symbols at every step (embedded Reber grammar, aⁿbⁿcⁿ): one sigmoid output per symbol,
 /// binary cross-entropy; a sequence is right when at every step exactly the legal symbols have output above 0.5.
 /// </summary>
+/// <param name="data">The one-hot strings and the legal next symbols at each of their steps.</param>
+/// <param name="alphabet">The symbols in one-hot order, to show the strings as text.</param>
 public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabet) : TaskBatch
 {
     private readonly bool[] _active = ActiveSteps(data.Lengths, data.Steps);   // [T·B]
     private readonly int _activeSteps = data.Lengths.Sum();                     // the rows Loss averages over
     private readonly float[] _probabilities = new float[data.Inputs.Length];   // [T, B, V]
 
+    /// <summary>The underlying batch: one-hot strings and, at every step, the set of legal next symbols.</summary>
     public SymbolPredictionBatch Data { get; } = data;
+    /// <inheritdoc/>
     public override Tensor Inputs => Data.Inputs;
+    /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
 
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
         SigmoidBinaryCrossEntropy.Compute(outputs, Data.Targets.Data, Data.SymbolCount, _active, dOutputs);
 
+    /// <inheritdoc/>
     public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
     {
         loss = 0;
@@ -214,12 +244,14 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
         return true;
     }
 
+    /// <inheritdoc/>
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {
         TensorPrimitives.Sigmoid(outputs, _probabilities);
         for (int b = 0; b < BatchSize; b++) correct[b] = Data.RowCorrect(_probabilities, b);
     }
 
+    /// <inheritdoc/>
     public override string Describe(int row)
     {
         var sets = new StringBuilder();
@@ -240,17 +272,25 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
 /// A class at some steps and nothing at the others (copy task): softmax cross-entropy over the scored steps;
 /// a sequence is right when every scored step's most active output is its target.
 /// </summary>
+/// <param name="data">The one-hot sequences and a target class at each step (<see cref="StepClassificationBatch.Ignore"/> where none).</param>
+/// <param name="classCount">Classes K, the outputs per step.</param>
+/// <param name="alphabet">The symbols in one-hot and class order, to show inputs and targets as text.</param>
 public sealed class StepClassificationTaskBatch(StepClassificationBatch data, int classCount, string alphabet) : TaskBatch
 {
     private readonly int _scoredSteps = data.Targets.Count(t => t != StepClassificationBatch.Ignore); // the steps Loss averages over
 
+    /// <summary>The underlying batch: one-hot inputs and a target class, or none, at every step.</summary>
     public StepClassificationBatch Data { get; } = data;
+    /// <inheritdoc/>
     public override Tensor Inputs => Data.Inputs;
+    /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
 
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
         SoftmaxCrossEntropy.Compute(outputs, Data.Targets, classCount, dOutputs).MeanLoss;
 
+    /// <inheritdoc/>
     public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
     {
         loss = 0;
@@ -261,11 +301,13 @@ public sealed class StepClassificationTaskBatch(StepClassificationBatch data, in
         return true;
     }
 
+    /// <inheritdoc/>
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {
         for (int b = 0; b < BatchSize; b++) correct[b] = CopyTask.RowCorrect(Data, outputs, b);
     }
 
+    /// <inheritdoc/>
     public override string Describe(int row)
     {
         var targets = new StringBuilder();

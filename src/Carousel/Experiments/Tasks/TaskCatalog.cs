@@ -2,8 +2,12 @@ using Carousel.Data.Tasks;
 
 namespace Carousel.Experiments.Tasks;
 
-/// <summary>One entry of <see cref="TaskCatalog"/>.</summary>
-/// <param name="LengthMeaning">What the task's length parameter sets, or null when it has none.</param>
+/// <summary>One entry of <see cref="TaskCatalog"/>: a task's name, what it asks, and what its length parameter means.</summary>
+/// <param name="Name">The name to give <see cref="TaskCatalog.Create"/> and `carousel task`, such as "adding".</param>
+/// <param name="Summary">The task in one line: its source paper and what the network must output.</param>
+/// <param name="LengthMeaning">What the task's length (Length) sets, or null when the task has no length parameter.</param>
+/// <param name="DefaultLength">The length used when none is given (0 for tasks without one).</param>
+/// <param name="SmallestLength">The smallest length the task accepts (0 for tasks without one).</param>
 public sealed record TaskInfo(string Name, string Summary, string? LengthMeaning, int DefaultLength, int SmallestLength);
 
 /// <summary>
@@ -26,6 +30,7 @@ public static class TaskCatalog
     private const int CopyAlphabetSize = 8, CopySymbols = 5;
     private const int ReberTestStrings = 256;
 
+    /// <summary>Every task, in the order `carousel task list` shows them.</summary>
     public static readonly IReadOnlyList<TaskInfo> All =
     [
         new("adding", "adding problem (Hochreiter & Schmidhuber 1997, exp. 4): at the end output 0.5 + (X1 + X2)/4 of the two marked values",
@@ -41,13 +46,18 @@ public static class TaskCatalog
             "D, the delay (blank steps) between the last symbol and the go marker", 10, 0),
     ];
 
+    /// <summary>The names of every task, in catalog order.</summary>
     public static IEnumerable<string> Names => All.Select(t => t.Name);
 
+    /// <summary>The entry of the task named <paramref name="name"/>; throws <see cref="ArgumentException"/> for an unknown name.</summary>
     public static TaskInfo Info(string name) =>
         All.FirstOrDefault(t => t.Name == name)
         ?? throw new SettingException("Task", $"Unknown task '{name}': expected one of {string.Join(", ", Names)}.");
 
+    /// <summary>The task named <paramref name="name"/>, ready to train: its training stream and its fixed fresh test sequences.</summary>
+    /// <param name="name">One of <see cref="Names"/>.</param>
     /// <param name="length">The task's length parameter (<see cref="TaskInfo.LengthMeaning"/>); null for its default.</param>
+    /// <param name="seed">Seeds the training sequences; the test sequences come from seed + <see cref="TestSeedOffset"/>.</param>
     public static SequenceTask Create(string name, int? length = null, int seed = 1)
     {
         var info = Info(name);

@@ -35,9 +35,13 @@ public sealed class BpttLearner : ITaskLearner
 {
     private float[] _dOutputs = []; // [T, B, K], reused while the batch shape stays the same
 
+    /// <inheritdoc/>
     public string Name => "bptt";
+
+    /// <inheritdoc/>
     public bool UpdatesWeights => false;
 
+    /// <inheritdoc/>
     public double ComputeGradients(SequenceTagger model, TaskBatch batch, WeightUpdate update)
     {
         model.Training = true;
@@ -68,6 +72,7 @@ public sealed class RtrlLearner : ITaskLearner
     private float[] _dOutput = [];   // [K] ∂L/∂y_t of one step's loss term
     private int _scoredSinceUpdate;
 
+    /// <summary>An RTRL learner that updates once per batch (exact gradient) or online, every <paramref name="updateEvery"/> scored steps.</summary>
     /// <param name="updateEvery">0: one update per batch, by the trainer (exact gradient); k &gt; 0: online, after every k scored steps.</param>
     public RtrlLearner(int updateEvery = 0)
     {
@@ -75,8 +80,13 @@ public sealed class RtrlLearner : ITaskLearner
         UpdateEvery = updateEvery;
     }
 
+    /// <inheritdoc/>
     public string Name => "rtrl";
+
+    /// <summary>Scored steps between online weight updates; 0 for one update per batch, made by the trainer.</summary>
     public int UpdateEvery { get; }
+
+    /// <inheritdoc/>
     public bool UpdatesWeights => UpdateEvery > 0;
 
     /// <summary>Refuses, with the reason, a model RTRL cannot train here or that would take too long.</summary>
@@ -88,6 +98,7 @@ public sealed class RtrlLearner : ITaskLearner
             throw new SettingException("Hidden", $"Learner rtrl costs O(H⁴) per step (≈ 16·H⁴ multiply-adds for an LSTM); Hidden {hidden} is above its limit of {MaxHidden}.", "Learner");
     }
 
+    /// <inheritdoc/>
     public double ComputeGradients(SequenceTagger model, TaskBatch batch, WeightUpdate update)
     {
         if (model.Embedding is not null) throw new SettingException("Learner", "Learner rtrl needs a model that reads features; this one embeds symbol ids.");
@@ -122,6 +133,7 @@ public sealed class RtrlLearner : ITaskLearner
 /// <summary>The learners by their name (<see cref="TaskTrainingOptions.Learner"/>).</summary>
 public static class TaskLearners
 {
+    /// <summary>The --learner names: "bptt" (backpropagation through time) and "rtrl" (real-time recurrent learning).</summary>
     public static readonly string[] Names = ["bptt", "rtrl"];
 
     /// <summary>The learner <paramref name="options"/> names, after checking it can train the model they describe.</summary>

@@ -12,8 +12,13 @@ namespace Carousel.Experiments.Tasks;
 /// A check of the test sequences. It stops as soon as more than the allowed number are wrong (a model that
 /// fails shows it on the first batches), so <see cref="Tested"/> may be fewer than <see cref="TestSequences"/>.
 /// </summary>
+/// <param name="Wrong">Test sequences found wrong by the task's criterion.</param>
+/// <param name="Tested">Test sequences checked before the check stopped.</param>
+/// <param name="TestSequences">The task's full set of test sequences.</param>
+/// <param name="AllowedWrong">The most wrong sequences the task allows and still counts as solved.</param>
 public sealed record TaskEvaluation(int Wrong, int Tested, int TestSequences, int AllowedWrong)
 {
+    /// <summary>Whether every test sequence was checked and at most the allowed number were wrong.</summary>
     public bool Solved => Tested == TestSequences && Wrong <= AllowedWrong;
 
     /// <summary>E.g. "1 wrong of 2,560" or "≥ 4 wrong of the first 64".</summary>
@@ -21,13 +26,25 @@ public sealed record TaskEvaluation(int Wrong, int Tested, int TestSequences, in
         Tested == TestSequences ? $"{Wrong} wrong of {TestSequences:N0}" : $"≥ {Wrong} wrong of the first {Tested:N0}";
 }
 
-/// <summary>A report after every training step.</summary>
+/// <summary>A report after every training step of a task run: progress against the budget, loss, speed, and the test check if one was made.</summary>
+/// <param name="Step">Training steps (batches) done.</param>
+/// <param name="Sequences">Training sequences drawn so far.</param>
+/// <param name="MaxSequences">The run's budget of training sequences.</param>
 /// <param name="TrainLoss">Mean training loss since the last evaluation.</param>
 /// <param name="Evaluation">The check made at this step, if one was.</param>
+/// <param name="SequencesPerSecond">Training speed, in sequences per second.</param>
+/// <param name="ElapsedSeconds">Seconds trained so far.</param>
 public sealed record TaskProgress(long Step, long Sequences, long MaxSequences, double TrainLoss, TaskEvaluation? Evaluation,
     double SequencesPerSecond, double ElapsedSeconds);
 
+/// <summary>The outcome of a task run: whether it was solved, what it cost, and its last check of the test sequences.</summary>
+/// <param name="Solved">Whether the last check met the task's criterion.</param>
+/// <param name="Steps">Training steps (batches) done.</param>
 /// <param name="Sequences">Training sequences used until the task was solved or the budget ran out.</param>
+/// <param name="LastEvaluation">The last check of the test sequences, or null when none was made.</param>
+/// <param name="TrainLoss">Mean batch loss since the check before the last step (NaN before the first batch).</param>
+/// <param name="ElapsedSeconds">Seconds trained.</param>
+/// <param name="Interrupted">Whether cancellation (or a time budget) stopped the run before it was solved or its budget spent.</param>
 public sealed record TaskResult(bool Solved, long Steps, long Sequences, TaskEvaluation? LastEvaluation, double TrainLoss,
     double ElapsedSeconds, bool Interrupted);
 
@@ -55,6 +72,7 @@ public sealed class TaskTrainer : Trainable<TaskBatch>
     /// <summary>The gate initialisation applied: <see cref="GateInitialization.Default"/> for cells without gates.</summary>
     public GateInitialization AppliedGateInit { get; }
 
+    /// <summary>A fresh model for <paramref name="task"/>, built and gate-initialised as <paramref name="options"/> say, ready to <see cref="Run"/>.</summary>
     /// <param name="task">The task and its fresh batches.</param>
     /// <param name="options">Model, optimizer and budget.</param>
     /// <param name="learner">How gradients are computed; null for the one <see cref="TaskTrainingOptions.Learner"/> names.</param>

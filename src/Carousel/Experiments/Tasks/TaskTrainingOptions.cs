@@ -30,12 +30,17 @@ public enum GateInitialization
 /// <summary>Everything that defines a run of <see cref="TaskTrainer"/>. Cells without gates (RNNs) ignore <see cref="GateInit"/>.</summary>
 public sealed record TaskTrainingOptions
 {
+    /// <summary>The recurrent cell of the model (--cell).</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>Hidden units per recurrent layer (--hidden).</summary>
     public int Hidden { get; init; } = 64;
+    /// <summary>Stacked recurrent layers (--layers).</summary>
     public int Layers { get; init; } = 1;
     /// <summary>One of <see cref="OptimizerSettings.Names"/>.</summary>
     public string Optimizer { get; init; } = "adam";
+    /// <summary>The optimizer's learning rate (--lr).</summary>
     public float LearningRate { get; init; } = 1e-2f;
+    /// <summary>Training sequences per batch, and test sequences per batch when checking (--batch).</summary>
     public int BatchSize { get; init; } = 64;
     /// <summary>Clip the global gradient norm to this; 0 turns clipping off.</summary>
     public float GradClip { get; init; } = 1f;
@@ -45,7 +50,9 @@ public sealed record TaskTrainingOptions
     public long MaxSteps { get; init; } = long.MaxValue;
     /// <summary>Optimizer steps between evaluations on the test sequences.</summary>
     public int EvaluateEvery { get; init; } = 50;
+    /// <summary>Seeds the initial weights and the training sequences; the test sequences follow from it (--seed).</summary>
     public int Seed { get; init; } = 1;
+    /// <summary>How the gate biases are set before training (--init); chrono by default.</summary>
     public GateInitialization GateInit { get; init; } = GateInitialization.Chrono;
     /// <summary>The keep-gate bias of <see cref="GateInitialization.ForgetBias"/>.</summary>
     public float ForgetBias { get; init; } = 1f;
@@ -59,6 +66,7 @@ public sealed record TaskTrainingOptions
     /// <summary>Threads for the matrix kernels and the batch-split time loops during the run.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range, in the command line's terms.</summary>
     public void Validate()
     {
         static void Require(bool ok, string setting, string message) => SettingException.Require(ok, setting, message);
@@ -85,6 +93,7 @@ public sealed record TaskTrainingOptions
         _ => throw new SettingException("GateInit", $"Unknown GateInit '{name}': expected default, forget-bias or chrono."),
     };
 
+    /// <summary>The --init name of <paramref name="init"/>: default, forget-bias or chrono.</summary>
     public static string GateInitName(GateInitialization init) => init switch
     {
         GateInitialization.ForgetBias => "forget-bias",
