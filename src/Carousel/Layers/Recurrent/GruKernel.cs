@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Carousel.Layers.Recurrent;
 
@@ -31,19 +32,30 @@ internal sealed class GruKernel : CellKernel
         ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peepholes, ReadOnlySpan<float> h, ReadOnlySpan<float> dh, Span<float> dc,
         Span<float> dPre, Span<float> dRec, Span<float> dhPrev)
     {
-        int n = hidden;
-        for (int j = 0; j < n; j++)
+        int j = BackwardLanes<VectorLanes>(hidden, 0, cache, hPrev, dh, dPre, dRec, dhPrev);
+        BackwardLanes<ScalarLane>(hidden, j, cache, hPrev, dh, dPre, dRec, dhPrev);   // the tail, if any
+    }
+
+    // Lanes [start, n) of one row, T.Count at a time while whole ones fit; returns where it stopped. Inlined with all
+    // of ILanes so that no call is left in the loop (see ILanes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BackwardLanes<T>(int n, int start, ReadOnlySpan<float> cache, ReadOnlySpan<float> hPrev,
+        ReadOnlySpan<float> dh, Span<float> dPre, Span<float> dRec, Span<float> dhPrev) where T : struct, ILanes<T>
+    {
+        int j = start;
+        for (; j <= n - T.Count; j += T.Count)
         {
-            float r = cache[j], z = cache[n + j], cand = cache[2 * n + j], recN = cache[3 * n + j];
-            float dhj = dh[j];
-            float dCandidatePre = dhj * (1f - z) * (1f - cand * cand);
-            float dr = dCandidatePre * recN * r * (1f - r);
-            float dz = dhj * (hPrev[j] - cand) * z * (1f - z);
-            dPre[j] = dr; dRec[j] = dr;
-            dPre[n + j] = dz; dRec[n + j] = dz;
-            dPre[2 * n + j] = dCandidatePre;
-            dRec[2 * n + j] = dCandidatePre * r;
-            dhPrev[j] = dhj * z;
+            T r = T.Load(cache, j), z = T.Load(cache, n + j), cand = T.Load(cache, 2 * n + j), recN = T.Load(cache, 3 * n + j);
+            T dhj = T.Load(dh, j);
+            T dCandidatePre = dhj * (T.One - z) * (T.One - cand * cand);
+            T dr = dCandidatePre * recN * r * (T.One - r);
+            T dz = dhj * (T.Load(hPrev, j) - cand) * z * (T.One - z);
+            T.Store(dr, dPre, j); T.Store(dr, dRec, j);
+            T.Store(dz, dPre, n + j); T.Store(dz, dRec, n + j);
+            T.Store(dCandidatePre, dPre, 2 * n + j);
+            T.Store(dCandidatePre * r, dRec, 2 * n + j);
+            T.Store(dhj * z, dhPrev, j);
         }
+        return j;
     }
 }

@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Carousel.Layers.Recurrent;
 
@@ -33,29 +33,28 @@ internal sealed class LstmNoForgetGateKernel : CellKernel
         ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peepholes, ReadOnlySpan<float> h, ReadOnlySpan<float> dh, Span<float> dc,
         Span<float> dPre, Span<float> dRec, Span<float> dhPrev)
     {
-        int n = hidden, j = 0;
-        var one = Vector<float>.One;
-        for (; j <= n - Vector<float>.Count; j += Vector<float>.Count)
+        int j = BackwardLanes<VectorLanes>(hidden, 0, cache, dh, dc, dPre);
+        BackwardLanes<ScalarLane>(hidden, j, cache, dh, dc, dPre);   // the tail, if any
+        dhPrev[..hidden].Clear();
+    }
+
+    // Lanes [start, n) of one row, T.Count at a time while whole ones fit; returns where it stopped. Inlined with all
+    // of ILanes so that no call is left in the loop (see ILanes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BackwardLanes<T>(int n, int start, ReadOnlySpan<float> cache, ReadOnlySpan<float> dh, Span<float> dc,
+        Span<float> dPre) where T : struct, ILanes<T>
+    {
+        int j = start;
+        for (; j <= n - T.Count; j += T.Count)
         {
-            var i = new Vector<float>(cache[j..]); var g = new Vector<float>(cache[(n + j)..]);
-            var o = new Vector<float>(cache[(2 * n + j)..]); var tanhC = new Vector<float>(cache[(3 * n + j)..]);
-            var dhj = new Vector<float>(dh[j..]);
-            var dcj = new Vector<float>(dc[j..]) + dhj * o * (one - tanhC * tanhC);
-            (dcj * g * i * (one - i)).CopyTo(dPre[j..]);
-            (dcj * i * (one - g * g)).CopyTo(dPre[(n + j)..]);
-            (dhj * tanhC * o * (one - o)).CopyTo(dPre[(2 * n + j)..]);
-            dcj.CopyTo(dc[j..]);   // the constant error carousel: dc/dcPrev = 1
+            T i = T.Load(cache, j), g = T.Load(cache, n + j), o = T.Load(cache, 2 * n + j), tanhC = T.Load(cache, 3 * n + j);
+            T dhj = T.Load(dh, j);
+            T dcj = T.Load(dc, j) + dhj * o * (T.One - tanhC * tanhC);
+            T.Store(dcj * g * i * (T.One - i), dPre, j);
+            T.Store(dcj * i * (T.One - g * g), dPre, n + j);
+            T.Store(dhj * tanhC * o * (T.One - o), dPre, 2 * n + j);
+            T.Store(dcj, dc, j);   // the constant error carousel: dc/dcPrev = 1
         }
-        for (; j < n; j++)
-        {
-            float i = cache[j], g = cache[n + j], o = cache[2 * n + j], tanhC = cache[3 * n + j];
-            float dhj = dh[j];
-            float dcj = dc[j] + dhj * o * (1f - tanhC * tanhC);
-            dPre[j] = dcj * g * i * (1f - i);
-            dPre[n + j] = dcj * i * (1f - g * g);
-            dPre[2 * n + j] = dhj * tanhC * o * (1f - o);
-            dc[j] = dcj;
-        }
-        dhPrev[..n].Clear();
+        return j;
     }
 }

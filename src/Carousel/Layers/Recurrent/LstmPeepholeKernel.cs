@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Carousel.Layers.Recurrent;
 
@@ -39,43 +39,36 @@ internal sealed class LstmPeepholeKernel : CellKernel
         ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peepholes, ReadOnlySpan<float> h, ReadOnlySpan<float> dh, Span<float> dc,
         Span<float> dPre, Span<float> dRec, Span<float> dhPrev)
     {
-        int n = hidden, j = 0;
-        var one = Vector<float>.One;
-        for (; j <= n - Vector<float>.Count; j += Vector<float>.Count)
-        {
-            var i = new Vector<float>(cache[j..]); var f = new Vector<float>(cache[(n + j)..]);
-            var g = new Vector<float>(cache[(2 * n + j)..]); var o = new Vector<float>(cache[(3 * n + j)..]);
-            var tanhC = new Vector<float>(cache[(4 * n + j)..]);
-            var cPrevj = new Vector<float>(cPrev[j..]);
-            var dhj = new Vector<float>(dh[j..]);
-            var dOut = dhj * tanhC * o * (one - o);
-            // c reaches the loss through h (via tanh), later steps (dc) and the output gate's peephole.
-            var dcj = new Vector<float>(dc[j..]) + dhj * o * (one - tanhC * tanhC) + dOut * new Vector<float>(peepholes[(2 * n + j)..]);
-            var dIn = dcj * g * i * (one - i);
-            var dForget = dcj * cPrevj * f * (one - f);
-            dIn.CopyTo(dPre[j..]);
-            dForget.CopyTo(dPre[(n + j)..]);
-            (dcj * i * (one - g * g)).CopyTo(dPre[(2 * n + j)..]);
-            dOut.CopyTo(dPre[(3 * n + j)..]);
-            (dcj * f + dIn * new Vector<float>(peepholes[j..]) + dForget * new Vector<float>(peepholes[(n + j)..])).CopyTo(dc[j..]);
-        }
-        for (; j < n; j++)
-        {
-            float i = cache[j], f = cache[n + j], g = cache[2 * n + j], o = cache[3 * n + j], tanhC = cache[4 * n + j];
-            float dhj = dh[j];
-            float dOut = dhj * tanhC * o * (1f - o);
-            float dcj = dc[j] + dhj * o * (1f - tanhC * tanhC) + dOut * peepholes[2 * n + j];
-            float dIn = dcj * g * i * (1f - i);
-            float dForget = dcj * cPrev[j] * f * (1f - f);
-            dPre[j] = dIn;
-            dPre[n + j] = dForget;
-            dPre[2 * n + j] = dcj * i * (1f - g * g);
-            dPre[3 * n + j] = dOut;
-            dc[j] = dcj * f + dIn * peepholes[j] + dForget * peepholes[n + j];
-        }
-        dhPrev[..n].Clear();
+        int j = BackwardLanes<VectorLanes>(hidden, 0, cache, cPrev, peepholes, dh, dc, dPre);
+        BackwardLanes<ScalarLane>(hidden, j, cache, cPrev, peepholes, dh, dc, dPre);   // the tail, if any
+        dhPrev[..hidden].Clear();
     }
 
+    // Lanes [start, n) of one row, T.Count at a time while whole ones fit; returns where it stopped. Inlined with all
+    // of ILanes so that no call is left in the loop (see ILanes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BackwardLanes<T>(int n, int start, ReadOnlySpan<float> cache, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> peepholes, ReadOnlySpan<float> dh, Span<float> dc, Span<float> dPre) where T : struct, ILanes<T>
+    {
+        int j = start;
+        for (; j <= n - T.Count; j += T.Count)
+        {
+            T i = T.Load(cache, j), f = T.Load(cache, n + j), g = T.Load(cache, 2 * n + j), o = T.Load(cache, 3 * n + j);
+            T tanhC = T.Load(cache, 4 * n + j);
+            T dhj = T.Load(dh, j);
+            T dOut = dhj * tanhC * o * (T.One - o);
+            // c reaches the loss through h (via tanh), later steps (dc) and the output gate's peephole.
+            T dcj = T.Load(dc, j) + dhj * o * (T.One - tanhC * tanhC) + dOut * T.Load(peepholes, 2 * n + j);
+            T dIn = dcj * g * i * (T.One - i);
+            T dForget = dcj * T.Load(cPrev, j) * f * (T.One - f);
+            T.Store(dIn, dPre, j);
+            T.Store(dForget, dPre, n + j);
+            T.Store(dcj * i * (T.One - g * g), dPre, 2 * n + j);
+            T.Store(dOut, dPre, 3 * n + j);
+            T.Store(dcj * f + dIn * T.Load(peepholes, j) + dForget * T.Load(peepholes, n + j), dc, j);
+        }
+        return j;
+    }
     public override void AddPeepholeGradients(int hidden, ReadOnlySpan<float> dPre, ReadOnlySpan<float> cPrev,
         ReadOnlySpan<float> c, Span<float> dPeepholes)
     {

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Carousel.Layers.Recurrent;
 
@@ -20,10 +21,22 @@ internal sealed class ReluRnnKernel : CellKernel
         ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peepholes, ReadOnlySpan<float> h, ReadOnlySpan<float> dh, Span<float> dc,
         Span<float> dPre, Span<float> dRec, Span<float> dhPrev)
     {
-        for (int j = 0; j < hidden; j++)
+        int j = BackwardLanes<VectorLanes>(hidden, 0, h, dh, dPre);
+        BackwardLanes<ScalarLane>(hidden, j, h, dh, dPre);   // the tail, if any
+        dhPrev[..hidden].Clear();
+    }
+
+    // Lanes [start, n) of one row, T.Count at a time while whole ones fit; returns where it stopped. Inlined with all
+    // of ILanes so that no call is left in the loop (see ILanes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BackwardLanes<T>(int n, int start, ReadOnlySpan<float> h, ReadOnlySpan<float> dh, Span<float> dPre)
+        where T : struct, ILanes<T>
+    {
+        int j = start;
+        for (; j <= n - T.Count; j += T.Count)
         {
-            dPre[j] = h[j] > 0f ? dh[j] : 0f;
-            dhPrev[j] = 0f;
+            T.Store(T.WherePositive(T.Load(h, j), T.Load(dh, j)), dPre, j);   // relu' = 1 where h > 0, else 0
         }
+        return j;
     }
 }
