@@ -43,13 +43,14 @@ internal sealed class GruKernel : CellKernel
         ReadOnlySpan<float> dh, Span<float> dPre, Span<float> dRec, Span<float> dhPrev) where T : struct, ILanes<T>
     {
         int j = start;
+        T one = T.One;   // hoisted by hand: the JIT would reload T.One at every use
         for (; j <= n - T.Count; j += T.Count)
         {
             T r = T.Load(cache, j), z = T.Load(cache, n + j), cand = T.Load(cache, 2 * n + j), recN = T.Load(cache, 3 * n + j);
             T dhj = T.Load(dh, j);
-            T dCandidatePre = dhj * (T.One - z) * (T.One - cand * cand);
-            T dr = dCandidatePre * recN * r * (T.One - r);
-            T dz = dhj * (T.Load(hPrev, j) - cand) * z * (T.One - z);
+            T dCandidatePre = dhj * (one - z) * (one - cand * cand);
+            T dr = dCandidatePre * recN * r * (one - r);
+            T dz = dhj * (T.Load(hPrev, j) - cand) * z * (one - z);
             T.Store(dr, dPre, j); T.Store(dr, dRec, j);
             T.Store(dz, dPre, n + j); T.Store(dz, dRec, n + j);
             T.Store(dCandidatePre, dPre, 2 * n + j);

@@ -43,16 +43,17 @@ internal sealed class LstmKernel : CellKernel
         ReadOnlySpan<float> dh, Span<float> dc, Span<float> dPre) where T : struct, ILanes<T>
     {
         int j = start;
+        T one = T.One;   // hoisted by hand: the JIT would reload T.One at every use
         for (; j <= n - T.Count; j += T.Count)
         {
             T i = T.Load(cache, j), f = T.Load(cache, n + j), g = T.Load(cache, 2 * n + j), o = T.Load(cache, 3 * n + j);
             T tanhC = T.Load(cache, 4 * n + j);
             T dhj = T.Load(dh, j);
-            T dcj = T.Load(dc, j) + dhj * o * (T.One - tanhC * tanhC);
-            T.Store(dcj * g * i * (T.One - i), dPre, j);
-            T.Store(dcj * T.Load(cPrev, j) * f * (T.One - f), dPre, n + j);
-            T.Store(dcj * i * (T.One - g * g), dPre, 2 * n + j);
-            T.Store(dhj * tanhC * o * (T.One - o), dPre, 3 * n + j);
+            T dcj = T.Load(dc, j) + dhj * o * (one - tanhC * tanhC);
+            T.Store(dcj * g * i * (one - i), dPre, j);
+            T.Store(dcj * T.Load(cPrev, j) * f * (one - f), dPre, n + j);
+            T.Store(dcj * i * (one - g * g), dPre, 2 * n + j);
+            T.Store(dhj * tanhC * o * (one - o), dPre, 3 * n + j);
             T.Store(dcj * f, dc, j);
         }
         return j;

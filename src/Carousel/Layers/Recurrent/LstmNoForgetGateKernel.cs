@@ -45,14 +45,15 @@ internal sealed class LstmNoForgetGateKernel : CellKernel
         Span<float> dPre) where T : struct, ILanes<T>
     {
         int j = start;
+        T one = T.One;   // hoisted by hand: the JIT would reload T.One at every use
         for (; j <= n - T.Count; j += T.Count)
         {
             T i = T.Load(cache, j), g = T.Load(cache, n + j), o = T.Load(cache, 2 * n + j), tanhC = T.Load(cache, 3 * n + j);
             T dhj = T.Load(dh, j);
-            T dcj = T.Load(dc, j) + dhj * o * (T.One - tanhC * tanhC);
-            T.Store(dcj * g * i * (T.One - i), dPre, j);
-            T.Store(dcj * i * (T.One - g * g), dPre, n + j);
-            T.Store(dhj * tanhC * o * (T.One - o), dPre, 2 * n + j);
+            T dcj = T.Load(dc, j) + dhj * o * (one - tanhC * tanhC);
+            T.Store(dcj * g * i * (one - i), dPre, j);
+            T.Store(dcj * i * (one - g * g), dPre, n + j);
+            T.Store(dhj * tanhC * o * (one - o), dPre, 2 * n + j);
             T.Store(dcj, dc, j);   // the constant error carousel: dc/dcPrev = 1
         }
         return j;

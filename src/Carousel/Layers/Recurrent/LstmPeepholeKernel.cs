@@ -51,19 +51,20 @@ internal sealed class LstmPeepholeKernel : CellKernel
         ReadOnlySpan<float> peepholes, ReadOnlySpan<float> dh, Span<float> dc, Span<float> dPre) where T : struct, ILanes<T>
     {
         int j = start;
+        T one = T.One;   // hoisted by hand: the JIT would reload T.One at every use
         for (; j <= n - T.Count; j += T.Count)
         {
             T i = T.Load(cache, j), f = T.Load(cache, n + j), g = T.Load(cache, 2 * n + j), o = T.Load(cache, 3 * n + j);
             T tanhC = T.Load(cache, 4 * n + j);
             T dhj = T.Load(dh, j);
-            T dOut = dhj * tanhC * o * (T.One - o);
+            T dOut = dhj * tanhC * o * (one - o);
             // c reaches the loss through h (via tanh), later steps (dc) and the output gate's peephole.
-            T dcj = T.Load(dc, j) + dhj * o * (T.One - tanhC * tanhC) + dOut * T.Load(peepholes, 2 * n + j);
-            T dIn = dcj * g * i * (T.One - i);
-            T dForget = dcj * T.Load(cPrev, j) * f * (T.One - f);
+            T dcj = T.Load(dc, j) + dhj * o * (one - tanhC * tanhC) + dOut * T.Load(peepholes, 2 * n + j);
+            T dIn = dcj * g * i * (one - i);
+            T dForget = dcj * T.Load(cPrev, j) * f * (one - f);
             T.Store(dIn, dPre, j);
             T.Store(dForget, dPre, n + j);
-            T.Store(dcj * i * (T.One - g * g), dPre, 2 * n + j);
+            T.Store(dcj * i * (one - g * g), dPre, 2 * n + j);
             T.Store(dOut, dPre, 3 * n + j);
             T.Store(dcj * f + dIn * T.Load(peepholes, j) + dForget * T.Load(peepholes, n + j), dc, j);
         }

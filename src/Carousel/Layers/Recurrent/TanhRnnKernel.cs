@@ -33,10 +33,11 @@ internal sealed class TanhRnnKernel : CellKernel
         where T : struct, ILanes<T>
     {
         int j = start;
+        T one = T.One;   // hoisted by hand: the JIT would reload T.One at every use
         for (; j <= n - T.Count; j += T.Count)
         {
             T hj = T.Load(h, j);
-            T.Store(T.Load(dh, j) * (T.One - hj * hj), dPre, j);   // tanh' = 1 − h²
+            T.Store(T.Load(dh, j) * (one - hj * hj), dPre, j);   // tanh' = 1 − h²
         }
         return j;
     }
