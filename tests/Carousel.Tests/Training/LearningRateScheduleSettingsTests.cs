@@ -16,7 +16,7 @@ public class LearningRateScheduleSettingsTests
     [Fact]
     public void DecayFromIsSeq2SeqsPerEpochStepDecay()
     {
-        // Seq2SeqTrainer's schedule before: StepDecay(stepsPerEpoch, rate, (decayFrom − 1) · stepsPerEpoch).
+        // The seq2seq trainer's schedule before the shared settings: StepDecay(stepsPerEpoch, rate, (decayFrom − 1) · stepsPerEpoch).
         var settings = new LearningRateScheduleSettings("step", DecayRate: 0.5f, DecayFrom: 3);
         AssertSameRates(new LearningRateSchedule.StepDecay(StepsPerEpoch, 0.5f, 2 * StepsPerEpoch), settings.Create(TotalSteps, StepsPerEpoch));
         Assert.Equal(0.01f, settings.Create(TotalSteps, StepsPerEpoch).At(2 * StepsPerEpoch, 0.01f)); // the last step of epoch 2
