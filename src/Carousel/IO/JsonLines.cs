@@ -130,7 +130,34 @@ public sealed class JsonLine : IDisposable
             document.Dispose();
             throw FileFormatErrors.Create(source, $"expected a JSON object, found {kind}.");
         }
+        if (HasBrokenString(document.RootElement))
+        {
+            document.Dispose();
+            throw FileFormatErrors.Create(source, "a string holds an unpaired surrogate escape (such as \\ud800 alone), which is not text.");
+        }
         return new JsonLine(document, source);
+    }
+
+    /// <summary>Whether any string or property name in <paramref name="element"/> cannot be read as text (JSON allows lone surrogate escapes; .NET strings from them are refused).</summary>
+    private static bool HasBrokenString(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String: _ = element.GetString(); return false;
+                case JsonValueKind.Array: return element.EnumerateArray().Any(HasBrokenString);
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name; // a name is a string too
+                        if (HasBrokenString(property.Value)) return true;
+                    }
+                    return false;
+                default: return false;
+            }
+        }
+        catch (InvalidOperationException) { return true; }
     }
 
     /// <summary>Releases the parsed document; <see cref="Root"/> must not be used after.</summary>

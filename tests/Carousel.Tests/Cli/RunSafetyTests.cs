@@ -156,3 +156,21 @@ public class ProgressLogTests
         Assert.Contains("lstm  step    30/30", output);
     }
 }
+
+/// <summary>`tag train --epochs E --steps S`: the steps decide the length (as --help says), never a mix of both.</summary>
+[Collection(CliCollection.Name)]
+public class TagLengthTests
+{
+    [Fact]
+    public void StepsOverrideEpochs()
+    {
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText(60));
+        string dir = scratch.File("run");
+        var (code, output, error) = CliRunner.Run("tag", "train", "--truecase", text, "--out", dir, "--epochs", "3", "--steps", "5",
+            "--hidden", "4", "--layers", "1", "--embedding", "4", "--batch-size", "4", "--max-length", "32", "--threads", "1");
+        Assert.True(code == 0, error);
+        Assert.Contains("Done: 5 steps", output);
+        Assert.Equal(5, LastCheckpoint.Load(dir, Carousel.Training.Tagging.TaggerCheckpoint.Kind).Position.Step);
+    }
+}

@@ -148,6 +148,19 @@ public sealed class ReaderFuzzTests : IDisposable
         Assert.Contains(":1: holds NUL", Assert.Throws<InvalidDataException>(() => LabelledTextReader.Read(_directory.File("nobom.jsonl"))).Message);
     }
 
+    /// <summary>JSON allows a lone surrogate escape; text cannot hold one: refused with file:line, in a value or a name.</summary>
+    [Theory]
+    [InlineData("{\"text\": \"ab\\ud800c\", \"label\": \"a\"}")]
+    [InlineData("{\"text\": \"abc\", \"label\": \"a\", \"x\\udc00\": 1}")]
+    public void AnUnpairedSurrogateIsRefusedWithFileAndLine(string line)
+    {
+        string path = _directory.File("surrogate.jsonl");
+        File.WriteAllText(path, "{\"text\": \"fine\", \"label\": \"b\"}\n" + line + "\n");
+        var e = Assert.Throws<InvalidDataException>(() => LabelledTextReader.Read(path));
+        Assert.Contains($"{path}:2:", e.Message);
+        Assert.Contains("unpaired surrogate", e.Message);
+    }
+
     [Fact]
     public void TruncatedOrExtendedGzipIsSaidToBeSo()
     {
