@@ -28,6 +28,7 @@ public sealed class Trainer<TBatch>
     private Evaluation? _best, _last;
     private bool _bestSaved;
     private double _trainLoss = double.NaN; // the mean batch loss as last reported
+    private long? _lastSavedStep;           // the step of the last DIR/last.safetensors, this run's or the resumed one's
 
     /// <summary>Builds the optimizer for the model's parameters and, when <see cref="TrainingRun.Resume"/> is given, puts the saved run back.</summary>
     public Trainer(Trainable<TBatch> task, TrainingRun run)
@@ -139,11 +140,12 @@ public sealed class Trainer<TBatch>
 
     private TrainingDivergedException Diverged(long step, string what)
     {
-        string kept = _run.Directory is null ? "" : _cursor.Step > 0 || _run.Resume is not null
-            ? $" What was saved before (up to step {_cursor.Step}) is kept."
-            : " Nothing was saved.";
+        long perEpoch = BatchesPerEpoch;
+        string kept = _run.Directory is null ? ""
+            : _lastSavedStep is { } saved ? $" What was saved before (the position at step {saved}) is kept."
+            : " Nothing of this run was saved.";
         return new TrainingDivergedException(step, string.Create(CultureInfo.InvariantCulture,
-            $"Training diverged at step {step} (epoch {_cursor.EpochsCompleted + 1}, batch {_cursor.BatchesIntoEpoch + 1}): {what}; lower LearningRate or clip the gradients (GradClip).{kept}"),
+            $"Training diverged at step {step} (epoch {(step - 1) / perEpoch + 1}, batch {(step - 1) % perEpoch + 1}): {what}; lower LearningRate or clip the gradients (GradClip).{kept}"),
             "LearningRate", "GradClip");
     }
 
@@ -194,6 +196,7 @@ public sealed class Trainer<TBatch>
             DataFingerprint = _task.Identity.DataFingerprint,
         };
         LastCheckpoint.Save(_run.Directory, _task.CheckpointKind, _named, Optimizer, _task.CheckpointMetadata(_cursor), position, _task.CarriedState());
+        _lastSavedStep = _cursor.Step;
     }
 
     /// <summary>
@@ -217,6 +220,7 @@ public sealed class Trainer<TBatch>
         _task.Batches.Restore(position.BatchRng, position.StreamPosition);
         _task.RestoreCarriedState(saved.File.RunState);
         _cursor.Restore(position);
+        _lastSavedStep = position.Step;
         saved.RequireNotPast(_run.PlannedSteps, identity.LengthSetting);
         _best = position.BestEvaluation ?? (position.Best is { } earlier ? _task.ReadEarlierBest(earlier, saved.File) : null);
         _bestSaved = _best is not null || File.Exists(ModelCheckpoint.Resolve(saved.Directory));
