@@ -15,7 +15,7 @@ if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
 
 var training = new CharTraining(corpus, options);                       // the model and its batches, from the options
 var trainer = new Trainer<TextBatch>(training, training.Run(outDir));   // the one training loop: optimizer, checkpoints, metrics
-trainer.Run(new Progress(p =>
+trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
 {
     if (p.Evaluation is { } e) Console.WriteLine($"step {p.Step}: train {p.TrainLoss:F3}, {e.Summary} nats/char");
 }));                                                                    // DIR/checkpoint.safetensors (best), model.safetensors, last.safetensors
@@ -26,8 +26,3 @@ foreach (string c in sampler.Generate("ROMEO:", 200, new SamplingOptions(Tempera
     Console.Write(c);
 Console.WriteLine();
 
-// Reports on the training thread as they come (Progress<T> would post them to the thread pool).
-sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-{
-    public void Report(TrainingProgress value) => report(value);
-}

@@ -41,10 +41,4 @@ internal static class TrainRunner
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done: {summary.Step} steps in {summary.ElapsedSeconds:F0} s; {kept}."));
         return 0;
     }
-
-    /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread, in order (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> action) : IProgress<T>
-    {
-        public void Report(T value) => action(value);
-    }
 }

@@ -118,7 +118,7 @@ public static class AnBnCnExperiment
             PlannedSteps = (long)options.MaxUpdates + options.ExtraUpdates, // at most; the run says when it is finished
             EvaluateAtEpochEnd = false, // the run asks for its checks (WantsEvaluation)
         };
-        new Trainer<SymbolPredictionBatch>(training, run).Run(new ProgressCallback<TrainingProgress>(p =>
+        new Trainer<SymbolPredictionBatch>(training, run).Run(new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Evaluation is { } e)
                 progress?.Invoke(new AnBnCnProgress(cell, seed, (int)p.Step, options.MaxUpdates, training.RecentLoss,

@@ -103,7 +103,7 @@ public static class EmbeddedReberExperiment
                 EvaluateAtEpochEnd = false,
             };
             int stepsBefore = step, stringsBefore = trainingStrings, trialNumber = trial;
-            var summary = new Trainer<SymbolPredictionBatch>(training, run).Run(new ProgressCallback<TrainingProgress>(p =>
+            var summary = new Trainer<SymbolPredictionBatch>(training, run).Run(new SynchronousProgress<TrainingProgress>(p =>
             {
                 if (p.Evaluation is not null)
                     progress?.Invoke(new EmbeddedReberProgress(stepsBefore + (int)p.Step, options.MaxSteps, trialNumber, training.RecentLoss,

@@ -65,7 +65,7 @@ public sealed class EndOfSequenceRegression : InMemoryTrainable<SequenceRegressi
     {
         _batches = new GeneratedBatches<SequenceRegressionBatch>(nextBatch, Math.Max(1, run.PlannedSteps));
         DivergedAtStep = null;
-        var watch = new ProgressCallback<TrainingProgress>(p =>
+        var watch = new SynchronousProgress<TrainingProgress>(p =>
         {
             if (DivergedAtStep is null && (!double.IsFinite(p.BatchLoss) || !double.IsFinite(p.GradientNorm))) DivergedAtStep = p.Step;
             progress?.Report(p);

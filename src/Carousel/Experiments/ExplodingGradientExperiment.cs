@@ -187,7 +187,7 @@ public static class ExplodingGradientExperiment
         };
         // Once a step is not finite the weights are NaN for good: stop after it, the rest of the curve stays NaN.
         network.StopWhenDiverged = true;
-        network.Train(() => problem.NextBatch(options.BatchSize), run, new ProgressCallback<TrainingProgress>(p =>
+        network.Train(() => problem.NextBatch(options.BatchSize), run, new SynchronousProgress<TrainingProgress>(p =>
         {
             int step = (int)p.Step;
             losses[step - 1] = p.BatchLoss;

@@ -144,7 +144,7 @@ public static class GradientFlowExperiment
                 EvaluateAtEpochEnd = false,
             };
             double recent = 0;
-            network.Train(() => problem.NextBatch(options.BatchSize), run, new ProgressCallback<TrainingProgress>(p =>
+            network.Train(() => problem.NextBatch(options.BatchSize), run, new SynchronousProgress<TrainingProgress>(p =>
             {
                 recent = p.Step == 1 ? p.BatchLoss : 0.95 * recent + 0.05 * p.BatchLoss;
                 if (p.Step % 25 == 0 || p.Step == options.TrainSteps) progress?.Invoke(new GradientFlowProgress(cell, (int)p.Step, options.TrainSteps, recent));

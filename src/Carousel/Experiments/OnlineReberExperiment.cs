@@ -67,7 +67,7 @@ public static class OnlineReberExperiment
             EvaluateAtEpochEnd = false,
         };
         var reports = new List<OnlineReberProgress>();
-        new Trainer<SymbolPredictionBatch>(training, run).Run(new ProgressCallback<TrainingProgress>(p =>
+        new Trainer<SymbolPredictionBatch>(training, run).Run(new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Evaluation is null) return;
             reports.Add(training.LastReport!);

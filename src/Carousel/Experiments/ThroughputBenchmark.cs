@@ -80,7 +80,7 @@ public static class ThroughputBenchmark
         var warmup = new Stopwatch();
         var clock = new Stopwatch();
         long warmupSteps = -1;
-        var timing = new ProgressCallback<TrainingProgress>(p =>
+        var timing = new SynchronousProgress<TrainingProgress>(p =>
         {
             if (warmupSteps < 0)
             {

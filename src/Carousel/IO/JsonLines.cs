@@ -130,12 +130,23 @@ public sealed class JsonLine : IDisposable
             document.Dispose();
             throw FileFormatErrors.Create(source, $"expected a JSON object, found {kind}.");
         }
-        if (HasBrokenString(document.RootElement))
+        if (HasSurrogateEscape(line) && HasBrokenString(document.RootElement))
         {
             document.Dispose();
             throw FileFormatErrors.Create(source, "a string holds an unpaired surrogate escape (such as \\ud800 alone), which is not text.");
         }
         return new JsonLine(document, source);
+    }
+
+    /// <summary>
+    /// Whether the line holds an escape of a surrogate (\uD800–\uDFFF), the only way a string of a strictly decoded line can
+    /// be broken; most lines have none, so the document is walked only for the few that do.
+    /// </summary>
+    private static bool HasSurrogateEscape(string line)
+    {
+        for (int i = line.IndexOf("\\u", StringComparison.Ordinal); i >= 0 && i + 3 < line.Length; i = line.IndexOf("\\u", i + 2, StringComparison.Ordinal))
+            if (line[i + 2] is 'd' or 'D' && line[i + 3] is >= '8' and <= '9' or >= 'a' and <= 'f' or >= 'A' and <= 'F') return true;
+        return false;
     }
 
     /// <summary>Whether any string or property name in <paramref name="element"/> cannot be read as text (JSON allows lone surrogate escapes; .NET strings from them are refused).</summary>

@@ -110,13 +110,17 @@ public sealed class ModelCheckpoint
     /// Reads a checkpoint (a file, or a directory holding <see cref="FileName"/>) of the expected kind. A missing
     /// file, a file that is not safetensors, or a checkpoint of another kind each give a clear exception.
     /// </summary>
-    public static ModelCheckpoint Load(string path, string expectedKind)
+    /// <param name="path">A checkpoint file, or a training directory holding <see cref="FileName"/>.</param>
+    /// <param name="expectedKind">The model kind wanted, named in the error for any other.</param>
+    /// <param name="earlierKinds">Earlier kinds of the same model that are also accepted (<see cref="Kind"/> says which was found).</param>
+    public static ModelCheckpoint Load(string path, string expectedKind, params string[] earlierKinds)
     {
         string file = Resolve(path);
         if (!File.Exists(file)) throw new FileNotFoundException($"No checkpoint at '{path}'.", file);
         var st = SafeTensors.Read(file);
         st.Metadata.TryGetValue("format", out var format);
-        if (format != FormatPrefix + expectedKind)
+        string? kind = format is not null && format.StartsWith(FormatPrefix, StringComparison.Ordinal) ? format[FormatPrefix.Length..] : null;
+        if (kind != expectedKind && !earlierKinds.Contains(kind))
         {
             string found = format is null ? "no format" : format.StartsWith(FormatPrefix, StringComparison.Ordinal) ? $"a {format[FormatPrefix.Length..]} checkpoint" : $"format '{format}'";
             throw new InvalidDataException($"{file}: expected a {expectedKind} checkpoint, found {found}.");
@@ -126,7 +130,7 @@ public sealed class ModelCheckpoint
             .ToDictionary(e => e.Name[OptimizerPrefix.Length..], e => e.ToTensor());
         var runState = st.Entries.Where(e => e.Name.StartsWith(RunStatePrefix, StringComparison.Ordinal) || e.Name.StartsWith(EarlierRunStatePrefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Name[(e.Name.IndexOf('.') + 1)..], e => e.ToTensor());
-        return new ModelCheckpoint(st, expectedKind, ParseCount(st, "step"), ParseCount(st, "optimizer_steps"), own, optimizerState) { RunState = runState };
+        return new ModelCheckpoint(st, kind!, ParseCount(st, "step"), ParseCount(st, "optimizer_steps"), own, optimizerState) { RunState = runState };
     }
 
     /// <summary>A metadata entry, or a clear error naming the file when it is absent.</summary>

@@ -117,7 +117,7 @@ public sealed class Trainer<TBatch>
             {
                 (evaluation, isBest) = EvaluateAndKeepBest(step);
                 AppendMetrics(evaluation, trainLoss, isBest, rateSinceEvaluation, Elapsed());
-                _cursor.TakeMeanLoss();
+                _cursor.ResetLoss();
                 throughput.Evaluated();
             }
             if (evaluate || epochEnded) SaveLast(Elapsed());

@@ -31,13 +31,11 @@ public sealed class TrainingCursor
         return true;
     }
 
-    /// <summary>The mean batch loss since the last evaluation (NaN when none was trained), then starts a new sum.</summary>
-    public double TakeMeanLoss()
+    /// <summary>Starts a new sum of batch losses (after an evaluation has reported <see cref="MeanLoss"/>).</summary>
+    public void ResetLoss()
     {
-        double mean = LossCount > 0 ? LossSum / LossCount : double.NaN;
         LossSum = 0;
         LossCount = 0;
-        return mean;
     }
 
     /// <summary>The mean batch loss since the last evaluation, without resetting it (NaN when none).</summary>

@@ -76,12 +76,7 @@ public class TaskTrainerResumeTests
 
     /// <summary>One run of the loop: <paramref name="onBatch"/> after every step.</summary>
     private static TrainingSummary Run(Trainable<int[]> training, TrainingRun run, Action<TrainingProgress> onBatch, CancellationToken cancel) =>
-        new Trainer<int[]>(training, run).Run(new EveryStep(onBatch), cancel);
-
-    private sealed class EveryStep(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
+        new Trainer<int[]>(training, run).Run(new SynchronousProgress<TrainingProgress>(onBatch), cancel);
 
     private static readonly LearningRateScheduleSettings HalvedFromEpochTwo = new("step", DecayRate: 0.5f, DecayFrom: 2);
 

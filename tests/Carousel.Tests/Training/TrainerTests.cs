@@ -87,7 +87,7 @@ public class TrainerTests
         using var stop = new CancellationTokenSource();
         var steps = new List<long>();
         int thread = Environment.CurrentManagedThreadId;
-        var summary = new Trainer<int[]>(training, training.Run(dir.Path)).Run(new Report(p =>
+        var summary = new Trainer<int[]>(training, training.Run(dir.Path)).Run(new SynchronousProgress<TrainingProgress>(p =>
         {
             Assert.Equal(thread, Environment.CurrentManagedThreadId);
             steps.Add(p.Step);
@@ -96,11 +96,6 @@ public class TrainerTests
         Assert.True(summary.Interrupted);
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], steps);
         Assert.Equal(7, LastCheckpoint.Load(dir.Path, ClassifierCheckpoint.Kind).Position.Step);
-    }
-
-    private sealed class Report(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        void IProgress<TrainingProgress>.Report(TrainingProgress value) => report(value);
     }
 
     /// <summary>The classifier's training, noting the thread count the kernels see during each batch.</summary>

@@ -56,11 +56,12 @@ public sealed record TaskResult(bool Solved, long Steps, long Sequences, TaskEva
 /// batch). Every <see cref="TaskTrainingOptions.EvaluateEvery"/> steps it checks the fresh test sequences by the task's
 /// criterion and stops as soon as the task is solved, or when the budget of sequences or steps is spent. Nothing is written.
 /// </summary>
-public sealed class TaskTrainer : Trainable<TaskBatch>
+public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
 {
     private readonly TaskTrainingOptions _options;
     private readonly ITaskLearner _learner;
-    private readonly FreshBatches _batches;
+    private readonly GeneratedBatches<TaskBatch> _batches;
+    private long _sequences; // training sequences drawn so far
     private WeightUpdate? _update;
     private bool[] _correct = [];
 
@@ -90,7 +91,13 @@ public sealed class TaskTrainer : Trainable<TaskBatch>
             case GateInitialization.ForgetBias: Tagger.Rnn.InitializeKeepGateBias(options.ForgetBias); break;
             case GateInitialization.Chrono: Tagger.Rnn.InitializeChrono(Math.Max(3, task.LongestSequence), rng.Fork()); break;
         }
-        _batches = new FreshBatches(task, options);
+        // Fresh sequences until the budget of sequences (the last batch may be smaller) or of steps is spent: one nominal epoch.
+        _batches = new GeneratedBatches<TaskBatch>(() =>
+        {
+            int batchSize = (int)Math.Min(options.BatchSize, options.MaxSequences - _sequences);
+            _sequences += batchSize;
+            return task.NextTrainingBatch(batchSize);
+        }, Math.Min(options.MaxSteps, (options.MaxSequences + options.BatchSize - 1) / options.BatchSize));
     }
 
     /// <summary>Trains until the task is solved, the budget is spent or <paramref name="cancel"/> is set.</summary>
@@ -107,26 +114,20 @@ public sealed class TaskTrainer : Trainable<TaskBatch>
         };
         var trainer = new Trainer<TaskBatch>(this, run);
         TaskEvaluation? evaluation = null;
-        var summary = trainer.Run(progress is null ? null : new ProgressAdapter(p =>
+        var summary = trainer.Run(progress is null ? null : new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Evaluation is { } e) evaluation = Scores(e);
-            progress(new TaskProgress(p.Step, _batches.Sequences, _options.MaxSequences, p.TrainLoss, p.Evaluation is null ? null : evaluation,
+            progress(new TaskProgress(p.Step, _sequences, _options.MaxSequences, p.TrainLoss, p.Evaluation is null ? null : evaluation,
                 p.TokensPerSecond, p.ElapsedSeconds));
         }), cancel);
         var last = summary.Last is { } l ? Scores(l) : null;
-        return new TaskResult(last?.Solved ?? false, summary.Step, _batches.Sequences, last, summary.TrainLoss, summary.ElapsedSeconds, summary.Interrupted);
+        return new TaskResult(last?.Solved ?? false, summary.Step, _sequences, last, summary.TrainLoss, summary.ElapsedSeconds, summary.Interrupted);
     }
 
     /// <inheritdoc/>
     public override IModule Model => Tagger;
     /// <inheritdoc/>
     public override IBatchSource<TaskBatch> Batches => _batches;
-    /// <inheritdoc/>
-    public override string CheckpointKind => "task-tagger/1";
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, string> CheckpointMetadata(TrainingCursor at) => new Dictionary<string, string>();
-    /// <inheritdoc/>
-    public override RunIdentity Identity { get; } = new("options", [], [], "in memory", nameof(TaskTrainingOptions.MaxSteps));
 
     /// <inheritdoc/>
     public override void Attach(Optimizer optimizer, TrainingRun run) =>
@@ -170,32 +171,5 @@ public sealed class TaskTrainer : Trainable<TaskBatch>
         }
         Tagger.Training = wasTraining;
         return new TaskEvaluation(wrong, tested, Task.TestSequences, Task.AllowedWrong);
-    }
-
-    /// <summary>
-    /// Fresh training sequences drawn by the task, until the budget of sequences (the last batch may be smaller) or
-    /// steps is spent; the whole budget is one nominal epoch. Not resumable: the task's generator is not saved.
-    /// </summary>
-    private sealed class FreshBatches(SequenceTask task, TaskTrainingOptions options) : IBatchSource<TaskBatch>
-    {
-        public long Sequences { get; private set; }
-
-        public long BatchesPerEpoch { get; } = Math.Min(options.MaxSteps, (options.MaxSequences + options.BatchSize - 1) / options.BatchSize);
-
-        public TaskBatch Next(int index)
-        {
-            int batchSize = (int)Math.Min(options.BatchSize, options.MaxSequences - Sequences);
-            Sequences += batchSize;
-            return task.NextTrainingBatch(batchSize);
-        }
-
-        public ulong[] State => [];
-        public long StreamPosition => 0;
-        public void Restore(ulong[] state, long streamPosition) => throw new NotSupportedException("Task runs are not resumed.");
-    }
-
-    private sealed class ProgressAdapter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -55,9 +55,9 @@ public sealed record CharCheckpoint(CharLanguageModel Model, CharVocabulary Voca
     /// </summary>
     public static LastCheckpoint? ContinueEarlierRun(string directory, CharTraining training)
     {
-        string path = ModelCheckpoint.Resolve(directory);
-        if (!File.Exists(path) || !IsEarlierFormat(path)) return null;
-        var file = ModelCheckpoint.Load(path, EarlierKind);
+        if (!File.Exists(ModelCheckpoint.Resolve(directory))) return null;
+        var file = ReadEither(directory);
+        if (file.Kind != EarlierKind) return null;
         long perEpoch = training.StepsPerEpoch;
         var position = new TrainingPosition
         {
@@ -72,17 +72,7 @@ public sealed record CharCheckpoint(CharLanguageModel Model, CharVocabulary Voca
         return new LastCheckpoint(file, position, directory);
     }
 
-    private static bool IsEarlierFormat(string path)
-    {
-        try { return IO.SafeTensors.Read(path).Metadata.TryGetValue("format", out var format) && format == "carousel." + EarlierKind; }
-        catch (InvalidDataException) { return false; }
-    }
-
-    private static ModelCheckpoint ReadEither(string path)
-    {
-        string file = ModelCheckpoint.Resolve(path);
-        return File.Exists(file) && IsEarlierFormat(file) ? ModelCheckpoint.Load(file, EarlierKind) : ModelCheckpoint.Load(path, Kind);
-    }
+    private static ModelCheckpoint ReadEither(string path) => ModelCheckpoint.Load(path, Kind, EarlierKind);
 
     private static (CharTrainingOptions Options, CharVocabulary Vocabulary) ReadOptions(ModelCheckpoint file)
     {
