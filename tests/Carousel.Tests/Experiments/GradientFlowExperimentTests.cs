@@ -83,4 +83,23 @@ public class GradientFlowExperimentTests(ITestOutputHelper output)
         var diagonal = Tensor.FromDoubles([0.3, 0, 0, -1.7], 2, 2);
         Numerics.Close(1.7, ExplodingGradientExperiment.SpectralRadius(diagonal), 1e-3, 0, "diagonal");
     }
+
+    [Fact]
+    public void AGatedCellsRadiusIsTheLargestOverItsGateBlocks()
+    {
+        // W_hh [2·2, 2] of a two-gate cell: the first block has radius 0.5, the second 1.5.
+        var weightHh = Tensor.FromDoubles([0.5, 0, 0, 0.2, 0, 1.5, 1.5, 0], 4, 2);
+        Numerics.Close(1.5, ExplodingGradientExperiment.LargestGateBlockRadius(weightHh), 1e-6, 0, "largest block");
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void TheExperimentRunsForGatedCells(CellKind cell)
+    {
+        var result = ExplodingGradientExperiment.Run(new ExplodingGradientOptions(Cell: cell, TrainSteps: 3, TestSequences: 4));
+
+        Assert.InRange(result.SpectralRadius, 2, 4); // each gate block ~ N(0, gain²/H) with gain 3
+        Assert.Equal(2, result.Runs.Count);
+    }
 }
