@@ -41,6 +41,13 @@ internal sealed class RecurrentDirection
     private float[] _dRec = [];       // [T·B, G·H]   recurrent-side gate gradients (GRU only; else _pre is used)
     private float[] _dh = [], _dc = [], _dhPrev = []; // [B, H]
     private int[]? _lengths;
+    // Infer's workspace: one chunk of input projections, two state buffers each for h and c, one cache row per batch row.
+    private int _inferChunkSteps, _inferBatch;
+    private float[] _inferPre = [];                  // [chunk·B, G·H]
+    private float[] _inferRec = [];                  // [B, G·H]
+    private readonly float[][] _inferH = [[], []];   // 2 × [B, H]
+    private readonly float[][] _inferC = [[], []];   // 2 × [B, H] (LSTM only)
+    private float[] _inferCache = [];                // [B, CacheWidth]
     // W_hh packed for the per-step GEMMs, repacked when the parameter's Version changes (once per optimizer step).
     private PackedMatrix? _recurrentTransposed; // op(B) = W_hhᵀ [H, G·H], forward:  rec = h · W_hhᵀ
     private PackedMatrix? _recurrent;           // op(B) = W_hh  [G·H, H], backward: dh += dG · W_hh
@@ -110,6 +117,90 @@ internal sealed class RecurrentDirection
         int finalRow = _reverse ? 0 : steps;
         _hStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(hFinal);
         if (_hasCell) _cStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(cFinal);
+    }
+
+    /// <summary>
+    /// The forward-only pass for inference: the same outputs y and final states as <see cref="Forward"/>, bit for bit,
+    /// keeping nothing for backward. The input projection is computed a chunk of steps at a time into a reused
+    /// workspace, the states ping-pong between two [B, H] buffers and the gate activations live in one row of
+    /// scratch per batch row, so its memory does not grow with T. <see cref="Backward"/> cannot follow it.
+    /// </summary>
+    public void Infer(ReadOnlyMemory<float> x, int steps, int batch, int[]? lengths,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
+    {
+        int H = _hidden, G = _gateWidth;
+        int chunkSteps = Math.Clamp(InferenceChunkRows / Math.Max(batch, 1), 1, Math.Max(steps, 1));
+        EnsureInferenceWorkspace(chunkSteps, batch);
+
+        for (int k = 0; k < Peepholes.Length; k++) Peepholes[k].Value.Data.CopyTo(_peepholeValues.AsSpan(k * H, H));
+        h0.CopyTo(_inferH[0]);
+        if (_hasCell) c0.CopyTo(_inferC[0]);
+        var recurrentWeights = PackedRecurrentWeights(transposed: true);
+
+        // Chunks in processing order: the reverse direction starts from the last steps.
+        for (int done = 0; done < steps; done += chunkSteps)
+        {
+            int count = Math.Min(chunkSteps, steps - done);
+            int firstStep = _reverse ? steps - done - count : done; // the chunk holds steps [firstStep, firstStep + count)
+            // pre [count·B, G·H] = x [count·B, In] · W_ihᵀ + b_ih for the chunk's steps
+            int rows = count * batch;
+            var pre = _inferPre.AsSpan(0, rows * G);
+            Gemm.Multiply(false, true, rows, G, _inputSize, x.Span.Slice(firstStep * batch * _inputSize, rows * _inputSize),
+                WeightIh.Value.Data, pre, accumulate: false);
+            MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
+            int chunkStart = done;
+            ForEachBatchPart(batch, (first, end) => InferSteps(first, end, chunkStart, count, firstStep, steps, lengths,
+                recurrentWeights, y, outStride, outOffset));
+        }
+
+        // After s processed steps the state is in buffer s % 2.
+        _inferH[steps % 2].AsSpan(0, batch * H).CopyTo(hFinal);
+        if (_hasCell) _inferC[steps % 2].AsSpan(0, batch * H).CopyTo(cFinal);
+    }
+
+    // Rows per input-projection chunk in Infer: big enough for the GEMM to run near its peak, small enough to stay in L2/L3.
+    private const int InferenceChunkRows = 1024;
+
+    // Infer's time loop over one chunk for batch rows [first, end). done = steps processed before the chunk.
+    private void InferSteps(int first, int end, int done, int count, int firstStep, int steps, int[]? lengths,
+        PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
+    {
+        int batch = _inferBatch, H = _hidden, G = _gateWidth, rows = end - first;
+        var rec = _inferRec.AsSpan(first * G, rows * G);
+        for (int s = 0; s < count; s++)
+        {
+            int processed = done + s;
+            int t = _reverse ? steps - 1 - processed : processed;
+            int local = t - firstStep; // the step's row block in the chunk's pre
+            var hPrev = _inferH[processed % 2].AsSpan(first * H, rows * H);
+            var hNext = _inferH[(processed + 1) % 2].AsSpan(first * H, rows * H);
+            // rec [rows, G·H] = hPrev [rows, H] · W_hhᵀ + b_hh
+            for (int b = 0; b < rows; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
+            Gemm.Multiply(rows, hPrev, H, recurrentWeights, rec, G, accumulate: true);
+
+            for (int i = 0; i < rows; i++)
+            {
+                int b = first + i;
+                var hPrevRow = hPrev.Slice(i * H, H);
+                var hNextRow = hNext.Slice(i * H, H);
+                var cPrevRow = _hasCell ? _inferC[processed % 2].AsSpan(b * H, H) : default;
+                var cNextRow = _hasCell ? _inferC[(processed + 1) % 2].AsSpan(b * H, H) : default;
+                var yRow = y.AsSpan((t * batch + b) * outStride + outOffset, H);
+                if (IsActive(lengths, t, b))
+                {
+                    _kernel.ForwardRow(H, _inferPre.AsSpan((local * batch + b) * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow,
+                        _peepholeValues, _inferCache.AsSpan(b * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
+                    hNextRow.CopyTo(yRow);
+                }
+                else
+                {
+                    hPrevRow.CopyTo(hNextRow);
+                    if (_hasCell) cPrevRow.CopyTo(cNextRow);
+                    yRow.Clear();
+                }
+            }
+        }
     }
 
     // The time loop for batch rows [first, end): rows never interact, so parts can run on separate threads.
@@ -278,6 +369,22 @@ internal sealed class RecurrentDirection
         else if (version != WeightHh.Version) packed.Repack(WeightHh.Value.Data);
         version = WeightHh.Version;
         return packed;
+    }
+
+    private void EnsureInferenceWorkspace(int chunkSteps, int batch)
+    {
+        if (chunkSteps == _inferChunkSteps && batch == _inferBatch) return;
+        int H = _hidden, G = _gateWidth;
+        _inferPre = new float[chunkSteps * batch * G];
+        _inferRec = new float[batch * G];
+        for (int k = 0; k < 2; k++)
+        {
+            _inferH[k] = new float[batch * H];
+            _inferC[k] = _hasCell ? new float[batch * H] : [];
+        }
+        _inferCache = new float[batch * _cacheWidth];
+        _inferChunkSteps = chunkSteps;
+        _inferBatch = batch;
     }
 
     private void EnsureWorkspace(int steps, int batch)

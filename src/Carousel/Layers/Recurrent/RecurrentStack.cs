@@ -77,10 +77,12 @@ public sealed class RecurrentStack : IModule
 
     // Per-forward workspace: layer outputs [T, B, D·H] and dropout masks (inverted scaling) per layer < L−1.
     private Tensor[] _layerOutputs = [];
+    private Tensor[] _inferenceOutputs = [];   // eval mode: up to two [T, B, D·H] outputs, layer k writes buffer k % 2
     private Tensor[] _dropoutMasks = [];
     private Tensor[] _droppedInputs = [];
     private Tensor[] _inputGradients = [];   // per layer [T, B, In_k], reused by every Backward
     private bool _lastForwardUsedDropout;
+    private bool _lastForwardKeptActivations;
     private int _steps, _batch;
 
     /// <summary>The sizes and choices the stack was built with.</summary>
@@ -226,7 +228,9 @@ public sealed class RecurrentStack : IModule
     /// Forward over x [T, B, In]. <paramref name="initial"/> null means zeros or the learned initial state.
     /// <paramref name="lengths"/> [B] (each in 0..T) marks padded steps; null means every sequence has length T.
     /// The returned output tensor belongs to the stack and is overwritten by the next Forward; x must not
-    /// change until Backward has run.
+    /// change until Backward has run. In eval mode (<see cref="Training"/> false) this is the forward-only
+    /// inference pass: the same numbers bit for bit, no dropout, nothing kept for backward (its memory does not grow
+    /// with T beyond the outputs), so <see cref="Backward"/> then refuses to run.
     /// </summary>
     public RecurrentOutput Forward(Tensor x, RecurrentState? initial = null, int[]? lengths = null)
     {
@@ -236,20 +240,28 @@ public sealed class RecurrentStack : IModule
         ValidateLengths(lengths, T, B);
         initial ??= InitialState(B);
         ValidateState(initial, B, "initial state");
-        EnsureWorkspace(T, B);
+        if (Training) EnsureWorkspace(T, B);
+        else EnsureInferenceWorkspace(T, B);
         _lastForwardUsedDropout = Training && Options.Dropout > 0f;
+        _lastForwardKeptActivations = Training;
 
         var final = ZeroState(B);
         ReadOnlyMemory<float> layerInput = x.Data;
         for (int k = 0; k < L; k++)
         {
-            var output = _layerOutputs[k];
+            var output = Training ? _layerOutputs[k] : _inferenceOutputs[k % 2]; // inference: layers alternate two buffers
             for (int d = 0; d < D; d++)
             {
                 int sd = k * D + d;
-                _layers[k][d].Forward(layerInput, T, B, lengths,
-                    initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
-                    output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
+                var direction = _layers[k][d];
+                if (Training)
+                    direction.Forward(layerInput, T, B, lengths,
+                        initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
+                        output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
+                else
+                    direction.Infer(layerInput, T, B, lengths,
+                        initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
+                        output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
             }
             layerInput = output.Data;
             if (k < L - 1 && _lastForwardUsedDropout)
@@ -258,7 +270,7 @@ public sealed class RecurrentStack : IModule
                 layerInput = _droppedInputs[k].Data;
             }
         }
-        return new RecurrentOutput(_layerOutputs[L - 1], final);
+        return new RecurrentOutput(Training ? _layerOutputs[L - 1] : _inferenceOutputs[(L - 1) % 2], final);
     }
 
     /// <summary>
@@ -270,6 +282,8 @@ public sealed class RecurrentStack : IModule
     {
         int T = _steps, B = _batch, H = Options.HiddenSize, D = Options.Directions, L = Options.Layers;
         if (_layerOutputs.Length == 0) throw new InvalidOperationException("Backward called before Forward.");
+        if (!_lastForwardKeptActivations)
+            throw new InvalidOperationException("Backward after a forward in eval mode, which keeps no activations: set Training = true before the forward.");
         dOutput ??= new Tensor(T, B, D * H);
         if (!dOutput.HasShape(T, B, D * H)) throw new ArgumentException($"Expected output gradient [{T}, {B}, {D * H}], got {dOutput}.");
         if (dFinal is not null) ValidateState(dFinal, B, "final-state gradient");
@@ -325,6 +339,14 @@ public sealed class RecurrentStack : IModule
         var m = mask.Data;
         for (int i = 0; i < m.Length; i++) m[i] = _dropoutRng.NextFloat() < keep ? scale : 0f;
         System.Numerics.Tensors.TensorPrimitives.Multiply(output.Data, m, dropped.Data);
+    }
+
+    private void EnsureInferenceWorkspace(int steps, int batch)
+    {
+        if (_inferenceOutputs.Length > 0 && _inferenceOutputs[0].HasShape(steps, batch, Options.OutputSize)) return;
+        int count = Math.Min(Options.Layers, 2);
+        _inferenceOutputs = new Tensor[count];
+        for (int k = 0; k < count; k++) _inferenceOutputs[k] = new Tensor(steps, batch, Options.OutputSize);
     }
 
     private void EnsureWorkspace(int steps, int batch)

@@ -1,0 +1,67 @@
+using Carousel.Kernels;
+using Carousel.Layers.Recurrent;
+using Carousel.Tensors;
+
+namespace Carousel.Tests.Layers;
+
+/// <summary>The forward-only pass of eval mode gives the training forward's numbers bit for bit, and keeps nothing for backward.</summary>
+public class RecurrentInferenceTests
+{
+    public static TheoryData<CellKind> Cells() => RecurrentPropertyTests.Cells();
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void EvalForwardEqualsTrainingForwardBitForBit(CellKind cell)
+    {
+        // T·B is above the inference chunk (1024 rows), so the input projection runs in several chunks, the last one short;
+        // B = 37 splits over two threads into uneven halves; lengths pad some sequences, in both directions.
+        const int T = 60, B = 37, In = 5, H = 16;
+        var lengths = Enumerable.Range(0, B).Select(b => b % 4 == 0 ? T : 1 + (b * 7) % T).ToArray();
+        var probe = new RecurrentProbe(new RecurrentOptions(cell, In, H, Layers: 3, Bidirectional: true), T, B, seed: 11, lengths: lengths);
+
+        using var threads = Gemm.UseThreads(2);
+        var (trainedY, trainedFinal) = probe.Stack.Forward(probe.X, probe.Initial, lengths);
+        var expectedY = trainedY.Data.ToArray();
+        var expectedH = trainedFinal.H.Data.ToArray();
+        var expectedC = trainedFinal.C?.Data.ToArray();
+
+        probe.Stack.Training = false;
+        var (y, final) = probe.Stack.Forward(probe.X, probe.Initial, lengths);
+
+        Assert.Equal(expectedY, y.Data);
+        Assert.Equal(expectedH, final.H.Data);
+        if (expectedC is not null) Assert.Equal(expectedC, final.C!.Data);
+    }
+
+    [Fact]
+    public void EvalForwardAfterTrainingForwardsOfOtherShapesStaysExact()
+    {
+        // Workspaces of both passes are kept apart: alternating shapes and modes changes no number.
+        var options = new RecurrentOptions(CellKind.Lstm, 3, 8, Layers: 2);
+        var probe = new RecurrentProbe(options, 9, 4, seed: 3);
+        probe.Stack.Training = false;
+        var first = probe.Stack.Forward(probe.X, probe.Initial).Output.Data.ToArray();
+
+        probe.Stack.Training = true;
+        var other = RecurrentProbe.Random(new Rng(1), 20, 6, 3);
+        probe.Stack.Forward(other);
+        probe.Stack.Training = false;
+        probe.Stack.Forward(other);
+        var again = probe.Stack.Forward(probe.X, probe.Initial).Output.Data;
+
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public void BackwardAfterAnEvalForwardIsRefused()
+    {
+        var probe = new RecurrentProbe(new RecurrentOptions(CellKind.Gru, 3, 4), 5, 2, seed: 1);
+        probe.Stack.Training = true;
+        probe.Stack.Forward(probe.X, probe.Initial);
+        probe.Stack.Training = false;
+        probe.Stack.Forward(probe.X, probe.Initial);
+
+        var error = Assert.Throws<InvalidOperationException>(() => probe.Stack.Backward(probe.Ry));
+        Assert.Contains("eval mode", error.Message);
+    }
+}
