@@ -22,9 +22,10 @@ internal static class BenchCommand
         var rounds = new Option<int>("--sample-rounds") { Description = "Timed sampling rounds; the best is reported.", DefaultValueFactory = _ => 1 };
         var compare = new Option<bool>("--compare-sampling") { Description = "Also time sampling through the general forward (T = 1, B = 1), rounds alternating with the batch-1 stepper." };
         var json = new Option<bool>("--json") { Description = "Print only the JSON line." };
+        var infer = new Option<bool>("--infer") { Description = "Also time forward-only inference (eval mode, logits of a B × T batch): infer_tokens_per_s, best of --sample-rounds rounds of --steps forwards." };
         var command = new Command("bench", "Training and batch-1 sampling throughput of a char-level model (Embedding → recurrent stack → Linear, Adam, clip 5).")
         {
-            cell, hidden, layers, batch, seq, steps, sample, vocab, threads, rounds, compare, json,
+            cell, hidden, layers, batch, seq, steps, sample, vocab, threads, rounds, compare, json, infer,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -34,7 +35,7 @@ internal static class BenchCommand
                 DemoCommand.Positive(parse.GetValue(vocab), "--vocab"), DemoCommand.Positive(parse.GetValue(steps), "--steps"),
                 DemoCommand.Positive(parse.GetValue(sample), "--sample"),
                 SampleRounds: DemoCommand.Positive(parse.GetValue(rounds), "--sample-rounds"), CompareSamplingPaths: parse.GetValue(compare),
-                Threads: DemoCommand.Positive(parse.GetValue(threads), "--threads"));
+                Threads: DemoCommand.Positive(parse.GetValue(threads), "--threads"), Inference: parse.GetValue(infer));
             var r = ThroughputBenchmark.Run(options);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
@@ -44,6 +45,7 @@ internal static class BenchCommand
                 train_tokens_per_s = Math.Round(r.TrainTokensPerSecond),
                 sample_tokens_per_s = Math.Round(r.SampleTokensPerSecond),
                 sample_general_tokens_per_s = double.IsNaN(r.GeneralSampleTokensPerSecond) ? (double?)null : Math.Round(r.GeneralSampleTokensPerSecond),
+                infer_tokens_per_s = double.IsNaN(r.InferTokensPerSecond) ? (double?)null : Math.Round(r.InferTokensPerSecond),
                 train_gflops = Math.Round(r.TrainGigaflops, 1),
                 peak_memory_mb = Math.Round(r.PeakMemoryBytes / 1048576.0, 1),
             }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));

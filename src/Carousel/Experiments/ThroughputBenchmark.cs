@@ -23,9 +23,10 @@ namespace Carousel.Experiments;
 /// <param name="SampleRounds">Timed sampling rounds; the best counts.</param>
 /// <param name="CompareSamplingPaths">Also time sampling through the general forward, rounds alternating.</param>
 /// <param name="Threads">Threads for the matrix kernels and the time loops, while training and sampling.</param>
+/// <param name="Inference">Also time forward-only inference (eval mode, logits of a [T, B] batch), best of the rounds.</param>
 public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden = 512, int Layers = 2, int Batch = 32,
     int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0,
-    int SampleRounds = 1, bool CompareSamplingPaths = false, int Threads = 1);
+    int SampleRounds = 1, bool CompareSamplingPaths = false, int Threads = 1, bool Inference = false);
 
 /// <summary>What <see cref="ThroughputBenchmark"/> measured: training and sampling speed, arithmetic rate and peak memory.</summary>
 /// <param name="TrainTokensPerSecond">Training tokens (T·B per step) per second over the timed steps of the loop.</param>
@@ -34,8 +35,10 @@ public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden
 /// <param name="PeakMemoryBytes">The process's peak working set at the end, in bytes.</param>
 /// <param name="GeneralSampleTokensPerSecond">Sampling through the general forward (T = 1, B = 1), measured only
 /// with <see cref="ThroughputOptions.CompareSamplingPaths"/> (else NaN).</param>
+/// <param name="InferTokensPerSecond">Forward-only inference tokens (T·B per forward) per second, the best of the rounds of
+/// <see cref="ThroughputOptions.Steps"/> forwards each; measured only with <see cref="ThroughputOptions.Inference"/> (else NaN).</param>
 public sealed record ThroughputResult(double TrainTokensPerSecond, double SampleTokensPerSecond, double TrainGigaflops, long PeakMemoryBytes,
-    double GeneralSampleTokensPerSecond = double.NaN);
+    double GeneralSampleTokensPerSecond = double.NaN, double InferTokensPerSecond = double.NaN);
 
 /// <summary>
 /// The measurement of ../shared/bench/torch_charlstm.py, done the same way: Embedding(V, H) → recurrent
@@ -140,9 +143,29 @@ public static class ThroughputBenchmark
             sampleTokensPerSecond = Math.Max(sampleTokensPerSecond, Sample(false, o.Seed + 1, o.SampleTokens));
         }
 
+        double inferTokensPerSecond = o.Inference ? MeasureInference(model, inputs, o) : double.NaN;
+
         double trainTokens = (double)rows * o.Steps;
         return new ThroughputResult(trainTokens / trainSeconds, sampleTokensPerSecond,
-            TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9, Process.GetCurrentProcess().PeakWorkingSet64, generalTokensPerSecond);
+            TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9, Process.GetCurrentProcess().PeakWorkingSet64, generalTokensPerSecond,
+            inferTokensPerSecond);
+    }
+
+    // Forward-only inference of the whole [T, B] batch to its logits in eval mode, as ONNX Runtime's sequence graph runs it:
+    // warm-up, then the best of the rounds of Steps forwards; tokens/s.
+    private static double MeasureInference(CharLanguageModel model, int[] inputs, ThroughputOptions o)
+    {
+        model.Training = false;
+        var warmup = Stopwatch.StartNew();
+        while (warmup.Elapsed.TotalSeconds < MinimumWarmupSeconds / 2) model.Run(inputs, null, o.SeqLength, o.Batch);
+        double best = 0;
+        for (int round = 0; round < Math.Max(1, o.SampleRounds); round++)
+        {
+            var timer = Stopwatch.StartNew();
+            for (int i = 0; i < Math.Max(1, o.Steps); i++) model.Run(inputs, null, o.SeqLength, o.Batch);
+            best = Math.Max(best, (double)o.SeqLength * o.Batch * Math.Max(1, o.Steps) / timer.Elapsed.TotalSeconds);
+        }
+        return best;
     }
 
     /// <summary>The benchmark's model on its one fixed batch (the batch source hands out its index, 0), until told to stop.</summary>
