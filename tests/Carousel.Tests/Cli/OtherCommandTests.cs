@@ -20,10 +20,10 @@ public class OtherCommandTests
     public void BenchPrintsOneJsonLineWithTheFiguresToCompare()
     {
         var (code, output, error) = CliRunner.Run("bench", "--hidden", "8", "--layers", "1", "--batch", "2", "--seq", "4",
-            "--steps", "2", "--sample", "5", "--threads", "1", "--json");
+            "--steps", "2", "--sample", "5", "--threads", "1", "--json", "--infer");
         Assert.True(code == 0, error);
         using var doc = System.Text.Json.JsonDocument.Parse(output.Trim());
-        foreach (var key in new[] { "train_tokens_per_s", "sample_tokens_per_s", "peak_memory_mb" })
+        foreach (var key in new[] { "train_tokens_per_s", "sample_tokens_per_s", "infer_tokens_per_s", "peak_memory_mb" })
             Assert.True(doc.RootElement.GetProperty(key).GetDouble() > 0, key);
     }
 }
