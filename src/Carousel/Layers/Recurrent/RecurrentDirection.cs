@@ -112,7 +112,7 @@ internal sealed class RecurrentDirection
         if (_hasCell) c0.CopyTo(_cStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
 
         var recurrentWeights = PackedRecurrentWeights(transposed: true);
-        ForEachBatchPart(batch, (first, end) => ForwardSteps(first, end, recurrentWeights, y, outStride, outOffset));
+        ForEachBatchPart(batch, (first, end, split) => ForwardSteps(first, end, split, recurrentWeights, y, outStride, outOffset));
 
         int finalRow = _reverse ? 0 : steps;
         _hStates.AsSpan(finalRow * batch * H, batch * H).CopyTo(hFinal);
@@ -150,7 +150,7 @@ internal sealed class RecurrentDirection
                 WeightIh.Value.Data, pre, accumulate: false);
             MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
             int chunkStart = done;
-            ForEachBatchPart(batch, (first, end) => InferSteps(first, end, chunkStart, count, firstStep, steps, lengths,
+            ForEachBatchPart(batch, (first, end, split) => InferSteps(first, end, split, chunkStart, count, firstStep, steps, lengths,
                 recurrentWeights, y, outStride, outOffset));
         }
 
@@ -163,7 +163,7 @@ internal sealed class RecurrentDirection
     private const int InferenceChunkRows = 1024;
 
     // Infer's time loop over one chunk for batch rows [first, end). done = steps processed before the chunk.
-    private void InferSteps(int first, int end, int done, int count, int firstStep, int steps, int[]? lengths,
+    private void InferSteps(int first, int end, bool split, int done, int count, int firstStep, int steps, int[]? lengths,
         PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
     {
         int batch = _inferBatch, H = _hidden, G = _gateWidth, rows = end - first;
@@ -177,7 +177,7 @@ internal sealed class RecurrentDirection
             var hNext = _inferH[(processed + 1) % 2].AsSpan(first * H, rows * H);
             // rec [rows, G·H] = hPrev [rows, H] · W_hhᵀ + b_hh
             for (int b = 0; b < rows; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
-            Gemm.Multiply(rows, hPrev, H, recurrentWeights, rec, G, accumulate: true);
+            StepProduct(split, rows, hPrev, H, recurrentWeights, rec, G);
 
             for (int i = 0; i < rows; i++)
             {
@@ -204,7 +204,7 @@ internal sealed class RecurrentDirection
     }
 
     // The time loop for batch rows [first, end): rows never interact, so parts can run on separate threads.
-    private void ForwardSteps(int first, int end, PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
+    private void ForwardSteps(int first, int end, bool split, PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
     {
         int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, count = end - first;
         var pre = _pre.AsSpan();
@@ -216,7 +216,7 @@ internal sealed class RecurrentDirection
             var hNext = _hStates.AsSpan((NextRow(t) * batch + first) * H, count * H);
             // rec [rows, G·H] = hPrev [rows, H] · W_hhᵀ + b_hh
             for (int b = 0; b < count; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
-            Gemm.Multiply(count, hPrev, H, recurrentWeights, rec, G, accumulate: true);
+            StepProduct(split, count, hPrev, H, recurrentWeights, rec, G);
 
             for (int i = 0; i < count; i++)
             {
@@ -263,7 +263,7 @@ internal sealed class RecurrentDirection
         if (_hasCell) dcFinal.CopyTo(_dc.AsSpan(0, batch * H));
         var recurrentWeights = PackedRecurrentWeights(transposed: false);
 
-        ForEachBatchPart(batch, (first, end) => BackwardSteps(first, end, recurrentWeights, dy, outStride, outOffset));
+        ForEachBatchPart(batch, (first, end, split) => BackwardSteps(first, end, split, recurrentWeights, dy, outStride, outOffset));
         _dh.AsSpan(0, batch * H).CopyTo(dh0);
         if (_hasCell) _dc.AsSpan(0, batch * H).CopyTo(dc0);
 
@@ -294,7 +294,7 @@ internal sealed class RecurrentDirection
     }
 
     // The backward time loop for batch rows [first, end); dh, dc carry the gradients of the state.
-    private void BackwardSteps(int first, int end, PackedMatrix recurrentWeights, float[] dy, int outStride, int outOffset)
+    private void BackwardSteps(int first, int end, bool split, PackedMatrix recurrentWeights, float[] dy, int outStride, int outOffset)
     {
         int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, count = end - first, rows = steps * batch;
         var dPre = _pre.AsSpan(0, rows * G);
@@ -332,7 +332,7 @@ internal sealed class RecurrentDirection
                 }
             }
             // dhPrev [rows, H] += dRec_t [rows, G·H] · W_hh [G·H, H]
-            Gemm.Multiply(count, dRec.Slice((t * batch + first) * G, count * G), G, recurrentWeights, dhPrev, H, accumulate: true);
+            StepProduct(split, count, dRec.Slice((t * batch + first) * G, count * G), G, recurrentWeights, dhPrev, H);
             dhPrev.CopyTo(dh);
         }
     }
@@ -348,18 +348,26 @@ internal sealed class RecurrentDirection
     /// <summary>
     /// Runs <paramref name="work"/> over batch rows [0, batch): in two halves on two threads when
     /// <see cref="Gemm.MaxThreads"/> allows and each half is big enough to pay for the hand-off, else at once.
+    /// The third argument tells the work whether it runs as one of two halves.
     /// </summary>
-    private static void ForEachBatchPart(int batch, Action<int, int> work)
+    private static void ForEachBatchPart(int batch, Action<int, int, bool> work)
     {
         const int minimumRowsPerThread = 8;
         if (Gemm.MaxThreads < 2 || batch < 2 * minimumRowsPerThread)
         {
-            work(0, batch);
+            work(0, batch, false);
             return;
         }
         int split = batch / 2;
-        Parallel.Invoke(() => work(0, split), () => work(split, batch));
+        Parallel.Invoke(() => work(0, split, true), () => work(split, batch, true));
     }
+
+    /// <summary>
+    /// c [m, N] += a [m, K] · op(B) for one step. A half of a split batch runs it on its own thread: both cores are
+    /// already busy, and a product split again would put three threads on two cores and wake a worker every step.
+    /// </summary>
+    private static void StepProduct(bool split, int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, Span<float> c, int ldc) =>
+        Gemm.Multiply(split ? 1 : Gemm.ThreadsFor(m, b.N, b.K), m, a, lda, b, c, ldc, accumulate: true);
 
     private PackedMatrix PackedRecurrentWeights(bool transposed)
     {
