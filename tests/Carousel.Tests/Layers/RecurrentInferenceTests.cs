@@ -11,11 +11,29 @@ public class RecurrentInferenceTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void EvalForwardEqualsTrainingForwardBitForBit(CellKind cell)
+    public void EvalForwardEqualsTrainingForwardBitForBit(CellKind cell) => CheckEvalEqualsTraining(cell, hidden: 16);
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void EvalForwardWithTheHiddenUnitsSplitEqualsTrainingForwardBitForBit(CellKind cell)
+    {
+        // Small layers take the unit split only when told to: the test lowers the threshold (results cannot differ by path).
+        RecurrentDirection.MinimumHiddenForUnitSplit = 32;
+        try
+        {
+            CheckEvalEqualsTraining(cell, hidden: 64);
+        }
+        finally
+        {
+            RecurrentDirection.MinimumHiddenForUnitSplit = 256;
+        }
+    }
+
+    private static void CheckEvalEqualsTraining(CellKind cell, int hidden)
     {
         // T·B is above the inference chunk (1024 rows), so the input projection runs in several chunks, the last one short;
         // B = 37 splits over two threads into uneven halves; lengths pad some sequences, in both directions.
-        const int T = 60, B = 37, In = 5, H = 16;
+        int T = 60, B = 37, In = 5, H = hidden;
         var lengths = Enumerable.Range(0, B).Select(b => b % 4 == 0 ? T : 1 + (b * 7) % T).ToArray();
         var probe = new RecurrentProbe(new RecurrentOptions(cell, In, H, Layers: 3, Bidirectional: true), T, B, seed: 11, lengths: lengths);
 
