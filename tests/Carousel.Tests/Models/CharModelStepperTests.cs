@@ -172,4 +172,45 @@ public class CharModelStepperTests
         AssertSameAsGeneralPath(reference, peephole, [3, 1, 4], null);
         Assert.Throws<NotSupportedException>(() => new RecurrentStepper(new RecurrentStack(options, new Rng(1))));
     }
+
+    [Theory]
+    [InlineData(CellKind.Lstm, 64, 2, 1)]
+    [InlineData(CellKind.Lstm, 64, 2, 2)]
+    [InlineData(CellKind.Gru, 32, 3, 2)]
+    [InlineData(CellKind.RnnTanh, 19, 1, 1)]
+    public void Bfloat16WeightsComputeWhatTheRoundedModelComputes(CellKind cell, int hidden, int layers, int threads)
+    {
+        var model = Model(cell, hidden, layers, 0, seed: 21);
+        var rounded = Model(cell, hidden, layers, 0, seed: 21);
+        CharModelStepper.RoundStreamedWeights(rounded, Carousel.Kernels.WeightPrecision.BFloat16);
+        using var exact = new CharModelStepper(model, threads, minimumHiddenForTwoThreads: 32);
+        using var half = new CharModelStepper(model, threads, minimumHiddenForTwoThreads: 32, precision: Carousel.Kernels.WeightPrecision.BFloat16);
+        half.LeavePartsToHelper();
+
+        var token = new int[1];
+        RecurrentState? state = null;
+        double largestRoundingEffect = 0;
+        foreach (int t in new[] { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3 })
+        {
+            token[0] = t;
+            (_, state) = rounded.Run(token, null, 1, 1, state);
+            var expected = rounded.Logits.ToArray();
+            var actual = half.Step(t).ToArray();
+            var full = exact.Step(t).ToArray();
+            for (int v = 0; v < expected.Length; v++)
+            {
+                Numerics.Close(expected[v], actual[v], 1e-5, 1e-5, $"logit {v}");
+                largestRoundingEffect = Math.Max(largestRoundingEffect, Math.Abs(full[v] - actual[v]));
+            }
+        }
+        // The rounding is there, and small: bfloat16 keeps 8 significant bits.
+        Assert.InRange(largestRoundingEffect, 1e-6, 0.05);
+    }
+
+    [Fact]
+    public void Bfloat16WeightsNeedTheBatch1Path()
+    {
+        var model = new CharLanguageModel(new CharLanguageModelConfig(11, CellKind.LstmPeephole, 8, 1), new Rng(1)) { Training = false };
+        Assert.Throws<NotSupportedException>(() => new CharModelStepper(model, 1, precision: Carousel.Kernels.WeightPrecision.BFloat16));
+    }
 }

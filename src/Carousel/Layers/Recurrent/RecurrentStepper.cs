@@ -53,11 +53,14 @@ public sealed class RecurrentStepper : IDisposable
     /// <param name="stack">The stack whose weights are used (read at each step; repacked when their Version changes).</param>
     /// <param name="embedding">When given, steps take token ids and the first layer's input projection is a table lookup.</param>
     /// <param name="threads">2 splits each layer between this thread and a helper when the hidden size is large enough.</param>
-    public RecurrentStepper(RecurrentStack stack, Embedding? embedding = null, int threads = 1)
-        : this(stack, embedding, threads, MinimumHiddenForTwoThreads) { }
+    /// <param name="precision">How the streamed weights (W_hh, and W_ih where it is not folded into a table) are kept:
+    /// <see cref="WeightPrecision.BFloat16"/> halves their bytes, at the cost of rounding them.</param>
+    public RecurrentStepper(RecurrentStack stack, Embedding? embedding = null, int threads = 1, WeightPrecision precision = WeightPrecision.Float32)
+        : this(stack, embedding, threads, MinimumHiddenForTwoThreads, precision) { }
 
     /// <summary>As the public constructor, with the hidden size from which layers are split (tests split small stacks).</summary>
-    internal RecurrentStepper(RecurrentStack stack, Embedding? embedding, int threads, int minimumHiddenForTwoThreads)
+    internal RecurrentStepper(RecurrentStack stack, Embedding? embedding, int threads, int minimumHiddenForTwoThreads,
+        WeightPrecision precision = WeightPrecision.Float32)
     {
         var o = stack.Options;
         if (!Supports(o)) throw new NotSupportedException($"The batch-1 stepper does not run {(o.Bidirectional ? "bidirectional stacks" : o.Cell.ToString())}; use RecurrentStack.Forward.");
@@ -65,6 +68,7 @@ public sealed class RecurrentStepper : IDisposable
             throw new ArgumentException($"Embedding dimension {embedding.Dimension} differs from the stack's input size {o.InputSize}.");
         _stack = stack;
         _embedding = embedding;
+        Precision = precision;
         _kernel = CellKernel.For(o.Cell);
         _hasCell = o.Cell.HasCellState();
         _layers = o.Layers;
@@ -99,6 +103,9 @@ public sealed class RecurrentStepper : IDisposable
         Refresh();
         Reset();
     }
+
+    /// <summary>How the streamed weights are kept.</summary>
+    public WeightPrecision Precision { get; }
 
     /// <summary>Threads a step uses: 1, or 2 when the layers are split.</summary>
     public int Threads => _parts[0].Length;
@@ -189,13 +196,15 @@ public sealed class RecurrentStepper : IDisposable
         {
             // pre [G·n] = x · W_ihᵀ + b_ih, x being the layer below's new h (or the step's input).
             ReadOnlySpan<float> x = k == 0 ? _input : _h[_current ^ 1].AsSpan((k - 1) * H, H);
-            Gemm.Multiply(1, 1, x, x.Length, part.InputWeights!, part.Pre, part.GateWidth, accumulate: false);
+            if (part.InputWeights16 is { } input16) input16.MultiplyVector(x, part.Pre, accumulate: false);
+            else Gemm.Multiply(1, 1, x, x.Length, part.InputWeights!, part.Pre, part.GateWidth, accumulate: false);
             TensorPrimitives.Add(part.Pre, part.InputBias, part.Pre);
             pre = part.Pre;
         }
         // rec [G·n] = b_hh + hPrev · W_hhᵀ, added in this order as the general path does.
         part.RecurrentBias.CopyTo(part.Rec, 0);
-        Gemm.Multiply(1, 1, hPrev, H, part.RecurrentWeights, part.Rec, part.GateWidth, accumulate: true);
+        if (part.RecurrentWeights16 is { } recurrent16) recurrent16.MultiplyVector(hPrev, part.Rec, accumulate: true);
+        else Gemm.Multiply(1, 1, hPrev, H, part.RecurrentWeights!, part.Rec, part.GateWidth, accumulate: true);
         _kernel.ForwardRow(n, pre, part.Rec, hPrev.Slice(first, n),
             _hasCell ? _c[_current].AsSpan(k * H + first, n) : default, peepholes: default, part.Cache, hNext,
             _hasCell ? _c[_current ^ 1].AsSpan(k * H + first, n) : default);
@@ -227,6 +236,11 @@ public sealed class RecurrentStepper : IDisposable
                         Gemm.Multiply(false, true, V, part.GateWidth, w.InputSize, _embedding.Weight.Value.Data, rows, part.InputTable, accumulate: false);
                         MatrixRows.AddToEachRow(part.InputTable, part.InputBias, V);
                     }
+                    else if (Precision == WeightPrecision.BFloat16)
+                    {
+                        if (part.InputWeights16 is null) part.InputWeights16 = new Bf16Matrix(rows, part.GateWidth, w.InputSize);
+                        else part.InputWeights16.Repack(rows);
+                    }
                     else if (part.InputWeights is null) part.InputWeights = new PackedMatrix(rows, part.GateWidth, w.InputSize, transpose: true);
                     else part.InputWeights.Repack(rows);
                 }
@@ -235,7 +249,12 @@ public sealed class RecurrentStepper : IDisposable
                     GatherGateRows(w.WeightHh.Value.Data, _hidden, part, w.Scratch);
                     GatherGateRows(w.BiasHh.Value.Data, 1, part, part.RecurrentBias);
                     var rows = w.Scratch.AsSpan(0, part.GateWidth * _hidden);
-                    if (part.RecurrentWeights is null) part.RecurrentWeights = new PackedMatrix(rows, part.GateWidth, _hidden, transpose: true);
+                    if (Precision == WeightPrecision.BFloat16)
+                    {
+                        if (part.RecurrentWeights16 is null) part.RecurrentWeights16 = new Bf16Matrix(rows, part.GateWidth, _hidden);
+                        else part.RecurrentWeights16.Repack(rows);
+                    }
+                    else if (part.RecurrentWeights is null) part.RecurrentWeights = new PackedMatrix(rows, part.GateWidth, _hidden, transpose: true);
                     else part.RecurrentWeights.Repack(rows);
                 }
             }
@@ -275,7 +294,8 @@ public sealed class RecurrentStepper : IDisposable
         public int Count { get; } = count;
         public int GateWidth { get; } = gates * count;
         public PackedMatrix? InputWeights;                                   // op(B) = W_ih(part)ᵀ [In, G·n]
-        public PackedMatrix RecurrentWeights = null!;                        // op(B) = W_hh(part)ᵀ [H, G·n]
+        public PackedMatrix? RecurrentWeights;                               // op(B) = W_hh(part)ᵀ [H, G·n]
+        public Bf16Matrix? InputWeights16, RecurrentWeights16;               // the same in bfloat16, when the stepper keeps them so
         public float[] InputTable { get; } = new float[tableRows * gates * count]; // [V, G·n], or empty
         public float[] InputBias { get; } = new float[gates * count];       // [G·n]
         public float[] RecurrentBias { get; } = new float[gates * count];   // [G·n]
