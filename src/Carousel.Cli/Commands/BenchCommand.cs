@@ -22,10 +22,11 @@ internal static class BenchCommand
         var rounds = new Option<int>("--sample-rounds") { Description = "Timed sampling rounds; the best is reported.", DefaultValueFactory = _ => 1 };
         var compare = new Option<bool>("--compare-sampling") { Description = "Also time sampling through the general forward (T = 1, B = 1), rounds alternating with the batch-1 stepper." };
         var json = new Option<bool>("--json") { Description = "Print only the JSON line." };
+        var weights = WeightPrecisions.Option("How batch-1 sampling keeps the weights it streams per token: fp32 or bf16.");
         var infer = new Option<bool>("--infer") { Description = "Also time forward-only inference (eval mode, logits of a B × T batch): infer_tokens_per_s, best of --sample-rounds rounds of --steps forwards." };
         var command = new Command("bench", "Training and batch-1 sampling throughput of a char-level model (Embedding → recurrent stack → Linear, Adam, clip 5).")
         {
-            cell, hidden, layers, batch, seq, steps, sample, vocab, threads, rounds, compare, json, infer,
+            cell, hidden, layers, batch, seq, steps, sample, vocab, threads, rounds, compare, json, infer, weights,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -35,12 +36,14 @@ internal static class BenchCommand
                 DemoCommand.Positive(parse.GetValue(vocab), "--vocab"), DemoCommand.Positive(parse.GetValue(steps), "--steps"),
                 DemoCommand.Positive(parse.GetValue(sample), "--sample"),
                 SampleRounds: DemoCommand.Positive(parse.GetValue(rounds), "--sample-rounds"), CompareSamplingPaths: parse.GetValue(compare),
-                Threads: DemoCommand.Positive(parse.GetValue(threads), "--threads"), Inference: parse.GetValue(infer));
+                Threads: DemoCommand.Positive(parse.GetValue(threads), "--threads"), Inference: parse.GetValue(infer),
+                SamplingWeights: WeightPrecisions.Parse(parse.GetValue(weights)!));
             var r = ThroughputBenchmark.Run(options);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 engine = "carousel",
                 cell = parse.GetValue(cell),
+                sample_weights = parse.GetValue(weights),
                 hidden = options.Hidden, layers = options.Layers, batch = options.Batch, seq = options.SeqLength, threads = options.Threads,
                 train_tokens_per_s = Math.Round(r.TrainTokensPerSecond),
                 sample_tokens_per_s = Math.Round(r.SampleTokensPerSecond),

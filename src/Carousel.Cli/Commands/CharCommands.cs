@@ -110,9 +110,10 @@ internal static class CharCommands
         var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0UL };
         var argmax = new Option<bool>("--argmax") { Description = "Always take the most likely character." };
         var threads = new Option<int>("--threads") { Description = "Threads per generated character (2 splits each layer between the cores for hidden sizes from 256).", DefaultValueFactory = _ => new CharTrainingOptions().Threads };
+        var weights = WeightPrecisions.Option();
         var command = new Command("sample", "Generate text from a trained character language model, streamed as it is produced.")
         {
-            checkpointArg, prime, length, temperature, topK, seed, argmax, threads,
+            checkpointArg, prime, length, temperature, topK, seed, argmax, threads, weights,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -125,7 +126,7 @@ internal static class CharCommands
             using var threadScope = Carousel.Kernels.Gemm.UseThreads(threadCount);
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string primeText = parse.GetValue(prime)!;
-            var sampler = new CharSampler(checkpoint.Model, checkpoint.Vocabulary);
+            var sampler = new CharSampler(checkpoint.Model, checkpoint.Vocabulary) { Precision = WeightPrecisions.Parse(parse.GetValue(weights)!) };
             var chunks = sampler.Generate(primeText, n, sampling, new Rng(parse.GetValue(seed)));
             var output = Console.Out;
             output.Write(primeText);
@@ -147,9 +148,10 @@ internal static class CharCommands
         var text = new Option<string>("--text") { Description = "UTF-8 text to score.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
         var chunk = new Option<int>("--chunk") { Description = "Characters per forward pass (the state is carried across).", DefaultValueFactory = _ => 100 };
+        var weights = WeightPrecisions.Option("Score the model with the weights `sample` streams per character kept so: bf16 rounds them as `sample --weights bf16` does, to measure what that costs.");
         var command = new Command("eval", "Score a text with a character language model: nats/char, bits/char and perplexity, state carried across the whole text.")
         {
-            checkpointArg, text, json, chunk,
+            checkpointArg, text, json, chunk, weights,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -158,9 +160,10 @@ internal static class CharCommands
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string path = parse.GetValue(text)!;
             var ids = checkpoint.Vocabulary.Encode(TextCorpus.ReadText(path));
+            CharModelStepper.RoundStreamedWeights(checkpoint.Model, WeightPrecisions.Parse(parse.GetValue(weights)!));
             var result = CharLanguageModelEvaluator.Evaluate(checkpoint.Model, ids, chunkLength);
             if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new { text = path, characters = result.Characters, nats_per_char = result.NatsPerChar, bits_per_char = result.BitsPerChar, perplexity = result.Perplexity }));
+                Console.WriteLine(JsonSerializer.Serialize(new { text = path, weights = parse.GetValue(weights), characters = result.Characters, nats_per_char = result.NatsPerChar, bits_per_char = result.BitsPerChar, perplexity = result.Perplexity }));
             else
                 Console.WriteLine($"{path}: {result.Characters:N0} characters, {result.NatsPerChar:F4} nats/char, {result.BitsPerChar:F4} bits/char, perplexity {result.Perplexity:F3}");
             return 0;

@@ -24,9 +24,11 @@ namespace Carousel.Experiments;
 /// <param name="CompareSamplingPaths">Also time sampling through the general forward, rounds alternating.</param>
 /// <param name="Threads">Threads for the matrix kernels and the time loops, while training and sampling.</param>
 /// <param name="Inference">Also time forward-only inference (eval mode, logits of a [T, B] batch), best of the rounds.</param>
+/// <param name="SamplingWeights">How the batch-1 sampling keeps the weights it streams per token.</param>
 public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden = 512, int Layers = 2, int Batch = 32,
     int SeqLength = 100, int Vocabulary = 65, int Steps = 20, int SampleTokens = 500, int WarmupSteps = 3, ulong Seed = 0,
-    int SampleRounds = 1, bool CompareSamplingPaths = false, int Threads = 1, bool Inference = false);
+    int SampleRounds = 1, bool CompareSamplingPaths = false, int Threads = 1, bool Inference = false,
+    WeightPrecision SamplingWeights = WeightPrecision.Float32);
 
 /// <summary>What <see cref="ThroughputBenchmark"/> measured: training and sampling speed, arithmetic rate and peak memory.</summary>
 /// <param name="TrainTokensPerSecond">Training tokens (T·B per step) per second over the timed steps of the loop.</param>
@@ -104,7 +106,7 @@ public static class ThroughputBenchmark
         model.Training = false;
         var scratch = new float[o.Vocabulary];
         var sampling = new SamplingOptions();
-        using var stepper = new CharModelStepper(model);
+        using var stepper = new CharModelStepper(model, precision: o.SamplingWeights);
 
         // The batch-1 sampling loop, through the stepper or (for A/B) the general forward; returns tokens/s.
         double Sample(bool general, ulong seed, int tokens)

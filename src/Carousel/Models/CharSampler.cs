@@ -9,6 +9,9 @@ namespace Carousel.Models;
 /// <param name="vocabulary">Turns the prime into ids and the drawn ids back into characters.</param>
 public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabulary)
 {
+    /// <summary>How the weights streamed per character are kept (bfloat16: half the bytes, rounded; see <see cref="CharModelStepper"/>).</summary>
+    public Carousel.Kernels.WeightPrecision Precision { get; init; }
+
     /// <summary>
     /// Reads the prime (or, without one, a newline if the vocabulary has it), then yields <paramref name="length"/>
     /// generated characters as they are produced.
@@ -30,7 +33,7 @@ public sealed class CharSampler(CharLanguageModel model, CharVocabulary vocabula
         model.Training = false;
         try
         {
-            using var stepper = new CharModelStepper(model);
+            using var stepper = new CharModelStepper(model, precision: Precision);
             for (int p = 0; p < primeIds.Length - 1; p++) stepper.Step(primeIds[p]);
             var probabilities = new float[vocabulary.Count];
             int input = primeIds[^1];

@@ -46,6 +46,36 @@ public class CharCommandTests
         Assert.Contains("\"bits_per_char\"", json);
     }
 
+    [Fact]
+    public void Bfloat16WeightsSampleAndScoreCloseToFloat32()
+    {
+        using var scratch = new TempDirectory();
+        string text = scratch.Write("t.txt", TempDirectory.SampleText());
+        string dir = scratch.File("run");
+        var (code, _, error) = CliRunner.Run(TinyTrain(text, dir, "--hidden", "32"));
+        Assert.True(code == 0, error);
+
+        var (sampleCode, sample, sampleError) = CliRunner.Run("sample", dir, "--prime", "the ", "--length", "30", "--weights", "bf16");
+        Assert.True(sampleCode == 0, sampleError);
+        Assert.StartsWith("the ", sample);
+
+        double Nats(string weights)
+        {
+            var (evalCode, json, evalError) = CliRunner.Run("eval", dir, "--text", text, "--json", "--weights", weights);
+            Assert.True(evalCode == 0, evalError);
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            Assert.Equal(weights, doc.RootElement.GetProperty("weights").GetString());
+            return doc.RootElement.GetProperty("nats_per_char").GetDouble();
+        }
+        double exact = Nats("fp32"), rounded = Nats("bf16");
+        Assert.NotEqual(exact, rounded);              // the weights were rounded
+        Assert.InRange(Math.Abs(exact - rounded), 0, 0.01);
+
+        var (badCode, _, badError) = CliRunner.Run("sample", dir, "--weights", "fp16");
+        Assert.Equal(2, badCode);
+        Assert.Contains("--weights must be fp32 or bf16", badError);
+    }
+
     public static TheoryData<string, string[]> BadTrainOptions() => new()
     {
         { "--hidden must be positive", ["--hidden", "-3"] },
