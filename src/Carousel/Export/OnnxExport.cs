@@ -143,6 +143,7 @@ public static class OnnxExport
                 summary = g.Reshape(g.Transpose(rnn.TopH, 1, 0, 2), 0, -1);
                 break;
             case SequencePooling.Mean:
+                // Masked although ONNX Runtime writes zeros past each end: ONNX itself leaves those outputs unspecified.
                 string inside = g.Unsqueeze(g.StepMask(ids, 0, lengths), 2);   // [T, B, 1]
                 string sum = g.Op("ReduceSum", "sum", [g.Op("Where", "masked", [inside, rnn.Output, g.Scalar("zero", 0f)]), g.Int64s("axes", [0])],
                     Attribute("keepdims", 0));
@@ -182,7 +183,10 @@ public static class OnnxExport
         }
         string lengths = g.Input("lengths", DataType.Int32, "B");
         var rnn = OnnxRecurrentStack.Add(g, "rnn", model.Rnn, x, lengths);
-        string logits = g.Linear(rnn.Output, "output", model.Output.Weight.Value, model.Output.Bias?.Value);
+        // ONNX leaves Y past a sequence's end unspecified (ONNX Runtime writes zeros); Carousel's stack writes zeros: made explicit.
+        string inside = g.Unsqueeze(g.StepMask(x, 0, lengths), 2);   // [T, B, 1]
+        string y = g.Op("Where", "masked", [inside, rnn.Output, g.Scalar("zero", 0f)]);
+        string logits = g.Linear(y, "output", model.Output.Weight.Value, model.Output.Bias?.Value);
         g.Output(logits, "logits", DataType.Float, "T", "B", K);
         string signature = $"inputs: {first}, lengths int32 [B] (each 0..T)\noutputs: logits float [T, B, {K}] (past a sequence's end: the output layer's bias)";
         return Graph(g, "tagger", "", signature, metadata);
