@@ -23,6 +23,7 @@ internal static class ExportCommand
         command.SetAction(CommandRunner.Guard(parse =>
         {
             string path = parse.GetValue(onnx)!;
+            if (Path.GetFileName(path) == "") throw new UsageException($"--onnx needs a file name, got '{path}'.");
             if (Directory.Exists(path)) throw new UsageException($"--onnx names a directory ({path}); give a file name such as {Path.Combine(path, "model.onnx")}.");
             IReadOnlyList<OnnxGraph> graphs;
             try

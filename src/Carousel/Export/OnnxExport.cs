@@ -69,15 +69,17 @@ public static class OnnxExport
     }
 
     /// <summary>
-    /// Writes the graphs (atomically): the first at <paramref name="onnxPath"/> when its suffix is empty, every other
+    /// Writes the graphs (atomically; the directory is created when missing): the first at <paramref name="onnxPath"/> when its suffix is empty, every other
     /// beside it with its <see cref="OnnxGraph.FileSuffix"/> before the extension (model.onnx, model-step.onnx;
     /// model-encoder.onnx, model-decoder.onnx). Returns the files written.
     /// </summary>
     public static IReadOnlyList<string> Write(IReadOnlyList<OnnxGraph> graphs, string onnxPath)
     {
-        string directory = Path.GetDirectoryName(Path.GetFullPath(onnxPath))!;
+        string directory = Path.GetDirectoryName(onnxPath) ?? "";   // siblings named as the path was given (relative stays relative)
         string stem = Path.GetFileNameWithoutExtension(onnxPath);
         string extension = Path.GetExtension(onnxPath) is { Length: > 0 } e ? e : ".onnx";
+        if (Path.GetFileName(onnxPath) == "") throw new ArgumentException($"'{onnxPath}' names no file.", nameof(onnxPath));
+        if (directory != "") Directory.CreateDirectory(directory);
         var written = new List<string>();
         foreach (var graph in graphs)
         {

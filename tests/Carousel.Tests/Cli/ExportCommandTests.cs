@@ -115,6 +115,20 @@ public class ExportCommandTests
         var directory = CliRunner.Run("export", run, "--onnx", scratch.Path);
         Assert.Equal(CommandRunner.UsageError, directory.ExitCode);
         Assert.Contains("names a directory", directory.Error);
+        Assert.Equal(CommandRunner.UsageError, CliRunner.Run("export", run, "--onnx", scratch.File("new") + "/").ExitCode);
         Assert.False(File.Exists(scratch.File("m.onnx")));
+    }
+
+    [Fact]
+    public void WritesIntoANewDirectoryAndNamesTheFilesAsGiven()
+    {
+        using var scratch = new TempDirectory();
+        string run = scratch.File("run");
+        SaveCharModel(run, CellKind.RnnTanh);
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, scratch.File(Path.Combine("out", "sub", "m.onnx")));
+        var (code, output, error) = CliRunner.Run("export", run, "--onnx", relative);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(scratch.File(Path.Combine("out", "sub", "m-step.onnx"))));
+        Assert.Contains(Path.Combine(Path.GetDirectoryName(relative)!, "m-step.onnx") + " (step)", output);
     }
 }
