@@ -107,6 +107,13 @@ public class ExportCommandTests
         Assert.Equal(CommandRunner.Failure, weightsOnly.ExitCode);
         Assert.Contains("not a Carousel checkpoint", weightsOnly.Error);
 
+        // A kind the exporter does not know (the conditioned generator): named, refused before its weights are read.
+        string generator = scratch.File("generator");
+        ModelCheckpoint.SaveToDirectory(generator, Carousel.Training.Generation.GeneratorCheckpoint.Kind, [], null, new Dictionary<string, string>(), 0);
+        var unknown = CliRunner.Run("export", generator, "--onnx", scratch.File("m.onnx"));
+        Assert.Equal(CommandRunner.Failure, unknown.ExitCode);
+        Assert.Contains("not conditioned-generator/1", unknown.Error);
+
         string text = scratch.Write("text.txt", "not a checkpoint");
         Assert.Equal(CommandRunner.Failure, CliRunner.Run("export", text, "--onnx", scratch.File("m.onnx")).ExitCode);
 

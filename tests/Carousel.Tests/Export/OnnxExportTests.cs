@@ -207,6 +207,13 @@ public class OnnxExportTests
         Assert.Null(OnnxExport.Unsupported(model.Rnn.Options with { Cell = CellKind.Lstm }));
     }
 
+    [Fact]
+    public void ALearnedInitialStateIsRefused()
+    {
+        var model = new SequenceTagger(new RecurrentOptions(CellKind.Gru, 3, 4, InitialState: InitialStateMode.Learned), 2, new Rng(1));
+        Assert.Contains("learned initial state", Assert.Throws<NotSupportedException>(() => OnnxExport.Tagger(model)).Message);
+    }
+
     /// <summary>The gate blocks move as ONNX orders them: LSTM i, f, g, o → i, o, f, c; GRU r, z, n → z, r, h.</summary>
     [Fact]
     public void GateBlocksAreRegroupedInOnnxOrder()
