@@ -14,6 +14,7 @@ internal static class ExportCommand
             Description = "Where to write the ONNX model. A char model also writes its step graph beside it (model-step.onnx), a seq2seq model its "
                 + "encoder and decoder-step graphs (model-encoder.onnx, model-decoder.onnx).",
             Required = true,
+            HelpName = "PATH",
         };
         var command = new Command("export", $"Export a trained model to ONNX (IR version {OnnxExport.IrVersion}, opset {OnnxExport.Opset}; "
             + "ONNX's own LSTM, GRU and RNN operators), and print each graph's inputs and outputs.")
