@@ -33,7 +33,7 @@ internal static class ExportCommand
             }
             catch (NotSupportedException e)
             {
-                // The model is fine; ONNX has no operator for it (the 1997 LSTM) or the exporter does not know its kind.
+                // The model is fine, but the exporter does not know its kind (the conditioned generator) or its learned initial state.
                 Console.Error.WriteLine($"error: {e.Message}");
                 return CommandRunner.Failure;
             }

@@ -14,8 +14,8 @@ namespace Carousel.Export;
 
 /// <summary>
 /// Exports trained models to ONNX (IR version 8, opset 17), so that ONNX Runtime or any ONNX reader runs them. The
-/// recurrent stacks become ONNX's own LSTM, GRU and RNN operators (see <see cref="Unsupported"/> for the one cell that
-/// has none); ids are int64, lengths int32, everything else float32; T, S and B are free dimensions.
+/// recurrent stacks become ONNX's own LSTM, GRU and RNN operators, and the 1997 LSTM without forget gate, which has no
+/// ONNX operator, exact Scan loops; ids are int64, lengths int32, everything else float32; T, S and B are free dimensions.
 /// <list type="bullet">
 /// <item>Char language model: a sequence graph (ids [T, B], state → logits [T, B, V], state) and a step graph for
 /// sampling (token [B], state → logits [B, V], state). The state is h [L, B, H] and, for LSTMs, c [L, B, H].</item>
@@ -34,7 +34,7 @@ public static class OnnxExport
     /// <summary>The version of the default operator set the graphs use.</summary>
     public const long Opset = OnnxGraphBuilder.Opset;
 
-    /// <summary>Why a recurrent stack cannot be exported exactly (the 1997 LSTM without forget gate), or null when it can.</summary>
+    /// <summary>Why a recurrent stack cannot be exported (a learned initial state), or null when it can.</summary>
     public static string? Unsupported(RecurrentOptions options) => OnnxRecurrentStack.Unsupported(options);
 
     /// <summary>

@@ -16,9 +16,24 @@ internal sealed class OnnxGraphBuilder
     public const long IrVersion = 8, Opset = 17;
 
     private readonly GraphProto _graph;
-    private readonly Dictionary<string, int> _counters = [];
+    private readonly Dictionary<string, int> _counters;
 
-    public OnnxGraphBuilder(string name) => _graph = new GraphProto { Name = name };
+    public OnnxGraphBuilder(string name) : this(name, []) { }
+
+    private OnnxGraphBuilder(string name, Dictionary<string, int> counters)
+    {
+        _graph = new GraphProto { Name = name };
+        _counters = counters;
+    }
+
+    /// <summary>
+    /// A graph nested in this one (a Scan's body): it may read this graph's values by name, and its own names come from
+    /// the same counters, so that no name is defined twice across the scopes, as ONNX requires.
+    /// </summary>
+    public OnnxGraphBuilder Subgraph(string name) => new(Fresh(name), _counters);
+
+    /// <summary>The graph built so far, for a graph-valued attribute.</summary>
+    public GraphProto Graph => _graph;
 
     /// <summary>A name not used before in this graph, from <paramref name="stem"/>.</summary>
     public string Fresh(string stem)
@@ -97,6 +112,9 @@ internal sealed class OnnxGraphBuilder
     public static AttributeProto Attribute(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
+    public static AttributeProto Attribute(string name, GraphProto graph) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = graph };
+
     public static AttributeProto Attribute(string name, long[] values)
     {
         var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
@@ -128,12 +146,18 @@ internal sealed class OnnxGraphBuilder
     /// <summary>x [..., In] · Wᵀ + b for weight [Out, In] (PyTorch's Linear) over any leading dimensions.</summary>
     public string Linear(string x, string stem, Tensor weight, Tensor? bias)
     {
+        string y = Op("MatMul", stem, [x, TransposedWeight(stem + ".weight_t", weight)]);
+        return bias is null ? y : Op("Add", stem, [y, Weight(stem + ".bias", bias.Data, weight.Dim(0))]);
+    }
+
+    /// <summary>An initializer holding Wᵀ [In, Out] of a weight [Out, In], the right operand of MatMul.</summary>
+    public string TransposedWeight(string stem, Tensor weight)
+    {
         int output = weight.Dim(0), input = weight.Dim(1);
-        var transposed = new float[input * output];   // Wᵀ [In, Out]
+        var transposed = new float[input * output];
         for (int o = 0; o < output; o++)
             for (int i = 0; i < input; i++) transposed[i * output + o] = weight.Data[o * input + i];
-        string y = Op("MatMul", stem, [x, Weight(stem + ".weight_t", transposed, input, output)]);
-        return bias is null ? y : Op("Add", stem, [y, Weight(stem + ".bias", bias.Data, output)]);
+        return Weight(stem, transposed, input, output);
     }
 
     /// <summary>The dimension <paramref name="axis"/> of x as an int64 scalar.</summary>

@@ -14,16 +14,13 @@ internal sealed record OnnxStackOutput(string Output, string FinalH, string? Fin
 /// n = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn)) — and the peephole LSTM's weight_ci, weight_cf, weight_co go to P as
 /// [i, o, f]. sequence_lens carries the lengths of a padded batch: ONNX, like Carousel, keeps each sequence's state
 /// through its padding, writes zeros there and starts the reverse direction at each sequence's own last step.
+/// The 1997 LSTM without forget gate, for which ONNX has no operator, becomes Scan loops (<see cref="OnnxScanLstm"/>).
 /// </summary>
 internal static class OnnxRecurrentStack
 {
     /// <summary>Why a stack cannot be exported exactly, or null when it can.</summary>
     public static string? Unsupported(RecurrentOptions options)
     {
-        if (options.Cell == CellKind.LstmNoForgetGate)
-            return "The lstm-nofg cell (the LSTM of 1997, without forget gate) has no ONNX operator: ONNX's LSTM always has a "
-                + "forget gate, and setting it to σ(large) would only approximate c' = c + i⊙g. Export supports lstm, "
-                + "lstm-peephole, gru, rnn and rnn-relu.";
         if (options.InitialState == InitialStateMode.Learned)
             return "A stack with a learned initial state cannot be exported yet: ONNX's recurrent operators start from zeros or a given state.";
         return null;
@@ -44,10 +41,21 @@ internal static class OnnxRecurrentStack
         string input = x;
         var finalH = new List<string>();
         var finalC = new List<string>();
+        // The 1997 LSTM has no ONNX operator (ONNX's LSTM always has a forget gate): its layers are Scan loops instead.
+        string? stepMask = o.Cell == CellKind.LstmNoForgetGate && lengths is not null ? g.Unsqueeze(g.StepMask(x, 0, lengths), 2) : null;
         for (int k = 0; k < L; k++)
         {
             string layer = $"{stem}.l{k}";
             var directions = Enumerable.Range(0, D).Select(d => $"l{k}" + (d == 1 ? "_reverse" : "")).ToArray();
+            if (o.Cell == CellKind.LstmNoForgetGate)
+            {
+                var (scanY, scanH, scanC) = OnnxScanLstm.AddLayer(g, layer, directions, byName, H, input, stepMask,
+                    initialH is null ? null : LayerSlice(g, initialH, k * D, D), initialC is null ? null : LayerSlice(g, initialC, k * D, D));
+                finalH.Add(scanH);
+                finalC.Add(scanC);
+                input = scanY;
+                continue;
+            }
             int inputSize = byName["weight_ih_" + directions[0]].Dim(1);
             int G = o.Cell.GateCount();
             string w = g.Weight(layer + ".W", Stack(directions, s => Regroup(o.Cell, byName["weight_ih_" + s], H)), D, G * H, inputSize);
@@ -119,7 +127,7 @@ internal static class OnnxRecurrentStack
     private static float[] Stack(string[] directions, Func<string, float[]> of) => [.. directions.SelectMany(of)];
 
     // state [L·D, B, H] → the D entries of one layer [D, B, H]
-    private static string LayerSlice(OnnxGraphBuilder g, string state, int first, int count) =>
+    internal static string LayerSlice(OnnxGraphBuilder g, string state, int first, int count) =>
         g.Op("Slice", state + "_layer", [state, g.Int64s("starts", [first]), g.Int64s("ends", [first + count]), g.Int64s("axes", [0])]);
 
     // Optional inputs left out at the end are dropped, as ONNX prefers; inner ones stay as "".

@@ -78,17 +78,20 @@ public class ExportCommandTests
     }
 
     [Fact]
-    public void TheLstmWithoutForgetGateIsRefusedAndNothingIsWritten()
+    public void TheLstmWithoutForgetGateIsExportedAsScanLoops()
     {
         using var scratch = new TempDirectory();
         string run = scratch.File("run");
-        SaveCharModel(run, CellKind.LstmNoForgetGate);
+        var model = SaveCharModel(run, CellKind.LstmNoForgetGate);
         var (code, _, error) = CliRunner.Run("export", run, "--onnx", scratch.File("m.onnx"));
-        Assert.Equal(CommandRunner.Failure, code);
-        Assert.StartsWith("error: The lstm-nofg cell", error);
-        Assert.Single(error.TrimEnd().Split('\n'));
-        Assert.False(File.Exists(scratch.File("m.onnx")));
-        Assert.False(File.Exists(scratch.File("m-step.onnx")));
+        Assert.True(code == 0, error);
+        var file = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(scratch.File("m.onnx")));
+        Assert.Contains(file.Graph.Node, n => n.OpType == "Scan");
+        int[] ids = [1, 2, 3, 0, 6, 5];   // [T = 3, B = 2]
+        model.Run(ids, null, 3, 2);
+        using var ort = new Ort(File.ReadAllBytes(scratch.File("m.onnx")));
+        var actual = ort.Run(("ids", Ort.Longs(ids), [3, 2]), ("h_in", new float[2 * 2 * 6], [2, 2, 6]), ("c_in", new float[2 * 2 * 6], [2, 2, 6]));
+        Ort.AssertClose(model.Logits, actual["logits"], "logits");
     }
 
     [Fact]

@@ -33,6 +33,8 @@ public class OnnxCheckerTests
         graphs.Add(OnnxExport.Classifier(new SequenceClassifier(new SequenceClassifierConfig(6, 2, CellKind.Gru, 4, 2, Pooling: SequencePooling.Mean), rng)));
         graphs.Add(OnnxExport.Classifier(new SequenceClassifier(new SequenceClassifierConfig(6, 2, CellKind.RnnRelu, 4, Pooling: SequencePooling.Max), rng)));
         graphs.Add(OnnxExport.Tagger(new SequenceTagger(new RecurrentOptions(CellKind.Lstm, 3, 4, Bidirectional: true), 2, rng)));
+        graphs.Add(OnnxExport.Tagger(new SequenceTagger(new RecurrentOptions(CellKind.LstmNoForgetGate, 3, 4, 2, Bidirectional: true), 2, rng)));
+        graphs.AddRange(OnnxExport.CharLanguageModel(new CharLanguageModel(new CharLanguageModelConfig(5, CellKind.LstmNoForgetGate, 4, 2), rng)));
         graphs.AddRange(OnnxExport.Seq2Seq(new Seq2Seq(new Seq2SeqConfig { SourceVocabulary = 5, TargetVocabulary = 6, Embedding = 3, EncoderHidden = 4, DecoderHidden = 4 }, rng)));
         var paths = graphs.Select((g, i) => scratch.File($"{i}-{g.Role}.onnx")).ToList();
         for (int i = 0; i < graphs.Count; i++) File.WriteAllBytes(paths[i], graphs[i].Model);

@@ -12,7 +12,8 @@ namespace Carousel.Tests.Export;
 /// </summary>
 public class OnnxExportTests
 {
-    private static readonly CellKind[] ExportableCells = [CellKind.RnnTanh, CellKind.RnnRelu, CellKind.Lstm, CellKind.Gru, CellKind.LstmPeephole];
+    private static readonly CellKind[] ExportableCells =
+        [CellKind.RnnTanh, CellKind.RnnRelu, CellKind.Lstm, CellKind.Gru, CellKind.LstmPeephole, CellKind.LstmNoForgetGate];
 
     public static TheoryData<CellKind, bool> CellsAndDirections()
     {
@@ -59,6 +60,7 @@ public class OnnxExportTests
     [InlineData(CellKind.Gru)]
     [InlineData(CellKind.RnnRelu)]
     [InlineData(CellKind.LstmPeephole)]
+    [InlineData(CellKind.LstmNoForgetGate)]
     public void CharSequenceGraphMatchesWithAGivenState(CellKind cell)
     {
         const int T = 5, B = 2, L = 2, H = 6, V = 7;
@@ -87,6 +89,7 @@ public class OnnxExportTests
     [InlineData(CellKind.Gru)]
     [InlineData(CellKind.RnnTanh)]
     [InlineData(CellKind.LstmPeephole)]
+    [InlineData(CellKind.LstmNoForgetGate)]
     public void CharStepGraphFollowsTheSamplingStepper(CellKind cell)
     {
         const int L = 2, H = 6, V = 7;
@@ -116,6 +119,7 @@ public class OnnxExportTests
     [InlineData(SequencePooling.Mean, true, CellKind.Gru)]
     [InlineData(SequencePooling.Max, true, CellKind.LstmPeephole)]
     [InlineData(SequencePooling.Max, false, CellKind.RnnTanh)]
+    [InlineData(SequencePooling.Last, true, CellKind.LstmNoForgetGate)]
     public void ClassifierMatchesOnAPaddedBatch(SequencePooling pooling, bool bidirectional, CellKind cell)
     {
         const int V = 9;
@@ -196,15 +200,18 @@ public class OnnxExportTests
         }
     }
 
+    /// <summary>
+    /// ONNX's LSTM always has a forget gate, so the 1997 LSTM is exported as Scan loops of elementary operators (its
+    /// outputs are checked with the other cells above): no LSTM node, one Scan per layer and direction.
+    /// </summary>
     [Fact]
-    public void TheLstmWithoutForgetGateIsRefusedWithAClearMessage()
+    public void TheLstmWithoutForgetGateBecomesScanLoops()
     {
-        var model = new SequenceTagger(new RecurrentOptions(CellKind.LstmNoForgetGate, 3, 4), 2, new Rng(1));
-        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.Tagger(model));
-        Assert.Contains("lstm-nofg", e.Message);
-        Assert.Contains("no ONNX operator", e.Message);
-        Assert.NotNull(OnnxExport.Unsupported(model.Rnn.Options));
-        Assert.Null(OnnxExport.Unsupported(model.Rnn.Options with { Cell = CellKind.Lstm }));
+        var model = new SequenceTagger(new RecurrentOptions(CellKind.LstmNoForgetGate, 3, 4, Layers: 2, Bidirectional: true), 2, new Rng(1));
+        var graph = Onnx.ModelProto.Parser.ParseFrom(OnnxExport.Tagger(model).Model).Graph;
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "LSTM");
+        Assert.Equal(4, graph.Node.Count(n => n.OpType == "Scan"));
+        Assert.Null(OnnxExport.Unsupported(model.Rnn.Options));
     }
 
     [Fact]
