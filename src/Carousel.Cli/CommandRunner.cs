@@ -71,7 +71,7 @@ internal static class CommandRunner
     /// library would find out only when it first writes, which for a training run may be hours later.
     /// (Files a command reads are checked by their readers as they open them, first thing.)
     /// </summary>
-    private static readonly HashSet<string> WrittenPaths = ["--out", "--csv", "--errors"];
+    private static readonly HashSet<string> WrittenPaths = ["--out", "--csv", "--errors", "--onnx"];
 
     /// <summary>"carousel task train": how the user calls <paramref name="command"/>.</summary>
     internal static string CommandPath(Command command)

@@ -23,6 +23,7 @@ public sealed partial class ArchitectureTests
         ["Diagnostics"] = ["Tensors", "Kernels", "LinearAlgebra", "Data", "IO"],
         ["Models"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Data"],
         ["Training"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models"],
+        ["Export"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models", "Training"],
         ["Experiments"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models", "Training"],
     };
 

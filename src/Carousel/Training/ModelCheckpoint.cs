@@ -133,6 +133,20 @@ public sealed class ModelCheckpoint
         return new ModelCheckpoint(st, kind!, ParseCount(st, "step"), ParseCount(st, "optimizer_steps"), own, optimizerState) { RunState = runState };
     }
 
+    /// <summary>
+    /// The model kind of a checkpoint (a file, or a directory holding <see cref="FileName"/>) without loading it, to choose
+    /// the loader; a missing file or one that is not a Carousel checkpoint gives a clear exception.
+    /// </summary>
+    public static string ReadKind(string path)
+    {
+        string file = Resolve(path);
+        if (!File.Exists(file)) throw new FileNotFoundException($"No checkpoint at '{path}'.", file);
+        var st = SafeTensors.Read(file);
+        return st.Metadata.TryGetValue("format", out var format) && format.StartsWith(FormatPrefix, StringComparison.Ordinal)
+            ? format[FormatPrefix.Length..]
+            : throw new InvalidDataException($"{file}: not a Carousel checkpoint ({(format is null ? "no format" : $"format '{format}'")}).");
+    }
+
     /// <summary>A metadata entry, or a clear error naming the file when it is absent.</summary>
     public string Get(string key) =>
         Metadata.TryGetValue(key, out var value) ? value : throw new InvalidDataException($"{Path}: checkpoint metadata lacks '{key}'.");
