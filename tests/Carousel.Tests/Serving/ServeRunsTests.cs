@@ -63,6 +63,25 @@ public sealed class ServeRunsTests(ServedModels served) : IClassFixture<ServedMo
         Assert.DoesNotContain("step", await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// The same names given to the catalog directly: HTTP clients and Kestrel already remove dot segments from a URL, so
+    /// these reach the catalog only from a client that does not; the catalog refuses them all the same.
+    /// </summary>
+    [Theory]
+    [InlineData("../models/char")]
+    [InlineData("old/../../models/char")]
+    [InlineData("old/../..")]
+    [InlineData("./tiny")]
+    [InlineData("/etc")]
+    [InlineData("old\\..\\tiny")]
+    [InlineData("")]
+    public void TheCatalogRefusesANameThatLeavesTheRunsDirectory(string name)
+    {
+        Assert.True(File.Exists(Path.Combine(served.Models, "char", MetricsLog.FileName))); // there is something to reach
+        var e = Assert.Throws<RequestException>(() => new RunCatalog(served.Runs).Read(name));
+        Assert.Equal(404, e.StatusCode);
+    }
+
     [Fact]
     public async Task ALinkOutOfTheRunsDirectoryIsNeitherListedNorRead()
     {
