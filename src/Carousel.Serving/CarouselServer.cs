@@ -45,7 +45,7 @@ public static class CarouselServer
         if (IsLoopbackOnly(options.Urls))
             // Bound to this machine only: refuse requests that name another host, so a web page whose name resolves to
             // 127.0.0.1 (DNS rebinding) cannot reach the models.
-            builder.Services.Configure<HostFilteringOptions>(o => o.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"]);
+            builder.Services.Configure<HostFilteringOptions>(o => o.AllowedHosts = [.. LoopbackHosts(options.Urls)]);
         builder.Services.AddSingleton(models);
         builder.Services.AddSingleton(new RequestGate(options.MaxConcurrentRequests));
         builder.Services.AddSingleton(options);
@@ -79,6 +79,11 @@ public static class CarouselServer
         if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri)) return false;
         return uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
     });
+
+    // The loopback names, and the host of each address listened on (127.0.0.2 is this machine too).
+    private static IEnumerable<string> LoopbackHosts(string urls) =>
+        new[] { "localhost", "127.0.0.1", "[::1]" }.Concat(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host : null).OfType<string>()).Distinct();
 
     // One place turns refusals into answers: a RequestException with its status, an impossible setting or unusable
     // input 400 (the library's words, setting names as the JSON fields are written), a body over Kestrel's limit 413.

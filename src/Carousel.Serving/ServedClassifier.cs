@@ -2,12 +2,6 @@ using Carousel.Training.Classification;
 
 namespace Carousel.Serving;
 
-/// <summary>The answer of POST /classify: the most likely label, its probability and every label's.</summary>
-/// <param name="Label">The most likely label.</param>
-/// <param name="Probability">Its probability.</param>
-/// <param name="Probabilities">Every label's probability, in the model's class order.</param>
-public sealed record Classification(string Label, float Probability, IReadOnlyDictionary<string, float> Probabilities);
-
 /// <summary>A sequence classifier: one label for a whole text.</summary>
 public sealed class ServedClassifier(string name, string path, ClassifierCheckpoint checkpoint) : ServedModel(name, path, checkpoint.Epoch)
 {

@@ -3,12 +3,6 @@ using Carousel.Training.EncoderDecoder;
 
 namespace Carousel.Serving;
 
-/// <summary>One output of POST /predict.</summary>
-/// <param name="Text">The target symbols, separated by spaces.</param>
-/// <param name="LogProbability">ln P(output | source), in nats.</param>
-/// <param name="Finished">Whether the model ended it (false: the length limit did).</param>
-public sealed record Prediction(string Text, double LogProbability, bool Finished);
-
 /// <summary>An encoder-decoder: converts a source (e.g. a spelling) into a target (a pronunciation), greedy or by beam search.</summary>
 public sealed class ServedSeq2Seq(string name, string path, Seq2SeqCheckpoint checkpoint) : ServedModel(name, path, checkpoint.Step)
 {
