@@ -24,7 +24,7 @@ public sealed class ServePageBrowserTests(ServedModels served) : IClassFixture<S
     public async Task APersonSamplesClassifiesAndSeesALossCurve()
     {
         Assert.True(File.Exists(Chromium), $"No browser at {Chromium}: install Debian's (apt-get install -y chromium) or set CAROUSEL_CHROMIUM.");
-        await using var app = CarouselServer.Create(new ServeOptions { ModelPaths = [served.Models, served.Tiny], RunsDirectory = served.Runs, Urls = "http://127.0.0.1:0" });
+        await using var app = CarouselServer.Create(new ServeOptions { ModelPaths = [served.Models, served.Tiny], RunsDirectory = served.Runs, Urls = "http://127.0.0.1:0" }, ServedModels.Quiet);
         await app.StartAsync();
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
 

@@ -4,6 +4,7 @@ using Carousel.Training;
 using Carousel.Training.Char;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
 
 namespace Carousel.Tests.Serving;
 
@@ -42,10 +43,16 @@ public sealed class ServedModels : IDisposable
     public WebApplication Start(Func<ServeOptions, ServeOptions>? configure = null)
     {
         var options = new ServeOptions { ModelPaths = [Models, Tiny], RunsDirectory = Runs };
-        var app = CarouselServer.Create(configure?.Invoke(options) ?? options, builder => builder.WebHost.UseTestServer());
+        var app = CarouselServer.Create(configure?.Invoke(options) ?? options, Quiet + (builder => builder.WebHost.UseTestServer()));
         app.StartAsync().GetAwaiter().GetResult();
         return app;
     }
+
+    /// <summary>
+    /// No console logging: a server's log line written while a CLI test has redirected the console (tests run in
+    /// parallel) would land in that test's output.
+    /// </summary>
+    internal static readonly Action<WebApplicationBuilder> Quiet = builder => builder.Logging.ClearProviders();
 
     internal static void CopyDirectory(string from, string to)
     {
