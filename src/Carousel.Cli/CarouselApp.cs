@@ -25,6 +25,7 @@ public static class CarouselApp
         LongLagCommand.Create(),
         Seq2SeqCommands.Create(),
         ExportCommand.Create(),
+        ServeCommand.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

@@ -83,6 +83,27 @@ public sealed partial class ArchitectureTests
         Assert.True(offenders.Count == 0, "The library uses the CLI in: " + string.Join(", ", offenders));
     }
 
+    /// <summary>
+    /// The server (src/Carousel.Serving) sits between the library and the CLI: the library never uses it, so the library
+    /// package needs no ASP.NET Core, and it never uses the CLI, so the CLI stays a thin verb over it.
+    /// </summary>
+    [Fact]
+    public void TheServerSitsBetweenTheLibraryAndTheCli()
+    {
+        string src = Path.GetDirectoryName(LibraryRoot())!;
+        var libraryUsesServer = SourceFiles(LibraryRoot()).Where(f => ServingReference().IsMatch(StripCommentsAndStrings(File.ReadAllText(f)))).ToList();
+        Assert.True(libraryUsesServer.Count == 0, "The library uses the server in: " + string.Join(", ", libraryUsesServer));
+        var serverUsesCli = SourceFiles(Path.Combine(src, "Carousel.Serving")).Where(f => CliReference().IsMatch(StripCommentsAndStrings(File.ReadAllText(f)))).ToList();
+        Assert.True(serverUsesCli.Count == 0, "The server uses the CLI in: " + string.Join(", ", serverUsesCli));
+        string library = File.ReadAllText(Path.Combine(LibraryRoot(), "Carousel.csproj"));
+        Assert.DoesNotContain("Microsoft.AspNetCore", library);
+        Assert.DoesNotContain("Carousel.Serving", library);
+        Assert.DoesNotContain("Carousel.Cli", File.ReadAllText(Path.Combine(src, "Carousel.Serving", "Carousel.Serving.csproj")));
+    }
+
+    private static IEnumerable<string> SourceFiles(string root) =>
+        Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories).Where(f => !IsBuildOutput(f));
+
     private static List<string> Violations(Dictionary<string, Dictionary<string, List<string>>> uses) =>
         [.. from a in uses where a.Key != "" from b in a.Value
             where !Allowed[a.Key].Contains(b.Key)
@@ -126,6 +147,9 @@ public sealed partial class ArchitectureTests
 
     [GeneratedRegex(@"\bCarousel\.Cli\b")]
     private static partial Regex CliReference();
+
+    [GeneratedRegex(@"\bCarousel\.Serving\b")]
+    private static partial Regex ServingReference();
 
     // Verbatim and raw strings are rare in the library; a regular string, a char literal, a line or block comment.
     [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@""(?:[^""]|"""")*""|""(?:\\.|[^""\\\n])*""|'(?:\\.|[^'\\\n])+'", RegexOptions.Singleline)]

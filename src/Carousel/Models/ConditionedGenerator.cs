@@ -128,17 +128,28 @@ public sealed class ConditionedGenerator : IModule
     /// Generates one text for a condition: starts from its state, feeds <see cref="StartSymbol"/>, and draws
     /// symbols until <see cref="EndSymbol"/> or <paramref name="maxLength"/> symbols.
     /// </summary>
-    public string Generate(CharVocabulary vocabulary, float[] condition, SamplingOptions options, Rng rng, int maxLength = 50)
+    public string Generate(CharVocabulary vocabulary, float[] condition, SamplingOptions options, Rng rng, int maxLength = 50) =>
+        string.Concat(Stream(vocabulary, condition, options, rng, maxLength));
+
+    /// <summary>
+    /// As <see cref="Generate"/>, one symbol at a time as it is drawn (for a caller that shows the text as it grows).
+    /// Options and vocabulary are checked before the first symbol is asked for.
+    /// </summary>
+    public IEnumerable<string> Stream(CharVocabulary vocabulary, float[] condition, SamplingOptions options, Rng rng, int maxLength = 50)
     {
         options.Validate();
         if (!vocabulary.TryGetId(StartSymbol, out int start) || !vocabulary.TryGetId(EndSymbol, out int end))
             throw new ArgumentException("The vocabulary lacks the start and end symbols.");
+        return Symbols(vocabulary, condition, options, rng, maxLength, start, end);
+    }
+
+    private IEnumerable<string> Symbols(CharVocabulary vocabulary, float[] condition, SamplingOptions options, Rng rng, int maxLength, int start, int end)
+    {
         bool wasTraining = Training;
         Training = false;
         try
         {
             var state = InitialState(condition, 1);
-            var text = new System.Text.StringBuilder();
             var scratch = new float[vocabulary.Count];
             int[] next = [start];
             for (int i = 0; i < maxLength; i++)
@@ -146,9 +157,8 @@ public sealed class ConditionedGenerator : IModule
                 (_, state) = Language.Run(next, null, 1, 1, state);
                 next[0] = CharSampler.Choose(Language.Logits, options, rng, scratch);
                 if (next[0] == end) break;
-                text.Append(vocabulary.Decode(next[0]));
+                yield return vocabulary.Decode(next[0]);
             }
-            return text.ToString();
         }
         finally
         {
