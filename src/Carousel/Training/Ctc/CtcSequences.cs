@@ -11,23 +11,24 @@ namespace Carousel.Training.Ctc;
 /// </summary>
 public sealed class CtcSequences
 {
-    /// <summary>Each sequence's normalised frames [T, F].</summary>
+    /// <summary>Each sequence's normalised (and stacked) frames [T, F].</summary>
     public float[][] Frames { get; }
     /// <summary>Each sequence's label ids (1..K); null when the sequences have no labels (prediction).</summary>
     public int[][]? Targets { get; }
-    /// <summary>Each sequence's steps T.</summary>
+    /// <summary>Each sequence's steps T (after stacking).</summary>
     public int[] Lengths { get; }
-    /// <summary>F: features per frame.</summary>
+    /// <summary>F: features per step (after stacking).</summary>
     public int Width { get; }
     /// <summary>Frames over all sequences.</summary>
     public long TotalSteps { get; }
     /// <summary>The number of sequences.</summary>
     public int Count => Frames.Length;
 
-    /// <summary>Scales the frames and encodes the label sequences (when <paramref name="withLabels"/>).</summary>
-    public CtcSequences(IReadOnlyList<FrameSequence> sequences, FeatureNormalization normalization, CtcLabels labels, bool withLabels)
+    /// <summary>Scales the frames, stacks every <paramref name="stack"/> of them into one step, and encodes the label sequences (when <paramref name="withLabels"/>).</summary>
+    public CtcSequences(IReadOnlyList<FrameSequence> sequences, FeatureNormalization normalization, CtcLabels labels, bool withLabels, int stack = 1)
     {
-        Width = normalization.Width;
+        if (stack < 1) throw new ArgumentOutOfRangeException(nameof(stack), $"Stack must be ≥ 1, got {stack}.");
+        Width = normalization.Width * stack;
         Frames = new float[sequences.Count][];
         Targets = withLabels ? new int[sequences.Count][] : null;
         Lengths = new int[sequences.Count];
@@ -35,15 +36,18 @@ public sealed class CtcSequences
         {
             var s = sequences[i];
             if (s.Steps == 0) throw new InvalidDataException($"{s.Source}: an empty sequence (no frames).");
-            Frames[i] = normalization.Apply(s.Frames, s.Width, s.Source);
-            Lengths[i] = s.Steps;
-            TotalSteps += s.Steps;
+            var scaled = normalization.Apply(s.Frames, s.Width, s.Source);
+            int steps = (s.Steps + stack - 1) / stack;
+            // Stacking k frames of F features side by side is the same row-major data, padded to a multiple of k frames.
+            Frames[i] = stack == 1 ? scaled : scaled.Concat(new float[steps * Width - scaled.Length]).ToArray();
+            Lengths[i] = steps;
+            TotalSteps += steps;
             if (Targets is null) continue;
             if (s.Tokens is null) throw new InvalidDataException($"{s.Source}: no label sequence.");
             var target = Targets[i] = labels.Encode(s.Tokens, s.Source);
             int needed = CtcLoss.MinimumSteps(target);
-            if (needed > s.Steps)
-                throw new InvalidDataException($"{s.Source}: {target.Length} labels need at least {needed} frames (one per label and a blank between repeats), the sequence has {s.Steps}.");
+            if (needed > steps)
+                throw new InvalidDataException($"{s.Source}: {target.Length} labels need at least {needed} steps (one per label and a blank between repeats), the sequence has {steps}{(stack > 1 ? $" ({s.Steps} frames stacked by {stack})" : "")}.");
         }
     }
 

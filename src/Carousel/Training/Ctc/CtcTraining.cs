@@ -52,8 +52,8 @@ public sealed class CtcTraining : Trainable<int[]>
         options.Validate();
         if (train.Count == 0) throw new InvalidDataException("There are no training sequences.");
         _options = options; _labels = labels; _normalization = normalization;
-        _train = new CtcSequences(train, normalization, labels, withLabels: true);
-        _dev = dev.Count > 0 ? new CtcSequences(dev, normalization, labels, withLabels: true) : null;
+        _train = new CtcSequences(train, normalization, labels, withLabels: true, options.Stack);
+        _dev = dev.Count > 0 ? new CtcSequences(dev, normalization, labels, withLabels: true, options.Stack) : null;
         var seedRng = new Rng(options.Seed);
         Recognizer = CtcCheckpoint.CreateModel(options, normalization.Width, labels, seedRng);
         _batches = new LengthBucketBatches(_train.Lengths, options.BatchSize, seedRng.Fork());

@@ -15,13 +15,16 @@ public sealed record CtcTrainingOptions : TrainingLoopSettings
     /// <summary>L: stacked recurrent layers.</summary>
     public int Layers { get; init; } = 2;
     /// <summary>Whether each layer also reads the frames backwards (each step's output then sees the whole utterance).</summary>
-    public bool Bidirectional { get; init; } = true;
+    public bool Bidirectional { get; init; }
     /// <summary>The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</summary>
     public float Dropout { get; init; }
     /// <summary>Passes over the training sequences.</summary>
     public double Epochs { get; init; } = 10;
     /// <summary>Steps between dev evaluations (0: once per epoch).</summary>
     public long EvalEvery { get; init; }
+    /// <summary>Frames stacked into one step (k consecutive frames side by side: T/k steps of k·F features, the last
+    /// group padded with zeros, the mean after normalisation); a lower frame rate makes training k times cheaper.</summary>
+    public int Stack { get; init; } = 1;
     /// <summary>The beam width of the prefix beam search that scores the dev set (1: greedy, best path).</summary>
     public int Beam { get; init; } = 1;
 
@@ -38,9 +41,10 @@ public sealed record CtcTrainingOptions : TrainingLoopSettings
         RequireStackSizes(Hidden, Layers, 1, Dropout);
         Require(Epochs > 0 && double.IsFinite(Epochs), "Epochs", $"Epochs must be positive, got {Epochs}.");
         Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
+        Require(Stack >= 1 && Stack <= 64, "Stack", $"Stack must be in 1..64, got {Stack}.");
         Require(Beam >= 1 && Beam <= 1000, "Beam", $"Beam must be in 1..1000, got {Beam}.");
     }
 
-    /// <summary>The recurrent stack these options describe, reading frames of <paramref name="width"/> features.</summary>
-    public RecurrentOptions RecurrentOptions(int width) => new(Cell, width, Hidden, Layers, Bidirectional, Dropout);
+    /// <summary>The recurrent stack these options describe, reading frames of <paramref name="width"/> features (before stacking).</summary>
+    public RecurrentOptions RecurrentOptions(int width) => new(Cell, width * Stack, Hidden, Layers, Bidirectional, Dropout);
 }
