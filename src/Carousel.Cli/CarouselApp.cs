@@ -26,6 +26,7 @@ public static class CarouselApp
         Seq2SeqCommands.Create(),
         ExportCommand.Create(),
         ServeCommand.Create(),
+        CtcCommands.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

@@ -42,7 +42,7 @@ internal static class ClassifyCommands
         var embedding = new Option<int>("--embedding") { Description = "Embedding size.", DefaultValueFactory = _ => defaults.Embedding };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers while training.", DefaultValueFactory = _ => 0f };
         var pool = new Option<string>("--pool") { Description = "Summary of a text: last (each direction's state at its own end), mean or max over the steps.", DefaultValueFactory = _ => "last" };
-        var level = new Option<string>("--level") { Description = "Read texts as chars (Unicode characters) or bytes (of their UTF-8 encoding).", DefaultValueFactory = _ => "chars" };
+        var level = new Option<string>("--level") { Description = "Read texts as chars (Unicode characters), bytes (of their UTF-8 encoding) or words (runs of non-space characters; --max-length and --min-count then count words).", DefaultValueFactory = _ => "chars" };
         var maxLength = new Option<int>("--max-length") { Description = "Read only the first N characters (or bytes) of each text.", DefaultValueFactory = _ => defaults.MaxLength };
         var minCount = new Option<int>("--min-count") { Description = "Characters seen fewer times in training read as the unknown symbol.", DefaultValueFactory = _ => defaults.MinCount };
         var loop = new TrainingLoopOptions(defaults, "texts");

@@ -145,4 +145,39 @@ public class ClassifyCommandTests
             Assert.Contains("Description", output, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    [Fact]
+    public void WordLevelLearnsFromWhichWordsOccurAndReadsUnseenWordsAsUnknown()
+    {
+        // The label is whether the word "not" occurs among filler words; at character level "not" and "note" look alike.
+        static string Words(int count, int seed)
+        {
+            var rng = new Carousel.Tensors.Rng((ulong)seed);
+            string[] filler = ["note", "knot", "on", "to", "tone"];
+            var sb = new StringBuilder();
+            for (int i = 0; i < count; i++)
+            {
+                var words = Enumerable.Range(0, 2 + rng.NextInt(4)).Select(_ => filler[rng.NextInt(filler.Length)]).ToList();
+                bool negated = i % 2 == 0;
+                if (negated) words.Insert(rng.NextInt(words.Count + 1), "not");
+                sb.Append(JsonSerializer.Serialize(new { text = string.Join(' ', words), label = negated ? "neg" : "pos" })).Append('\n');
+            }
+            return sb.ToString();
+        }
+        using var scratch = new TempDirectory();
+        string train = scratch.Write("train.jsonl", Words(200, 1));
+        string dev = scratch.Write("dev.jsonl", Words(40, 2));
+        string dir = scratch.File("run");
+        var (code, output, error) = CliRunner.Run(Train(train, dev, dir, "--level", "words", "--pool", "max"));
+        Assert.True(code == 0, error);
+        Assert.Contains("words (first 1,000, 7 symbols)", output); // 6 words and the unknown one
+        var (evalCode, evalJson, evalError) = CliRunner.Run("classify", "eval", dir, "--data", dev, "--json");
+        Assert.True(evalCode == 0, evalError);
+        using var doc = JsonDocument.Parse(evalJson);
+        Assert.True(doc.RootElement.GetProperty("accuracy").GetDouble() >= 0.9, evalJson);
+        string input = scratch.Write("in.txt", "note never not\n");
+        var (predictCode, predicted, predictError) = CliRunner.Run("classify", "predict", dir, "--input", input);
+        Assert.True(predictCode == 0, predictError);
+        Assert.StartsWith("neg\t", predicted);
+    }
 }

@@ -15,6 +15,21 @@ internal static class GoldenFiles
     /// <summary>A training case (Embedding → RNN → Linear with an optimizer) rather than a layer case.</summary>
     public static bool IsTrainingCase(SafeTensorsFile file) => file.Metadata.ContainsKey("optimizer");
 
+    /// <summary>A layer case (one recurrent stack's outputs and gradients), which names its cell.</summary>
+    public static bool IsLayerCase(SafeTensorsFile file) => file.Metadata.ContainsKey("cell") && !IsTrainingCase(file);
+
+    /// <summary>A CTC loss case (kind "ctc").</summary>
+    public static bool IsCtcCase(SafeTensorsFile file) => file.Metadata.GetValueOrDefault("kind") == "ctc";
+
+    /// <summary>The names of the files of which <paramref name="select"/> holds.</summary>
+    public static TheoryData<string> Cases(Func<SafeTensorsFile, bool> select)
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in All())
+            if (select(Open(name))) data.Add(name);
+        return data;
+    }
+
     /// <summary>
     /// Every element within rtol·|expected| + atol·max(1, max|expected|): relative where values are large, and
     /// absolute against the tensor's scale where float32 rounding dominates values near zero.

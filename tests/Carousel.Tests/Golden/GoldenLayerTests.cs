@@ -11,18 +11,12 @@ namespace Carousel.Tests.Golden;
 /// </summary>
 public class GoldenLayerTests
 {
-    public static TheoryData<string> LayerCases()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in GoldenFiles.All())
-            if (!GoldenFiles.IsTrainingCase(GoldenFiles.Open(name))) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> LayerCases() => GoldenFiles.Cases(GoldenFiles.IsLayerCase);
 
     [Fact]
     public void EveryCellTypeHasGoldenCases()
     {
-        var cells = GoldenFiles.All().Select(GoldenFiles.Open).Where(f => !GoldenFiles.IsTrainingCase(f)).Select(f => f.Metadata["cell"]).ToHashSet();
+        var cells = GoldenFiles.All().Select(GoldenFiles.Open).Where(GoldenFiles.IsLayerCase).Select(f => f.Metadata["cell"]).ToHashSet();
         Assert.Superset(new HashSet<string> { "rnn", "lstm", "gru" }, cells);
     }
 
