@@ -26,8 +26,10 @@ public sealed record MemoryLimit(long Bytes, long? AddressSpaceLimit = null)
         ? $"{Format(Bytes)} (half its address-space limit of {Format(limit)})"
         : Format(Bytes);
 
-    /// <summary>Bytes as "812 MB", "6.4 GB".</summary>
-    public static string Format(double bytes) => bytes >= 1e9
+    /// <summary>Bytes as "812 MB", "6.4 GB", "2.5 TB".</summary>
+    public static string Format(double bytes) => bytes >= 1e12
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e12:#,0.#} TB")
+        : bytes >= 1e9
         ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.#} GB")
         : string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, Math.Round(bytes / 1e6)):0} MB");
 
