@@ -20,6 +20,7 @@ public class AbsurdValueTests
     [InlineData("--batch × --seq (2000000000 × 100) is more tokens per batch than an array can hold.", "bench", "--batch", "2000000000")]
     [InlineData("--batch-size × --seq-length (2000000000 × 100) is more characters per batch than an array can hold.", "train", "--text", "x.txt", "--out", "run", "--batch-size", "2000000000")]
     [InlineData("--epochs must be a number, got NaN.", "tag", "train", "--truecase", "x.txt", "--out", "run", "--steps", "5", "--epochs", "NaN")]
+    [InlineData("Give --epochs or --steps, not both", "train", "--text", "x.txt", "--out", "run", "--epochs", "1", "--steps", "5")]
     [InlineData("--out needs a path, got an empty one.", "train", "--text", "x.txt", "--out", "")]
     [InlineData("--out needs a path, got an empty one.", "demo", "--out", " ")]
     [InlineData("--csv needs a path, got an empty one.", "esn", "narma10", "--csv", "")]
