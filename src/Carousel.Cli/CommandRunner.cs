@@ -89,7 +89,8 @@ internal static class CommandRunner
     /// </summary>
     private static string OutOfMemory(Exception e)
     {
-        string detail = e.Message == new OutOfMemoryException().Message ? "" : $": {e.Message.TrimEnd('.')}";
+        bool saysNothing = e.Message == new OutOfMemoryException().Message || e.Message.StartsWith("Exception of type", StringComparison.Ordinal);
+        string detail = saysNothing ? "" : $": {e.Message.TrimEnd('.')}";
         return $"out of memory{detail} (this process may use {Carousel.IO.MemoryLimit.OfThisProcess()}). Ask for smaller sizes (hidden units, layers, batch, lengths).";
     }
 

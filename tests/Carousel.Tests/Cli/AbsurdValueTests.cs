@@ -111,7 +111,7 @@ public class AbsurdValueTests
     public void MemoryThatRunsOutIsOneLine()
     {
         var command = new Command("big");
-        command.SetAction(CommandRunner.Guard(int (_) => throw new OutOfMemoryException()));
+        command.SetAction(CommandRunner.Guard(int (_) => throw new OutOfMemoryException("Exception of type 'System.OutOfMemoryException' was thrown.")));
         var (code, _, error) = CliRunner.RunAllowingInternalErrors(new RootCommand { command }, "big");
         Assert.Equal(1, code);
         Assert.Equal($"error: out of memory (this process may use {MemoryLimit.OfThisProcess()}). Ask for smaller sizes (hidden units, layers, batch, lengths).{Environment.NewLine}", error);
