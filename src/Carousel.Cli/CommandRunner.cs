@@ -83,6 +83,17 @@ internal static class CommandRunner
         return string.Join(' ', names);
     }
 
+    /// <summary>
+    /// What the user reads when memory ran out despite the estimate every trainer checks first (a run near the limit,
+    /// memory other processes took meanwhile): .NET's own message only when it says more than "out of memory".
+    /// </summary>
+    private static string OutOfMemory(Exception e)
+    {
+        bool saysNothing = e.Message == new OutOfMemoryException().Message || e.Message.StartsWith("Exception of type", StringComparison.Ordinal);
+        string detail = saysNothing ? "" : $": {e.Message.TrimEnd('.')}";
+        return $"out of memory{detail} (this process may use {Carousel.IO.MemoryLimit.OfThisProcess()}). Ask for smaller sizes (hidden units, layers, batch, lengths).";
+    }
+
     /// <summary>Writes what went wrong to stderr and returns the exit code; <paramref name="command"/> is the one that ran (for its flags).</summary>
     internal static int Report(Exception e, Command command)
     {
@@ -93,7 +104,7 @@ internal static class CommandRunner
             SettingException => (UsageError, OptionNames.Rename(e.Message, SettingNames.Of(e), command)),
             TrainingDivergedException or InvalidDataException or IOException or UnauthorizedAccessException =>
                 (Failure, OptionNames.Rename(e.Message, SettingNames.Of(e), command)),
-            OutOfMemoryException => (Failure, $"out of memory: {e.Message} Ask for smaller sizes (hidden units, layers, batch, lengths)."),
+            OutOfMemoryException => (Failure, OutOfMemory(e)),
             _ => (InternalError, null),
         };
         if (message is not null)

@@ -48,6 +48,8 @@ internal static class CharCommands
         {
             string dir = parse.GetValue(outDir)!;
             ResumeOptions.RequireDirectory(dir);
+            if (parse.GetResult(epochs) is { Implicit: false } && parse.GetResult(steps) is { Implicit: false })
+                throw new UsageException("Give --epochs or --steps, not both: --epochs sets the steps (one epoch is a pass over the training text).");
             CharTrainingOptions options;
             bool resuming = parse.GetValue(resume);
             if (resuming)

@@ -23,10 +23,11 @@ internal sealed class ResumeOptions(string lengthOptions = "--epochs")
 
     public IEnumerable<Option> All => [Resume, Overwrite];
 
-    /// <summary>--out must name a directory (or nothing yet): a regular file there is an error, not "a checkpoint".</summary>
+    /// <summary>--out must name a directory this process can write or create, checked before any data is read: a regular file there is an error, not "a checkpoint".</summary>
     public static void RequireDirectory(string directory)
     {
         if (File.Exists(directory)) throw new UsageException($"--out '{directory}' is a file; give a directory for the run.");
+        RunLock.RequireWritable(directory);
     }
 
     /// <summary>The run to continue, or null for a fresh one; errors before anything in <paramref name="directory"/> is touched.</summary>

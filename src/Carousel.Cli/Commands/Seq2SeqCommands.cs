@@ -38,11 +38,12 @@ internal static class Seq2SeqCommands
         var epochs = loop.Epochs(d.Epochs);
         var evalEvery = new Option<int>("--eval-every") { Description = "Also evaluate on dev every this many steps (0: after each epoch only).", DefaultValueFactory = _ => 0 };
         var evalBeam = new Option<int>("--eval-beam") { Description = "Beam size of the dev evaluation during training (1: greedy).", DefaultValueFactory = _ => 1 };
+        var maxLength = MaxLength();
 
         var command = new Command("train", "Train an encoder-decoder on SOURCE<TAB>TARGET pairs, keeping the checkpoint with the best dev WER.")
         {
             train, dev, outDir, initFrom, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
-            dropout, epochs, evalEvery, evalBeam,
+            dropout, epochs, evalEvery, evalBeam, maxLength,
         };
         foreach (var o in run.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
@@ -60,8 +61,9 @@ internal static class Seq2SeqCommands
             if (parse.GetValue(run.Resume) && parse.GetValue(initFrom) is not null)
                 throw new UsageException("--resume continues a run with its own weights; it does not go with --init-from.");
             var resume = run.Prepare(parse, dir, Seq2SeqCheckpoint.Kind);
-            var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens);
-            var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens);
+            int longest = CheckMaxLength(parse.GetValue(maxLength));
+            var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens, longest);
+            var devPairs = SequencePairs.Read(parse.GetValue(dev)!, options.SourceTokens, longest);
             var initial = parse.GetValue(initFrom) is { } from ? Seq2SeqCheckpoint.Load(from) : null;
             var training = new Seq2SeqTraining(options, trainPairs, devPairs, initial);
             var trainer = new Trainer<int[]>(training, training.Run(dir, resume) with { Overwrite = parse.GetValue(run.Overwrite) });
@@ -75,6 +77,18 @@ internal static class Seq2SeqCommands
         return command;
     }
 
+    /// <summary>
+    /// --max-length: the most source symbols and target tokens of a pair (default 1,000: words and sentences fit; a longer
+    /// side is most likely a document on one line, which needs memory in proportion to its length for every layer).
+    /// </summary>
+    private static Option<int> MaxLength() => new("--max-length")
+    {
+        Description = "The most source symbols and target tokens of a pair; a longer pair is refused naming its file:line.", DefaultValueFactory = _ => 1000,
+    };
+
+    private static int CheckMaxLength(int maxLength) =>
+        maxLength > 0 ? maxLength : throw new UsageException($"--max-length must be positive, got {maxLength}.");
+
     private static Command Eval()
     {
         var checkpointArg = new Argument<string>("checkpoint") { Description = "A seq2seq checkpoint file or training directory." };
@@ -84,9 +98,10 @@ internal static class Seq2SeqCommands
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
         var errors = new Option<string?>("--errors") { Description = "Write the words the model gets wrong (source, output, references) to this file." };
         var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
+        var maxLength = MaxLength();
         var command = new Command("eval", "Decode a pair file and report phoneme error rate (edits to the closest reference / its length) and word error rate (output equal to no reference).")
         {
-            checkpointArg, data, beam, lengthPenalty, json, errors, threads,
+            checkpointArg, data, beam, lengthPenalty, json, errors, threads, maxLength,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -95,7 +110,7 @@ internal static class Seq2SeqCommands
             using var threadScope = Carousel.Kernels.Gemm.UseThreads(CheckThreads(parse.GetValue(threads)));
             var checkpoint = Seq2SeqCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string path = parse.GetValue(data)!;
-            var groups = SequencePairs.GroupBySource(SequencePairs.Read(path, checkpoint.SourceTokens));
+            var groups = SequencePairs.GroupBySource(SequencePairs.Read(path, checkpoint.SourceTokens, CheckMaxLength(parse.GetValue(maxLength))));
             var sources = groups.Select(g => checkpoint.SourceVocabulary.Encode(g.Source, $"{path}: source '{SequencePairs.JoinSource(g.Source, checkpoint.SourceTokens)}'")).ToList();
             var references = groups.Select(g => (IReadOnlyList<string[]>)g.Targets).ToList();
             var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -27,6 +27,15 @@ internal static class TagCommands
     private static Option<string> TagsField() => new("--tags-field") { Description = "JSON field holding the labels: a string of one label character per text character, or an array of labels.", DefaultValueFactory = _ => "tags" };
     private static Option<double> HeldOutFraction() => new("--val-fraction") { Description = "With --truecase: the last share of the text held out for evaluation (never trained on).", DefaultValueFactory = _ => 0.1 };
 
+    /// <summary>The default --max-length of --truecase: its blocks of whole lines, in characters.</summary>
+    private const int TruecaseBlock = 256;
+
+    /// <summary>
+    /// The default --max-length of JSON-lines examples, in characters: sentences and paragraphs fit; a longer example is most
+    /// likely a whole document on one line (a 10-million-character one ran out of memory, as it needs B × T × H activations).
+    /// </summary>
+    private const int LongestExample = 1000;
+
     private static Command Train()
     {
         var d = new TaggerTrainingOptions();
@@ -35,7 +44,12 @@ internal static class TagCommands
         var truecase = new Option<string>("--truecase") { Description = "Plain UTF-8 text: learn truecasing. Trains on the first 1 − --val-fraction, minus the dev share at its end." };
         var heldOut = HeldOutFraction();
         var devFraction = new Option<double>("--dev-fraction") { Description = "Share at the end of the training part used as dev data to pick the best model (0: none, keep the last).", DefaultValueFactory = _ => 0.05 };
-        var maxLength = new Option<int>("--max-length") { Description = "With --truecase: longest block of whole lines, in characters.", DefaultValueFactory = _ => 256 };
+        var maxLength = new Option<int?>("--max-length")
+        {
+            Description = $"Longest sequence, in characters. With --truecase: longest block of whole lines (default {TruecaseBlock}). With --train and --dev: " +
+                          $"a longer example is refused naming its file:line, or cut with --cut-long (default {LongestExample}).",
+        };
+        var cutLong = new Option<bool>("--cut-long") { Description = "With --train and --dev: keep the first --max-length characters (and their labels) of a longer example instead of refusing it." };
         var textField = TextField();
         var tagsField = TagsField();
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (best model), model.safetensors and metrics.jsonl.", Required = true };
@@ -53,7 +67,7 @@ internal static class TagCommands
 
         var command = new Command("train", "Train a character tagger on JSON lines (--train) or learn truecasing from plain text (--truecase).")
         {
-            train, dev, truecase, heldOut, devFraction, maxLength, textField, tagsField, outDir, cell, hidden, layers, bidirectional,
+            train, dev, truecase, heldOut, devFraction, maxLength, cutLong, textField, tagsField, outDir, cell, hidden, layers, bidirectional,
             embedding, dropout, epochs, steps, evalEvery,
         };
         foreach (var o in run.All.Concat(loop.All)) command.Add(o);
@@ -75,10 +89,13 @@ internal static class TagCommands
             if ((trainPath is null) == (truecasePath is null)) throw new UsageException("Give either --train FILE.jsonl or --truecase FILE.txt.");
             List<TaggedExample> trainExamples, devExamples;
             TaggingTask task;
+            int? maxGiven = parse.GetValue(maxLength);
+            if (maxGiven is <= 0) throw new UsageException($"--max-length must be positive, got {maxGiven}.");
             if (truecasePath is not null)
             {
                 if (devPath is not null) throw new UsageException("--dev goes with --train; with --truecase the dev data is --dev-fraction of the text.");
-                int max = parse.GetValue(maxLength);
+                if (parse.GetValue(cutLong)) throw new UsageException("--cut-long goes with --train; --truecase cuts its text into blocks of --max-length.");
+                int max = maxGiven ?? TruecaseBlock;
                 task = TaggingTask.ForTruecasing(max);
                 var (trainText, _) = Truecasing.Split(TextCorpus.ReadText(truecasePath), HeldOut(parse.GetValue(heldOut)));
                 var (fitText, devText) = Truecasing.Split(trainText, devShare);
@@ -89,11 +106,13 @@ internal static class TagCommands
             else
             {
                 var fields = (parse.GetValue(textField)!, parse.GetValue(tagsField)!);
-                var all = TaggedJsonLines.Read(trainPath!, fields.Item1, fields.Item2, requireTags: true);
+                int max = maxGiven ?? LongestExample;
+                bool cut = parse.GetValue(cutLong);
+                var all = TaggedJsonLines.Read(trainPath!, fields.Item1, fields.Item2, requireTags: true, max, cut);
                 if (devPath is not null)
                 {
                     trainExamples = all;
-                    devExamples = TaggedJsonLines.Read(devPath, fields.Item1, fields.Item2, requireTags: true);
+                    devExamples = TaggedJsonLines.Read(devPath, fields.Item1, fields.Item2, requireTags: true, max, cut);
                 }
                 else
                 {

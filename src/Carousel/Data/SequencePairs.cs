@@ -34,8 +34,13 @@ public static class SequencePairs
     };
 
     /// <summary>Every pair of a UTF-8 `SOURCE&lt;TAB&gt;TARGET` file, in file order; a file without any is an error.</summary>
-    public static List<SequencePair> Read(string path, SourceTokens sourceTokens)
+    /// <param name="path">The file.</param>
+    /// <param name="sourceTokens">How the source is cut into symbols.</param>
+    /// <param name="maxLength">The most source symbols and the most target tokens of a pair: a longer side is refused naming its
+    /// file:line, counted before it is split into symbols (a 10-million-character source took gigabytes as symbols).</param>
+    public static List<SequencePair> Read(string path, SourceTokens sourceTokens, int maxLength = int.MaxValue)
     {
+        if (maxLength <= 0) throw new SettingException("MaxLength", $"MaxLength must be positive, got {maxLength}.");
         if (!File.Exists(path)) throw new FileNotFoundException($"No such file: '{path}'.", path);
         var pairs = new List<SequencePair>();
         int lineNumber = 0;
@@ -46,7 +51,7 @@ public static class SequencePairs
             {
                 lineNumber++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
-                pairs.Add(Parse(line, sourceTokens, $"{path}:{lineNumber}", lineNumber));
+                pairs.Add(Parse(line, sourceTokens, $"{path}:{lineNumber}", lineNumber, maxLength));
             }
         }
         catch (DecoderFallbackException)
@@ -58,11 +63,21 @@ public static class SequencePairs
     }
 
     /// <summary>The pair on one `SOURCE&lt;TAB&gt;TARGET` line; <paramref name="where"/> names the line in errors.</summary>
-    public static SequencePair Parse(string line, SourceTokens sourceTokens, string where, int lineNumber = 0)
+    /// <param name="line">The line.</param>
+    /// <param name="sourceTokens">How the source is cut into symbols.</param>
+    /// <param name="where">"file:line", the start of every error.</param>
+    /// <param name="lineNumber">The 1-based line number the pair records.</param>
+    /// <param name="maxLength">The most source symbols and target tokens: a longer side is refused (before it is split).</param>
+    public static SequencePair Parse(string line, SourceTokens sourceTokens, string where, int lineNumber = 0, int maxLength = int.MaxValue)
     {
         int tab = line.IndexOf('\t');
         if (tab < 0) throw new InvalidDataException($"{where}: expected SOURCE<TAB>TARGET, found no tab.");
         if (line.IndexOf('\t', tab + 1) >= 0) throw new InvalidDataException($"{where}: expected one tab, found more.");
+        long sourceLength = sourceTokens == SourceTokens.Words ? CountWords(line.AsSpan(0, tab)) : CountRunes(line.AsSpan(0, tab).Trim());
+        long targetLength = CountWords(line.AsSpan(tab + 1));
+        if (sourceLength > maxLength || targetLength > maxLength)
+            throw new InvalidDataException($"{where}: the {(sourceLength > maxLength ? $"source has {sourceLength:N0} {(sourceTokens == SourceTokens.Words ? "words" : "characters")}" : $"target has {targetLength:N0} tokens")}, " +
+                                           $"more than MaxLength {maxLength}; raise MaxLength or leave the pair out.").Naming("MaxLength");
         var source = SplitSource(line[..tab].Trim(), sourceTokens);
         var target = SplitWords(line[(tab + 1)..]);
         if (source.Length == 0) throw new InvalidDataException($"{where}: the source is empty.");
@@ -77,6 +92,27 @@ public static class SequencePairs
         var symbols = new List<string>(text.Length);
         foreach (var rune in text.EnumerateRunes()) symbols.Add(rune.ToString());
         return [.. symbols];
+    }
+
+    private static long CountRunes(ReadOnlySpan<char> text)
+    {
+        long n = 0;
+        foreach (var _ in text.EnumerateRunes()) n++;
+        return n;
+    }
+
+    // As SplitWords would count them: runs of characters other than space and tab.
+    private static long CountWords(ReadOnlySpan<char> text)
+    {
+        long n = 0;
+        bool inWord = false;
+        foreach (char c in text)
+        {
+            bool separator = c is ' ' or '\t';
+            if (!separator && !inWord) n++;
+            inWord = !separator;
+        }
+        return n;
     }
 
     /// <summary>The words of <paramref name="text"/>, split on spaces and tabs, without empty entries.</summary>

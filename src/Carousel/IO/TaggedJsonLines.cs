@@ -29,10 +29,22 @@ public static class TaggedJsonLines
     /// <param name="textField">The name of the field holding the text.</param>
     /// <param name="tagsField">The name of the field holding the labels.</param>
     /// <param name="requireTags">false for prediction: the tags field may be absent.</param>
-    public static List<TaggedExample> Read(string path, string textField, string tagsField, bool requireTags)
+    /// <param name="maxLength">The longest text, in characters: a longer one is refused naming its file:line (before its labels are
+    /// read and before any model sees it), unless <paramref name="cutLong"/>.</param>
+    /// <param name="cutLong">Cut a longer text, and its labels, to its first <paramref name="maxLength"/> characters instead.</param>
+    public static List<TaggedExample> Read(string path, string textField, string tagsField, bool requireTags, int maxLength = int.MaxValue, bool cutLong = false)
     {
+        if (maxLength <= 0) throw new SettingException("MaxLength", $"MaxLength must be positive, got {maxLength}.");
         var examples = new List<TaggedExample>();
-        foreach (var json in JsonLines.Read(path)) examples.Add(Parse(json, textField, tagsField, requireTags));
+        foreach (var json in JsonLines.Read(path))
+        {
+            string? text = json.Root.TryGetProperty(textField, out var field) && field.ValueKind == JsonValueKind.String ? field.GetString() : null;
+            int characters = text is null ? 0 : TaggedExample.CharacterCount(text);
+            if (characters > maxLength && !cutLong)
+                throw json.Error($"the text has {characters:N0} characters, more than MaxLength {maxLength}; raise MaxLength, or cut such texts with CutLong.")
+                    .Naming("MaxLength", "CutLong");
+            examples.Add(Parse(json, textField, tagsField, requireTags, keep: maxLength));
+        }
         if (examples.Count == 0) throw new InvalidDataException($"{path}: no examples (the file is empty).");
         return examples;
     }
@@ -44,7 +56,8 @@ public static class TaggedJsonLines
         return Parse(json, textField, tagsField, requireTags);
     }
 
-    private static TaggedExample Parse(JsonLine json, string textField, string tagsField, bool requireTags)
+    // keep: the characters (and labels) kept of a longer text, after the whole line is checked.
+    private static TaggedExample Parse(JsonLine json, string textField, string tagsField, bool requireTags, int keep = int.MaxValue)
     {
         string source = json.Source;
         if (!json.Root.TryGetProperty(textField, out _)) throw json.Error($"missing field '{textField}' (the text; see TextField).").Naming("TextField");
@@ -55,24 +68,29 @@ public static class TaggedJsonLines
             if (requireTags) throw json.Error($"missing field '{tagsField}' (the labels; see TagsField).").Naming("TagsField");
             return new TaggedExample(text, null, source);
         }
-        string[] labels = tagsElement.ValueKind switch
+        int labelCount = tagsElement.ValueKind switch
         {
-            JsonValueKind.String => [.. CharVocabulary.ScalarValues(tagsElement.GetString()!).Select(TaggedExample.CharacterString)],
-            JsonValueKind.Array => ReadLabelArray(tagsElement, source, tagsField),
+            JsonValueKind.String => CharVocabulary.ScalarValues(tagsElement.GetString()!).Count(),
+            JsonValueKind.Array => tagsElement.GetArrayLength(),
             _ => throw json.Error($"field '{tagsField}' must be a string (one label character per character) or an array of labels."),
         };
         int characters = TaggedExample.CharacterCount(text);
-        if (labels.Length != characters)
-            throw json.Error($"'{textField}' has {characters} characters but '{tagsField}' has {labels.Length} labels; they must match one to one.");
-        return new TaggedExample(text, labels, source);
+        if (labelCount != characters)
+            throw json.Error($"'{textField}' has {characters} characters but '{tagsField}' has {labelCount} labels; they must match one to one.");
+        int kept = Math.Min(characters, keep);
+        string[] labels = tagsElement.ValueKind == JsonValueKind.String
+            ? [.. CharVocabulary.ScalarValues(tagsElement.GetString()!).Take(kept).Select(TaggedExample.CharacterString)]
+            : ReadLabelArray(tagsElement, source, tagsField, kept);
+        return new TaggedExample(kept < characters ? TaggedExample.FirstCharacters(text, kept) : text, labels, source);
     }
 
-    private static string[] ReadLabelArray(JsonElement array, string source, string tagsField)
+    private static string[] ReadLabelArray(JsonElement array, string source, string tagsField, int count)
     {
-        var labels = new string[array.GetArrayLength()];
+        var labels = new string[count];
         int i = 0;
         foreach (var item in array.EnumerateArray())
         {
+            if (i == count) break;
             if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } label)
                 throw new InvalidDataException($"{source}: label {i} of '{tagsField}' must be a non-empty string.");
             labels[i++] = label;

@@ -32,6 +32,14 @@ public sealed record OptimizerSettings(string Name, float LearningRate, float Mo
         SettingException.Require(Name != "nesterov" || Momentum > 0, "Momentum", $"Optimizer nesterov needs Momentum > 0, got {Momentum}.", "Optimizer");
     }
 
+    /// <summary>The state the optimizer keeps per weight, in floats (adam: 2, the running means; momentum, adagrad, rmsprop: 1; sgd: 0).</summary>
+    public int StatePerWeight => Name switch
+    {
+        "adam" or "adamw" => 2,
+        "momentum" or "nesterov" or "adagrad" or "rmsprop" => 1,
+        _ => 0,
+    };
+
     /// <summary>The optimizer, after <see cref="Validate"/>.</summary>
     public Optimizer Create(IReadOnlyList<(string Name, Parameter Parameter)> parameters)
     {

@@ -17,7 +17,7 @@ public sealed class RunLock : IDisposable
     /// <summary>Creates the directory if needed and takes its lock; a directory held by another run, or not writable, is a clear error.</summary>
     public static RunLock Acquire(string directory)
     {
-        if (File.Exists(directory)) throw new IOException($"'{directory}' is a file; a run needs a directory.");
+        RequireWritable(directory);
         try
         {
             Directory.CreateDirectory(directory);
@@ -32,6 +32,40 @@ public sealed class RunLock : IDisposable
         catch (IOException e) when (File.Exists(Path.Combine(directory, FileName)))
         {
             throw new IOException($"'{directory}' is in use by another training run (it holds {FileName}); wait for it to end or choose another directory.", e);
+        }
+    }
+
+    /// <summary>
+    /// Checks, before a run does any work, that <paramref name="directory"/> is a directory this process can write, or one
+    /// it can create: not a file, not below a file, and a file can be created in it (or in the nearest folder above it that
+    /// exists). A read-only directory, one below a regular file or in a file system that takes no new files (/proc) would
+    /// otherwise fail only at the first save, after the first evaluation or epoch. Leaves nothing behind: the probe file
+    /// is deleted as it is closed, and no directory is created.
+    /// </summary>
+    /// <exception cref="IOException">The path, or a folder on it, is a file.</exception>
+    /// <exception cref="UnauthorizedAccessException">No file can be created there.</exception>
+    public static void RequireWritable(string directory)
+    {
+        string full = Path.GetFullPath(directory);
+        if (File.Exists(full)) throw new IOException($"'{directory}' is a file; a run needs a directory.");
+        string existing = full;
+        while (!Directory.Exists(existing))
+        {
+            string? parent = Path.GetDirectoryName(existing);
+            if (parent is null) break;
+            if (File.Exists(parent)) throw new IOException($"'{directory}' cannot be created: '{parent}' is a file.");
+            existing = parent;
+        }
+        try
+        {
+            using var probe = new FileStream(Path.Combine(existing, $".carousel-write-test.{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.Write,
+                FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnauthorizedAccessException(existing == full
+                ? $"'{directory}' is not writable: no file can be created in it, so nothing could be saved."
+                : $"'{directory}' cannot be created: no file or folder can be created in '{existing}'.", e);
         }
     }
 

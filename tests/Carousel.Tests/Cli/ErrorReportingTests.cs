@@ -135,6 +135,7 @@ public class ErrorReportingTests
     [InlineData("Unrecognized command or argument '--bogus'.", "task", "list", "--bogus")]
     [InlineData("Cannot parse argument 'x' for option '--hidden'", "bench", "--hidden", "x")]
     [InlineData("Option '--text' is required.", "train", "--out", "somewhere")]
+    [InlineData("Cannot parse argument '-1' for option '--seed'", "train", "--text", "t.txt", "--out", "somewhere", "--seed", "-1")]
     public void ACommandLineThatDoesNotParse_2(string message, params string[] args)
     {
         var (code, output, error) = CliRunner.Run(args);
@@ -143,6 +144,16 @@ public class ErrorReportingTests
         Assert.Contains(message, error);
         Assert.Contains($"See 'carousel {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')))} --help'.", error);
         Assert.Equal("", output);
+    }
+
+    /// <summary>A folder given where a text file is read is said to be one, not "does not exist".</summary>
+    [Fact]
+    public void AFolderGivenAsTheTextIsSaidToBeOne()
+    {
+        using var dir = new TempDirectory();
+        var (code, _, error) = CliRunner.Run("train", "--text", dir.Path, "--out", dir.File("run"));
+        Assert.Equal(1, code);
+        Assert.Equal($"error: '{dir.Path}' is a directory; a text file is needed.{Environment.NewLine}", error);
     }
 
     [Fact]

@@ -55,6 +55,55 @@ public class RunSafetyTests
         Assert.Equal("x", File.ReadAllText(file));
     }
 
+    /// <summary>
+    /// An --out that cannot be written is refused before any data is read, by every trainer, and as root too (a chmod-ed
+    /// directory is writable for root, a path below a regular file or in /proc is not): before, the run trained until
+    /// its first save.
+    /// </summary>
+    [Theory]
+    [InlineData("train", "--text", "t.txt")]
+    [InlineData("classify", "train", "--train-lines", "a=t.txt", "--train-lines", "b=u.txt")]
+    [InlineData("tag", "train", "--truecase", "t.txt")]
+    [InlineData("generate", "train", "--train-lines", "a=t.txt", "--train-lines", "b=u.txt")]
+    [InlineData("seq2seq", "train", "--train", "p.tsv", "--dev", "p.tsv")]
+    public void AnOutThatCannotBeWrittenIsRefusedBeforeAnyWork(params string[] args)
+    {
+        using var scratch = new TempDirectory();
+        scratch.Write("t.txt", TempDirectory.SampleText());
+        scratch.Write("u.txt", string.Concat(Enumerable.Range(0, 40).Select(i => $"other {i}\n")));
+        scratch.Write("p.tsv", "ab\tA B\nba\tB A\n");
+        string file = scratch.Write("a-file", "x");
+        string[] inScratch = [.. args.Select(a => a switch
+        {
+            "t.txt" or "p.tsv" => scratch.File(a),
+            ['a' or 'b', '=', .. var name] => $"{a[0]}={scratch.File(name)}",
+            _ => a,
+        })];
+        var (code, output, error) = CliRunner.Run([.. inScratch, "--out", Path.Combine(file, "run")]);
+        Assert.Equal(1, code);
+        Assert.Equal($"error: '{Path.Combine(file, "run")}' cannot be created: '{file}' is a file.{Environment.NewLine}", error);
+        Assert.Equal("", output);
+        Assert.Equal("x", File.ReadAllText(file));
+
+        if (!Directory.Exists("/proc/self")) return; // Linux only
+        string inProc = $"/proc/carousel-test-{Guid.NewGuid():N}";
+        (code, output, error) = CliRunner.Run([.. inScratch, "--out", inProc]);
+        Assert.Equal(1, code);
+        Assert.Equal($"error: '{inProc}' cannot be created: no file or folder can be created in '/proc'.{Environment.NewLine}", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void CheckingThatADirectoryIsWritableLeavesNothingBehind()
+    {
+        using var scratch = new TempDirectory();
+        RunLock.RequireWritable(scratch.File("new/run"));
+        RunLock.RequireWritable(scratch.Path);
+        Assert.Empty(scratch.FileNames());
+        var e = Assert.Throws<IOException>(() => RunLock.RequireWritable(Path.Combine(scratch.Write("f", ""), "a", "b")));
+        Assert.Contains("is a file", e.Message);
+    }
+
     [Fact]
     public void TemporariesOfKilledWritesAreRemovedWhenARunStarts()
     {

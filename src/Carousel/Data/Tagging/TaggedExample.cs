@@ -16,6 +16,15 @@ public sealed record TaggedExample(string Text, string[]? Labels, string Source)
     /// <summary>A character (scalar value, or a lone surrogate as it came) as a string.</summary>
     public static string CharacterString(int codePoint) => codePoint <= char.MaxValue ? ((char)codePoint).ToString() : char.ConvertFromUtf32(codePoint);
 
+    /// <summary>The first <paramref name="characters"/> characters of <paramref name="text"/> as <see cref="CharacterCount"/> counts them (a surrogate pair is one).</summary>
+    public static string FirstCharacters(string text, int characters)
+    {
+        int i = 0;
+        for (int n = 0; n < characters && i < text.Length; n++)
+            i += char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+        return text[..i];
+    }
+
     /// <summary>The number of characters of a text as the tagger counts them: a surrogate pair is one.</summary>
     public static int CharacterCount(string text)
     {

@@ -46,6 +46,54 @@ public sealed record RecurrentOptions(
         SettingException.Require((long)Layers * Directions <= Array.MaxLength, "Layers", $"Layers {Layers} is more than an array of layers can hold.");
         SettingException.Require(Dropout >= 0f && Dropout < 1f, "Dropout", $"Dropout must be in [0, 1), got {Dropout}.");
     }
+
+    /// <summary>The number of weights of the stack: per layer and direction W_ih [G·H, In_k], W_hh [G·H, H], both biases, peepholes, learned initial states.</summary>
+    public double ParameterCount()
+    {
+        double G = Cell.GateCount(), H = HiddenSize, total = 0;
+        for (int k = 0; k < Layers; k++)
+        {
+            double input = k == 0 ? InputSize : OutputSize;
+            total += Directions * (G * H * (input + H) + 2 * G * H + Cell.PeepholeCount() * H);
+        }
+        if (InitialState == InitialStateMode.Learned) total += Layers * Directions * H * (Cell.HasCellState() ? 2 : 1);
+        return total;
+    }
+
+    /// <summary>The floats of the copies of W_hh [G·H, H] each layer and direction packs for the matrix kernels, one for forward and one for backward.</summary>
+    public double PackedWeightFloats() => 2.0 * Layers * Directions * Cell.GateCount() * HiddenSize * (double)HiddenSize;
+
+    /// <summary>
+    /// The floats one forward and backward over [<paramref name="steps"/>, <paramref name="batch"/>] allocates besides the
+    /// weights and their packed copies: per layer and direction the gate pre-activations and gradients, the states and the
+    /// cell's cache kept for backward; per layer its output, its input gradient and dropout's masks (the buffers of
+    /// <see cref="RecurrentStack"/> and its directions, counted as they allocate them).
+    /// </summary>
+    public double WorkspaceFloats(long steps, long batch)
+    {
+        double rows = (double)steps * batch, G = Cell.GateCount() * (double)HiddenSize, H = HiddenSize;
+        var kernel = CellKernel.For(Cell);
+        double perDirection = rows * G                                   // pre-activations, then gate gradients
+                              + (steps + 1.0) * batch * H * (Cell.HasCellState() ? 2 : 1) // h (and c) at every step
+                              + rows * kernel.CacheWidth(HiddenSize)      // what the cell keeps for backward
+                              + (kernel.SeparateRecurrentGradient ? rows * G : 0)
+                              + batch * (G + 3 * H);                      // one step's recurrent product and state gradients
+        double total = 0;
+        for (int k = 0; k < Layers; k++)
+        {
+            double input = k == 0 ? InputSize : OutputSize;
+            total += Directions * perDirection + rows * (OutputSize + input); // output and input gradient of the layer
+            if (Dropout > 0f && k < Layers - 1) total += 2 * rows * OutputSize;
+        }
+        return total;
+    }
+
+    /// <summary>The largest single array <see cref="WorkspaceFloats"/> counts (an array holds at most <see cref="Array.MaxLength"/> elements).</summary>
+    public double LargestWorkspaceArray(long steps, long batch)
+    {
+        double rows = (double)steps * batch, G = Cell.GateCount() * (double)HiddenSize;
+        return rows * Math.Max(Math.Max(G, CellKernel.For(Cell).CacheWidth(HiddenSize)), Math.Max(InputSize, OutputSize));
+    }
 }
 
 /// <summary>Hidden state h [L·D, B, H] and, for LSTMs, memory cell c [L·D, B, H] (null otherwise).</summary>

@@ -34,12 +34,20 @@ public sealed class CharTraining : Trainable<TextBatch>
         options.Validate();
         _corpus = corpus;
         _options = options;
+        MemoryNeeded(options, corpus.Vocabulary.Count).Check();
         var seedRng = new Rng(options.Seed);
         Language = new CharLanguageModel(CharCheckpoint.ModelConfig(options, corpus.Vocabulary.Count), seedRng);
         _batches = new TextBatchSource(corpus.Train, options.SeqLength, options.BatchSize, options.Batching, seedRng.Fork());
         using var fingerprint = new DataFingerprint().Add(corpus.Train).Add(corpus.Validation);
         _identity = new RunIdentity("options", ResumableChanges, ["vocabulary"], fingerprint.ToString(), nameof(CharTrainingOptions.Steps));
     }
+
+    /// <summary>What a run with <paramref name="options"/> over <paramref name="vocabulary"/> characters allocates: see <see cref="MemoryEstimate"/>.</summary>
+    public static MemoryEstimate MemoryNeeded(CharTrainingOptions options, int vocabulary) => new MemoryEstimate().SequenceModel(
+        new RecurrentOptions(options.Cell, options.Embedding > 0 ? options.Embedding : options.Hidden, options.Hidden, options.Layers, Dropout: options.Dropout),
+        options.ToOptimizerSettings(), options.SeqLength, options.BatchSize, vocabulary, vocabulary, outputPerStep: true,
+        $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers), nameof(options.Embedding)],
+        $"the activations of BatchSize {options.BatchSize} × SeqLength {options.SeqLength} steps", [nameof(options.BatchSize), nameof(options.SeqLength), nameof(options.Hidden)]);
 
     /// <summary>Batches in one pass over the training text (the step schedule's epoch).</summary>
     public long StepsPerEpoch => _batches.BatchesPerEpoch;

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Carousel.Data;
 using Carousel.Diagnostics;
 using Carousel.Layers;
+using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Tensors;
 
@@ -46,12 +47,21 @@ public sealed class ClassifierTraining : Trainable<int[]>
         (_train, _trainLabels) = Encode(train, Symbols, Labels, "training");
         (_dev, _devLabels) = Encode(dev, Symbols, Labels, "dev");
 
+        MemoryNeeded(options, Symbols.Count, Labels.Length, _train.Max(s => s.Length)).Check();
         var seedRng = new Rng(options.Seed);
         Classifier = new SequenceClassifier(options.ModelConfig(Symbols.Count, Labels.Length), seedRng);
         _batches = new LengthBucketBatches([.. _train.Select(s => s.Length)], options.BatchSize, seedRng.Fork());
         using var fingerprint = new DataFingerprint().Add(_train).Add(_trainLabels).Add(_dev).Add(_devLabels);
         _identity = new RunIdentity("options", ResumableChanges, ["labels", "symbols"], fingerprint.ToString(), nameof(ClassifierTrainingOptions.Epochs));
     }
+
+    /// <summary>What a run with <paramref name="options"/> allocates (see <see cref="MemoryEstimate"/>): <paramref name="symbols"/> input symbols, <paramref name="labels"/> classes, texts of up to <paramref name="longest"/> symbols.</summary>
+    public static MemoryEstimate MemoryNeeded(ClassifierTrainingOptions options, int symbols, int labels, int longest) => new MemoryEstimate().SequenceModel(
+        new RecurrentOptions(options.Cell, options.Embedding, options.Hidden, options.Layers, options.Bidirectional, options.Dropout),
+        options.ToOptimizerSettings(), longest, options.BatchSize, symbols, labels, outputPerStep: false,
+        $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers), nameof(options.Embedding)],
+        $"the activations of BatchSize {options.BatchSize} × {longest} steps (the longest text, at most MaxLength {options.MaxLength})",
+        [nameof(options.BatchSize), nameof(options.MaxLength), nameof(options.Hidden)]);
 
     /// <summary>Training texts.</summary>
     public int TrainCount => _train.Length;

@@ -62,6 +62,8 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
             _devSources.Add(SourceVocabulary.Encode(source, $"dev word '{SequencePairs.JoinSource(source, options.SourceTokens)}'"));
             _devReferences.Add(targets);
         }
+        MemoryNeeded(options, SourceVocabulary.Count, TargetVocabulary.Count,
+            _trainSources.Concat(_devSources).Max(s => s.Length), _trainTargets.Max(t => t.Length) + 1).Check();
         var rng = new Rng(options.Seed);
         Seq2Seq = new Seq2Seq(options.ModelConfig(SourceVocabulary.Count, TargetVocabulary.Count), rng);
         if (options.Cell.HasForgetGate())
@@ -86,6 +88,42 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
         _fromInitialWeights && resume is not null
             ? throw new SettingException("InitialWeights", "A resumed run continues with its own weights; it does not go with InitialWeights.")
             : _options.ToRun(_batches.BatchesPerEpoch * _options.Epochs, _batches.BatchesPerEpoch, directory, resume) with { EvaluateEvery = _options.EvalEvery };
+
+    /// <summary>
+    /// What a run with <paramref name="options"/> allocates (see <see cref="MemoryEstimate"/>): the encoder over sources of up
+    /// to <paramref name="sourceSteps"/> symbols, the decoder over targets of up to <paramref name="targetSteps"/> steps (with the
+    /// start symbol), the bridge, the attention's scores [B, Tt, Ts] and the output layer's logits over the target symbols.
+    /// </summary>
+    public static MemoryEstimate MemoryNeeded(Seq2SeqTrainingOptions options, int sourceVocabulary, int targetVocabulary, int sourceSteps, int targetSteps)
+    {
+        var optimizer = options.ToOptimizerSettings();
+        var config = options.ModelConfig(sourceVocabulary, targetVocabulary);
+        int B = options.BatchSize, D = options.Bidirectional ? 2 : 1;
+        double De = (double)D * options.EncoderHidden, Hd = options.DecoderHidden;
+        double bridge = (options.Cell.HasCellState() ? 2 : 1) * (De + 1) * options.DecoderLayers * Hd;
+        double attention = options.Attention ? De * Hd + (De + Hd) * Hd : 0;
+        string[] batchSettings = [nameof(options.BatchSize), nameof(options.EncoderHidden), nameof(options.DecoderHidden)];
+        var estimate = new MemoryEstimate()
+            .SequenceModel(new RecurrentOptions(options.Cell, options.Embedding, options.EncoderHidden, options.EncoderLayers, options.Bidirectional, options.Dropout),
+                optimizer, sourceSteps, B, sourceVocabulary, 0, outputPerStep: false,
+                $"the encoder's weights, EncoderHidden {options.EncoderHidden} × EncoderLayers {options.EncoderLayers}",
+                [nameof(options.EncoderHidden), nameof(options.EncoderLayers), nameof(options.Embedding)],
+                $"the encoder's activations over BatchSize {B} × {sourceSteps} steps (the longest source)", batchSettings)
+            .SequenceModel(new RecurrentOptions(options.Cell, options.Embedding, options.DecoderHidden, options.DecoderLayers, Dropout: options.Dropout),
+                optimizer, targetSteps, B, targetVocabulary, targetVocabulary, outputPerStep: true,
+                $"the decoder's weights, DecoderHidden {options.DecoderHidden} × DecoderLayers {options.DecoderLayers}, with the bridge and attention",
+                [nameof(options.DecoderHidden), nameof(options.DecoderLayers), nameof(options.EncoderHidden)],
+                $"the decoder's activations over BatchSize {B} × {targetSteps} steps (the longest target)", batchSettings,
+                otherWeights: bridge + attention);
+        if (config.Attention)
+        {
+            // Scores and weights [B, Tt, Ts] with their gradients; contexts and attended outputs [B, Tt, De + Hd] with theirs.
+            double rows = (double)B * targetSteps;
+            estimate.Buffers($"the attention over BatchSize {B} × {targetSteps} target × {sourceSteps} source steps",
+                rows * (4.0 * sourceSteps + 2 * (De + Hd)), rows * Math.Max(sourceSteps, De + Hd), batchSettings);
+        }
+        return estimate;
+    }
 
     /// <inheritdoc/>
     public override IModule Model => Seq2Seq;

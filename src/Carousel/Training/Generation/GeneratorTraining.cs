@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Carousel.Data;
 using Carousel.Layers;
+using Carousel.Layers.Recurrent;
 using Carousel.Losses;
 using Carousel.Models;
 using Carousel.Tensors;
@@ -53,6 +54,7 @@ public sealed class GeneratorTraining : Trainable<int[]>
             .Append(ConditionedGenerator.StartSymbol).Append(ConditionedGenerator.EndSymbol));
         _trainIds = [.. train.Select(e => Wrap(Vocabulary, e.Text))];
         _devIds = [.. dev.Select(e => Wrap(Vocabulary, e.Text, unknownOk: true))];
+        MemoryNeeded(options, Vocabulary.Count, conditionSize, _trainIds.Concat(_devIds).Max(s => s.Length - 1)).Check();
         var seedRng = new Rng(options.Seed);
         Generator = new ConditionedGenerator(options.ModelConfig(Vocabulary.Count, conditionSize), seedRng);
         _batches = new LengthBucketBatches([.. _trainIds.Select(s => s.Length - 1)], options.BatchSize, seedRng.Fork());
@@ -64,6 +66,14 @@ public sealed class GeneratorTraining : Trainable<int[]>
     /// <summary>The loop's settings: <see cref="GeneratorTrainingOptions.Epochs"/> epochs, evaluated after each; <paramref name="directory"/> null writes nothing.</summary>
     public TrainingRun Run(string? directory, LastCheckpoint? resume = null) =>
         _options.ToRun(_batches.BatchesPerEpoch * _options.Epochs, _batches.BatchesPerEpoch, directory, resume);
+
+    /// <summary>What a run with <paramref name="options"/> allocates (see <see cref="MemoryEstimate"/>): <paramref name="vocabulary"/> symbols, condition vectors of <paramref name="conditionSize"/>, texts of up to <paramref name="longest"/> steps.</summary>
+    public static MemoryEstimate MemoryNeeded(GeneratorTrainingOptions options, int vocabulary, int conditionSize, int longest) => new MemoryEstimate().SequenceModel(
+        new RecurrentOptions(options.Cell, options.Embedding, options.Hidden, options.Layers, Dropout: options.Dropout),
+        options.ToOptimizerSettings(), longest, options.BatchSize, vocabulary, vocabulary, outputPerStep: true,
+        $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers), nameof(options.Embedding)],
+        $"the activations of BatchSize {options.BatchSize} × {longest} steps (the longest text)", [nameof(options.BatchSize), nameof(options.Hidden)],
+        otherWeights: ((double)conditionSize + 1) * options.Layers * options.Hidden * (options.Cell.HasCellState() ? 2 : 1));
 
     /// <inheritdoc/>
     public override IModule Model => Generator;

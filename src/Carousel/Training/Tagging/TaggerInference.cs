@@ -9,6 +9,9 @@ namespace Carousel.Training.Tagging;
 /// <summary>Runs a tagger over many sequences in length-bucketed batches: the most likely label per character.</summary>
 public static class TaggerInference
 {
+    /// <summary>The batch of a dev evaluation during training: the training batch, at least 64 (forward only, so larger batches are cheap).</summary>
+    public static int DevBatch(int trainingBatch) => Math.Max(trainingBatch, 64);
+
     /// <summary>
     /// Predicted label ids per sequence (in the order given). When the sequences carry labels and
     /// <paramref name="metrics"/> is given, adds the confusion counts and the loss to it.

@@ -46,6 +46,7 @@ public sealed class TaggerTraining : Trainable<int[]>
         _options = options; _task = task; _vocabulary = vocabulary;
         _train = new TaggedSequences(train, vocabulary, withLabels: true);
         _dev = dev.Count > 0 ? new TaggedSequences(dev, vocabulary, withLabels: true) : null;
+        MemoryNeeded(options, vocabulary, Math.Max(_train.Lengths.Max(), _dev?.Lengths.DefaultIfEmpty().Max() ?? 0)).Check();
         var seedRng = new Rng(options.Seed);
         Tagger = TaggerCheckpoint.CreateModel(options, vocabulary, seedRng);
         _batches = new LengthBucketBatches(_train.Lengths, options.BatchSize, seedRng.Fork());
@@ -55,6 +56,13 @@ public sealed class TaggerTraining : Trainable<int[]>
         _identity = new RunIdentity("options", ResumableChanges, ["characters", "labels", "task"], fingerprint.ToString(),
             options.Steps > 0 ? nameof(TaggerTrainingOptions.Steps) : nameof(TaggerTrainingOptions.Epochs));
     }
+
+    /// <summary>What a run with <paramref name="options"/> allocates (see <see cref="MemoryEstimate"/>) for sequences of up to <paramref name="longest"/> characters.</summary>
+    public static MemoryEstimate MemoryNeeded(TaggerTrainingOptions options, TaggingVocabulary vocabulary, int longest) => new MemoryEstimate().SequenceModel(
+        options.RecurrentOptions(), options.ToOptimizerSettings(), longest, TaggerInference.DevBatch(options.BatchSize),
+        vocabulary.InputCount, vocabulary.Labels.Count, outputPerStep: true,
+        $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers), nameof(options.Embedding)],
+        $"the activations of BatchSize {options.BatchSize} × {longest} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]);
 
     private long PlannedStepsFor(TaggerTrainingOptions options) =>
         options.Steps > 0 ? options.Steps : Math.Max(1, (long)Math.Ceiling(options.Epochs * _batches.BatchesPerEpoch));
@@ -94,7 +102,7 @@ public sealed class TaggerTraining : Trainable<int[]>
     {
         if (_dev is null) return null;
         var dev = new ClassificationMetrics(_vocabulary.Labels);
-        TaggerInference.Predict(Tagger, _dev, Math.Max(_options.BatchSize, 64), dev);
+        TaggerInference.Predict(Tagger, _dev, TaggerInference.DevBatch(_options.BatchSize), dev);
         return Describe(dev);
     }
 
