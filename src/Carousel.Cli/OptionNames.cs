@@ -30,7 +30,7 @@ internal static class OptionNames
         ["InitialWeights"] = ["--init-from"],
         ["Length"] = ["--length", "--adding-length", "--lengths"],
         ["TrainSteps"] = ["--train-steps", "--adding-steps"],
-        ["SeqLength"] = ["--seq-length", "--seq"],
+        ["SeqLength"] = ["--seq-length", "--seq", "--tbptt-step"],
         ["SeriesLength"] = ["--length"],
         ["TrainLength"] = ["--train"],
         ["TestLength"] = ["--test"],

@@ -38,7 +38,8 @@ public sealed class CharModelStepper : IDisposable
         _model = model;
         _logits = new float[model.Config.VocabularySize];
         if (!generalPath && RecurrentStepper.Supports(model.Rnn.Options))
-            _stepper = new RecurrentStepper(model.Rnn, model.Embedding, threads > 0 ? threads : Gemm.MaxThreads, minimumHiddenForTwoThreads);
+            _stepper = new RecurrentStepper(model.Rnn, model.Embedding, threads > 0 ? threads : Gemm.MaxThreads, minimumHiddenForTwoThreads,
+                oneHot: model.Embedding is null);
     }
 
     /// <summary>Whether steps run on the dedicated batch-1 path (false: through the general forward).</summary>
