@@ -65,7 +65,7 @@ public sealed class CharTraining : Trainable<TextBatch>
     /// <inheritdoc/>
     public override BatchLoss TrainBatch(TextBatch batch)
     {
-        if (_options.EffectiveTbpttWindow > batch.Steps) return TrainWindow(batch);
+        if (_options.TbpttWindow > 0) return TrainWindow(batch);
         var initial = _batches.Mode == BatchingMode.Stream && !batch.StartsNewStreams ? _carried : null;
         var (loss, final) = Language.Run(batch.Inputs, batch.Targets, batch.Steps, batch.BatchSize, initial, backward: true);
         _carried = final;

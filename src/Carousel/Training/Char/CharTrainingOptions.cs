@@ -91,7 +91,7 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
         Require(TbpttWindow >= 0, "TbpttWindow", $"TbpttWindow must be ≥ 0, got {TbpttWindow}.");
         Require(TbpttWindow == 0 || TbpttWindow >= SeqLength, "TbpttWindow",
             $"TbpttWindow (h) must be at least SeqLength (h′, the characters each update reads), got {TbpttWindow} < {SeqLength}.", "SeqLength");
-        Require(EffectiveTbpttWindow == SeqLength || Batching == BatchingMode.Stream, "TbpttWindow",
+        Require(TbpttWindow == 0 || Batching == BatchingMode.Stream, "TbpttWindow",
             "TbpttWindow needs Batching stream: only contiguous streams have characters before a chunk to backpropagate through.", "Batching");
         Require((long)EffectiveTbpttWindow * BatchSize <= Array.MaxLength, "TbpttWindow", $"BatchSize × TbpttWindow ({BatchSize} × {TbpttWindow}) is more characters per batch than an array can hold.", "BatchSize");
     }
