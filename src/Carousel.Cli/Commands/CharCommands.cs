@@ -31,9 +31,7 @@ internal static class CharCommands
         var loop = new TrainingLoopOptions(defaults, "windows", lengthBuckets: false);
         var decayEvery = new Option<long>("--decay-every") { Description = "Steps between decays of the step schedule (0: one epoch).", DefaultValueFactory = _ => 0 };
         var decayAfter = new Option<long>("--decay-after") { Description = "Steps before the step schedule starts to decay, instead of --decay-from (0: by --decay-from).", DefaultValueFactory = _ => 0 };
-        var input = new Option<string>("--input") { Description = "embedding (a learned vector per character) or one-hot (no embedding; the first layer looks up columns of weight_ih_l0).", DefaultValueFactory = _ => "embedding" };
-        var outputDropout = new Option<float>("--output-dropout") { Description = "Dropout before the output layer while training (also with one layer; default 0, none).", DefaultValueFactory = _ => 0f };
-        var init = new Option<string>("--init") { Description = $"Recurrent weights: {RecurrentInitializer.Names} (xavier and orthogonal zero the biases).", DefaultValueFactory = _ => "pytorch" };
+        var model = new RecurrentModelOptions("characters");
         var tbpttWindow = new Option<int>("--tbptt-window") { Description = "Truncated BPTT(h; h′): backpropagate through the last h characters of each stream (h ≥ --tbptt-step; implies --batching stream; 0: h = h′)." };
         var tbpttStep = new Option<int>("--tbptt-step") { Description = "h′ of BPTT(h; h′): new characters per stream and update, the same as --seq-length (implies --batching stream)." };
         var steps = new Option<long>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
@@ -44,10 +42,10 @@ internal static class CharCommands
 
         var command = new Command("train", "Train a character-level language model on a text file (char-rnn).")
         {
-            text, outDir, resume, cell, hidden, layers, embedding, input, dropout, outputDropout, init, seqLength, tbpttWindow, tbpttStep,
+            text, outDir, resume, cell, hidden, layers, embedding, dropout, seqLength, tbpttWindow, tbpttStep,
             decayEvery, decayAfter, steps, epochs, valFraction, evalEvery, batching,
         };
-        foreach (var o in loop.All) command.Add(o);
+        foreach (var o in model.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -69,13 +67,11 @@ internal static class CharCommands
                     throw new UsageException($"--tbptt-step and --seq-length are the same setting; got {parse.GetValue(tbpttStep)} and {parse.GetValue(seqLength)}.");
                 if (truncated && parse.GetResult(batching) is { Implicit: false } && parse.GetValue(batching)!.ToLowerInvariant() != "stream")
                     throw new UsageException("--tbptt-window and --tbptt-step need --batching stream.");
-                options = loop.Read(parse, new CharTrainingOptions
+                options = loop.Read(parse, model.Read(parse, new CharTrainingOptions
                 {
                     Cell = CellKinds.Parse(parse.GetValue(cell)!),
                     Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers), Embedding = parse.GetValue(embedding),
-                    Input = InputEncodings.Parse(parse.GetValue(input)!) ?? throw new UsageException($"Unknown --input '{parse.GetValue(input)}': expected {InputEncodings.Names}."),
-                    Dropout = parse.GetValue(dropout), OutputDropout = parse.GetValue(outputDropout),
-                    Init = RecurrentInitializer.Parse(parse.GetValue(init)!) ?? throw new UsageException($"Unknown --init '{parse.GetValue(init)}': expected {RecurrentInitializer.Names}."),
+                    Dropout = parse.GetValue(dropout),
                     SeqLength = parse.GetResult(tbpttStep) is { Implicit: false } ? parse.GetValue(tbpttStep) : parse.GetValue(seqLength),
                     TbpttWindow = parse.GetValue(tbpttWindow),
                     DecayEvery = parse.GetValue(decayEvery), DecayAfter = parse.GetValue(decayAfter),
@@ -87,7 +83,7 @@ internal static class CharCommands
                         "stream" => BatchingMode.Stream,
                         var other => throw new UsageException($"Unknown --batching '{other}': expected random or stream."),
                     },
-                });
+                }));
                 options.Validate();
                 if (File.Exists(ModelCheckpoint.Resolve(dir)) || File.Exists(LastCheckpoint.PathIn(dir)))
                     throw new UsageException($"'{dir}' already holds a checkpoint; use --resume to continue it or choose another --out.");

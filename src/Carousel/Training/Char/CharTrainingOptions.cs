@@ -15,7 +15,7 @@ public enum BatchingMode
 }
 
 /// <summary>Everything that defines a character language-model training run (char-rnn's knobs; the optimization: <see cref="TrainingLoopSettings"/>).</summary>
-public sealed record CharTrainingOptions : TrainingLoopSettings
+public sealed record CharTrainingOptions : RecurrentModelSettings
 {
     /// <summary>Both cores by default for the kernels and the batch-split time loops (measured faster).</summary>
     public CharTrainingOptions() => Threads = Math.Min(2, Environment.ProcessorCount);
@@ -45,20 +45,8 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     /// <summary>Random windows (the default) or char-rnn's contiguous streams with the state carried between batches.</summary>
     public BatchingMode Batching { get; init; } = BatchingMode.Random;
 
-    // The fields below are left out of the options' JSON at their defaults, so runs saved before they existed read and
-    // resume as they were.
+    // Left out of the options' JSON at its default, so runs saved before it existed read and resume as they were.
 
-    /// <summary>An embedding of the characters (the default) or one-hot characters (no embedding matrix).</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<InputEncoding>))]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public InputEncoding Input { get; init; }
-    /// <summary>The chance, in [0, 1), that each output of the last recurrent layer is zeroed before the output layer while training (0: none).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public float OutputDropout { get; init; }
-    /// <summary>How the recurrent weights are drawn (PyTorch's uniform by default).</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<RecurrentInit>))]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public RecurrentInit Init { get; init; }
     /// <summary>
     /// Truncated BPTT(h; h′) of Williams and Peng with h = TbpttWindow and h′ = <see cref="SeqLength"/>: with stream
     /// batching, each update reads SeqLength new characters per stream and backpropagates through the last TbpttWindow
@@ -85,9 +73,7 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
         Require(DecayEvery >= 0, "DecayEvery", $"DecayEvery must be ≥ 0, got {DecayEvery}.");
         Require(DecayAfter >= 0, "DecayAfter", $"DecayAfter must be ≥ 0, got {DecayAfter}.");
         Require(DecayAfter == 0 || DecayFrom == 0, "DecayAfter", "Give DecayAfter (steps) or DecayFrom (epoch), not both.", "DecayFrom");
-        Require(OutputDropout >= 0 && OutputDropout < 1, "OutputDropout", $"OutputDropout must be in [0, 1), got {OutputDropout}.");
-        Require(Enum.IsDefined(Input), "Input", $"Unknown Input {Input}.");
-        Require(Enum.IsDefined(Init), "Init", $"Unknown Init {Init}.");
+        ValidateModelInput();
         Require(TbpttWindow >= 0, "TbpttWindow", $"TbpttWindow must be ≥ 0, got {TbpttWindow}.");
         Require(TbpttWindow == 0 || TbpttWindow >= SeqLength, "TbpttWindow",
             $"TbpttWindow (h) must be at least SeqLength (h′, the characters each update reads), got {TbpttWindow} < {SeqLength}.", "SeqLength");
