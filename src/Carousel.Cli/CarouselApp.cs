@@ -24,6 +24,7 @@ public static class CarouselApp
         TaskCommands.Create(),
         LongLagCommand.Create(),
         Seq2SeqCommands.Create(),
+        CompareCommand.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);
