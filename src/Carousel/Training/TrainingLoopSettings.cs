@@ -42,7 +42,7 @@ public abstract record TrainingLoopSettings
     public int Threads { get; init; } = 1;
     /// <summary>Clip each gradient element to ±GradClip instead of the global norm.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // runs saved before it existed compare equal on resume
-    public bool ClipByValue { get; init; }
+    public virtual bool ClipByValue { get; init; }
     /// <summary>
     /// Start every sequence from a learned initial state (initial_h_l{k}, initial_c_l{k}, trained with the weights) instead
     /// of zeros; where a state is carried between chunks, only where a stream starts.

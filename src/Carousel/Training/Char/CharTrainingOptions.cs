@@ -44,6 +44,9 @@ public sealed record CharTrainingOptions : RecurrentModelSettings
     public int EvalEvery { get; init; } = 500;
     /// <summary>Random windows (the default) or char-rnn's contiguous streams with the state carried between batches.</summary>
     public BatchingMode Batching { get; init; } = BatchingMode.Random;
+    /// <summary>Clip each gradient element to ±GradClip instead of the global norm (always in this model's JSON, as it always was).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public override bool ClipByValue { get; init; }
 
     // Left out of the options' JSON at its default, so runs saved before it existed read and resume as they were.
 
