@@ -193,6 +193,40 @@ public class PracticumOptionTests
         Assert.All(pytorch.Parameters()[1].Value.Data, w => Assert.InRange(MathF.Abs(w), 0f, bound));
     }
 
+    [Fact]
+    public void ClassifierAndTaggerReadOneHotSymbolsAndDropBeforeTheirOutputOnlyWhileTraining()
+    {
+        // The classifier: one-hot input equals an identity embedding before the same weights (padded batch, bidirectional).
+        var oneHot = new SequenceClassifier(new SequenceClassifierConfig(V, 3, HiddenSize: 6, Input: InputEncoding.OneHot), new Rng(1));
+        var embedded = new SequenceClassifier(new SequenceClassifierConfig(V, 3, HiddenSize: 6, EmbeddingSize: V), new Rng(2));
+        Assert.Null(oneHot.Embedding);
+        var byName = oneHot.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        foreach (var (name, p) in embedded.NamedParameters())
+        {
+            if (name != "embedding.weight") { byName[name].Value.Data.CopyTo(p.Value.Data, 0); continue; }
+            Array.Clear(p.Value.Data);
+            for (int v = 0; v < V; v++) p.Value.Data[v * V + v] = 1f;
+        }
+        var batch = Carousel.Data.PaddedBatch.From([Ids(5, 1), Ids(3, 2), Ids(4, 3)], [0, 1, 2], padId: 0);
+        int[] labels = [0, 2, 1];
+        var (lossOneHot, logitsOneHot) = oneHot.Run(batch, labels);
+        float[] fromOneHot = (float[])logitsOneHot.Clone();
+        var (lossEmbedded, logitsEmbedded) = embedded.Run(batch, labels);
+        Assert.Equal(lossEmbedded, lossOneHot, 6);
+        AssertClose(logitsEmbedded, fromOneHot, "logits");
+
+        // The tagger with one-hot ids and output dropout: dropout changes the logits while training, never at evaluation.
+        var options = new RecurrentOptions(CellKind.Gru, V, 5);
+        var plain = new SequenceTagger(options, 4, new Rng(3), V, InputEncoding.OneHot);
+        var dropped = new SequenceTagger(options, 4, new Rng(3), V, InputEncoding.OneHot, outputDropout: 0.5f);
+        Assert.Null(dropped.Embedding);
+        int[] ids = Ids(6 * 2, 4);
+        plain.Training = dropped.Training = false;
+        Assert.Equal(plain.Forward(ids, 6, 2).Data.ToArray(), dropped.Forward(ids, 6, 2).Data.ToArray());
+        plain.Training = dropped.Training = true;
+        Assert.NotEqual(plain.Forward(ids, 6, 2).Data.ToArray(), dropped.Forward(ids, 6, 2).Data.ToArray());
+    }
+
     private static Tensor RandomTensor(Rng rng, params int[] shape)
     {
         var t = new Tensor(shape);
