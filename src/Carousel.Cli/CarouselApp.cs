@@ -27,6 +27,7 @@ public static class CarouselApp
         ExportCommand.Create(),
         ServeCommand.Create(),
         CtcCommands.Create(),
+        CompareCommand.Create(),
     };
 
     public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);

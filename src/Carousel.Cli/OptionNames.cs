@@ -33,7 +33,7 @@ internal static class OptionNames
         ["MaxConcurrentRequests"] = ["--max-concurrent"],
         ["Length"] = ["--length", "--adding-length", "--lengths"],
         ["TrainSteps"] = ["--train-steps", "--adding-steps"],
-        ["SeqLength"] = ["--seq-length", "--seq"],
+        ["SeqLength"] = ["--seq-length", "--seq", "--tbptt-step"],
         ["SeriesLength"] = ["--length"],
         ["TrainLength"] = ["--train"],
         ["TestLength"] = ["--test"],

@@ -31,7 +31,9 @@ internal static class CharCommands
         var loop = new TrainingLoopOptions(defaults, "windows", lengthBuckets: false);
         var decayEvery = new Option<long>("--decay-every") { Description = "Steps between decays of the step schedule (0: one epoch).", DefaultValueFactory = _ => 0 };
         var decayAfter = new Option<long>("--decay-after") { Description = "Steps before the step schedule starts to decay, instead of --decay-from (0: by --decay-from).", DefaultValueFactory = _ => 0 };
-        var clipByValue = new Option<bool>("--clip-by-value") { Description = "Clip each gradient element to ±--grad-clip instead." };
+        var model = new RecurrentModelOptions("characters");
+        var tbpttWindow = new Option<int>("--tbptt-window") { Description = "Truncated BPTT(h; h′): backpropagate through the last h characters of each stream (h ≥ --tbptt-step; implies --batching stream; 0: h = h′)." };
+        var tbpttStep = new Option<int>("--tbptt-step") { Description = "h′ of BPTT(h; h′): new characters per stream and update, the same as --seq-length (implies --batching stream)." };
         var steps = new Option<long>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
         var epochs = new Option<double>("--epochs") { Description = "Train for this many passes over the training text instead of --steps." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Last share of the text held out for validation.", DefaultValueFactory = _ => defaults.ValFraction };
@@ -40,10 +42,10 @@ internal static class CharCommands
 
         var command = new Command("train", "Train a character-level language model on a text file (char-rnn).")
         {
-            text, outDir, resume, cell, hidden, layers, embedding, dropout, seqLength, decayEvery, decayAfter, clipByValue, steps, epochs,
-            valFraction, evalEvery, batching,
+            text, outDir, resume, cell, hidden, layers, embedding, dropout, seqLength, tbpttWindow, tbpttStep,
+            decayEvery, decayAfter, steps, epochs, valFraction, evalEvery, batching,
         };
-        foreach (var o in loop.All) command.Add(o);
+        foreach (var o in model.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -62,21 +64,28 @@ internal static class CharCommands
             }
             else
             {
-                options = loop.Read(parse, new CharTrainingOptions
+                bool truncated = parse.GetResult(tbpttWindow) is { Implicit: false } || parse.GetResult(tbpttStep) is { Implicit: false };
+                if (parse.GetResult(tbpttStep) is { Implicit: false } && parse.GetResult(seqLength) is { Implicit: false } && parse.GetValue(tbpttStep) != parse.GetValue(seqLength))
+                    throw new UsageException($"--tbptt-step and --seq-length are the same setting; got {parse.GetValue(tbpttStep)} and {parse.GetValue(seqLength)}.");
+                if (truncated && parse.GetResult(batching) is { Implicit: false } && parse.GetValue(batching)!.ToLowerInvariant() != "stream")
+                    throw new UsageException("--tbptt-window and --tbptt-step need --batching stream.");
+                options = loop.Read(parse, model.Read(parse, new CharTrainingOptions
                 {
                     Cell = CellKinds.Parse(parse.GetValue(cell)!),
                     Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers), Embedding = parse.GetValue(embedding),
-                    Dropout = parse.GetValue(dropout), SeqLength = parse.GetValue(seqLength),
+                    Dropout = parse.GetValue(dropout),
+                    SeqLength = parse.GetResult(tbpttStep) is { Implicit: false } ? parse.GetValue(tbpttStep) : parse.GetValue(seqLength),
+                    TbpttWindow = parse.GetValue(tbpttWindow),
                     DecayEvery = parse.GetValue(decayEvery), DecayAfter = parse.GetValue(decayAfter),
-                    ClipByValue = parse.GetValue(clipByValue), Steps = parse.GetValue(steps),
+                    Steps = parse.GetValue(steps),
                     ValFraction = parse.GetValue(valFraction), EvalEvery = parse.GetValue(evalEvery),
-                    Batching = parse.GetValue(batching)!.ToLowerInvariant() switch
+                    Batching = truncated ? BatchingMode.Stream : parse.GetValue(batching)!.ToLowerInvariant() switch
                     {
                         "random" => BatchingMode.Random,
                         "stream" => BatchingMode.Stream,
                         var other => throw new UsageException($"Unknown --batching '{other}': expected random or stream."),
                     },
-                });
+                }));
                 options.Validate();
                 if (File.Exists(ModelCheckpoint.Resolve(dir)) || File.Exists(LastCheckpoint.PathIn(dir)))
                     throw new UsageException($"'{dir}' already holds a checkpoint; use --resume to continue it or choose another --out.");

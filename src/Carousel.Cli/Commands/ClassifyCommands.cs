@@ -53,16 +53,17 @@ internal static class ClassifyCommands
             textField, labelField, devFraction, dropConflicts, outDir, cell, hidden, layers, bidirectional, embedding, dropout,
             pool, level, maxLength, minCount, epochs,
         };
-        foreach (var o in train.All.Concat(dev.All).Concat(run.All).Concat(loop.All)) command.Add(o);
+        var model = new RecurrentModelOptions("symbols");
+        foreach (var o in train.All.Concat(dev.All).Concat(run.All).Concat(loop.All).Concat(model.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = loop.Read(parse, new ClassifierTrainingOptions
+            var options = loop.Read(parse, model.Read(parse, new ClassifierTrainingOptions
             {
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
                 Pooling = ParsePooling(parse.GetValue(pool)!), Level = TextSymbols.ParseLevel(parse.GetValue(level)!),
                 MaxLength = parse.GetValue(maxLength), MinCount = parse.GetValue(minCount), Epochs = parse.GetValue(epochs),
-            });
+            }));
             options.Validate();
             string dir = parse.GetValue(outDir)!;
             var resume = run.Prepare(parse, dir, ClassifierCheckpoint.Kind);

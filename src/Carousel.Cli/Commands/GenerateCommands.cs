@@ -42,14 +42,15 @@ internal static class GenerateCommands
         {
             vectors, devFraction, textField, labelField, outDir, cell, hidden, layers, embedding, dropout, epochs,
         };
-        foreach (var o in train.All.Concat(run.All).Concat(loop.All)) command.Add(o);
+        var model = new RecurrentModelOptions("symbols");
+        foreach (var o in train.All.Concat(run.All).Concat(loop.All).Concat(model.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = loop.Read(parse, new GeneratorTrainingOptions
+            var options = loop.Read(parse, model.Read(parse, new GeneratorTrainingOptions
             {
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout), Epochs = parse.GetValue(epochs),
-            });
+            }));
             options.Validate();
             string dir = parse.GetValue(outDir)!;
             var resume = run.Prepare(parse, dir, GeneratorCheckpoint.Kind);

@@ -70,15 +70,16 @@ internal static class TagCommands
             train, dev, truecase, heldOut, devFraction, maxLength, cutLong, textField, tagsField, outDir, cell, hidden, layers, bidirectional,
             embedding, dropout, epochs, steps, evalEvery,
         };
-        foreach (var o in run.All.Concat(loop.All)) command.Add(o);
+        var model = new RecurrentModelOptions("characters");
+        foreach (var o in run.All.Concat(loop.All).Concat(model.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
-            var options = loop.Read(parse, new TaggerTrainingOptions
+            var options = loop.Read(parse, model.Read(parse, new TaggerTrainingOptions
             {
                 Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
                 Epochs = parse.GetValue(epochs), Steps = parse.GetValue(steps), EvalEvery = parse.GetValue(evalEvery),
-            });
+            }));
             options.Validate();
             double devShare = parse.GetValue(devFraction);
             if (!(devShare >= 0 && devShare < 1)) throw new UsageException($"--dev-fraction must be in [0, 1), got {devShare}.");

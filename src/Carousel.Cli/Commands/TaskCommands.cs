@@ -107,6 +107,7 @@ internal static class TaskCommands
         $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
         (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping") +
         $", {o.Learner}" + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
+        (o.TbpttStep > 0 ? $" truncated: BPTT({(o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep)}; {o.TbpttStep})" : "") +
         $", at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
 
     /// <summary>Runs the trainer with a progress line (none when <paramref name="prefix"/> is null); Ctrl-C stops it.</summary>
@@ -130,7 +131,15 @@ internal static class TaskCommands
         $"{(r.Solved ? "Solved" : r.Interrupted ? "Interrupted" : "Not solved")} after {r.Sequences:N0} training sequences ({r.Steps:N0} steps) " +
         $"in {r.ElapsedSeconds:F1} s; test: {r.LastEvaluation?.ToString() ?? "not checked"}.";
 
-    internal static Dictionary<string, object?> Summary(SequenceTask task, TaskTrainingOptions o, TaskTrainer trainer, TaskResult r) => new()
+    internal static Dictionary<string, object?> Summary(SequenceTask task, TaskTrainingOptions o, TaskTrainer trainer, TaskResult r)
+    {
+        var summary = FullSummary(task, o, trainer, r);
+        // Only truncated runs name their window: other summaries stay as they were.
+        if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
+        return summary;
+    }
+
+    private static Dictionary<string, object?> FullSummary(SequenceTask task, TaskTrainingOptions o, TaskTrainer trainer, TaskResult r) => new()
     {
         ["task"] = task.Name,
         ["length"] = task.Length,
@@ -188,6 +197,16 @@ internal static class TaskCommands
                           $"exact gradients carried forward, 1-layer tanh RNN or LSTM only, O(H⁴) per step and O(H³) memory, at most {RtrlLearner.MaxHidden} units).",
             DefaultValueFactory = _ => defaults.Learner,
         };
+        public readonly Option<int> TbpttStep = new("--tbptt-step")
+        {
+            Description = "bptt only: truncated BPTT(h; h′), the weights updated every h′ steps of the sequences, during the batch (0, default: once per batch, over the whole sequence).",
+            DefaultValueFactory = _ => defaults.TbpttStep,
+        };
+        public readonly Option<int> TbpttWindow = new("--tbptt-window")
+        {
+            Description = "h of BPTT(h; h′): how many steps back each update's gradient flows, h ≥ h′ (0: h′).",
+            DefaultValueFactory = _ => defaults.TbpttWindow,
+        };
         public readonly Option<int> UpdateEvery = new("--update-every")
         {
             Description = "rtrl only: online learning, the weights updated (clipped, optimizer step) after every k steps with a loss, during the sequence; " +
@@ -199,7 +218,7 @@ internal static class TaskCommands
         public void AddTo(Command command, bool includeCell = true)
         {
             if (includeCell) command.Options.Add(Cell);
-            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery })
+            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow })
                 command.Options.Add(option);
         }
 
@@ -223,6 +242,8 @@ internal static class TaskCommands
                 ForgetBias = parse.GetValue(ForgetBias),
                 Learner = parse.GetValue(Learner)!.ToLowerInvariant(),
                 UpdateEvery = parse.GetValue(UpdateEvery),
+                TbpttStep = parse.GetValue(TbpttStep),
+                TbpttWindow = parse.GetValue(TbpttWindow),
                 Threads = parse.GetValue(Threads),
             };
             options.Validate();

@@ -6,7 +6,7 @@ namespace Carousel.Cli.Commands;
 
 /// <summary>
 /// The training-loop options of every train command, declared once: --optimizer, --lr, --momentum, --weight-decay,
-/// --grad-clip, --batch-size, --seed, --threads and the schedule's (<see cref="ScheduleOptions"/>), read into the
+/// --grad-clip, --clip-by-value, --learned-initial-state, --batch-size, --seed, --threads and the schedule's (<see cref="ScheduleOptions"/>), read into the
 /// command's <see cref="TrainingLoopSettings"/>. Only the defaults and the name of one example differ between commands.
 /// </summary>
 /// <param name="examples">What a batch is made of, plural: "texts", "pairs", ... (for the descriptions).</param>
@@ -25,9 +25,11 @@ internal sealed class TrainingLoopOptions(TrainingLoopSettings defaults, string 
     };
     public readonly Option<ulong> Seed = new("--seed") { Description = "Random seed (weights, batches, dropout and any random dev split).", DefaultValueFactory = _ => defaults.Seed };
     public readonly Option<int> Threads = new("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => defaults.Threads };
+    public readonly Option<bool> ClipByValue = new("--clip-by-value") { Description = "Clip each gradient element to ±--grad-clip instead of the global norm." };
+    public readonly Option<bool> LearnedInitialState = new("--learned-initial-state") { Description = "Start sequences from a learned initial state (initial_h_l*, initial_c_l*) instead of zeros." };
     public readonly ScheduleOptions Schedule = new(defaults.ScheduleSettings);
 
-    public IEnumerable<Option> All => [Optimizer, LearningRate, Momentum, WeightDecay, GradClip, BatchSize, Seed, Threads, .. Schedule.All];
+    public IEnumerable<Option> All => [Optimizer, LearningRate, Momentum, WeightDecay, GradClip, ClipByValue, BatchSize, Seed, Threads, LearnedInitialState, .. Schedule.All];
 
     /// <summary>--epochs, where a run's length is counted in passes over the training data (whole or, for the tagger, fractional).</summary>
     public Option<TEpochs> Epochs<TEpochs>(TEpochs defaultValue) =>
@@ -47,6 +49,8 @@ internal sealed class TrainingLoopOptions(TrainingLoopSettings defaults, string 
         BatchSize = parse.GetValue(BatchSize),
         Seed = parse.GetValue(Seed),
         Threads = parse.GetValue(Threads),
+        ClipByValue = parse.GetValue(ClipByValue),
+        LearnedInitialState = parse.GetValue(LearnedInitialState),
         ScheduleSettings = Schedule.Read(parse),
     });
 }

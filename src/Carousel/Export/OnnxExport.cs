@@ -109,7 +109,7 @@ public static class OnnxExport
         string h = g.Input("h_in", DataType.Float, L, "B", H);
         string? cIn = hasCell ? g.Input("c_in", DataType.Float, L, "B", H) : null;
 
-        string x = g.Op("Gather", "embedded", [g.Weight("embedding.weight", model.Embedding.Weight.Value.Data, V, c.EffectiveEmbeddingSize), step ? g.Unsqueeze(ids, 0) : ids]);
+        string x = SymbolInput(g, model.Embedding, V, step ? g.Unsqueeze(ids, 0) : ids);
         var rnn = OnnxRecurrentStack.Add(g, "rnn", model.Rnn, x, lengths: null, h, cIn);   // [T, B, H]
         string features = step ? g.Squeeze(rnn.Output, 0) : rnn.Output;
         string logits = g.Linear(features, "output", model.Output.Weight.Value, model.Output.Bias?.Value);
@@ -126,6 +126,19 @@ public static class OnnxExport
         return Graph(g, step ? "step" : "sequence", step ? "-step" : "", signature, metadata);
     }
 
+    /// <summary>
+    /// The first layer's input for symbol ids: the embedding's rows, or for one-hot input (no embedding) the rows of an
+    /// identity [V, V], so that W_ih reads column id as Carousel's one-hot lookup does.
+    /// </summary>
+    private static string SymbolInput(OnnxGraphBuilder g, Embedding? embedding, int vocabulary, string ids)
+    {
+        if (embedding is not null)
+            return g.Op("Gather", "embedded", [g.Weight("embedding.weight", embedding.Weight.Value.Data, embedding.VocabularySize, embedding.Dimension), ids]);
+        var identity = new float[vocabulary * vocabulary];
+        for (int v = 0; v < vocabulary; v++) identity[v * vocabulary + v] = 1f;
+        return g.Op("Gather", "one_hot", [g.Weight("one_hot", identity, vocabulary, vocabulary), ids]);
+    }
+
     /// <summary>The classifier's graph: ids [T, B], lengths [B] → logits [B, K].</summary>
     public static OnnxGraph Classifier(SequenceClassifier model, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -135,7 +148,7 @@ public static class OnnxExport
         int W = model.Rnn.Options.OutputSize, K = c.Classes;
         string ids = g.Input("ids", DataType.Int64, "T", "B");
         string lengths = g.Input("lengths", DataType.Int32, "B");
-        string x = g.Op("Gather", "embedded", [g.Weight("embedding.weight", model.Embedding.Weight.Value.Data, c.VocabularySize, c.EmbeddingSize), ids]);
+        string x = SymbolInput(g, model.Embedding, c.VocabularySize, ids);
         var rnn = OnnxRecurrentStack.Add(g, "rnn", model.Rnn, x, lengths);
         string summary;   // [B, D·H]
         switch (c.Pooling)
@@ -172,10 +185,10 @@ public static class OnnxExport
         var g = new OnnxGraphBuilder("carousel_tagger");
         int K = model.OutputCount;
         string x, first;
-        if (model.Embedding is { } embedding)
+        if (model.Embedding is not null || model.OneHotSymbols > 0)
         {
             string ids = g.Input("ids", DataType.Int64, "T", "B");
-            x = g.Op("Gather", "embedded", [g.Weight("embedding.weight", embedding.Weight.Value.Data, embedding.VocabularySize, embedding.Dimension), ids]);
+            x = SymbolInput(g, model.Embedding, model.OneHotSymbols, ids);
             first = "ids int64 [T, B]";
         }
         else

@@ -44,7 +44,8 @@ public sealed class CharModelStepper : IDisposable
         _model = model;
         _logits = new float[model.Config.VocabularySize];
         if (!generalPath && RecurrentStepper.Supports(model.Rnn.Options))
-            _stepper = new RecurrentStepper(model.Rnn, model.Embedding, threads > 0 ? threads : Gemm.MaxThreads, minimumHiddenForTwoThreads, precision);
+            _stepper = new RecurrentStepper(model.Rnn, model.Embedding, threads > 0 ? threads : Gemm.MaxThreads, minimumHiddenForTwoThreads, precision,
+                oneHot: model.Embedding is null);
         if (_stepper is null && precision != WeightPrecision.Float32)
             throw new NotSupportedException($"Weights in {precision} need the batch-1 path, which does not run {(model.Rnn.Options.Bidirectional ? "bidirectional stacks" : model.Rnn.Options.Cell.ToString())}.");
     }

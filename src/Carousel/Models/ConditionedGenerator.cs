@@ -14,6 +14,9 @@ namespace Carousel.Models;
 /// <param name="Layers">L: the stacked recurrent layers.</param>
 /// <param name="EmbeddingSize">E: the length of each symbol's vector.</param>
 /// <param name="Dropout">The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</param>
+/// <param name="Input">An embedding (the default) or one-hot symbols.</param>
+/// <param name="OutputDropout">The chance, in [0, 1), that each output of the last recurrent layer is zeroed before the output layer while training.</param>
+/// <param name="Init">How the recurrent weights are drawn.</param>
 public sealed record ConditionedGeneratorConfig(
     int VocabularySize,
     int ConditionSize,
@@ -21,7 +24,10 @@ public sealed record ConditionedGeneratorConfig(
     int HiddenSize = 128,
     int Layers = 1,
     int EmbeddingSize = 32,
-    float Dropout = 0f);
+    float Dropout = 0f,
+    InputEncoding Input = InputEncoding.Embedding,
+    float OutputDropout = 0f,
+    RecurrentInit Init = RecurrentInit.PyTorch);
 
 /// <summary>
 /// One-to-many: a character language model whose initial state is computed from a condition vector v [C]
@@ -58,7 +64,7 @@ public sealed class ConditionedGenerator : IModule
         if (config.ConditionSize <= 0) throw new ArgumentException($"The condition needs at least one value, got {config.ConditionSize}.");
         Config = config;
         Language = new CharLanguageModel(new CharLanguageModelConfig(config.VocabularySize, config.Cell, config.HiddenSize,
-            config.Layers, config.EmbeddingSize, config.Dropout), rng);
+            config.Layers, config.EmbeddingSize, config.Dropout, config.Input, config.OutputDropout, config.Init), rng);
         Condition = new Linear(config.ConditionSize, StateParts * config.Layers * config.HiddenSize, rng);
     }
 

@@ -43,6 +43,10 @@ public sealed record Seq2SeqConfig
     /// <summary>p, in [0, 1): the dropout of both embeddings, between stacked layers and before the output layer, while training.</summary>
     public float Dropout { get; init; }
 
+    /// <summary>Whether the encoder starts from a learned initial state (encoder.initial_h_l*, ...) instead of zeros; the decoder's comes from the encoder.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] // configs saved before it read as they were
+    public bool LearnedInitialState { get; init; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> for a vocabulary with no own symbol, a size ≤ 0, dropout outside [0, 1) or an unsupported cell.</summary>
     public void Validate()
     {
@@ -117,7 +121,8 @@ public sealed class Seq2Seq : IModule
         Config = config;
         int De = EncoderOutputSize, bridgeOut = config.DecoderLayers * config.DecoderHidden;
         SourceEmbedding = new Embedding(config.SourceVocabulary, config.Embedding, rng);
-        Encoder = new RecurrentStack(new RecurrentOptions(config.Cell, config.Embedding, config.EncoderHidden, config.EncoderLayers, config.Bidirectional, config.Dropout), rng);
+        Encoder = new RecurrentStack(new RecurrentOptions(config.Cell, config.Embedding, config.EncoderHidden, config.EncoderLayers, config.Bidirectional, config.Dropout,
+            config.LearnedInitialState ? InitialStateMode.Learned : InitialStateMode.Zero), rng);
         BridgeH = new Linear(De, bridgeOut, rng);
         if (config.Cell.HasCellState()) BridgeC = new Linear(De, bridgeOut, rng);
         TargetEmbedding = new Embedding(config.TargetVocabulary, config.Embedding, rng);

@@ -27,6 +27,10 @@ public enum SequencePooling
 /// <param name="EmbeddingSize">E: the length of each symbol's vector.</param>
 /// <param name="Dropout">The chance, in [0, 1), that each output of a recurrent layer below the last is zeroed while training.</param>
 /// <param name="Pooling">How the outputs [T, D·H] of a sequence become the one vector [D·H] the output layer reads.</param>
+/// <param name="Input">An embedding (the default) or one-hot symbols (no embedding; the first layer reads V inputs).</param>
+/// <param name="OutputDropout">The chance, in [0, 1), that each value of the pooled vector is zeroed before the output layer while training.</param>
+/// <param name="Init">How the recurrent weights are drawn.</param>
+/// <param name="InitialState">Zeros or a learned initial state.</param>
 public sealed record SequenceClassifierConfig(
     int VocabularySize,
     int Classes,
@@ -36,7 +40,11 @@ public sealed record SequenceClassifierConfig(
     bool Bidirectional = true,
     int EmbeddingSize = 32,
     float Dropout = 0f,
-    SequencePooling Pooling = SequencePooling.Last);
+    SequencePooling Pooling = SequencePooling.Last,
+    InputEncoding Input = InputEncoding.Embedding,
+    float OutputDropout = 0f,
+    RecurrentInit Init = RecurrentInit.PyTorch,
+    InitialStateMode InitialState = InitialStateMode.Zero);
 
 /// <summary>
 /// Many-to-one: Embedding(V, E) → recurrent stack (bidirectional if asked) → pooling over each sequence's own
@@ -50,12 +58,13 @@ public sealed class SequenceClassifier : IModule
     private int[] _maxStep = [];   // [B, D·H] the step each max came from (Max pooling)
     private int[] _lengths = [];
     private int _steps, _batch;
+    private readonly Dropout _outputDropout;
 
     /// <summary>The sizes it was built with.</summary>
     public SequenceClassifierConfig Config { get; }
 
-    /// <summary>embedding: the symbols' vectors, weight [V, E].</summary>
-    public Embedding Embedding { get; }
+    /// <summary>embedding: the symbols' vectors, weight [V, E]; null with one-hot input.</summary>
+    public Embedding? Embedding { get; }
 
     /// <summary>rnn: the recurrent stack over the embedded symbols, [T, B, E] → [T, B, D·H].</summary>
     public RecurrentStack Rnn { get; }
@@ -68,10 +77,12 @@ public sealed class SequenceClassifier : IModule
     {
         if (config.Classes < 2) throw new ArgumentException($"A classifier needs at least 2 classes, got {config.Classes}.");
         Config = config;
-        Embedding = new Embedding(config.VocabularySize, config.EmbeddingSize, rng);
-        Rnn = new RecurrentStack(new RecurrentOptions(config.Cell, config.EmbeddingSize, config.HiddenSize, config.Layers,
-            config.Bidirectional, config.Dropout), rng);
+        bool oneHot = config.Input == InputEncoding.OneHot;
+        if (!oneHot) Embedding = new Embedding(config.VocabularySize, config.EmbeddingSize, rng);
+        Rnn = new RecurrentStack(new RecurrentOptions(config.Cell, oneHot ? config.VocabularySize : config.EmbeddingSize, config.HiddenSize, config.Layers,
+            config.Bidirectional, config.Dropout, config.InitialState, config.Init), rng);
         Output = new Linear(Rnn.Options.OutputSize, config.Classes, rng);
+        _outputDropout = new Dropout(config.OutputDropout, Rnn.DropoutRng); // nothing drawn at 0: runs without it are as before
     }
 
     /// <summary>K: the number of classes.</summary>
@@ -84,12 +95,12 @@ public sealed class SequenceClassifier : IModule
     public bool Training
     {
         get => Rnn.Training;
-        set => Rnn.Training = value;
+        set => Rnn.Training = _outputDropout.Training = value;
     }
 
     /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() =>
-        [.. Module.Child("embedding", Embedding), .. Module.Child("rnn", Rnn), .. Module.Child("output", Output)];
+        [.. Embedding is null ? [] : Module.Child("embedding", Embedding), .. Module.Child("rnn", Rnn), .. Module.Child("output", Output)];
 
     /// <summary>
     /// Forward over a padded batch; returns the logits [B, K] (owned by the model until the next Forward). With
@@ -113,7 +124,7 @@ public sealed class SequenceClassifier : IModule
         int T = batch.Steps, B = batch.BatchSize, E = Config.EmbeddingSize, W = Rnn.Options.OutputSize;
         if (T != _steps || B != _batch)
         {
-            _embedded = new float[T * B * E];
+            _embedded = Embedding is null ? [] : new float[T * B * E];
             _dOutput = new float[T * B * W];
             _summary = new float[B * W];
             _dSummary = new float[B * W];
@@ -122,9 +133,15 @@ public sealed class SequenceClassifier : IModule
             _steps = T; _batch = B;
         }
         _lengths = batch.Lengths;
-        Embedding.Forward(batch.Ids, _embedded);
-        var (y, _) = Rnn.Forward(new Tensor(_embedded, T, B, E), lengths: batch.Lengths); // y [T, B, D·H]
-        Pool(y.Data);
+        RecurrentOutput encoded;
+        if (Embedding is null) encoded = Rnn.ForwardOneHot(batch.Ids, T, B, lengths: batch.Lengths);
+        else
+        {
+            Embedding.Forward(batch.Ids, _embedded);
+            encoded = Rnn.Forward(new Tensor(_embedded, T, B, E), lengths: batch.Lengths);
+        }
+        Pool(encoded.Output.Data); // y [T, B, D·H] → [B, D·H]
+        _outputDropout.Forward(_summary);
         Output.Forward(_summary, B, _logits);
         return _logits;
     }
@@ -133,9 +150,10 @@ public sealed class SequenceClassifier : IModule
     public void Backward(ReadOnlySpan<float> dLogits)
     {
         Output.Backward(dLogits, _dSummary);
+        _outputDropout.Backward(_dSummary);
         Unpool(_dSummary, _dOutput);
         var gradients = Rnn.Backward(new Tensor(_dOutput, _steps, _batch, Rnn.Options.OutputSize));
-        Embedding.Backward(gradients.Input.Data);
+        Embedding?.Backward(gradients.Input.Data);
     }
 
     // y [T, B, W] → _summary [B, W], over each row's own steps 0..len−1.

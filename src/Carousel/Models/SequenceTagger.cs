@@ -13,10 +13,12 @@ namespace Carousel.Models;
 /// </summary>
 public sealed class SequenceTagger : IModule
 {
-    private float[] _logits = [], _embedded = [], _dOutput = [];
+    private float[] _logits = [], _embedded = [], _dOutput = [], _dropped = [];
     private int _steps, _batch;
+    private readonly Dropout _outputDropout;
+    private readonly int _oneHotSymbols; // V when ids are read as one-hot vectors, else 0
 
-    /// <summary>embedding: the symbols' vectors, weight [V, F]; null when the tagger reads features.</summary>
+    /// <summary>embedding: the symbols' vectors, weight [V, F]; null when the tagger reads features or one-hot symbols.</summary>
     public Embedding? Embedding { get; }
 
     /// <summary>rnn: the recurrent stack over the input features, [T, B, F] → [T, B, D·H].</summary>
@@ -31,16 +33,27 @@ public sealed class SequenceTagger : IModule
     /// <param name="rng">Draws the initial weights of embedding, stack and output layer.</param>
     /// <param name="vocabularySize">0: the input is features [T, B, options.InputSize]; otherwise ids below this
     /// size, embedded into options.InputSize features.</param>
-    public SequenceTagger(RecurrentOptions options, int outputs, Rng rng, int vocabularySize = 0)
+    /// <param name="input">With a vocabulary: an embedding (the default) or one-hot ids, options.InputSize being the vocabulary size.</param>
+    /// <param name="outputDropout">The chance, in [0, 1), that each output of the last recurrent layer is zeroed before the output layer while training.</param>
+    public SequenceTagger(RecurrentOptions options, int outputs, Rng rng, int vocabularySize = 0, InputEncoding input = InputEncoding.Embedding, float outputDropout = 0f)
     {
         if (vocabularySize < 0) throw new ArgumentException($"Vocabulary size must be ≥ 0, got {vocabularySize}.");
-        if (vocabularySize > 0) Embedding = new Embedding(vocabularySize, options.InputSize, rng);
+        if (input == InputEncoding.OneHot)
+        {
+            if (vocabularySize != options.InputSize) throw new ArgumentException($"One-hot input needs InputSize = the vocabulary size {vocabularySize}, got {options.InputSize}.");
+            _oneHotSymbols = vocabularySize;
+        }
+        else if (vocabularySize > 0) Embedding = new Embedding(vocabularySize, options.InputSize, rng);
         Rnn = new RecurrentStack(options, rng);
         Output = new Linear(options.OutputSize, outputs, rng);
+        _outputDropout = new Dropout(outputDropout, Rnn.DropoutRng); // nothing drawn at 0: runs without it are as before
     }
 
     /// <summary>K: the outputs (logits) of each step.</summary>
     public int OutputCount => Output.OutputSize;
+
+    /// <summary>V when the tagger reads one-hot symbol ids (no embedding), else 0.</summary>
+    public int OneHotSymbols => _oneHotSymbols;
 
     /// <summary>The generators of the dropout masks.</summary>
     public IReadOnlyList<Rng> DropoutRngs => [Rnn.DropoutRng];
@@ -49,7 +62,7 @@ public sealed class SequenceTagger : IModule
     public bool Training
     {
         get => Rnn.Training;
-        set => Rnn.Training = value;
+        set => Rnn.Training = _outputDropout.Training = value;
     }
 
     /// <inheritdoc/>
@@ -65,8 +78,21 @@ public sealed class SequenceTagger : IModule
         int T = x.Dim(0), B = x.Dim(1);
         if (T * B * OutputCount != _logits.Length) _logits = new float[T * B * OutputCount];
         _steps = T; _batch = B;
-        var (y, _) = Rnn.Forward(x, initial, lengths);
-        Output.Forward(y.Data, T * B, _logits);
+        return Head(Rnn.Forward(x, initial, lengths).Output, T, B);
+    }
+
+    // y [T, B, D·H] → dropout (on a copy: the stack owns y) → logits [T, B, K].
+    private Tensor Head(Tensor y, int T, int B)
+    {
+        float[] input = y.Data;
+        if (_outputDropout.Probability > 0f)
+        {
+            if (_dropped.Length != y.Length) _dropped = new float[y.Length];
+            y.Data.CopyTo(_dropped, 0);
+            _outputDropout.Forward(_dropped);
+            input = _dropped;
+        }
+        Output.Forward(input, T * B, _logits);
         return new Tensor(_logits, T, B, OutputCount);
     }
 
@@ -76,8 +102,14 @@ public sealed class SequenceTagger : IModule
     /// </summary>
     public Tensor Forward(int[] ids, int steps, int batch, int[]? lengths = null)
     {
-        if (Embedding is null) throw new InvalidOperationException("This tagger takes features, not ids: it has no embedding.");
         if (ids.Length != steps * batch) throw new ArgumentException($"Expected {steps * batch} ids for [{steps}, {batch}], got {ids.Length}.");
+        if (_oneHotSymbols > 0)
+        {
+            if (steps * batch * OutputCount != _logits.Length) _logits = new float[steps * batch * OutputCount];
+            _steps = steps; _batch = batch;
+            return Head(Rnn.ForwardOneHot(ids, steps, batch, lengths: lengths).Output, steps, batch);
+        }
+        if (Embedding is null) throw new InvalidOperationException("This tagger takes features, not ids: it has no embedding.");
         int E = Embedding.Dimension;
         if (_embedded.Length != ids.Length * E) _embedded = new float[ids.Length * E];
         Embedding.Forward(ids, _embedded); // [T, B, E]
@@ -91,6 +123,7 @@ public sealed class SequenceTagger : IModule
         if (_dOutput.Length != rows * outputSize) _dOutput = new float[rows * outputSize];
         var dy = new Tensor(_dOutput, _steps, _batch, outputSize); // [T, B, D·H]
         Output.Backward(dLogits, dy.Data);
+        if (_outputDropout.Probability > 0f) _outputDropout.Backward(dy.Data);
         var gradients = Rnn.Backward(dy);
         Embedding?.Backward(gradients.Input.Data);
     }

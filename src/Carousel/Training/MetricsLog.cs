@@ -24,6 +24,9 @@ public sealed class MetricsLog
     /// <summary>DIR/metrics.jsonl.</summary>
     public string FilePath { get; }
 
+    /// <summary>The lines written (or kept on resume) so far, one JSON object each.</summary>
+    public IReadOnlyList<string> Lines => _lines;
+
     /// <summary>Adds <paramref name="record"/> as one JSON line and rewrites the file atomically.</summary>
     public void Append<T>(T record)
     {

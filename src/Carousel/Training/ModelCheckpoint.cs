@@ -53,6 +53,9 @@ public sealed class ModelCheckpoint
     /// <summary>Where it was read from.</summary>
     public string Path => _file.SourceName;
 
+    /// <summary>The number of weights (trained values) the checkpoint holds, optimizer and run state left out.</summary>
+    public long WeightCount => _file.Entries.Where(e => IsWeight(e.Name)).Sum(e => (long)e.ElementCount);
+
     private ModelCheckpoint(SafeTensorsFile file, string kind, long step, long optimizerSteps,
         IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, Tensor> optimizerState)
     {
@@ -113,14 +116,20 @@ public sealed class ModelCheckpoint
     /// <param name="path">A checkpoint file, or a training directory holding <see cref="FileName"/>.</param>
     /// <param name="expectedKind">The model kind wanted, named in the error for any other.</param>
     /// <param name="earlierKinds">Earlier kinds of the same model that are also accepted (<see cref="Kind"/> says which was found).</param>
-    public static ModelCheckpoint Load(string path, string expectedKind, params string[] earlierKinds)
+    public static ModelCheckpoint Load(string path, string expectedKind, params string[] earlierKinds) => Read(path, expectedKind, earlierKinds);
+
+    /// <summary>Reads a checkpoint (a file, or a directory holding <see cref="FileName"/>) of any model kind (to describe it, as a comparison of runs does).</summary>
+    public static ModelCheckpoint LoadAnyKind(string path) => Read(path, null, []);
+
+    private static ModelCheckpoint Read(string path, string? expectedKind, string[] earlierKinds)
     {
         string file = Resolve(path);
         if (!File.Exists(file)) throw new FileNotFoundException($"No checkpoint at '{path}'.", file);
         var st = SafeTensors.Read(file);
         st.Metadata.TryGetValue("format", out var format);
         string? kind = format is not null && format.StartsWith(FormatPrefix, StringComparison.Ordinal) ? format[FormatPrefix.Length..] : null;
-        if (kind != expectedKind && !earlierKinds.Contains(kind))
+        if (expectedKind is null && kind is null) throw new InvalidDataException($"{file}: not a Carousel checkpoint ({(format is null ? "no format" : $"format '{format}'")}).");
+        if (expectedKind is not null && kind != expectedKind && !earlierKinds.Contains(kind))
         {
             string found = format is null ? "no format" : format.StartsWith(FormatPrefix, StringComparison.Ordinal) ? $"a {format[FormatPrefix.Length..]} checkpoint" : $"format '{format}'";
             throw new InvalidDataException($"{file}: expected a {expectedKind} checkpoint, found {found}.");

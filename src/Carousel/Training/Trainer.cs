@@ -243,6 +243,7 @@ public sealed class Trainer<TBatch>
         line["tokens_per_s"] = Evaluation.Number(Math.Round(tokensPerSecond));
         line["elapsed_s"] = Evaluation.Number(elapsedSeconds, 2);
         _metrics.Append(line);
+        if (_run.Directory is not null) LossCurve.Write(_run.Directory, _metrics.Lines);
     }
 
     private TrainingSummary Summary(bool interrupted, double elapsedSeconds) =>

@@ -40,6 +40,20 @@ public abstract record TrainingLoopSettings
     public ulong Seed { get; init; }
     /// <summary>Threads for the matrix kernels.</summary>
     public int Threads { get; init; } = 1;
+    /// <summary>Clip each gradient element to ±GradClip instead of the global norm.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // runs saved before it existed compare equal on resume
+    public virtual bool ClipByValue { get; init; }
+    /// <summary>
+    /// Start every sequence from a learned initial state (initial_h_l{k}, initial_c_l{k}, trained with the weights) instead
+    /// of zeros; where a state is carried between chunks, only where a stream starts.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool LearnedInitialState { get; init; }
+
+    /// <summary>The initial state that <see cref="LearnedInitialState"/> asks for.</summary>
+    [JsonIgnore]
+    public Carousel.Layers.Recurrent.InitialStateMode InitialStateMode =>
+        LearnedInitialState ? Carousel.Layers.Recurrent.InitialStateMode.Learned : Carousel.Layers.Recurrent.InitialStateMode.Zero;
 
     /// <summary>The schedule fields as one value (not serialized: the options' JSON keeps its flat fields).</summary>
     [JsonIgnore]
@@ -56,9 +70,6 @@ public abstract record TrainingLoopSettings
     /// <summary>The learning rate at every step of a run of <paramref name="plannedSteps"/> steps with epochs of <paramref name="stepsPerEpoch"/>.</summary>
     public virtual LearningRateSchedule CreateSchedule(long plannedSteps, long stepsPerEpoch) => ScheduleSettings.Create(plannedSteps, stepsPerEpoch);
 
-    /// <summary>Whether clipping bounds each gradient element instead of the global norm.</summary>
-    protected virtual bool ClipsByValue => false;
-
     /// <summary>
     /// The one loop's settings for a run of these options: optimizer, schedule, clipping and threads from here; the length,
     /// the evaluations, the directory (null: nothing written) and the run to continue from the caller.
@@ -68,7 +79,7 @@ public abstract record TrainingLoopSettings
         Optimizer = ToOptimizerSettings(),
         Schedule = CreateSchedule(plannedSteps, stepsPerEpoch),
         GradClip = GradClip,
-        ClipByValue = ClipsByValue,
+        ClipByValue = ClipByValue,
         Threads = Threads,
         PlannedSteps = plannedSteps,
         Directory = directory,

@@ -33,7 +33,7 @@ public class Seq2SeqCommandTests
         var (code, output, error) = CliRunner.Run(TrainArgs(dir));
         Assert.True(code == 0, error);
         Assert.Contains("dev PER", output);
-        Assert.Equal(["checkpoint.safetensors", "last.safetensors", "metrics.jsonl", "model.safetensors"], Directory.GetFiles(dir.File("run")).Select(Path.GetFileName).Order());
+        Assert.Equal(["checkpoint.safetensors", "curves.svg", "last.safetensors", "metrics.jsonl", "model.safetensors"], Directory.GetFiles(dir.File("run")).Select(Path.GetFileName).Order());
         Assert.Equal(2, File.ReadAllLines(dir.File("run/metrics.jsonl")).Length);
 
         (code, output, error) = CliRunner.Run("seq2seq", "eval", dir.File("run"), "--data", dir.File("dev.tsv"), "--json", "--beam", "3");

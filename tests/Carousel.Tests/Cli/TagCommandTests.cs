@@ -44,7 +44,7 @@ public class TagCommandTests
         var (code, output, error) = CliRunner.Run(["tag", "train", "--truecase", text, "--out", dir, "--bidirectional", "--epochs", "3", "--max-length", "64", .. Tiny]);
         Assert.True(code == 0, error);
         Assert.Contains("F1(upper)", output);
-        Assert.Equal(["checkpoint.safetensors", "last.safetensors", "metrics.jsonl", "model.safetensors"], Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order());
+        Assert.Equal(["checkpoint.safetensors", "curves.svg", "last.safetensors", "metrics.jsonl", "model.safetensors"], Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order());
         Assert.Contains("\"dev\"", File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"))[0]);
 
         var (evalCode, json, evalError) = CliRunner.Run("tag", "eval", dir, "--truecase", text, "--json");

@@ -148,6 +148,37 @@ public class OnnxExportTests
         Ort.AssertClose(expected, actual["logits"], "logits");
     }
 
+    [Fact]
+    public void OneHotModelsMatch()
+    {
+        // One-hot input (no embedding): the graphs gather rows of an identity, so W_ih reads column id.
+        const int V = 7, T = 4, B = 2;
+        var rng = new Rng(17);
+        var charModel = new CharLanguageModel(new CharLanguageModelConfig(V, CellKind.Lstm, 6, 2, Input: InputEncoding.OneHot), rng) { Training = false };
+        int[] ids = [.. Enumerable.Range(0, T * B).Select(_ => rng.NextInt(V))];
+        var (_, final) = charModel.Run(ids, null, T, B);
+        var logits = charModel.Logits.ToArray();
+        using (var ort = new Ort(OnnxExport.CharLanguageModel(charModel)[0].Model))
+        {
+            var zeros = new float[2 * B * 6];
+            var actual = ort.Run(("ids", Ort.Longs(ids), [T, B]), ("h_in", zeros, [2, B, 6]), ("c_in", zeros, [2, B, 6]));
+            Ort.AssertClose(logits, actual["logits"], "char logits");
+            Ort.AssertClose(final.H.Data, actual["h_out"], "char h_out");
+        }
+
+        var classifier = new SequenceClassifier(new SequenceClassifierConfig(V, 3, CellKind.Gru, HiddenSize: 5, Layers: 1, Bidirectional: true,
+            Input: InputEncoding.OneHot), rng) { Training = false };
+        var batch = PaddedBatch.From([[1, 2, 3], [4, 5, 6, 1], [2]], [0, 1, 2], padId: 0);
+        var expected = classifier.Forward(batch).ToArray();
+        using (var ort = new Ort(OnnxExport.Classifier(classifier).Model))
+            Ort.AssertClose(expected, ort.Run(("ids", Ort.Longs(batch.Ids), [batch.Steps, batch.BatchSize]), ("lengths", batch.Lengths, [batch.BatchSize]))["logits"], "classifier logits");
+
+        var tagger = new SequenceTagger(new RecurrentOptions(CellKind.Lstm, V, 5), 3, rng, V, InputEncoding.OneHot) { Training = false };
+        var tags = tagger.Forward(batch.Ids, batch.Steps, batch.BatchSize, batch.Lengths).Data.ToArray();
+        using (var ort = new Ort(OnnxExport.Tagger(tagger).Model))
+            Ort.AssertClose(tags, ort.Run(("ids", Ort.Longs(batch.Ids), [batch.Steps, batch.BatchSize]), ("lengths", batch.Lengths, [batch.BatchSize]))["logits"], "tagger logits");
+    }
+
     /// <summary>Encoder graph, then the decoder-step graph three times with its state fed back, against StartDecoding and DecodeStep.</summary>
     [Theory]
     [InlineData(CellKind.Lstm, true, true)]

@@ -71,6 +71,26 @@ public class RecurrentInferenceTests
     }
 
     [Fact]
+    public void OneHotEvalForwardEqualsTrainingForwardBitForBit()
+    {
+        // Ids read as one-hot vectors: the chunked input projection gathers the same columns of W_ih.
+        const int T = 70, B = 20, V = 9;
+        var stack = new RecurrentStack(new RecurrentOptions(CellKind.Lstm, V, 32, Layers: 2, Bidirectional: true), new Rng(4));
+        var rng = new Rng(8);
+        int[] ids = [.. Enumerable.Range(0, T * B).Select(_ => rng.NextInt(V))];
+        int[] lengths = [.. Enumerable.Range(0, B).Select(b => T - 3 * b)];
+        var trained = stack.ForwardOneHot(ids, T, B, lengths: lengths);
+        var expectedY = trained.Output.Data.ToArray();
+        var expectedH = trained.Final.H.Data.ToArray();
+
+        stack.Training = false;
+        var inferred = stack.ForwardOneHot(ids, T, B, lengths: lengths);
+
+        Assert.Equal(expectedY, inferred.Output.Data);
+        Assert.Equal(expectedH, inferred.Final.H.Data);
+    }
+
+    [Fact]
     public void BackwardAfterAnEvalForwardIsRefused()
     {
         var probe = new RecurrentProbe(new RecurrentOptions(CellKind.Gru, 3, 4), 5, 2, seed: 1);

@@ -147,7 +147,7 @@ public class SequenceTaggerTests
         var task = new TaggingTask(TaggingTask.JsonLines, "sentence", "labels", TagsFormat.String);
         var training = new TaggerTraining(vocabulary, examples, examples[..10], options, task);
         new Trainer<int[]>(training, training.Run(dir.Path)).Run();
-        Assert.Equal(["checkpoint.safetensors", "last.safetensors", "metrics.jsonl", "model.safetensors"], dir.FileNames());
+        Assert.Equal(["checkpoint.safetensors", "curves.svg", "last.safetensors", "metrics.jsonl", "model.safetensors"], dir.FileNames());
 
         var loaded = TaggerCheckpoint.Load(dir.Path);
         Assert.Equal(task, loaded.Task);

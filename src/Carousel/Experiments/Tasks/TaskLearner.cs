@@ -142,9 +142,10 @@ public static class TaskLearners
         switch (options.Learner)
         {
             case "bptt":
-                if (options.UpdateEvery > 0) throw new SettingException("UpdateEvery", "UpdateEvery needs Learner rtrl: BPTT has a gradient only at the end of a sequence.", "Learner");
-                return new BpttLearner();
+                if (options.UpdateEvery > 0) throw new SettingException("UpdateEvery", "UpdateEvery needs Learner rtrl: BPTT has a gradient only at the end of a sequence (TbpttStep updates during it).", "Learner");
+                return options.TbpttStep > 0 ? new TruncatedBpttLearner(options.TbpttWindow > 0 ? options.TbpttWindow : options.TbpttStep, options.TbpttStep) : new BpttLearner();
             case "rtrl":
+                if (options.TbpttStep > 0) throw new SettingException("TbpttStep", "TbpttStep needs Learner bptt.", "Learner");
                 RtrlLearner.CheckSupported(options.Cell, options.Layers, bidirectional: false, options.Hidden);
                 return new RtrlLearner(options.UpdateEvery);
             default:

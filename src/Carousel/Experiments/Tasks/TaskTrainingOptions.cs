@@ -65,6 +65,13 @@ public sealed record TaskTrainingOptions
     public int UpdateEvery { get; init; }
     /// <summary>Threads for the matrix kernels and the batch-split time loops during the run.</summary>
     public int Threads { get; init; } = 1;
+    /// <summary>
+    /// h′ of truncated BPTT(h; h′) (learner bptt): the weights change every TbpttStep steps of the sequences, during the
+    /// batch (see <see cref="TruncatedBpttLearner"/>); 0, the default: once per batch, BPTT over the whole sequence.
+    /// </summary>
+    public int TbpttStep { get; init; }
+    /// <summary>h of BPTT(h; h′): how far back each update's gradient flows (0: TbpttStep).</summary>
+    public int TbpttWindow { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range, in the command line's terms.</summary>
     public void Validate()
@@ -80,6 +87,9 @@ public sealed record TaskTrainingOptions
         Require(EvaluateEvery > 0, "EvaluateEvery", $"EvaluateEvery must be positive, got {EvaluateEvery}.");
         Require(Threads > 0, "Threads", $"Threads must be positive, got {Threads}.");
         Require(UpdateEvery >= 0, "UpdateEvery", $"UpdateEvery must be ≥ 0 (0: once per batch), got {UpdateEvery}.");
+        Require(TbpttStep >= 0, "TbpttStep", $"TbpttStep must be ≥ 0 (0: BPTT over the whole sequence), got {TbpttStep}.");
+        Require(TbpttWindow == 0 || (TbpttStep > 0 && TbpttWindow >= TbpttStep), "TbpttWindow",
+            TbpttStep > 0 ? $"TbpttWindow (h) must be at least TbpttStep (h′), got {TbpttWindow} < {TbpttStep}." : "TbpttWindow needs TbpttStep (h′, the steps between updates).");
         Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
         Require(OptimizerSettings.IsKnown(Optimizer), "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }

@@ -55,6 +55,9 @@ internal sealed class RecurrentDirection
     private PackedMatrix? _recurrent;           // op(B) = W_hh  [G·H, H], backward: dh += dG · W_hh
     private int _packedTransposedVersion = -1, _packedVersion = -1;
     private ReadOnlyMemory<float> _input; // [T·B, In] the input of the last forward, for dW_ih
+    private int[]? _ids;                  // [T·B] the one-hot inputs' ids of the last forward, instead of _input
+    private float[] _inputColumns = [];   // [In, G·H] W_ihᵀ for one-hot inputs: row v is column v of W_ih
+    private float[] _dInputColumns = [];  // [In, G·H] dW_ihᵀ gathered by id in backward
     private Memory<float> _stateGradientNorms; // [T, B] ‖dL/dh_t‖ per row, written by backward when a recorder asks
 
     /// <summary>A direction with zeroed weights named with <paramref name="suffix"/> ("l0", "l0_reverse", ...); the stack draws them.</summary>
@@ -94,21 +97,21 @@ internal sealed class RecurrentDirection
     /// Runs the direction over x [T, B, In]. Writes its output h_t into columns [outOffset, outOffset+H) of
     /// y [T, B, outStride] (zero after a sequence's end) and its final states into hFinal, cFinal [B, H].
     /// Sequences shorter than T keep their state through the padding; the reverse direction thus starts
-    /// each sequence from h0 at its own last step.
+    /// each sequence from h0 at its own last step. With <paramref name="ids"/> [T·B] the input is one-hot (x is
+    /// unused): row (t, b) of the input projection is column ids[t·B + b] of W_ih.
     /// </summary>
-    public void Forward(ReadOnlyMemory<float> x, int steps, int batch, int[]? lengths,
+    public void Forward(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
     {
         EnsureWorkspace(steps, batch);
         _lengths = lengths;
         _input = x;
+        _ids = ids;
         int H = _hidden, G = _gateWidth, rows = steps * batch;
 
         // Input projection for all steps at once: pre [T·B, G·H] = x [T·B, In] · W_ihᵀ + b_ih.
-        var pre = _pre.AsSpan(0, rows * G);
-        Gemm.Multiply(false, true, rows, G, _inputSize, x.Span, WeightIh.Value.Data, pre, accumulate: false);
-        MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
+        InputProjection(x, ids, ids is null ? null : InputColumns(), 0, rows, _pre.AsSpan(0, rows * G));
 
         for (int k = 0; k < Peepholes.Length; k++) Peepholes[k].Value.Data.CopyTo(_peepholeValues.AsSpan(k * H, H));
         h0.CopyTo(_hStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
@@ -128,7 +131,7 @@ internal sealed class RecurrentDirection
     /// workspace, the states ping-pong between two [B, H] buffers and the gate activations live in one row of
     /// scratch per batch row, so its memory does not grow with T. <see cref="Backward"/> cannot follow it.
     /// </summary>
-    public void Infer(ReadOnlyMemory<float> x, int steps, int batch, int[]? lengths,
+    public void Infer(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
     {
@@ -140,6 +143,7 @@ internal sealed class RecurrentDirection
         h0.CopyTo(_inferH[0]);
         if (_hasCell) c0.CopyTo(_inferC[0]);
         var recurrentWeights = PackedRecurrentWeights(transposed: true);
+        var columns = ids is null ? null : InputColumns();
         using var team = SplitsUnits(steps, batch) ? new PhaseTeam(_unitSplit ??= new UnitSplitSteps(_cell, H, WeightHh, BiasHh), 2) : null;
 
         // Chunks in processing order: the reverse direction starts from the last steps.
@@ -149,10 +153,7 @@ internal sealed class RecurrentDirection
             int firstStep = _reverse ? steps - done - count : done; // the chunk holds steps [firstStep, firstStep + count)
             // pre [count·B, G·H] = x [count·B, In] · W_ihᵀ + b_ih for the chunk's steps
             int rows = count * batch;
-            var pre = _inferPre.AsSpan(0, rows * G);
-            Gemm.Multiply(false, true, rows, G, _inputSize, x.Span.Slice(firstStep * batch * _inputSize, rows * _inputSize),
-                WeightIh.Value.Data, pre, accumulate: false);
-            MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
+            InputProjection(x, ids, columns, firstStep * batch, rows, _inferPre.AsSpan(0, rows * G));
             int chunkStart = done;
             if (team is not null)
                 _unitSplit!.Run(team, _inferPre.AsMemory(0, rows * G), batch, done, count, firstStep, steps, _reverse, lengths,
@@ -291,11 +292,68 @@ internal sealed class RecurrentDirection
         var hPrevAll = _hStates.AsSpan((_reverse ? batch : 0) * H, rows * H);
         Gemm.Multiply(true, false, G, H, rows, dRec, hPrevAll, WeightHh.Grad.Data, accumulate: true);
         MatrixRows.AddColumnSums(dRec, rows, BiasHh.Grad.Data);
-        // dW_ih [G·H, In] += dPreᵀ · x;  dx [T·B, In] += dPre · W_ih
-        Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
         MatrixRows.AddColumnSums(dPre, rows, BiasIh.Grad.Data);
-        Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
+        if (_ids is null)
+        {
+            // dW_ih [G·H, In] += dPreᵀ · x;  dx [T·B, In] += dPre · W_ih
+            Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
+            Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
+        }
+        else AddOneHotInputGradient(dPre, rows);
         if (Peepholes.Length > 0) AddPeepholeGradients(dPre, rows);
+    }
+
+    // One-hot input: dW_ih[:, v] += Σ dPre rows whose id is v, gathered as rows of dW_ihᵀ [In, G·H] then added transposed.
+    // No input gradient: ids have none.
+    private void AddOneHotInputGradient(ReadOnlySpan<float> dPre, int rows)
+    {
+        int G = _gateWidth, V = _inputSize;
+        if (_dInputColumns.Length != V * G) _dInputColumns = new float[V * G];
+        var sums = _dInputColumns.AsSpan();
+        sums.Clear();
+        for (int row = 0; row < rows; row++)
+        {
+            var target = sums.Slice(_ids![row] * G, G);
+            TensorPrimitives.Add(target, dPre.Slice(row * G, G), target);
+        }
+        var grad = WeightIh.Grad.Data;
+        for (int g = 0; g < G; g++)
+            for (int v = 0; v < V; v++) grad[g * V + v] += sums[v * G + g];
+    }
+
+    /// <summary>
+    /// pre [rows, G·H] = x·W_ihᵀ + b_ih for input rows [firstRow, firstRow + rows) (row = t·B + b): one GEMM over x
+    /// [T·B, In], or with one-hot <paramref name="ids"/> [T·B] the columns ids[row] of W_ih (rows of <paramref name="columns"/>).
+    /// </summary>
+    private void InputProjection(ReadOnlyMemory<float> x, int[]? ids, float[]? columns, int firstRow, int rows, Span<float> pre)
+    {
+        int G = _gateWidth;
+        if (ids is null)
+            Gemm.Multiply(false, true, rows, G, _inputSize, x.Span.Slice(firstRow * _inputSize, rows * _inputSize), WeightIh.Value.Data, pre, accumulate: false);
+        else
+            // One-hot: x·W_ihᵀ is column id of W_ih, a row of W_ihᵀ [In, G·H].
+            for (int row = 0; row < rows; row++) columns.AsSpan(ids[firstRow + row] * G, G).CopyTo(pre.Slice(row * G, G));
+        MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
+    }
+
+    // W_ihᵀ [In, G·H], rebuilt at every forward: In·G·H copies, next to nothing beside the time loop (and never stale
+    // when a caller changes the weights in place).
+    private float[] InputColumns()
+    {
+        int G = _gateWidth, V = _inputSize;
+        if (_inputColumns.Length != V * G) _inputColumns = new float[V * G];
+        var w = WeightIh.Value.Data;
+        for (int g = 0; g < G; g++)
+            for (int v = 0; v < V; v++) _inputColumns[v * G + g] = w[g * V + v];
+        return _inputColumns;
+    }
+
+    /// <summary>h, c [B, H] ← the state after the first <paramref name="steps"/> steps of the last forward (forward direction).</summary>
+    public void CopyStateAfter(int steps, Span<float> h, Span<float> c)
+    {
+        int n = _batch * _hidden;
+        _hStates.AsSpan(steps * n, n).CopyTo(h);
+        if (_hasCell) _cStates.AsSpan(steps * n, n).CopyTo(c);
     }
 
     // Peephole gradients summed over all (t, b) rows; padded rows have dPre = 0 and add nothing.

@@ -19,6 +19,7 @@ public enum InitialStateMode
 /// <param name="Bidirectional">Whether every layer also reads the sequence backwards, so D = 2 and outputs are [fwd, bwd].</param>
 /// <param name="Dropout">The chance, in [0, 1), that each output of a layer below the last is zeroed while training.</param>
 /// <param name="InitialState">What starts a sequence when the caller gives no state: zeros, or learned vectors.</param>
+/// <param name="Init">How the weights are drawn: PyTorch's uniform (the default), Xavier, or orthogonal recurrent weights.</param>
 public sealed record RecurrentOptions(
     CellKind Cell,
     int InputSize,
@@ -26,7 +27,8 @@ public sealed record RecurrentOptions(
     int Layers = 1,
     bool Bidirectional = false,
     float Dropout = 0f,
-    InitialStateMode InitialState = InitialStateMode.Zero)
+    InitialStateMode InitialState = InitialStateMode.Zero,
+    RecurrentInit Init = RecurrentInit.PyTorch)
 {
     /// <summary>D: 2 when bidirectional, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
@@ -131,6 +133,8 @@ public sealed class RecurrentStack : IModule
     private Tensor[] _inputGradients = [];   // per layer [T, B, In_k], reused by every Backward
     private bool _lastForwardUsedDropout;
     private bool _lastForwardKeptActivations;
+    private int[]? _lastForwardIds;          // the one-hot ids of the last forward, or null for a dense input
+    private static readonly Tensor NoInputGradient = new(0);
     private int _steps, _batch;
 
     /// <summary>The sizes and choices the stack was built with.</summary>
@@ -171,10 +175,27 @@ public sealed class RecurrentStack : IModule
                 }
             }
         }
-        float bound = 1f / MathF.Sqrt(H);
-        foreach (var direction in _layers.SelectMany(l => l))
-            foreach (var p in direction.Parameters()) rng.FillUniform(p.Value.Data, -bound, bound);
+        foreach (var direction in _layers.SelectMany(l => l)) Initialize(direction, options, rng);
         _dropoutRng = rng.Fork();
+    }
+
+    // PyTorch: every parameter U(−1/√H, 1/√H). Xavier / orthogonal: the two weight matrices drawn, biases and peepholes zero.
+    private static void Initialize(RecurrentDirection direction, RecurrentOptions options, Rng rng)
+    {
+        int H = options.HiddenSize;
+        if (options.Init == RecurrentInit.PyTorch)
+        {
+            float bound = 1f / MathF.Sqrt(H);
+            foreach (var p in direction.Parameters()) rng.FillUniform(p.Value.Data, -bound, bound);
+            return;
+        }
+        var ih = direction.WeightIh.Value;
+        RecurrentInitializer.FillXavier(ih.Data, ih.Dim(0), ih.Dim(1), rng);
+        var hh = direction.WeightHh.Value;
+        if (options.Init == RecurrentInit.Xavier) RecurrentInitializer.FillXavier(hh.Data, hh.Dim(0), hh.Dim(1), rng);
+        else
+            for (int gate = 0; gate < hh.Dim(0) / H; gate++) RecurrentInitializer.FillOrthogonal(hh.Data.AsSpan(gate * H * H, H * H), H, rng);
+        // Biases and peepholes stay at zero (a new direction's parameters are zero).
     }
 
     /// <inheritdoc/>
@@ -284,7 +305,27 @@ public sealed class RecurrentStack : IModule
     {
         if (x.Rank != 3 || x.Dim(2) != Options.InputSize)
             throw new ArgumentException($"Expected input [T, B, {Options.InputSize}], got {x}.");
-        int T = x.Dim(0), B = x.Dim(1), H = Options.HiddenSize, D = Options.Directions, L = Options.Layers;
+        return Run(x.Data, null, x.Dim(0), x.Dim(1), initial, lengths);
+    }
+
+    /// <summary>
+    /// Forward over one-hot inputs given by their ids [T·B] (time-major), In = <see cref="RecurrentOptions.InputSize"/>
+    /// symbols: the first layer's input projection x·W_ihᵀ is then column id of W_ih, looked up rather than multiplied,
+    /// and Backward adds into those columns of dW_ih and returns no input gradient (an empty tensor). Otherwise as
+    /// <see cref="Forward(Tensor, RecurrentState, int[])"/>.
+    /// </summary>
+    public RecurrentOutput ForwardOneHot(int[] ids, int steps, int batch, RecurrentState? initial = null, int[]? lengths = null)
+    {
+        if (steps <= 0 || batch <= 0 || ids.Length != steps * batch)
+            throw new ArgumentException($"Expected {steps}·{batch} ids for one-hot input [{steps}, {batch}], got {ids.Length}.");
+        foreach (int id in ids)
+            if ((uint)id >= (uint)Options.InputSize) throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} outside the {Options.InputSize} one-hot inputs.");
+        return Run(default, ids, steps, batch, initial, lengths);
+    }
+
+    private RecurrentOutput Run(ReadOnlyMemory<float> x, int[]? ids, int T, int B, RecurrentState? initial, int[]? lengths)
+    {
+        int H = Options.HiddenSize, D = Options.Directions, L = Options.Layers;
         ValidateLengths(lengths, T, B);
         initial ??= InitialState(B);
         ValidateState(initial, B, "initial state");
@@ -293,8 +334,9 @@ public sealed class RecurrentStack : IModule
         _lastForwardUsedDropout = Training && Options.Dropout > 0f;
         _lastForwardKeptActivations = Training;
 
+        _lastForwardIds = ids;
         var final = ZeroState(B);
-        ReadOnlyMemory<float> layerInput = x.Data;
+        ReadOnlyMemory<float> layerInput = x;
         for (int k = 0; k < L; k++)
         {
             var output = Training ? _layerOutputs[k] : _inferenceOutputs[k % 2]; // inference: layers alternate two buffers
@@ -303,11 +345,11 @@ public sealed class RecurrentStack : IModule
                 int sd = k * D + d;
                 var direction = _layers[k][d];
                 if (Training)
-                    direction.Forward(layerInput, T, B, lengths,
+                    direction.Forward(layerInput, k == 0 ? ids : null, T, B, lengths,
                         initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
                         output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
                 else
-                    direction.Infer(layerInput, T, B, lengths,
+                    direction.Infer(layerInput, k == 0 ? ids : null, T, B, lengths,
                         initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
                         output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
             }
@@ -342,7 +384,7 @@ public sealed class RecurrentStack : IModule
         Tensor dInput = null!;
         for (int k = L - 1; k >= 0; k--)
         {
-            dInput = _inputGradients[k];
+            dInput = k == 0 && _lastForwardIds is not null ? NoInputGradient : _inputGradients[k];
             dInput.Clear(); // both directions add into it
             for (int d = 0; d < D; d++)
             {
@@ -365,6 +407,22 @@ public sealed class RecurrentStack : IModule
             if (_initialC[sd] is { } c0) AddBatchSum(dInitial.C!.Slice(sd), B, c0.Grad.Data);
         }
         return new RecurrentGradients(dInput, dInitial);
+    }
+
+    /// <summary>
+    /// The state after the first <paramref name="steps"/> steps (0..T) of the last Forward — where a window that starts
+    /// <paramref name="steps"/> steps later begins (truncated BPTT with overlapping windows). Unidirectional stacks only;
+    /// padded sequences keep their state through the padding, as in Forward. A new copy.
+    /// </summary>
+    public RecurrentState StateAfter(int steps)
+    {
+        if (Options.Bidirectional) throw new InvalidOperationException("A bidirectional stack has no state part-way through a sequence.");
+        if (_layerOutputs.Length == 0) throw new InvalidOperationException("StateAfter called before Forward.");
+        if (steps < 0 || steps > _steps) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Expected 0..{_steps} steps.");
+        var state = ZeroState(_batch);
+        for (int k = 0; k < Options.Layers; k++)
+            _layers[k][0].CopyStateAfter(steps, state.H.Slice(k), state.C is null ? default : state.C.Slice(k));
+        return state;
     }
 
     /// <summary>The state used when the caller gives none: zeros, or the learned vectors broadcast over the batch.</summary>

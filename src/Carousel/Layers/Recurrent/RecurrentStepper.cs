@@ -31,6 +31,7 @@ public sealed class RecurrentStepper : IDisposable
 
     private readonly RecurrentStack _stack;
     private readonly Embedding? _embedding;
+    private readonly int _tokenCount;           // V when steps take token ids (embedding or one-hot), else 0
     private readonly CellKernel _kernel;
     private readonly bool _hasCell;
     private readonly int _layers, _hidden, _gates;
@@ -58,10 +59,17 @@ public sealed class RecurrentStepper : IDisposable
     public RecurrentStepper(RecurrentStack stack, Embedding? embedding = null, int threads = 1, WeightPrecision precision = WeightPrecision.Float32)
         : this(stack, embedding, threads, MinimumHiddenForTwoThreads, precision) { }
 
+    /// <summary>
+    /// A stepper whose steps take token ids read as one-hot vectors of the stack's InputSize: the first layer's input
+    /// projection is then a table [V, G·H] = W_ihᵀ + b_ih, column v of W_ih for token v.
+    /// </summary>
+    public static RecurrentStepper OneHot(RecurrentStack stack, int threads = 1) => new(stack, null, threads, MinimumHiddenForTwoThreads, oneHot: true);
+
     /// <summary>As the public constructor, with the hidden size from which layers are split (tests split small stacks).</summary>
     internal RecurrentStepper(RecurrentStack stack, Embedding? embedding, int threads, int minimumHiddenForTwoThreads,
-        WeightPrecision precision = WeightPrecision.Float32)
+        WeightPrecision precision = WeightPrecision.Float32, bool oneHot = false)
     {
+        if (oneHot && embedding is not null) throw new ArgumentException("A stepper reads either one-hot tokens or embedded ones, not both.");
         var o = stack.Options;
         if (!Supports(o)) throw new NotSupportedException($"The batch-1 stepper does not run {(o.Bidirectional ? "bidirectional stacks" : o.Cell.ToString())}; use RecurrentStack.Forward.");
         if (embedding is not null && embedding.Dimension != o.InputSize)
@@ -69,6 +77,7 @@ public sealed class RecurrentStepper : IDisposable
         _stack = stack;
         _embedding = embedding;
         Precision = precision;
+        _tokenCount = embedding?.VocabularySize ?? (oneHot ? o.InputSize : 0);
         _kernel = CellKernel.For(o.Cell);
         _hasCell = o.Cell.HasCellState();
         _layers = o.Layers;
@@ -86,13 +95,12 @@ public sealed class RecurrentStepper : IDisposable
         {
             int inputSize = k == 0 ? o.InputSize : H;
             _weights[k] = new LayerWeights(byName[$"weight_ih_l{k}"], byName[$"weight_hh_l{k}"], byName[$"bias_ih_l{k}"], byName[$"bias_hh_l{k}"], inputSize);
-            bool inputTable = k == 0 && embedding is not null;
+            bool inputTable = k == 0 && _tokenCount > 0;
             _parts[k] = new Part[partCount];
             for (int part = 0; part < partCount; part++)
             {
                 int first = part * H / partCount, count = (part + 1) * H / partCount - first;
-                _parts[k][part] = new Part(first, count, _gates, _kernel.CacheWidth(count),
-                    inputTable ? embedding!.VocabularySize : 0);
+                _parts[k][part] = new Part(first, count, _gates, _kernel.CacheWidth(count), inputTable ? _tokenCount : 0);
             }
         }
         _input = new float[o.InputSize];
@@ -149,12 +157,12 @@ public sealed class RecurrentStepper : IDisposable
         return state;
     }
 
-    /// <summary>One step with the embedding of <paramref name="token"/> as input; returns the last layer's h [H].</summary>
+    /// <summary>One step with the embedding (or one-hot vector) of <paramref name="token"/> as input; returns the last layer's h [H].</summary>
     public ReadOnlySpan<float> Step(int token)
     {
-        if (_embedding is null) throw new InvalidOperationException("This stepper has no embedding: pass the input vector.");
-        if ((uint)token >= (uint)_embedding.VocabularySize)
-            throw new ArgumentOutOfRangeException(nameof(token), $"Token id {token} outside the vocabulary of {_embedding.VocabularySize}.");
+        if (_tokenCount == 0) throw new InvalidOperationException("This stepper has no embedding: pass the input vector.");
+        if ((uint)token >= (uint)_tokenCount)
+            throw new ArgumentOutOfRangeException(nameof(token), $"Token id {token} outside the vocabulary of {_tokenCount}.");
         _token = token;
         return RunStep();
     }
@@ -162,7 +170,7 @@ public sealed class RecurrentStepper : IDisposable
     /// <summary>One step with input x [In]; returns the last layer's h [H].</summary>
     public ReadOnlySpan<float> Step(ReadOnlySpan<float> x)
     {
-        if (_embedding is not null) throw new InvalidOperationException("This stepper reads token ids through its embedding.");
+        if (_tokenCount > 0) throw new InvalidOperationException("This stepper reads token ids.");
         if (x.Length != _input.Length) throw new ArgumentException($"Expected an input of {_input.Length}, got {x.Length}.");
         x.CopyTo(_input);
         return RunStep();
@@ -217,7 +225,7 @@ public sealed class RecurrentStepper : IDisposable
         for (int k = 0; k < _layers; k++)
         {
             var w = _weights[k];
-            bool inputTable = k == 0 && _embedding is not null;
+            bool inputTable = k == 0 && _tokenCount > 0;
             bool inputChanged = w.WeightIh.Version != w.InputVersion || w.BiasIh.Version != w.InputBiasVersion
                 || (inputTable && embeddingVersion != w.EmbeddingVersion) || !w.Packed;
             bool recurrentChanged = w.WeightHh.Version != w.RecurrentVersion || w.BiasHh.Version != w.RecurrentBiasVersion || !w.Packed;
@@ -229,7 +237,15 @@ public sealed class RecurrentStepper : IDisposable
                     GatherGateRows(w.WeightIh.Value.Data, w.InputSize, part, w.Scratch);
                     GatherGateRows(w.BiasIh.Value.Data, 1, part, part.InputBias);
                     var rows = w.Scratch.AsSpan(0, part.GateWidth * w.InputSize);
-                    if (inputTable)
+                    if (inputTable && _embedding is null)
+                    {
+                        // One-hot: table [V, G·n] = W_ih(part)ᵀ + b_ih, as the general path's column lookup and bias add.
+                        int V = _tokenCount, In = w.InputSize, width = part.GateWidth;
+                        for (int v = 0; v < V; v++)
+                            for (int j = 0; j < width; j++) part.InputTable[v * width + j] = rows[j * In + v];
+                        MatrixRows.AddToEachRow(part.InputTable, part.InputBias, V);
+                    }
+                    else if (inputTable)
                     {
                         // table [V, G·n] = E [V, In] · W_ih(part)ᵀ + b_ih: row v is bit for bit the product for token v.
                         int V = _embedding!.VocabularySize;

@@ -25,7 +25,8 @@ public sealed record CharCheckpoint(CharLanguageModel Model, CharVocabulary Voca
 
     /// <summary>The model's sizes for the options and a vocabulary of <paramref name="vocabularySize"/> characters.</summary>
     public static CharLanguageModelConfig ModelConfig(CharTrainingOptions options, int vocabularySize) =>
-        new(vocabularySize, options.Cell, options.Hidden, options.Layers, options.Embedding, options.Dropout);
+        new(vocabularySize, options.Cell, options.Hidden, options.Layers, options.Embedding, options.Dropout,
+            options.Input, options.OutputDropout, options.Init, options.InitialStateMode);
 
     /// <summary>The checkpoint's own metadata: the options and the vocabulary.</summary>
     public static Dictionary<string, string> Metadata(CharTrainingOptions options, CharVocabulary vocabulary) => new()

@@ -21,6 +21,11 @@ public sealed class CharTraining : Trainable<TextBatch>
     private readonly TextBatchSource _batches;
     private readonly RunIdentity _identity;
     private RecurrentState? _carried;
+    // Truncated BPTT(h; h′) with h > h′: the characters before the coming chunk that the next window runs again
+    // ([steps, B] time-major, at most h − h′ steps), and the state where they start (null: the stream's start).
+    private int[] _context = [];
+    private int _contextSteps;
+    private RecurrentState? _contextStart;
 
     /// <summary>The options a resumed run may change.</summary>
     public static readonly string[] ResumableChanges = [nameof(CharTrainingOptions.Steps), nameof(CharTrainingOptions.Threads)];
@@ -68,10 +73,34 @@ public sealed class CharTraining : Trainable<TextBatch>
     /// <inheritdoc/>
     public override BatchLoss TrainBatch(TextBatch batch)
     {
+        if (_options.TbpttWindow > 0) return TrainWindow(batch);
         var initial = _batches.Mode == BatchingMode.Stream && !batch.StartsNewStreams ? _carried : null;
         var (loss, final) = Language.Run(batch.Inputs, batch.Targets, batch.Steps, batch.BatchSize, initial, backward: true);
         _carried = final;
         return new BatchLoss(loss, (long)batch.Steps * batch.BatchSize);
+    }
+
+    // BPTT(h; h′): the window is the context (up to h − h′ earlier characters per stream) and the chunk's h′ new ones, run
+    // from the state at the context's start; only the new characters' losses count, the gradient flows back through all.
+    private BatchLoss TrainWindow(TextBatch batch)
+    {
+        if (batch.StartsNewStreams) { _contextSteps = 0; _contextStart = null; }
+        int B = batch.BatchSize, context = _contextSteps, steps = context + batch.Steps;
+        var inputs = new int[steps * B];
+        var targets = new int[steps * B];
+        _context.AsSpan(0, context * B).CopyTo(inputs);
+        targets.AsSpan(0, context * B).Fill(Losses.SoftmaxCrossEntropy.Ignore);
+        batch.Inputs.CopyTo(inputs, context * B);
+        batch.Targets.CopyTo(targets, context * B);
+        var (loss, final) = Language.Run(inputs, targets, steps, B, _contextStart, backward: true);
+        _carried = final;
+
+        // The next window keeps the last min(h − h′, steps) characters; its start moves on by what is dropped.
+        int kept = Math.Min(_options.EffectiveTbpttWindow - batch.Steps, steps), dropped = steps - kept;
+        if (dropped > 0) _contextStart = Language.Rnn.StateAfter(dropped);
+        _context = inputs.AsSpan(dropped * B).ToArray();
+        _contextSteps = kept;
+        return new BatchLoss(loss, (long)batch.Steps * B);
     }
 
     /// <inheritdoc/>
@@ -103,9 +132,26 @@ public sealed class CharTraining : Trainable<TextBatch>
         if (_batches.Mode != BatchingMode.Stream || _carried is null) yield break;
         yield return ("h", _carried.H);
         if (_carried.C is not null) yield return ("c", _carried.C);
+        if (_contextSteps == 0) yield break;
+        // BPTT(h; h′): the context the next window runs again (ids, exact in float) and the state where it starts.
+        var context = new Tensor(_contextSteps, _context.Length / _contextSteps);
+        for (int i = 0; i < _context.Length; i++) context.Data[i] = _context[i];
+        yield return ("context", context);
+        if (_contextStart is null) yield break;
+        yield return ("context_h", _contextStart.H);
+        if (_contextStart.C is not null) yield return ("context_c", _contextStart.C);
     }
 
     /// <inheritdoc/>
-    public override void RestoreCarriedState(IReadOnlyDictionary<string, Tensor> state) =>
+    public override void RestoreCarriedState(IReadOnlyDictionary<string, Tensor> state)
+    {
         _carried = state.TryGetValue("h", out var h) ? new RecurrentState(h, state.TryGetValue("c", out var c) ? c : null) : null;
+        _contextSteps = 0; _context = []; _contextStart = null;
+        if (!state.TryGetValue("context", out var context)) return;
+        _contextSteps = context.Dim(0);
+        _context = new int[context.Length];
+        for (int i = 0; i < _context.Length; i++) _context[i] = (int)context.Data[i];
+        if (state.TryGetValue("context_h", out var ch))
+            _contextStart = new RecurrentState(ch, state.TryGetValue("context_c", out var cc) ? cc : null);
+    }
 }

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Carousel.Layers.Recurrent;
+using Carousel.Models;
 using Carousel.Optimizers;
 
 namespace Carousel.Training.Char;
@@ -13,7 +15,7 @@ public enum BatchingMode
 }
 
 /// <summary>Everything that defines a character language-model training run (char-rnn's knobs; the optimization: <see cref="TrainingLoopSettings"/>).</summary>
-public sealed record CharTrainingOptions : TrainingLoopSettings
+public sealed record CharTrainingOptions : RecurrentModelSettings
 {
     /// <summary>Both cores by default for the kernels and the batch-split time loops (measured faster).</summary>
     public CharTrainingOptions() => Threads = Math.Min(2, Environment.ProcessorCount);
@@ -34,8 +36,6 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     public long DecayEvery { get; init; }
     /// <summary>Steps before the step schedule starts to decay (0: from <see cref="TrainingLoopSettings.DecayFrom"/>, else ten epochs, as char-rnn).</summary>
     public long DecayAfter { get; init; }
-    /// <summary>Clip each gradient element to ±GradClip instead of the global norm.</summary>
-    public bool ClipByValue { get; init; }
     /// <summary>Optimizer steps to train for: the run's length.</summary>
     public long Steps { get; init; } = 3000;
     /// <summary>The share, in [0, 1), at the end of the text held out for validation (0: none, the latest model is kept).</summary>
@@ -44,6 +44,25 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
     public int EvalEvery { get; init; } = 500;
     /// <summary>Random windows (the default) or char-rnn's contiguous streams with the state carried between batches.</summary>
     public BatchingMode Batching { get; init; } = BatchingMode.Random;
+    /// <summary>Clip each gradient element to ±GradClip instead of the global norm (always in this model's JSON, as it always was).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public override bool ClipByValue { get; init; }
+
+    // Left out of the options' JSON at its default, so runs saved before it existed read and resume as they were.
+
+    /// <summary>
+    /// Truncated BPTT(h; h′) of Williams and Peng with h = TbpttWindow and h′ = <see cref="SeqLength"/>: with stream
+    /// batching, each update reads SeqLength new characters per stream and backpropagates through the last TbpttWindow
+    /// (the new ones and the TbpttWindow − SeqLength before them, which are run again from the state carried at the
+    /// window's start with the current weights; only the new characters' losses count). 0, or SeqLength: each chunk alone
+    /// (BPTT(h; h)), as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int TbpttWindow { get; init; }
+
+    /// <summary>h of BPTT(h; h′): <see cref="TbpttWindow"/>, or <see cref="SeqLength"/> when that is 0.</summary>
+    [JsonIgnore]
+    public int EffectiveTbpttWindow => TbpttWindow > 0 ? TbpttWindow : SeqLength;
 
     /// <inheritdoc/>
     protected override void ValidateOwnFields()
@@ -57,12 +76,16 @@ public sealed record CharTrainingOptions : TrainingLoopSettings
         Require(DecayEvery >= 0, "DecayEvery", $"DecayEvery must be ≥ 0, got {DecayEvery}.");
         Require(DecayAfter >= 0, "DecayAfter", $"DecayAfter must be ≥ 0, got {DecayAfter}.");
         Require(DecayAfter == 0 || DecayFrom == 0, "DecayAfter", "Give DecayAfter (steps) or DecayFrom (epoch), not both.", "DecayFrom");
+        ValidateModelInput();
+        Require(TbpttWindow >= 0, "TbpttWindow", $"TbpttWindow must be ≥ 0, got {TbpttWindow}.");
+        Require(TbpttWindow == 0 || TbpttWindow >= SeqLength, "TbpttWindow",
+            $"TbpttWindow (h) must be at least SeqLength (h′, the characters each update reads), got {TbpttWindow} < {SeqLength}.", "SeqLength");
+        Require(TbpttWindow == 0 || Batching == BatchingMode.Stream, "TbpttWindow",
+            "TbpttWindow needs Batching stream: only contiguous streams have characters before a chunk to backpropagate through.", "Batching");
+        Require((long)EffectiveTbpttWindow * BatchSize <= Array.MaxLength, "TbpttWindow", $"BatchSize × TbpttWindow ({BatchSize} × {TbpttWindow}) is more characters per batch than an array can hold.", "BatchSize");
     }
 
     /// <inheritdoc/>
     public override LearningRateSchedule CreateSchedule(long plannedSteps, long stepsPerEpoch) =>
         ScheduleSettings.Create(plannedSteps, stepsPerEpoch, DecayEvery, DecayAfter);
-
-    /// <inheritdoc/>
-    protected override bool ClipsByValue => ClipByValue;
 }

@@ -9,7 +9,7 @@ using Carousel.Tensors;
 namespace Carousel.Training.Classification;
 
 /// <summary>Everything that defines a sequence-classifier training run (the optimization: <see cref="TrainingLoopSettings"/>).</summary>
-public sealed record ClassifierTrainingOptions : TrainingLoopSettings
+public sealed record ClassifierTrainingOptions : RecurrentModelSettings
 {
     /// <summary>The recurrent cell of every layer and direction (saved in the JSON by name).</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<CellKind>))]
@@ -44,9 +44,10 @@ public sealed record ClassifierTrainingOptions : TrainingLoopSettings
         Require(MaxLength > 0, "MaxLength", $"MaxLength must be positive, got {MaxLength}.");
         Require(MinCount > 0, "MinCount", $"MinCount must be positive, got {MinCount}.");
         Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
+        ValidateModelInput();
     }
 
     /// <summary>The classifier's sizes for these options, <paramref name="vocabularySize"/> input symbols and <paramref name="classes"/> classes.</summary>
     public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
-        new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling);
+        new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling, Input, OutputDropout, Init, InitialStateMode);
 }

@@ -63,5 +63,6 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
         Cell = Cell, SourceVocabulary = sourceVocabulary, TargetVocabulary = targetVocabulary, Embedding = Embedding,
         EncoderHidden = EncoderHidden, EncoderLayers = EncoderLayers, Bidirectional = Bidirectional,
         DecoderHidden = DecoderHidden, DecoderLayers = DecoderLayers, Attention = Attention, Dropout = Dropout,
+        LearnedInitialState = LearnedInitialState,
     };
 }

@@ -9,7 +9,7 @@ using Carousel.Tensors;
 namespace Carousel.Training.Generation;
 
 /// <summary>Everything that defines a conditioned-generator training run (the optimization: <see cref="TrainingLoopSettings"/>).</summary>
-public sealed record GeneratorTrainingOptions : TrainingLoopSettings
+public sealed record GeneratorTrainingOptions : RecurrentModelSettings
 {
     /// <summary>The recurrent cell of every layer (saved in the JSON by name).</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<CellKind>))]
@@ -30,9 +30,11 @@ public sealed record GeneratorTrainingOptions : TrainingLoopSettings
     {
         RequireStackSizes(Hidden, Layers, Embedding, Dropout);
         Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
+        Require(!LearnedInitialState, nameof(LearnedInitialState), "LearnedInitialState does not apply to the generator: its initial state is computed from the condition.");
+        ValidateModelInput();
     }
 
     /// <summary>The generator's sizes for these options, <paramref name="vocabularySize"/> symbols (start and end included) and condition vectors of <paramref name="conditionSize"/> values.</summary>
     public ConditionedGeneratorConfig ModelConfig(int vocabularySize, int conditionSize) =>
-        new(vocabularySize, conditionSize, Cell, Hidden, Layers, Embedding, Dropout);
+        new(vocabularySize, conditionSize, Cell, Hidden, Layers, Embedding, Dropout, Input, OutputDropout, Init);
 }

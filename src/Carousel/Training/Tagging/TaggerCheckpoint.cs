@@ -30,7 +30,7 @@ public sealed class TaggerCheckpoint
 
     /// <summary>A fresh model for the vocabulary and options.</summary>
     public static SequenceTagger CreateModel(TaggerTrainingOptions options, TaggingVocabulary vocabulary, Rng rng) =>
-        new(options.RecurrentOptions(), vocabulary.Labels.Count, rng, vocabulary.InputCount);
+        new(options.RecurrentOptions(vocabulary.InputCount), vocabulary.Labels.Count, rng, vocabulary.InputCount, options.Input, options.OutputDropout);
 
     /// <summary>The checkpoint's own metadata: options, characters, labels and task.</summary>
     public Dictionary<string, string> Metadata() => new()

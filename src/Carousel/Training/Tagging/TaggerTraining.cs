@@ -59,7 +59,7 @@ public sealed class TaggerTraining : Trainable<int[]>
 
     /// <summary>What a run with <paramref name="options"/> allocates (see <see cref="MemoryEstimate"/>) for sequences of up to <paramref name="longest"/> characters.</summary>
     public static MemoryEstimate MemoryNeeded(TaggerTrainingOptions options, TaggingVocabulary vocabulary, int longest) => new MemoryEstimate().SequenceModel(
-        options.RecurrentOptions(), options.ToOptimizerSettings(), longest, TaggerInference.DevBatch(options.BatchSize),
+        options.RecurrentOptions(vocabulary.InputCount), options.ToOptimizerSettings(), longest, TaggerInference.DevBatch(options.BatchSize),
         vocabulary.InputCount, vocabulary.Labels.Count, outputPerStep: true,
         $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers), nameof(options.Embedding)],
         $"the activations of BatchSize {options.BatchSize} × {longest} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]);

@@ -1,4 +1,5 @@
 using Carousel.Layers.Recurrent;
+using Carousel.Models;
 
 namespace Carousel.Training.Tagging;
 
@@ -6,7 +7,7 @@ namespace Carousel.Training.Tagging;
 /// Everything that defines a sequence-tagger training run: the model's sizes and the length of training (the
 /// optimization: <see cref="TrainingLoopSettings"/>).
 /// </summary>
-public sealed record TaggerTrainingOptions : TrainingLoopSettings
+public sealed record TaggerTrainingOptions : RecurrentModelSettings
 {
     /// <summary>Both cores by default (the other task trainers default to one).</summary>
     public TaggerTrainingOptions() => Threads = Math.Min(2, Environment.ProcessorCount);
@@ -38,8 +39,13 @@ public sealed record TaggerTrainingOptions : TrainingLoopSettings
         Require(Steps > 0 || (Epochs > 0 && double.IsFinite(Epochs)), "Epochs", $"Epochs must be positive, got {Epochs}.");
         Require(double.IsFinite(Epochs), "Epochs", $"Epochs must be a number, got {Epochs}.");
         Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
+        ValidateModelInput();
     }
 
-    /// <summary>The recurrent stack these options describe, reading the <see cref="Embedding"/>-long character vectors.</summary>
-    public RecurrentOptions RecurrentOptions() => new(Cell, Embedding, Hidden, Layers, Bidirectional, Dropout);
+    /// <summary>
+    /// The recurrent stack these options describe, reading the <see cref="Embedding"/>-long character vectors, or with
+    /// one-hot input the <paramref name="inputCount"/> symbols themselves.
+    /// </summary>
+    public RecurrentOptions RecurrentOptions(int inputCount) =>
+        new(Cell, Input == InputEncoding.OneHot ? inputCount : Embedding, Hidden, Layers, Bidirectional, Dropout, InitialStateMode, Init);
 }
