@@ -13,8 +13,6 @@ namespace Carousel.Layers.Recurrent;
 internal sealed class RecurrentDirection
 {
     private readonly CellKernel _kernel;
-    private readonly CellKind _cell;
-    private UnitSplitSteps? _unitSplit; // Infer's time loop with the hidden units split over two threads, made on first use
     private readonly bool _reverse;
     private readonly bool _hasCell;
     private readonly int _inputSize, _hidden, _gateWidth, _cacheWidth;
@@ -64,7 +62,6 @@ internal sealed class RecurrentDirection
     public RecurrentDirection(CellKind cell, int inputSize, int hidden, bool reverse, string suffix)
     {
         _kernel = CellKernel.For(cell);
-        _cell = cell;
         _reverse = reverse;
         _hasCell = cell.HasCellState();
         _inputSize = inputSize;
@@ -144,7 +141,6 @@ internal sealed class RecurrentDirection
         if (_hasCell) c0.CopyTo(_inferC[0]);
         var recurrentWeights = PackedRecurrentWeights(transposed: true);
         var columns = ids is null ? null : InputColumns();
-        using var team = SplitsUnits(steps, batch) ? new PhaseTeam(_unitSplit ??= new UnitSplitSteps(_cell, H, WeightHh, BiasHh), 2) : null;
 
         // Chunks in processing order: the reverse direction starts from the last steps.
         for (int done = 0; done < steps; done += chunkSteps)
@@ -155,10 +151,7 @@ internal sealed class RecurrentDirection
             int rows = count * batch;
             InputProjection(x, ids, columns, firstStep * batch, rows, _inferPre.AsSpan(0, rows * G));
             int chunkStart = done;
-            if (team is not null)
-                _unitSplit!.Run(team, _inferPre.AsMemory(0, rows * G), batch, done, count, firstStep, steps, _reverse, lengths,
-                    _inferH, _inferC, _peepholeValues, y, outStride, outOffset);
-            else ForEachBatchPart(batch, (first, end, split) => InferSteps(first, end, split, chunkStart, count, firstStep, steps, lengths,
+            ForEachBatchPart(batch, (first, end, split) => InferSteps(first, end, split, chunkStart, count, firstStep, steps, lengths,
                 recurrentWeights, y, outStride, outOffset));
         }
 
@@ -166,18 +159,6 @@ internal sealed class RecurrentDirection
         _inferH[steps % 2].AsSpan(0, batch * H).CopyTo(hFinal);
         if (_hasCell) _inferC[steps % 2].AsSpan(0, batch * H).CopyTo(cFinal);
     }
-
-    /// <summary>
-    /// Hidden sizes from which <see cref="Infer"/> splits the hidden units, not the batch, over two threads (when both
-    /// are allowed, the halves are whole vectors and the sequence is long enough to pay for starting the helper).
-    /// Internal and settable so that tests run the split on small layers.
-    /// </summary>
-    internal static int MinimumHiddenForUnitSplit = 256;
-
-    private const int MinimumStepsForUnitSplit = 8;
-
-    private bool SplitsUnits(int steps, int batch) =>
-        Gemm.MaxThreads >= 2 && _hidden >= MinimumHiddenForUnitSplit && UnitSplitSteps.Fits(_hidden) && steps >= MinimumStepsForUnitSplit && batch >= 1;
 
     // Rows per input-projection chunk in Infer: big enough for the GEMM to run near its peak, small enough to stay in L2/L3.
     private const int InferenceChunkRows = 1024;
