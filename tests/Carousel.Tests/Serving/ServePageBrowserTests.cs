@@ -20,10 +20,13 @@ public sealed class ServePageBrowserTests(ServedModels served) : IClassFixture<S
 {
     private static string Chromium => Environment.GetEnvironmentVariable("CAROUSEL_CHROMIUM") ?? "/usr/bin/chromium";
 
-    [Fact]
+    [SkippableFact]
     public async Task APersonSamplesClassifiesAndSeesALossCurve()
     {
-        Assert.True(File.Exists(Chromium), $"No browser at {Chromium}: install Debian's (apt-get install -y chromium) or set CAROUSEL_CHROMIUM.");
+        // Outside CI a machine without the browser skips this test, saying why; in CI (CI=true, where .ci/run installs it) it fails.
+        string missing = $"No browser at {Chromium}: install Debian's (apt-get install -y chromium) or set CAROUSEL_CHROMIUM.";
+        Skip.If(!File.Exists(Chromium) && Environment.GetEnvironmentVariable("CI") != "true", missing);
+        Assert.True(File.Exists(Chromium), missing);
         await using var app = CarouselServer.Create(new ServeOptions { ModelPaths = [served.Models, served.Tiny], RunsDirectory = served.Runs, Urls = "http://127.0.0.1:0" }, ServedModels.Quiet);
         await app.StartAsync();
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
