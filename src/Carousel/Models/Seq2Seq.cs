@@ -342,13 +342,7 @@ public sealed class Seq2Seq : IModule
         var decoded = Decoder.Forward(new Tensor(_targetX, 1, N, E), state);
         var features = Attention is null ? decoded.Output : Attention.Forward(decoded.Output);
         Output.Forward(features.Data, N, logProbabilities);
-        for (int r = 0; r < N; r++)
-        {
-            var row = logProbabilities.Slice(r * V, V);
-            float max = TensorPrimitives.Max(row);
-            float logSum = max + MathF.Log(SumExp(row, max));
-            TensorPrimitives.Subtract(row, logSum, row);
-        }
+        LogSoftmax.Forward(logProbabilities[..(N * V)], V, logProbabilities[..(N * V)]);
         return decoded.Final;
     }
 
@@ -369,13 +363,6 @@ public sealed class Seq2Seq : IModule
                     t.Data.AsSpan((k * oldBatch + rows[r]) * H, H).CopyTo(result.Data.AsSpan((k * rows.Length + r) * H, H));
             return result;
         }
-    }
-
-    private static float SumExp(ReadOnlySpan<float> row, float max)
-    {
-        float sum = 0;
-        foreach (float z in row) sum += MathF.Exp(z - max);
-        return sum;
     }
 
     private static void Resize(ref float[] buffer, int length)
