@@ -135,9 +135,10 @@ internal static class CharCommands
             int threadCount = parse.GetValue(threads);
             if (threadCount <= 0) throw new UsageException($"--threads must be positive, got {threadCount}.");
             using var threadScope = Carousel.Kernels.Gemm.UseThreads(threadCount);
+            var precision = WeightPrecisions.Parse(parse.GetValue(weights)!); // an impossible option before any file is read
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string primeText = parse.GetValue(prime)!;
-            var sampler = new CharSampler(checkpoint.Model, checkpoint.Vocabulary) { Precision = WeightPrecisions.Parse(parse.GetValue(weights)!) };
+            var sampler = new CharSampler(checkpoint.Model, checkpoint.Vocabulary) { Precision = precision };
             var chunks = sampler.Generate(primeText, n, sampling, new Rng(parse.GetValue(seed)));
             var output = Console.Out;
             output.Write(primeText);
@@ -168,10 +169,11 @@ internal static class CharCommands
         {
             int chunkLength = parse.GetValue(chunk);
             if (chunkLength <= 0) throw new UsageException($"--chunk must be positive, got {chunkLength}.");
+            var precision = WeightPrecisions.Parse(parse.GetValue(weights)!); // an impossible option before any file is read
             var checkpoint = CharCheckpoint.Load(parse.GetValue(checkpointArg)!);
             string path = parse.GetValue(text)!;
             var ids = checkpoint.Vocabulary.Encode(TextCorpus.ReadText(path));
-            CharModelStepper.RoundStreamedWeights(checkpoint.Model, WeightPrecisions.Parse(parse.GetValue(weights)!));
+            CharModelStepper.RoundStreamedWeights(checkpoint.Model, precision);
             var result = CharLanguageModelEvaluator.Evaluate(checkpoint.Model, ids, chunkLength);
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new { text = path, weights = parse.GetValue(weights), characters = result.Characters, nats_per_char = result.NatsPerChar, bits_per_char = result.BitsPerChar, perplexity = result.Perplexity }));

@@ -74,6 +74,10 @@ public class CharCommandTests
         var (badCode, _, badError) = CliRunner.Run("sample", dir, "--weights", "fp16");
         Assert.Equal(2, badCode);
         Assert.Contains("--weights must be fp32 or bf16", badError);
+        // The impossible option is said before any file is read, even a missing one.
+        var (missingCode, _, missingError) = CliRunner.Run("eval", scratch.File("nothing-here"), "--text", text, "--weights", "fp16");
+        Assert.Equal(2, missingCode);
+        Assert.Contains("--weights must be fp32 or bf16", missingError);
     }
 
     public static TheoryData<string, string[]> BadTrainOptions() => new()
