@@ -117,7 +117,7 @@ public static class Seq2SeqDecoding
             (tokens, nextTokens) = (nextTokens, tokens);
             (scores, nextScores) = (nextScores, scores);
             (finished, nextFinished) = (nextFinished, finished);
-            state = Seq2Seq.Gather(state, parents);
+            state = state.Gather(parents);
         }
 
         var result = new List<Hypothesis>[B];
