@@ -413,21 +413,20 @@ public sealed class RecurrentStack : IModule
     /// Starts a training forward driven one step at a time (<see cref="StepForward"/>), for a caller whose input at step t
     /// depends on the outputs of earlier steps (input feeding). x [T, B, In] is read a row block at a time as its step runs,
     /// so the caller fills row block t before step t; it must stay unchanged until <see cref="EndStepBackward"/>.
-    /// Unidirectional stacks in training mode; the per-step arithmetic, dropout between layers (a mask per step) and the
+    /// Unidirectional stacks (activations are kept for backward in either mode); the per-step arithmetic, dropout between layers (a mask per step) and the
     /// workspace are those of <see cref="Forward"/>: nothing is allocated per step. Returns the top layer's output
     /// [T, B, H], whose row block t holds h_t once step t has run (zero after a sequence's end).
     /// </summary>
     public Tensor BeginSteps(Tensor x, RecurrentState? initial = null, int[]? lengths = null)
     {
         if (Options.Bidirectional) throw new InvalidOperationException("A bidirectional stack cannot run step by step.");
-        if (!Training) throw new InvalidOperationException("Stepped forward is for training; use Forward to evaluate.");
         if (x.Rank != 3 || x.Dim(2) != Options.InputSize) throw new ArgumentException($"Expected input [T, B, {Options.InputSize}], got {x}.");
         int T = x.Dim(0), B = x.Dim(1), L = Options.Layers;
         ValidateLengths(lengths, T, B);
         initial ??= InitialState(B);
         ValidateState(initial, B, "initial state");
         EnsureWorkspace(T, B);
-        _lastForwardUsedDropout = Options.Dropout > 0f;
+        _lastForwardUsedDropout = Training && Options.Dropout > 0f;
         _lastForwardKeptActivations = true;
         _lastForwardIds = null;
         for (int k = 0; k < L; k++)
