@@ -29,6 +29,10 @@ internal static class Seq2SeqCommands
         var innerDev = new Option<string?>("--inner-dev") { Description = "Choose the model on this pair file (e.g. a split of the training words) instead of --dev." };
         var inputFeeding = new Option<bool>("--input-feeding") { Description = "Input feeding (Luong et al. 2015): the attention's output at step t joins the decoder's input at t + 1." };
         var labelSmoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing ε of the training loss (PyTorch's definition), in [0, 1).", DefaultValueFactory = _ => 0f };
+        var variational = new Option<bool>("--variational-dropout")
+        {
+            Description = "Variational dropout on the decoder side: the target embeddings and the output layer's input keep one --dropout mask per sequence for all its steps.",
+        };
         var keepEpochs = new Option<int>("--keep-epochs") { Description = "Keep the weights of the last this many epochs in DIR/epochs, for `seq2seq average --last`.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Directory for checkpoint.safetensors (the best so far), model.safetensors and metrics.jsonl.", Required = true };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this checkpoint's weights (same model options and data symbols) with a fresh optimizer: more epochs at a lower rate, or fine-tuning." };
@@ -52,7 +56,7 @@ internal static class Seq2SeqCommands
         var command = new Command("train", "Train an encoder-decoder on SOURCE<TAB>TARGET pairs, keeping the checkpoint with the best dev WER.")
         {
             train, dev, outDir, initFrom, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
-            dropout, epochs, evalEvery, evalBeam, maxLength, innerDevFraction, innerDev, inputFeeding, labelSmoothing, keepEpochs,
+            dropout, epochs, evalEvery, evalBeam, maxLength, innerDevFraction, innerDev, inputFeeding, labelSmoothing, keepEpochs, variational,
         };
         foreach (var o in run.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
@@ -65,7 +69,7 @@ internal static class Seq2SeqCommands
                 Dropout = parse.GetValue(dropout), SourceTokens = SequencePairs.ParseSourceTokens(parse.GetValue(sourceTokens)!),
                 Epochs = parse.GetValue(epochs), EvalEvery = parse.GetValue(evalEvery), EvalBeam = parse.GetValue(evalBeam),
                 InputFeeding = parse.GetValue(inputFeeding), LabelSmoothing = parse.GetValue(labelSmoothing),
-                InnerDevFraction = parse.GetValue(innerDevFraction), KeepEpochs = parse.GetValue(keepEpochs),
+                InnerDevFraction = parse.GetValue(innerDevFraction), KeepEpochs = parse.GetValue(keepEpochs), VariationalDropout = parse.GetValue(variational),
             });
             options.Validate();
             string dir = parse.GetValue(outDir)!;

@@ -54,6 +54,13 @@ public sealed record Seq2SeqConfig
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] // configs saved before it read as they were
     public bool InputFeeding { get; init; }
 
+    /// <summary>
+    /// Variational dropout on the decoder side (Gal and Ghahramani 2016): the dropout of the target embeddings and the one
+    /// before the output layer draw one mask per sequence, the same at every step, instead of a new one per step.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool VariationalDropout { get; init; }
+
     /// <summary>The decoder's input at each step: the embedding E, and with input feeding also h̃ (Hd).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int DecoderInputSize => Embedding + (InputFeeding ? DecoderHidden : 0);
@@ -200,7 +207,8 @@ public sealed class Seq2Seq : IModule
         var initial = BridgeForward(encoded.Final, B);
         Resize(ref _targetX, T * B * E);
         TargetEmbedding.Forward(batch.DecoderInput.Ids, _targetX);
-        _targetDropout.Forward(_targetX);
+        if (Config.VariationalDropout) _targetDropout.Forward(_targetX, B * E); // [T, B, E]: one mask [B, E] for every step
+        else _targetDropout.Forward(_targetX);
         Tensor features;
         if (Config.InputFeeding)
         {
@@ -220,7 +228,8 @@ public sealed class Seq2Seq : IModule
         // features [T·B, Hd] (a copy: dropout must not change what the attention keeps for backward) → logits [T·B, V]
         Resize(ref _features, features.Length);
         features.Data.CopyTo(_features, 0);
-        _featureDropout.Forward(_features);
+        if (Config.VariationalDropout) _featureDropout.Forward(_features, _features.Length / T); // [T, B, Hd]: one mask [B, Hd]
+        else _featureDropout.Forward(_features);
         Resize(ref _logits, T * B * V);
         Output.Forward(_features, T * B, _logits);
         return SoftmaxCrossEntropy.Compute(_logits, batch.Targets, V, _logits, labelSmoothing); // the logits buffer becomes dLogits

@@ -51,6 +51,9 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
     /// <summary>Input feeding (Luong et al. 2015): the attention's output h̃_t joins the decoder's input at step t + 1 (needs Attention).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // runs saved before it existed compare equal on resume
     public bool InputFeeding { get; init; }
+    /// <summary>Variational dropout on the decoder side: one mask per sequence for the target embeddings and before the output layer.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool VariationalDropout { get; init; }
     /// <summary>ε in [0, 1): the training loss is the cross-entropy against (1 − ε)·onehot + ε/V, as PyTorch's label_smoothing.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public float LabelSmoothing { get; init; }
@@ -82,6 +85,6 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
         Cell = Cell, SourceVocabulary = sourceVocabulary, TargetVocabulary = targetVocabulary, Embedding = Embedding,
         EncoderHidden = EncoderHidden, EncoderLayers = EncoderLayers, Bidirectional = Bidirectional,
         DecoderHidden = DecoderHidden, DecoderLayers = DecoderLayers, Attention = Attention, Dropout = Dropout,
-        LearnedInitialState = LearnedInitialState, InputFeeding = InputFeeding,
+        LearnedInitialState = LearnedInitialState, InputFeeding = InputFeeding, VariationalDropout = VariationalDropout,
     };
 }
