@@ -182,21 +182,26 @@ public sealed class LuongAttention : IModule
         var query = _query.Data.AsSpan(t * B * Hd, B * Hd);
         var concat = _concat.AsSpan(t * B * C, B * C);
         var memory = _memory.Data;
+        // One query per row: dot products and weighted sums over the row's own source positions (a GEMM of one row would
+        // pack its operand at every call, and padded positions need no work).
         for (int b = 0; b < B; b++)
         {
             var row = _weights.AsSpan((b * T + t) * S, S); // scores of (b, t) [S]
-            Gemm.Multiply(false, true, 1, S, Hd, query.Slice(b * Hd), Hd, _keys.AsSpan(b * Hd), B * Hd, row, S, accumulate: false);
+            var q = query.Slice(b * Hd, Hd);
             int n = _lengths[b];
+            for (int i = 0; i < n; i++) row[i] = TensorPrimitives.Dot(q, _keys.AsSpan((i * B + b) * Hd, Hd));
             TensorPrimitives.Subtract(row[..n], TensorPrimitives.Max(row[..n]), row[..n]);
             TensorPrimitives.SoftMax(row[..n], row[..n]);
             row[n..].Clear();
-            // context [De] = a [S] · e_b [S, De]
-            Gemm.Multiply(false, false, 1, De, S, row, S, memory.AsSpan(b * De), B * De, concat.Slice(b * C), C, accumulate: false);
-            query.Slice(b * Hd, Hd).CopyTo(concat.Slice(b * C + De, Hd));
+            // context [De] = Σ_i a_i e_{i,b}
+            var context = concat.Slice(b * C, De);
+            context.Clear();
+            for (int i = 0; i < n; i++) TensorPrimitives.MultiplyAdd(memory.AsSpan((i * B + b) * De, De), row[i], context, context);
+            q.CopyTo(concat.Slice(b * C + De, Hd));
         }
         // h̃_t [B, Hd] = tanh([context; h] [B, C] · W_cᵀ)
         var output = _output.AsSpan(t * B * Hd, B * Hd);
-        Gemm.Multiply(false, true, B, Hd, C, concat, LinearOut.Weight.Value.Data, output, accumulate: false);
+        Gemm.Multiply(B, concat, C, PackedOutputWeights(transposed: true), output, Hd, accumulate: false);
         TensorPrimitives.Tanh(output, output);
     }
 
@@ -220,19 +225,23 @@ public sealed class LuongAttention : IModule
         var output = _output.AsSpan(t * B * Hd, B * Hd);
         for (int i = 0; i < dPre.Length; i++) dPre[i] = dOutput[i] * (1f - output[i] * output[i]);
         var dConcat = _dConcat.AsSpan(t * B * C, B * C);
-        Gemm.Multiply(false, false, B, C, Hd, dPre, LinearOut.Weight.Value.Data, dConcat, accumulate: false);
+        Gemm.Multiply(B, dPre, Hd, PackedOutputWeights(transposed: false), dConcat, C, accumulate: false);
         var dQuery = _dQuery.AsSpan(t * B * Hd, B * Hd);
         var memory = _memory.Data;
         for (int b = 0; b < B; b++)
         {
-            dConcat.Slice(b * C + De, Hd).CopyTo(dQuery.Slice(b * Hd, Hd));
+            var dq = dQuery.Slice(b * Hd, Hd);
+            dConcat.Slice(b * C + De, Hd).CopyTo(dq);
+            var dContext = dConcat.Slice(b * C, De);
             var a = _weights.AsSpan((b * T + t) * S, S);
             var da = _dScores.AsSpan((b * T + t) * S, S);
-            // da [S] = e_b [S, De] · dcontext; dscore = a ⊙ (da − a·da); dh += dscore · k_b [S, Hd]
-            Gemm.Multiply(false, true, 1, S, De, dConcat.Slice(b * C), C, memory.AsSpan(b * De), B * De, da, S, accumulate: false);
-            float dot = TensorPrimitives.Dot(a, da);
-            for (int i = 0; i < S; i++) da[i] = a[i] * (da[i] - dot);
-            Gemm.Multiply(false, false, 1, Hd, S, da, S, _keys.AsSpan(b * Hd), B * Hd, dQuery.Slice(b * Hd), Hd, accumulate: true);
+            int n = _lengths[b];
+            // da_i = e_{i,b} · dcontext; dscore = a ⊙ (da − a·da) (zero at padding, where a = 0); dh += Σ_i dscore_i k_{i,b}
+            for (int i = 0; i < n; i++) da[i] = TensorPrimitives.Dot(memory.AsSpan((i * B + b) * De, De), dContext);
+            da[n..].Clear();
+            float dot = TensorPrimitives.Dot(a[..n], da[..n]);
+            for (int i = 0; i < n; i++) da[i] = a[i] * (da[i] - dot);
+            for (int i = 0; i < n; i++) TensorPrimitives.MultiplyAdd(_keys.AsSpan((i * B + b) * Hd, Hd), da[i], dq, dq);
         }
         return dQuery;
     }
@@ -259,6 +268,21 @@ public sealed class LuongAttention : IModule
         }
         LinearIn.Backward(_dKeys.AsSpan(0, S * B * Hd), _dMemory.AsSpan(0, S * B * De), accumulateInputGradient: true);
         return new Tensor(_dMemory, S, B, De);
+    }
+
+    // W_c packed for the stepped passes (op(B) = W_cᵀ [De + Hd, Hd] forward, W_c [Hd, De + Hd] backward), repacked on a Version change.
+    private PackedMatrix? _outputTransposed, _outputPacked;
+    private int _outputTransposedVersion = -1, _outputPackedVersion = -1;
+
+    private PackedMatrix PackedOutputWeights(bool transposed)
+    {
+        ref var packed = ref transposed ? ref _outputTransposed : ref _outputPacked;
+        ref int version = ref transposed ? ref _outputTransposedVersion : ref _outputPackedVersion;
+        var weight = LinearOut.Weight;
+        if (packed is null) packed = new PackedMatrix(weight.Value.Data, QuerySize, MemorySize + QuerySize, transpose: transposed);
+        else if (version != weight.Version) packed.Repack(weight.Value.Data);
+        version = weight.Version;
+        return packed;
     }
 
     private static void Resize(ref float[] buffer, int length)
