@@ -23,7 +23,7 @@ internal static class Seq2SeqCommands
         var dev = new Option<string?>("--dev") { Description = "Dev pairs in the same format, decoded after every epoch; the best by WER is kept (or choose on --inner-dev-fraction / --inner-dev instead)." };
         var innerDevFraction = new Option<double>("--inner-dev-fraction")
         {
-            Description = "Hold out this fraction of the training words (all pairs of a source together, drawn by --seed) as the dev set that chooses the model; " +
+            Description = "Hold out this fraction of the training words (all pairs of a source together, drawn by --seed; written to DIR/inner-dev.tsv) as the dev set that chooses the model; " +
                           "the shared dev set is then scored once at the end with `seq2seq eval`.",
         };
         var innerDev = new Option<string?>("--inner-dev") { Description = "Choose the model on this pair file (e.g. a split of the training words) instead of --dev." };
@@ -90,14 +90,22 @@ internal static class Seq2SeqCommands
             var training = new Seq2SeqTraining(options, trainPairs, devPairs, initial);
             var trainer = new Trainer<int[]>(training, training.Run(dir, resume) with { Overwrite = parse.GetValue(run.Overwrite) });
             Console.WriteLine($"{options.Cell.ToCliName()} encoder {options.EncoderLayers}×{options.EncoderHidden}{(options.Bidirectional ? " bidirectional" : "")}, " +
-                              $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}; " +
+                              $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}{(options.InputFeeding ? " and input feeding" : "")}; " +
                               $"{training.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {training.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +
                               $"{trainPairs.Count:N0} training pairs, {training.DevWords:N0} {(devPath is null ? "inner dev" : "dev")} words; {options.Epochs} epochs of {trainer.BatchesPerEpoch:N0} steps" +
                               (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, "sym");
+            int code = TrainRunner.Run(trainer, dir, "sym");
+            if (options.InnerDevFraction > 0 && Directory.Exists(dir))
+                // the held-out words, so that averages and ensembles can be chosen on them too (the split is the same for the same seed)
+                Carousel.IO.AtomicFile.WriteAllText(Path.Combine(dir, InnerDevFileName),
+                    string.Concat(devPairs.Select(p => $"{SequencePairs.JoinSource(p.Source, options.SourceTokens)}\t{string.Join(' ', p.Target)}\n")));
+            return code;
         }));
         return command;
     }
+
+    /// <summary>DIR/inner-dev.tsv: the pairs --inner-dev-fraction held out of the training data, written by train.</summary>
+    private const string InnerDevFileName = "inner-dev.tsv";
 
     /// <summary>
     /// --max-length: the most source symbols and target tokens of a pair (default 1,000: words and sentences fit; a longer

@@ -74,6 +74,10 @@ public class Seq2SeqCommandTests
         var (code, output, error) = CliRunner.Run(args);
         Assert.True(code == 0, error);
         Assert.Contains("inner dev words", output);
+        var innerDev = File.ReadAllLines(dir.File("run/inner-dev.tsv"));
+        var heldWords = innerDev.Select(l => l.Split('\t')[0]).ToHashSet();
+        Assert.Equal(Math.Round(0.1 * DistinctSources(dir.File("train.tsv"))), heldWords.Count);
+        Assert.Equal(File.ReadAllLines(dir.File("train.tsv")).Count(l => heldWords.Contains(l.Split('\t')[0])), innerDev.Length); // every pronunciation of a held-out word
         var kept = Directory.GetFiles(dir.File("run/epochs")).Select(f => Path.GetFileName(f)).Order().ToArray();
         Assert.Equal(["epoch-0002.safetensors", "epoch-0003.safetensors"], kept);
         Assert.Contains("\"InnerDevFraction\":0.1", File.ReadAllText(dir.File("run/metrics.jsonl")) + ReadTraining(dir.File("run")));
