@@ -26,6 +26,10 @@ internal static class Seq2SeqCommands
             Description = "Hold out this fraction of the training words (all pairs of a source together, drawn by --seed; written to DIR/inner-dev.tsv) as the dev set that chooses the model; " +
                           "the shared dev set is then scored once at the end with `seq2seq eval`.",
         };
+        var innerDevSeed = new Option<ulong?>("--inner-dev-seed")
+        {
+            Description = "Seed of the --inner-dev-fraction split (default: --seed); give runs of an ensemble the same one, so that none of its models trained on the inner dev words.",
+        };
         var innerDev = new Option<string?>("--inner-dev") { Description = "Choose the model on this pair file (e.g. a split of the training words) instead of --dev." };
         var inputFeeding = new Option<bool>("--input-feeding") { Description = "Input feeding (Luong et al. 2015): the attention's output at step t joins the decoder's input at t + 1." };
         var labelSmoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing ε of the training loss (PyTorch's definition), in [0, 1).", DefaultValueFactory = _ => 0f };
@@ -56,7 +60,7 @@ internal static class Seq2SeqCommands
         var command = new Command("train", "Train an encoder-decoder on SOURCE<TAB>TARGET pairs, keeping the checkpoint with the best dev WER.")
         {
             train, dev, outDir, initFrom, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
-            dropout, epochs, evalEvery, evalBeam, maxLength, innerDevFraction, innerDev, inputFeeding, labelSmoothing, keepEpochs, variational,
+            dropout, epochs, evalEvery, evalBeam, maxLength, innerDevFraction, innerDev, inputFeeding, labelSmoothing, keepEpochs, variational, innerDevSeed,
         };
         foreach (var o in run.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
@@ -70,6 +74,7 @@ internal static class Seq2SeqCommands
                 Epochs = parse.GetValue(epochs), EvalEvery = parse.GetValue(evalEvery), EvalBeam = parse.GetValue(evalBeam),
                 InputFeeding = parse.GetValue(inputFeeding), LabelSmoothing = parse.GetValue(labelSmoothing),
                 InnerDevFraction = parse.GetValue(innerDevFraction), KeepEpochs = parse.GetValue(keepEpochs), VariationalDropout = parse.GetValue(variational),
+                InnerDevSeed = parse.GetValue(innerDevSeed),
             });
             options.Validate();
             string dir = parse.GetValue(outDir)!;
@@ -80,11 +85,12 @@ internal static class Seq2SeqCommands
             var trainPairs = SequencePairs.Read(parse.GetValue(train)!, options.SourceTokens, longest);
             string? devPath = parse.GetValue(dev), innerDevPath = parse.GetValue(innerDev);
             int devSources = (devPath is null ? 0 : 1) + (innerDevPath is null ? 0 : 1) + (options.InnerDevFraction > 0 ? 1 : 0);
+            if (options.InnerDevSeed is not null && options.InnerDevFraction == 0) throw new UsageException("--inner-dev-seed seeds the --inner-dev-fraction split; give that too.");
             if (devSources != 1)
                 throw new UsageException("Give one set to choose the model on: --dev FILE, --inner-dev FILE or --inner-dev-fraction F " +
                                          "(with an inner dev set the shared dev set is scored once at the end, with `seq2seq eval`).");
             List<SequencePair> devPairs;
-            if (options.InnerDevFraction > 0) (trainPairs, devPairs) = WordSplit.BySource(trainPairs, options.InnerDevFraction, options.Seed);
+            if (options.InnerDevFraction > 0) (trainPairs, devPairs) = WordSplit.BySource(trainPairs, options.InnerDevFraction, options.InnerDevSeed ?? options.Seed);
             else devPairs = SequencePairs.Read((devPath ?? innerDevPath)!, options.SourceTokens, longest);
             var initial = parse.GetValue(initFrom) is { } from ? Seq2SeqCheckpoint.Load(from) : null;
             var training = new Seq2SeqTraining(options, trainPairs, devPairs, initial);

@@ -102,6 +102,11 @@ public class Seq2SeqCommandTests
         Assert.NotEqual(0, code);
         Assert.Contains("--keep-epochs 3", error);
         Assert.False(Directory.Exists(dir.File("avg3")));
+
+        // another seed for the weights but the same split seed holds out the same words
+        (code, _, error) = CliRunner.Run([.. args.Select(a => a == dir.File("run") ? dir.File("run4") : a == "3" ? "1" : a), "--seed", "9", "--inner-dev-seed", "0"]);
+        Assert.True(code == 0, error);
+        Assert.Equal(innerDev, File.ReadAllLines(dir.File("run4/inner-dev.tsv")));
     }
 
     private static string ReadTraining(string run) => Carousel.Training.EncoderDecoder.Seq2SeqCheckpoint.Load(run).Metadata["training"];

@@ -63,6 +63,12 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double InnerDevFraction { get; init; }
+    /// <summary>
+    /// The seed of the inner dev split (null: <see cref="TrainingLoopSettings.Seed"/>): runs with different seeds for their weights
+    /// but one split seed hold out the same words, so that an ensemble of them is still chosen on words none of its models saw.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ulong? InnerDevSeed { get; init; }
     /// <summary>Keep the weights of the last this many epochs in DIR/epochs for checkpoint averaging (0: none).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int KeepEpochs { get; init; }
