@@ -24,7 +24,7 @@ for key, t in tensors.items():
     header[key] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
     blobs.append(data)
     offset += len(data)
-text = json.dumps(header).encode()
+text = json.dumps(header, separators=(",", ":")).encode()
 text += b" " * (-len(text) % 8)
 with open(f"{sys.argv[1]}/cross_entropy_label_smoothing.safetensors", "wb") as f:
     f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
