@@ -14,7 +14,7 @@ namespace Carousel.Cli.Commands;
 /// <summary>`carousel task list | show | train`: the benchmark tasks of the literature from the command line.</summary>
 internal static class TaskCommands
 {
-    public static Command Create() => new("task", "The long-time-lag benchmark tasks (adding, multiplication, temporal order, embedded Reber, aⁿbⁿcⁿ, copy): list, show, train.")
+    public static Command Create() => new("task", "The long-time-lag benchmark tasks (adding, multiplication, temporal order, embedded Reber, aⁿbⁿcⁿ, latch, 2-sequence, parity, copy): list, show, train.")
     {
         List(), Show(), Train(),
     };
@@ -97,7 +97,7 @@ internal static class TaskCommands
     private const int RtrlWarnAbove = 16;
 
     internal static Option<int?> LengthOption() =>
-        new("--length") { Description = "The task's length (adding, multiplication: T, at least 22; anbncn: N; copy: the delay). See `carousel task list`." };
+        new("--length") { Description = "The task's length (adding, multiplication: T, at least 22; anbncn: N; latch, two-sequence, parity: T, lengths T..T+T/5; copy: the delay). See `carousel task list`." };
 
     /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences"
     /// ("rtrl online (weights updated every 1 step with a loss)" for an online learner).</summary>
