@@ -75,7 +75,7 @@ internal static class TaskCommands
             var trainer = new TaskTrainer(task, options);
             bool quiet = parse.GetValue(json);
             if (options.Learner == "rtrl" && options.Hidden > RtrlWarnAbove)
-                Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.Cell.ToCliName()} with {options.Hidden} units does " +
+                Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.ModelName} with {options.Hidden} units does " +
                                         $"{RealTimeRecurrentLearner.MultiplyAddsPerStep(options.Cell, task.InputSize, options.Hidden):N0} multiply-adds per step " +
                                         $"(≈ 10 per ns on one core); --hidden {RtrlWarnAbove} or less keeps it within seconds.");
             if (!quiet)
@@ -102,7 +102,9 @@ internal static class TaskCommands
     /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences"
     /// ("rtrl online (weights updated every 1 step with a loss)" for an online learner).</summary>
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>
-        $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init" +
+        (o.Narx is { } narx
+            ? $"{narx.ModelName} {o.Hidden} tanh units, {narx.InputDelays} input and {narx.OutputDelays} output delays{(narx.TeacherForcing ? ", teacher forcing" : "")}, {trainer.Narx!.Options.Feedback.ToString().ToLowerInvariant()} outputs fed back"
+            : $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init") +
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
         $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
         (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping") +
@@ -135,6 +137,7 @@ internal static class TaskCommands
     {
         var summary = FullSummary(task, o, trainer, r);
         // Only truncated runs name their window: other summaries stay as they were.
+        if (o.Narx is { } narx) { summary["input_delays"] = narx.InputDelays; summary["output_delays"] = narx.OutputDelays; summary["teacher_forcing"] = narx.TeacherForcing; summary["parameters"] = trainer.Network.NamedParameters().Sum(p => p.Parameter.Value.Length); }
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
         return summary;
     }
@@ -143,7 +146,7 @@ internal static class TaskCommands
     {
         ["task"] = task.Name,
         ["length"] = task.Length,
-        ["cell"] = o.Cell.ToCliName(),
+        ["cell"] = o.ModelName,
         ["hidden"] = o.Hidden,
         ["layers"] = o.Layers,
         ["init"] = TaskTrainingOptions.GateInitName(trainer.AppliedGateInit),
@@ -172,7 +175,26 @@ internal static class TaskCommands
     {
         public TrainingOptions() : this(new TaskTrainingOptions()) { }
 
-        public readonly Option<string> Cell = new("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
+        public readonly Option<string> Cell = new("--cell")
+        {
+            Description = CellKinds.CliNames + "; or narx (Lin et al. 1996: the hidden layer sees --input-delays past inputs and --output-delays past outputs) " +
+                          "or jordan (the previous output fed back: narx with no input delays and one output delay).",
+            DefaultValueFactory = _ => "lstm",
+        };
+        public readonly Option<int> InputDelays = new("--input-delays")
+        {
+            Description = $"narx: the hidden layer sees x_t … x_(t−a), a past inputs besides the current one (default {NarxSettings.DefaultInputDelays}).",
+            DefaultValueFactory = _ => NarxSettings.DefaultInputDelays,
+        };
+        public readonly Option<int> OutputDelays = new("--output-delays")
+        {
+            Description = $"narx: the hidden layer sees the outputs y_(t−1) … y_(t−b) (default {NarxSettings.DefaultOutputDelays}); each delay of d lets the gradient jump d steps.",
+            DefaultValueFactory = _ => NarxSettings.DefaultOutputDelays,
+        };
+        public readonly Option<bool> TeacherForcing = new("--teacher-forcing")
+        {
+            Description = "narx, jordan: feed back the target instead of the output wherever the task has one before its last step (reber, anbncn, copy).",
+        };
         public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
         public readonly Option<string> Optimizer = new("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
@@ -217,7 +239,7 @@ internal static class TaskCommands
         /// <param name="includeCell">False where the command chooses the cells itself (longlag).</param>
         public void AddTo(Command command, bool includeCell = true)
         {
-            if (includeCell) command.Options.Add(Cell);
+            if (includeCell) foreach (Option option in new Option[] { Cell, InputDelays, OutputDelays, TeacherForcing }) command.Options.Add(option);
             foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow })
                 command.Options.Add(option);
         }
@@ -225,9 +247,22 @@ internal static class TaskCommands
         /// <summary>The options as given, validated.</summary>
         public TaskTrainingOptions Read(ParseResult parse, CellKind? cell = null)
         {
+            string cellName = cell is null ? parse.GetValue(Cell)!.ToLowerInvariant() : "";
+            NarxSettings? narx = null;
+            if (cellName is "narx" or "jordan")
+            {
+                bool delaysGiven = parse.GetResult(InputDelays) is { Implicit: false } || parse.GetResult(OutputDelays) is { Implicit: false };
+                if (cellName == "jordan" && delaysGiven)
+                    throw new UsageException("--cell jordan has no input delays and one output delay; for other delays use --cell narx.");
+                narx = cellName == "jordan" ? NarxSettings.Jordan : new NarxSettings(parse.GetValue(InputDelays), parse.GetValue(OutputDelays));
+                narx = narx with { TeacherForcing = parse.GetValue(TeacherForcing) };
+            }
+            else if (cell is null && (parse.GetResult(InputDelays) is { Implicit: false } || parse.GetResult(OutputDelays) is { Implicit: false } || parse.GetValue(TeacherForcing)))
+                throw new UsageException("--input-delays, --output-delays and --teacher-forcing belong to --cell narx or jordan.");
             var options = new TaskTrainingOptions
             {
-                Cell = cell ?? CellKinds.Parse(parse.GetValue(Cell)!),
+                Narx = narx,
+                Cell = cell ?? (narx is null ? CellKinds.Parse(cellName) : CellKind.RnnTanh),
                 Hidden = parse.GetValue(Hidden),
                 Layers = parse.GetValue(Layers),
                 Optimizer = parse.GetValue(Optimizer)!.ToLowerInvariant(),
