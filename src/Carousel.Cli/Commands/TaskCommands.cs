@@ -16,8 +16,64 @@ internal static class TaskCommands
 {
     public static Command Create() => new("task", "The long-time-lag benchmark tasks (adding, multiplication, temporal order, embedded Reber, aⁿbⁿcⁿ, latch, 2-sequence, parity, copy): list, show, train.")
     {
-        List(), Show(), Train(),
+        List(), Show(), Train(), Bench(),
     };
+
+    private static Command Bench()
+    {
+        var taskName = new Argument<string>("task") { Description = "Task name (see `carousel task list`)." };
+        var length = LengthOption();
+        var cells = new Option<string>("--cells") { Description = "Comma-separated models to time: any --cell of `task train` (lstm, gru, rnn, narx, jordan, ...).", DefaultValueFactory = _ => "lstm,rnn,jordan,narx" };
+        var parameters = new Option<int>("--parameters") { Description = "Size every model to about this many weights (0: --hidden for all).", DefaultValueFactory = _ => 0 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units of every model when --parameters is 0.", DefaultValueFactory = _ => 64 };
+        var inputDelays = new Option<int>("--input-delays") { Description = "narx: past inputs the hidden layer sees.", DefaultValueFactory = _ => NarxSettings.DefaultInputDelays };
+        var outputDelays = new Option<int>("--output-delays") { Description = "narx: past outputs the hidden layer sees.", DefaultValueFactory = _ => NarxSettings.DefaultOutputDelays };
+        var batch = new Option<int>("--batch") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
+        var steps = new Option<int>("--steps") { Description = "Timed training batches per model (after 3 untimed).", DefaultValueFactory = _ => 20 };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights and the batch.", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line per model instead of the table." };
+        var command = new Command("bench",
+            "Training throughput of the task models side by side (forward, loss, backward, clipping, Adam step on one fixed batch of the task; " +
+            "no evaluations), optionally each sized to the same parameter count.")
+        {
+            taskName, length, cells, parameters, hidden, inputDelays, outputDelays, batch, steps, threads, seed, json,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), parse.GetValue(seed));
+            int target = parse.GetValue(parameters);
+            if (target < 0) throw new UsageException($"--parameters must be ≥ 0, got {target}.");
+            var rows = new List<TaskThroughputRow>();
+            foreach (string name in parse.GetValue(cells)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                string cell = name.ToLowerInvariant();
+                var options = new TaskTrainingOptions
+                {
+                    Narx = cell == "jordan" ? NarxSettings.Jordan : cell == "narx" ? new NarxSettings(parse.GetValue(inputDelays), parse.GetValue(outputDelays)) : null,
+                    Cell = cell is "narx" or "jordan" ? CellKind.RnnTanh : CellKinds.Parse(cell),
+                    Hidden = parse.GetValue(hidden), BatchSize = parse.GetValue(batch), Threads = parse.GetValue(threads), Seed = parse.GetValue(seed),
+                };
+                options.Validate();
+                if (target > 0) options = options with { Hidden = TaskThroughput.HiddenForParameters(task, options, target) };
+                var row = TaskThroughput.Measure(task, options, parse.GetValue(steps));
+                rows.Add(row);
+                if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(row));
+            }
+            if (!parse.GetValue(json))
+            {
+                var lstm = rows.FirstOrDefault(r => r.Model == "lstm");
+                Console.WriteLine($"{task.Name}{(task.Length is int l ? $" --length {l}" : "")}, batch {parse.GetValue(batch)}, {parse.GetValue(threads)} thread(s), {parse.GetValue(steps)} timed batches:");
+                Console.WriteLine("| model | hidden | parameters | sequences/s | steps/s |" + (lstm is null ? "" : " vs LSTM |"));
+                Console.WriteLine("|---|---|---|---|---|" + (lstm is null ? "" : "---|"));
+                foreach (var r in rows)
+                    Console.WriteLine($"| {r.Model} | {r.Hidden} | {r.Parameters:N0} | {r.SequencesPerSecond:N0} | {r.StepsPerSecond:N0} |" +
+                                      (lstm is null ? "" : $" {(r.SequencesPerSecond / lstm.SequencesPerSecond).ToString("0.00", CultureInfo.InvariantCulture)}× |"));
+            }
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command List()
     {
