@@ -16,8 +16,53 @@ internal static class TaskCommands
 {
     public static Command Create() => new("task", "The long-time-lag benchmark tasks (adding, multiplication, temporal order, embedded Reber, aⁿbⁿcⁿ, latch, 2-sequence, parity, copy): list, show, train.")
     {
-        List(), Show(), Train(), Bench(),
+        List(), Show(), Train(), Bench(), Reach(),
     };
+
+    private static Command Reach()
+    {
+        var taskName = new Argument<string>("task") { Description = "Task name (see `carousel task list`)." };
+        var length = LengthOption();
+        var cells = new Option<string>("--cells") { Description = "Comma-separated models: any --cell of `task train`; narx:D for output delays D (e.g. rnn,jordan,narx:3,narx:12,lstm).", DefaultValueFactory = _ => "rnn,jordan,narx:3,narx:6,narx:12,lstm" };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units of every model.", DefaultValueFactory = _ => 8 };
+        var sequences = new Option<int>("--sequences") { Description = "Sequences the norms are averaged over.", DefaultValueFactory = _ => 64 };
+        var train = new Option<long>("--train-sequences") { Description = "Train each model on up to this many sequences first (0: measure at initialisation).", DefaultValueFactory = _ => 0 };
+        var lags = new Option<string>("--lags") { Description = "Comma-separated lags to print.", DefaultValueFactory = _ => "1,5,10,20,40,80" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights and the sequences.", DefaultValueFactory = _ => 1 };
+        var command = new Command("reach",
+            "How far back the error reaches: ‖∂L/∂x_t‖ at each lag before the last step, relative to lag 0, averaged over a batch of the task, per model.")
+        {
+            taskName, length, cells, hidden, sequences, train, lags, seed,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), parse.GetValue(seed));
+            int[] shown = [.. parse.GetValue(lags)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+                int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int lag) ? lag : throw new UsageException($"--lags takes whole numbers ≥ 0, got '{s}'."))];
+            Console.WriteLine($"{task.Name}{(task.Length is int l ? $" --length {l}" : "")}: ‖∂L/∂x_t‖ relative to the last step, mean over {parse.GetValue(sequences)} sequences" +
+                              (parse.GetValue(train) > 0 ? $", after up to {parse.GetValue(train):N0} training sequences" : ", at initialisation") + ":");
+            Console.WriteLine("| model | " + string.Join(" | ", shown.Select(s => $"lag {s}")) + " |");
+            Console.WriteLine("|---|" + string.Concat(shown.Select(_ => "---|")));
+            foreach (string name in parse.GetValue(cells)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                string[] parts = name.ToLowerInvariant().Split(':');
+                NarxSettings? narx = parts[0] switch
+                {
+                    "jordan" => NarxSettings.Jordan,
+                    "narx" => new NarxSettings(0, parts.Length > 1 && int.TryParse(parts[1], out int d) ? d : NarxSettings.DefaultOutputDelays),
+                    _ => null,
+                };
+                var options = new TaskTrainingOptions
+                {
+                    Narx = narx, Cell = narx is null ? CellKinds.Parse(parts[0]) : CellKind.RnnTanh, Hidden = parse.GetValue(hidden), Seed = parse.GetValue(seed), Threads = 1,
+                };
+                var norms = GradientReach.Measure(task, options, parse.GetValue(sequences), parse.GetValue(train));
+                Console.WriteLine($"| {name} | " + string.Join(" | ", shown.Select(s => s < norms.Length ? norms[s].ToString("0.0e0", CultureInfo.InvariantCulture) : "–")) + " |");
+            }
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command Bench()
     {

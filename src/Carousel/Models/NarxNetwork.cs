@@ -53,6 +53,7 @@ public sealed class NarxNetwork : IPerStepOutputModel
     private float[] _fed = [];        // [T, B, K] y_t, the value fed back (act(o_t), or the teacher's)
     private bool[] _forced = [];      // [T·B] whether y_t is the teacher's (no gradient flows through it)
     private float[] _dOutputs = [], _dPre = [], _dFed = [], _dProjected = []; // [T, B, K], [T, B, H], [T, B, K], [T·B, (a+1)·H]
+    private float[] _dInput = [];     // [T, B, F] dL/dx of the last Backward
 
     /// <summary>The sizes and delays.</summary>
     public NarxOptions Options { get; }
@@ -92,6 +93,9 @@ public sealed class NarxNetwork : IPerStepOutputModel
 
     /// <inheritdoc/>
     public int OutputCount => _k;
+
+    /// <summary>dL/dx [T, B, F] of the last <see cref="Backward"/> (the network's buffer until the next one): how far back the error reaches.</summary>
+    public Tensor InputGradient => new(_dInput, _steps, _batch, _f);
 
     /// <summary>No effect: the network has no dropout.</summary>
     public bool Training { get; set; } = true;
@@ -205,6 +209,7 @@ public sealed class NarxNetwork : IPerStepOutputModel
                     else target.Clear();
                 }
         Gemm.Multiply(true, false, tapWidth, _f, rows, _dProjected, _input, WeightIh.Grad.Data, accumulate: true); // dW [(a+1)·H, F] += dprojectedᵀ · x
+        Gemm.Multiply(false, false, rows, _f, tapWidth, _dProjected, WeightIh.Value.Data, _dInput, accumulate: false); // dx [T·B, F] = dprojected · W
     }
 
     // y = act(o) for one step of one row: [K] → [K].
@@ -247,6 +252,7 @@ public sealed class NarxNetwork : IPerStepOutputModel
         if (_forced.Length == rows && _lengths.Length == B) return;
         _lengths = new int[B];
         _input = new float[rows * _f];
+        _dInput = new float[rows * _f];
         _projected = new float[rows * _taps * _h];
         _dProjected = new float[rows * _taps * _h];
         _hidden = new float[rows * _h];

@@ -90,3 +90,21 @@ public class NarxTaskTrainingTests
         Assert.Equal(setting, Assert.Throws<SettingException>(options.Validate).Setting);
     }
 }
+
+public class GradientReachTests
+{
+    [Fact]
+    public void OutputDelaysCarryTheErrorFurtherBackThanAnElmanNet()
+    {
+        // The NARX claim at initialisation: 8 units, latch at T = 40, the error 30 steps back.
+        var task = TaskCatalog.Create("latch", length: 40, seed: 1);
+        var elman = GradientReach.Measure(task, new TaskTrainingOptions { Cell = Carousel.Layers.Recurrent.CellKind.RnnTanh, Hidden = 8 }, sequences: 16);
+        var narx = GradientReach.Measure(task, new TaskTrainingOptions { Narx = new NarxSettings(0, 6), Hidden = 8 }, sequences: 16);
+        var window = GradientReach.Measure(task, new TaskTrainingOptions { Narx = new NarxSettings(2, 0), Hidden = 8 }, sequences: 16);
+
+        Assert.Equal(1.0, narx[0], 12);
+        Assert.True(narx[30] > 1e3 * elman[30], $"narx {narx[30]:G3}, elman {elman[30]:G3}");
+        Assert.True(window[2] > 0);
+        Assert.Equal(0.0, window[3]); // without feedback the error reaches exactly the input window
+    }
+}

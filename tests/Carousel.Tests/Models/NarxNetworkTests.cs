@@ -93,6 +93,10 @@ public class NarxNetworkTests
             var (worst, index, numeric, ana) = GradientCheck.Compare(() => Run(backward: false), p.Value.Data, analytic, 1e-2f, 2e-3, 2e-2);
             Assert.True(worst <= 1, $"{name}[{index}]: numeric {numeric}, analytic {ana}");
         }
+        Run(backward: true);
+        var dx = model.InputGradient.Data.ToArray(); // [T, B, F]
+        var input = GradientCheck.Compare(() => Run(backward: false), x.Data, dx, 1e-2f, 2e-3, 2e-2);
+        Assert.True(input.WorstRatio <= 1, $"x[{input.WorstIndex}]: numeric {input.Numeric}, analytic {input.Analytic}");
     }
 
     [Theory]
