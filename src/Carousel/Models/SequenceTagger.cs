@@ -114,7 +114,7 @@ public sealed class SequenceTagger : IModule
         {
             if (steps * batch * OutputCount != _logits.Length) _logits = new float[steps * batch * OutputCount];
             _steps = steps; _batch = batch;
-            return Head(Rnn.InferEmbedded(Embedding, ids, steps, batch, lengths: lengths).Output, steps, batch);
+            return Head(Rnn.ForwardEmbedded(Embedding, ids, steps, batch, lengths: lengths).Output, steps, batch);
         }
         int E = Embedding.Dimension;
         if (_embedded.Length != ids.Length * E) _embedded = new float[ids.Length * E];
