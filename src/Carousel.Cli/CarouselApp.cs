@@ -23,6 +23,7 @@ public static class CarouselApp
         GenerateCommands.Create(),
         TaskCommands.Create(),
         LongLagCommand.Create(),
+        GuessCommand.Create(),
         Seq2SeqCommands.Create(),
         ExportCommand.Create(),
         ServeCommand.Create(),
