@@ -24,6 +24,7 @@ public static class CarouselApp
         TaskCommands.Create(),
         LongLagCommand.Create(),
         GuessCommand.Create(),
+        CompressorCommand.Create(),
         Seq2SeqCommands.Create(),
         ExportCommand.Create(),
         ServeCommand.Create(),
