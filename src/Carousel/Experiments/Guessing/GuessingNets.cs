@@ -37,7 +37,7 @@ public static class GuessingNets
         if (architecture == "unit")
         {
             SettingException.Require(task.Name is "latch" or "latch-1", "Architecture",
-                $"The single-unit architecture is the latch problems' (latch, latch-1); task '{task.Name}' needs a1 or a2.");
+                $"Architecture unit is the latch problems' single tanh unit (latch, latch-1); task '{task.Name}' needs a1 or a2.");
             SettingException.Require(hidden == 0, "Hidden", $"The single-unit architecture has no hidden units; Hidden must be 0, got {hidden}.");
             var unit = new FullyRecurrentNet(f, 0, 1, task.OutputSquash);
             if (task.Name == "latch-1")
