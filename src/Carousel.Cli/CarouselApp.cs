@@ -23,6 +23,8 @@ public static class CarouselApp
         GenerateCommands.Create(),
         TaskCommands.Create(),
         LongLagCommand.Create(),
+        GuessCommand.Create(),
+        CompressorCommand.Create(),
         Seq2SeqCommands.Create(),
         ExportCommand.Create(),
         ServeCommand.Create(),
