@@ -104,9 +104,11 @@ internal static class TaskCommands
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>
         $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init" +
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
-        $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
-        (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping") +
-        $", {o.Learner}" + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
+        (o.IsHessianFree
+            ? FormattableString.Invariant($", hf: gradient batch {o.BatchSize}, curvature batch {o.CurvatureRows}, λ₀ {o.HessianFree.InitialDamping}, μ {o.HessianFree.StructuralDamping}, CG {o.HessianFree.MinCgIterations}–{o.HessianFree.MaxCgIterations} iterations from {o.HessianFree.CgDecay} × the last")
+            : $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
+              (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping")) +
+        (o.IsHessianFree ? "" : $", {o.Learner}") + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
         (o.TbpttStep > 0 ? $" truncated: BPTT({(o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep)}; {o.TbpttStep})" : "") +
         $", at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
 
@@ -136,6 +138,16 @@ internal static class TaskCommands
         var summary = FullSummary(task, o, trainer, r);
         // Only truncated runs name their window: other summaries stay as they were.
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
+        if (trainer.Learner is HessianFreeLearner hf)
+        {
+            summary["curvature_batch"] = o.CurvatureRows;
+            summary["hf_damping"] = o.HessianFree.InitialDamping;
+            summary["hf_structural_damping"] = o.HessianFree.StructuralDamping;
+            summary["hf_cg_decay"] = o.HessianFree.CgDecay;
+            summary["hf_max_cg"] = o.HessianFree.MaxCgIterations;
+            summary["hf_final_damping"] = Math.Round(hf.Damping, 6);
+            summary["cg_iterations"] = hf.CgIterations;
+        }
         return summary;
     }
 
@@ -175,7 +187,19 @@ internal static class TaskCommands
         public readonly Option<string> Cell = new("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
-        public readonly Option<string> Optimizer = new("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        public readonly Option<string> Optimizer = new("--optimizer")
+        {
+            Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw; or hf: Hessian-free (Martens 2010; Martens & Sutskever 2011), " +
+                          "one step per batch (--batch is the gradient batch, --curvature-batch its curvature part; the --hf-* knobs; --lr and --grad-clip unused), 1-layer rnn or lstm.",
+            DefaultValueFactory = _ => defaults.Optimizer,
+        };
+        public readonly Option<int> CurvatureBatch = new("--curvature-batch") { Description = "hf: the sequences of each batch the Gauss-Newton products use, its first ones (0: a fifth of --batch).", DefaultValueFactory = _ => defaults.CurvatureBatch };
+        public readonly Option<float> HfDamping = new("--hf-damping") { Description = "hf: the initial Levenberg–Marquardt damping λ (then ×3/2 when ρ < 1/4, ×2/3 when ρ > 3/4).", DefaultValueFactory = _ => defaults.HessianFree.InitialDamping };
+        public readonly Option<float> HfStructuralDamping = new("--hf-structural-damping") { Description = "hf: μ, structural damping λ·μ on the changes of the hidden states (0: off).", DefaultValueFactory = _ => defaults.HessianFree.StructuralDamping };
+        public readonly Option<float> HfCgDecay = new("--hf-cg-decay") { Description = "hf: CG starts from this times the previous step's solution (0: from zero).", DefaultValueFactory = _ => defaults.HessianFree.CgDecay };
+        public readonly Option<int> HfMaxCg = new("--hf-max-cg") { Description = "hf: the most CG iterations per step.", DefaultValueFactory = _ => defaults.HessianFree.MaxCgIterations };
+        public readonly Option<int> HfMinCg = new("--hf-min-cg") { Description = "hf: the fewest CG iterations per step.", DefaultValueFactory = _ => defaults.HessianFree.MinCgIterations };
+        public readonly Option<float> HfCgTolerance = new("--hf-cg-tolerance") { Description = "hf: ε of Martens' CG stopping test (relative progress over the last max(10, 0.1·i) iterations below k·ε).", DefaultValueFactory = _ => defaults.HessianFree.CgTolerance };
         public readonly Option<float> LearningRate = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         public readonly Option<int> Batch = new("--batch") { Description = "Sequences per optimizer step.", DefaultValueFactory = _ => defaults.BatchSize };
         public readonly Option<float> GradClip = new("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
@@ -218,7 +242,8 @@ internal static class TaskCommands
         public void AddTo(Command command, bool includeCell = true)
         {
             if (includeCell) command.Options.Add(Cell);
-            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow })
+            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow,
+                                                     CurvatureBatch, HfDamping, HfStructuralDamping, HfCgDecay, HfMaxCg, HfMinCg, HfCgTolerance })
                 command.Options.Add(option);
         }
 
@@ -245,6 +270,16 @@ internal static class TaskCommands
                 TbpttStep = parse.GetValue(TbpttStep),
                 TbpttWindow = parse.GetValue(TbpttWindow),
                 Threads = parse.GetValue(Threads),
+                CurvatureBatch = parse.GetValue(CurvatureBatch),
+                HessianFree = new Carousel.Optimizers.HessianFreeSettings
+                {
+                    InitialDamping = parse.GetValue(HfDamping),
+                    StructuralDamping = parse.GetValue(HfStructuralDamping),
+                    CgDecay = parse.GetValue(HfCgDecay),
+                    MaxCgIterations = parse.GetValue(HfMaxCg),
+                    MinCgIterations = parse.GetValue(HfMinCg),
+                    CgTolerance = parse.GetValue(HfCgTolerance),
+                },
             };
             options.Validate();
             TaskLearners.Create(options); // an unknown learner, or one that cannot train this model, is an error before any work

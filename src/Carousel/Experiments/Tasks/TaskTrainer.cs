@@ -65,6 +65,9 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     private WeightUpdate? _update;
     private bool[] _correct = [];
 
+    /// <summary>How the gradients (and, for Hessian-free training, the updates) are computed.</summary>
+    public ITaskLearner Learner => _learner;
+
     /// <summary>The task trained on.</summary>
     public SequenceTask Task { get; }
     /// <summary>The model trained.</summary>
@@ -84,7 +87,7 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         _learner = learner ?? TaskLearners.Create(options);
         Task = task;
         new MemoryEstimate().SequenceModel(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers),
-            new OptimizerSettings(options.Optimizer, options.LearningRate), task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
+            options.LoopOptimizer, task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
             $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
             $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
         var rng = new Rng((ulong)options.Seed);
@@ -109,7 +112,7 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     {
         var run = new TrainingRun
         {
-            Optimizer = new OptimizerSettings(_options.Optimizer, _options.LearningRate),
+            Optimizer = _options.LoopOptimizer,
             GradClip = _options.GradClip,
             Threads = _options.Threads,
             PlannedSteps = _batches.BatchesPerEpoch,

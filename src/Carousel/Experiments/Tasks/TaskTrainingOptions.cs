@@ -36,7 +36,7 @@ public sealed record TaskTrainingOptions
     public int Hidden { get; init; } = 64;
     /// <summary>Stacked recurrent layers (--layers).</summary>
     public int Layers { get; init; } = 1;
-    /// <summary>One of <see cref="OptimizerSettings.Names"/>.</summary>
+    /// <summary>One of <see cref="OptimizerSettings.Names"/>, or "hf": Hessian-free (<see cref="HessianFreeLearner"/>; with <see cref="HessianFree"/>'s knobs).</summary>
     public string Optimizer { get; init; } = "adam";
     /// <summary>The optimizer's learning rate (--lr).</summary>
     public float LearningRate { get; init; } = 1e-2f;
@@ -73,6 +73,24 @@ public sealed record TaskTrainingOptions
     /// <summary>h of BPTT(h; h′): how far back each update's gradient flows (0: TbpttStep).</summary>
     public int TbpttWindow { get; init; }
 
+    /// <summary>The knobs of Optimizer hf (ignored by the others).</summary>
+    public HessianFreeSettings HessianFree { get; init; } = new();
+
+    /// <summary>Optimizer hf: the sequences of each batch its curvature products use (the batch's first ones); 0: a fifth of BatchSize.</summary>
+    public int CurvatureBatch { get; init; }
+
+    /// <summary>Whether the run trains by Hessian-free optimisation (Optimizer hf) rather than a first-order optimizer.</summary>
+    public bool IsHessianFree => Optimizer == "hf";
+
+    /// <summary>The curvature batch of Optimizer hf: <see cref="CurvatureBatch"/>, or a fifth of the batch (at least 1).</summary>
+    public int CurvatureRows => CurvatureBatch > 0 ? Math.Min(CurvatureBatch, BatchSize) : Math.Max(1, BatchSize / 5);
+
+    /// <summary>
+    /// The first-order optimizer the training loop builds: the named one, or for Optimizer hf plain SGD, which never steps
+    /// (the HF learner updates the weights itself).
+    /// </summary>
+    public OptimizerSettings LoopOptimizer => new(IsHessianFree ? "sgd" : Optimizer, LearningRate);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range, in the command line's terms.</summary>
     public void Validate()
     {
@@ -91,7 +109,10 @@ public sealed record TaskTrainingOptions
         Require(TbpttWindow == 0 || (TbpttStep > 0 && TbpttWindow >= TbpttStep), "TbpttWindow",
             TbpttStep > 0 ? $"TbpttWindow (h) must be at least TbpttStep (h′), got {TbpttWindow} < {TbpttStep}." : "TbpttWindow needs TbpttStep (h′, the steps between updates).");
         Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
-        Require(OptimizerSettings.IsKnown(Optimizer), "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
+        Require(OptimizerSettings.IsKnown(Optimizer) || IsHessianFree, "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}, or hf (Hessian-free).");
+        Require(CurvatureBatch >= 0, "CurvatureBatch", $"CurvatureBatch must be ≥ 0 (0: a fifth of BatchSize), got {CurvatureBatch}.");
+        SettingException.Require(CurvatureBatch <= BatchSize, "CurvatureBatch", $"CurvatureBatch (the curvature sequences, taken from each batch) must be at most BatchSize {BatchSize}, got {CurvatureBatch}.", "BatchSize");
+        if (IsHessianFree) HessianFree.Validate();
     }
 
     /// <summary>Parses a <see cref="GateInit"/> name: default, forget-bias or chrono.</summary>
