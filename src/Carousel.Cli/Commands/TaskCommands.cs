@@ -102,7 +102,10 @@ internal static class TaskCommands
     /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences"
     /// ("rtrl online (weights updated every 1 step with a loss)" for an online learner).</summary>
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>
-        $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init" +
+        $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, " +
+        (o.RecurrentInit == "pytorch" ? "" : o.RecurrentInit == "echo-state"
+            ? FormattableString.Invariant($"echo-state weights (spectral radius {o.SpectralRadius}, inputs σ {o.InputScale}), ") : $"{o.RecurrentInit} weights, ") +
+        $"{TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init" +
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
         (o.IsHessianFree
             ? FormattableString.Invariant($", hf: gradient batch {o.BatchSize}, curvature batch {o.CurvatureRows}, λ₀ {o.HessianFree.InitialDamping}, μ {o.HessianFree.StructuralDamping}, CG {o.HessianFree.MinCgIterations}–{o.HessianFree.MaxCgIterations} iterations from {o.HessianFree.CgDecay} × the last")
@@ -138,6 +141,8 @@ internal static class TaskCommands
         var summary = FullSummary(task, o, trainer, r);
         // Only truncated runs name their window: other summaries stay as they were.
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
+        if (o.RecurrentInit != "pytorch") summary["recurrent_init"] = o.RecurrentInit;
+        if (o.RecurrentInit == "echo-state") { summary["spectral_radius"] = o.SpectralRadius; summary["input_scale"] = o.InputScale; }
         if (trainer.Learner is HessianFreeLearner hf)
         {
             summary["curvature_batch"] = o.CurvatureRows;
@@ -193,6 +198,14 @@ internal static class TaskCommands
                           "one step per batch (--batch is the gradient batch, --curvature-batch its curvature part; the --hf-* knobs; --lr and --grad-clip unused), 1-layer rnn or lstm.",
             DefaultValueFactory = _ => defaults.Optimizer,
         };
+        public readonly Option<string> RecurrentInit = new("--recurrent-init")
+        {
+            Description = "How the recurrent weights are drawn: pytorch (U(−1/√H, 1/√H)), xavier, orthogonal, or echo-state (Sutskever et al. 2013: each gate block " +
+                          $"of W_hh with {TaskTrainingOptions.EchoStateConnections} N(0, 1) non-zeros per row, scaled to --spectral-radius; W_ih N(0, --input-scale²); biases zero).",
+            DefaultValueFactory = _ => defaults.RecurrentInit,
+        };
+        public readonly Option<float> SpectralRadius = new("--spectral-radius") { Description = "echo-state: the exact spectral radius of each W_hh gate block.", DefaultValueFactory = _ => defaults.SpectralRadius };
+        public readonly Option<float> InputScale = new("--input-scale") { Description = "echo-state: the standard deviation of W_ih.", DefaultValueFactory = _ => defaults.InputScale };
         public readonly Option<int> CurvatureBatch = new("--curvature-batch") { Description = "hf: the sequences of each batch the Gauss-Newton products use, its first ones (0: a fifth of --batch).", DefaultValueFactory = _ => defaults.CurvatureBatch };
         public readonly Option<float> HfDamping = new("--hf-damping") { Description = "hf: the initial Levenberg–Marquardt damping λ (then ×3/2 when ρ < 1/4, ×2/3 when ρ > 3/4).", DefaultValueFactory = _ => defaults.HessianFree.InitialDamping };
         public readonly Option<float> HfStructuralDamping = new("--hf-structural-damping") { Description = "hf: μ, structural damping λ·μ on the changes of the hidden states (0: off).", DefaultValueFactory = _ => defaults.HessianFree.StructuralDamping };
@@ -243,7 +256,7 @@ internal static class TaskCommands
         {
             if (includeCell) command.Options.Add(Cell);
             foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow,
-                                                     CurvatureBatch, HfDamping, HfStructuralDamping, HfCgDecay, HfMaxCg, HfMinCg, HfCgTolerance })
+                                                     RecurrentInit, SpectralRadius, InputScale, CurvatureBatch, HfDamping, HfStructuralDamping, HfCgDecay, HfMaxCg, HfMinCg, HfCgTolerance })
                 command.Options.Add(option);
         }
 
@@ -271,6 +284,9 @@ internal static class TaskCommands
                 TbpttWindow = parse.GetValue(TbpttWindow),
                 Threads = parse.GetValue(Threads),
                 CurvatureBatch = parse.GetValue(CurvatureBatch),
+                RecurrentInit = parse.GetValue(RecurrentInit)!.ToLowerInvariant(),
+                SpectralRadius = parse.GetValue(SpectralRadius),
+                InputScale = parse.GetValue(InputScale),
                 HessianFree = new Carousel.Optimizers.HessianFreeSettings
                 {
                     InitialDamping = parse.GetValue(HfDamping),

@@ -91,7 +91,10 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
             $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
             $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
         var rng = new Rng((ulong)options.Seed);
-        Tagger = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
+        bool echoState = options.RecurrentInit == "echo-state";
+        var weightInit = echoState ? RecurrentInit.PyTorch : RecurrentInitializer.Parse(options.RecurrentInit)!.Value;
+        Tagger = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers, Init: weightInit), task.OutputSize, rng);
+        if (echoState) InitializeEchoState(Tagger.Rnn, options, rng.Fork());
         AppliedGateInit = Tagger.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
         switch (AppliedGateInit)
         {
@@ -105,6 +108,24 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
             _sequences += batchSize;
             return task.NextTrainingBatch(batchSize);
         }, Math.Min(options.MaxSteps, (options.MaxSequences + options.BatchSize - 1) / options.BatchSize));
+    }
+
+    // Echo-state-style weights: each H × H gate block of weight_hh sparse and scaled to the spectral radius, weight_ih
+    // N(0, InputScale²), biases zero (the gate initialisation, applied after, may set some).
+    private static void InitializeEchoState(RecurrentStack stack, TaskTrainingOptions options, Rng rng)
+    {
+        int H = options.Hidden;
+        foreach (var p in stack.Parameters())
+        {
+            var values = p.Value.Data;
+            if (p.Name.StartsWith("weight_hh", StringComparison.Ordinal))
+                for (int gate = 0; gate < values.Length / (H * H); gate++)
+                    RecurrentInitializer.FillEchoState(values.AsSpan(gate * H * H, H * H), H, options.SpectralRadius, TaskTrainingOptions.EchoStateConnections, rng);
+            else if (p.Name.StartsWith("weight_ih", StringComparison.Ordinal))
+                for (int i = 0; i < values.Length; i++) values[i] = (float)(options.InputScale * rng.NextGaussian());
+            else Array.Clear(values);
+            p.MarkChanged();
+        }
     }
 
     /// <summary>Trains until the task is solved, the budget is spent or <paramref name="cancel"/> is set.</summary>

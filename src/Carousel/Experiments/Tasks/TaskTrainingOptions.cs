@@ -73,6 +73,25 @@ public sealed record TaskTrainingOptions
     /// <summary>h of BPTT(h; h′): how far back each update's gradient flows (0: TbpttStep).</summary>
     public int TbpttWindow { get; init; }
 
+    /// <summary>
+    /// How the recurrent weights are drawn: "pytorch" (the default), "xavier", "orthogonal" (<see cref="RecurrentInit"/>) or
+    /// "echo-state": each gate block of weight_hh sparse (15 non-zeros per row, N(0, 1)) scaled to <see cref="SpectralRadius"/>,
+    /// weight_ih from N(0, <see cref="InputScale"/>²), biases zero (Sutskever, Martens, Dahl &amp; Hinton 2013).
+    /// </summary>
+    public string RecurrentInit { get; init; } = "pytorch";
+
+    /// <summary>RecurrentInit echo-state: the spectral radius of each gate block of weight_hh.</summary>
+    public float SpectralRadius { get; init; } = 1.1f;
+
+    /// <summary>RecurrentInit echo-state: the standard deviation of weight_ih.</summary>
+    public float InputScale { get; init; } = 0.1f;
+
+    /// <summary>The recurrent-init names: the stack's own and echo-state.</summary>
+    public const string RecurrentInitNames = "pytorch, xavier, orthogonal or echo-state";
+
+    /// <summary>Non-zeros per row of an echo-state weight_hh block.</summary>
+    public const int EchoStateConnections = 15;
+
     /// <summary>The knobs of Optimizer hf (ignored by the others).</summary>
     public HessianFreeSettings HessianFree { get; init; } = new();
 
@@ -108,6 +127,9 @@ public sealed record TaskTrainingOptions
         Require(TbpttStep >= 0, "TbpttStep", $"TbpttStep must be ≥ 0 (0: BPTT over the whole sequence), got {TbpttStep}.");
         Require(TbpttWindow == 0 || (TbpttStep > 0 && TbpttWindow >= TbpttStep), "TbpttWindow",
             TbpttStep > 0 ? $"TbpttWindow (h) must be at least TbpttStep (h′), got {TbpttWindow} < {TbpttStep}." : "TbpttWindow needs TbpttStep (h′, the steps between updates).");
+        Require(RecurrentInit == "echo-state" || RecurrentInitializer.Parse(RecurrentInit) is not null, "RecurrentInit", $"Unknown RecurrentInit '{RecurrentInit}': expected {RecurrentInitNames}.");
+        Require(SpectralRadius > 0 && float.IsFinite(SpectralRadius), "SpectralRadius", $"SpectralRadius must be positive, got {SpectralRadius}.");
+        Require(InputScale >= 0 && float.IsFinite(InputScale), "InputScale", $"InputScale must be ≥ 0, got {InputScale}.");
         Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
         Require(OptimizerSettings.IsKnown(Optimizer) || IsHessianFree, "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}, or hf (Hessian-free).");
         Require(CurvatureBatch >= 0, "CurvatureBatch", $"CurvatureBatch must be ≥ 0 (0: a fifth of BatchSize), got {CurvatureBatch}.");
