@@ -109,7 +109,9 @@ internal static class TaskCommands
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
         (o.IsHessianFree
             ? FormattableString.Invariant($", hf: gradient batch {o.BatchSize}, curvature batch {o.CurvatureRows}, λ₀ {o.HessianFree.InitialDamping}, μ {o.HessianFree.StructuralDamping}, CG {o.HessianFree.MinCgIterations}–{o.HessianFree.MaxCgIterations} iterations from {o.HessianFree.CgDecay} × the last")
-            : $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
+            : $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}" +
+              (o.Optimizer is "momentum" or "nesterov" ? (o.MomentumSchedule.IsScheduled ? FormattableString.Invariant($" (μ by Sutskever's schedule, at most {o.MomentumSchedule.Maximum})") : FormattableString.Invariant($" (μ {o.Momentum})")) : "") +
+              $", batch {o.BatchSize}, " +
               (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping")) +
         (o.IsHessianFree ? "" : $", {o.Learner}") + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
         (o.TbpttStep > 0 ? $" truncated: BPTT({(o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep)}; {o.TbpttStep})" : "") +
@@ -141,6 +143,7 @@ internal static class TaskCommands
         var summary = FullSummary(task, o, trainer, r);
         // Only truncated runs name their window: other summaries stay as they were.
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
+        if (o.Optimizer is "momentum" or "nesterov") { summary["momentum"] = o.Momentum; summary["momentum_schedule"] = o.MomentumSchedule.Name; summary["momentum_max"] = o.MomentumSchedule.Maximum; }
         if (o.RecurrentInit != "pytorch") summary["recurrent_init"] = o.RecurrentInit;
         if (o.RecurrentInit == "echo-state") { summary["spectral_radius"] = o.SpectralRadius; summary["input_scale"] = o.InputScale; }
         if (trainer.Learner is HessianFreeLearner hf)
@@ -198,6 +201,13 @@ internal static class TaskCommands
                           "one step per batch (--batch is the gradient batch, --curvature-batch its curvature part; the --hf-* knobs; --lr and --grad-clip unused), 1-layer rnn or lstm.",
             DefaultValueFactory = _ => defaults.Optimizer,
         };
+        public readonly Option<float> Momentum = new("--momentum") { Description = "μ of --optimizer momentum and nesterov (with --momentum-schedule sutskever: ignored, the schedule gives μ).", DefaultValueFactory = _ => defaults.Momentum };
+        public readonly Option<string> MomentumSchedule = new("--momentum-schedule")
+        {
+            Description = "momentum, nesterov: constant (--momentum throughout) or sutskever (Sutskever et al. 2013: μ_t = min(1 − 2^(−1 − log₂(⌊t/250⌋ + 1)), --momentum-max)).",
+            DefaultValueFactory = _ => defaults.MomentumSchedule.Name,
+        };
+        public readonly Option<float> MomentumMax = new("--momentum-max") { Description = "The cap μ_max of --momentum-schedule sutskever.", DefaultValueFactory = _ => defaults.MomentumSchedule.Maximum };
         public readonly Option<string> RecurrentInit = new("--recurrent-init")
         {
             Description = "How the recurrent weights are drawn: pytorch (U(−1/√H, 1/√H)), xavier, orthogonal, or echo-state (Sutskever et al. 2013: each gate block " +
@@ -256,7 +266,7 @@ internal static class TaskCommands
         {
             if (includeCell) command.Options.Add(Cell);
             foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow,
-                                                     RecurrentInit, SpectralRadius, InputScale, CurvatureBatch, HfDamping, HfStructuralDamping, HfCgDecay, HfMaxCg, HfMinCg, HfCgTolerance })
+                                                     Momentum, MomentumSchedule, MomentumMax, RecurrentInit, SpectralRadius, InputScale, CurvatureBatch, HfDamping, HfStructuralDamping, HfCgDecay, HfMaxCg, HfMinCg, HfCgTolerance })
                 command.Options.Add(option);
         }
 
@@ -285,6 +295,8 @@ internal static class TaskCommands
                 Threads = parse.GetValue(Threads),
                 CurvatureBatch = parse.GetValue(CurvatureBatch),
                 RecurrentInit = parse.GetValue(RecurrentInit)!.ToLowerInvariant(),
+                Momentum = parse.GetValue(Momentum),
+                MomentumSchedule = new Carousel.Optimizers.MomentumSchedule(parse.GetValue(MomentumSchedule)!.ToLowerInvariant(), parse.GetValue(MomentumMax)),
                 SpectralRadius = parse.GetValue(SpectralRadius),
                 InputScale = parse.GetValue(InputScale),
                 HessianFree = new Carousel.Optimizers.HessianFreeSettings

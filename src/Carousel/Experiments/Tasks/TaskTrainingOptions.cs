@@ -108,7 +108,13 @@ public sealed record TaskTrainingOptions
     /// The first-order optimizer the training loop builds: the named one, or for Optimizer hf plain SGD, which never steps
     /// (the HF learner updates the weights itself).
     /// </summary>
-    public OptimizerSettings LoopOptimizer => new(IsHessianFree ? "sgd" : Optimizer, LearningRate);
+    public OptimizerSettings LoopOptimizer => IsHessianFree ? new("sgd", LearningRate) : new(Optimizer, LearningRate, Momentum, MomentumSchedule: MomentumSchedule);
+
+    /// <summary>μ of Optimizer momentum and nesterov (--momentum).</summary>
+    public float Momentum { get; init; } = 0.9f;
+
+    /// <summary>How μ changes with the step (Optimizer momentum and nesterov): constant, or Sutskever et al.'s schedule.</summary>
+    public MomentumSchedule MomentumSchedule { get; init; } = new();
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range, in the command line's terms.</summary>
     public void Validate()
@@ -135,6 +141,7 @@ public sealed record TaskTrainingOptions
         Require(CurvatureBatch >= 0, "CurvatureBatch", $"CurvatureBatch must be ≥ 0 (0: a fifth of BatchSize), got {CurvatureBatch}.");
         SettingException.Require(CurvatureBatch <= BatchSize, "CurvatureBatch", $"CurvatureBatch (the curvature sequences, taken from each batch) must be at most BatchSize {BatchSize}, got {CurvatureBatch}.", "BatchSize");
         if (IsHessianFree) HessianFree.Validate();
+        else LoopOptimizer.Validate();
     }
 
     /// <summary>Parses a <see cref="GateInit"/> name: default, forget-bias or chrono.</summary>
