@@ -262,6 +262,13 @@ public static class OnnxExport
         string inputs = $"previous int64 [B] (the start symbol first), {state}";
 
         string x = g.Op("Gather", "embedded", [g.Weight("target_embedding.weight", model.TargetEmbedding.Weight.Value.Data, V, c.Embedding), g.Unsqueeze(previous, 0)]);
+        if (c.InputFeeding)
+        {
+            // input feeding: x [1, B, E + Hd] = [embedding; h̃ of the step before] (zeros before the first symbol)
+            string feedIn = g.Input("feed_in", DataType.Float, "B", Hd);
+            inputs += $", feed_in float [B, {Hd}] (the last step's feed_out; zeros at the start)";
+            x = g.Op("Concat", "embedded_fed", [x, g.Unsqueeze(feedIn, 0)], Attribute("axis", 2));
+        }
         var decoder = OnnxRecurrentStack.Add(g, "decoder", model.Decoder, x, lengths: null, h, cIn);
         string query = g.Squeeze(decoder.Output, 0);   // [B, Hd]
         string features = query;
@@ -284,6 +291,11 @@ public static class OnnxExport
         g.Output(g.Op("LogSoftmax", "log_probs", [logits], Attribute("axis", -1)), "log_probs", DataType.Float, "B", V);
         g.Output(decoder.FinalH, "h_out", DataType.Float, Ld, "B", Hd);
         if (hasCell) g.Output(decoder.FinalC!, "c_out", DataType.Float, Ld, "B", Hd);
+        if (c.InputFeeding)
+        {
+            g.Output(g.Op("Identity", "feed", [features]), "feed_out", DataType.Float, "B", Hd);
+            outState += $", feed_out float [B, {Hd}] (h̃, the next step's feed_in)";
+        }
         string signature = $"inputs: {inputs}\noutputs: log_probs float [B, {V}], {outState}";
         return Graph(g, "decoder-step", "-decoder", signature, metadata);
     }

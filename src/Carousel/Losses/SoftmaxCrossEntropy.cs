@@ -6,6 +6,9 @@ namespace Carousel.Losses;
 /// Softmax followed by cross-entropy, fused for stability: loss = logsumexp(z) − z[target], averaged over
 /// the positions that count (target ≥ 0; <see cref="Ignore"/> marks padding). The gradient with respect
 /// to the logits is (softmax(z) − onehot(target)) / count.
+/// With label smoothing ε (PyTorch's cross_entropy(label_smoothing=ε)) the target distribution is
+/// (1 − ε)·onehot(target) + ε/V over all V classes: loss = (1 − ε)(logsumexp(z) − z[target]) + ε·(logsumexp(z) − mean(z)),
+/// gradient (softmax(z) − (1 − ε)·onehot(target) − ε/V) / count.
 /// </summary>
 public static class SoftmaxCrossEntropy
 {
@@ -17,9 +20,12 @@ public static class SoftmaxCrossEntropy
     /// number of positions counted.
     /// </summary>
     /// <remarks>When <paramref name="dLogits"/> is not empty it receives the gradient of the mean loss [N, V]
-    /// (zero rows for ignored positions); it may be the logits buffer itself.</remarks>
-    public static (double MeanLoss, int Count) Compute(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes, Span<float> dLogits)
+    /// (zero rows for ignored positions); it may be the logits buffer itself. <paramref name="labelSmoothing"/> ε in [0, 1)
+    /// mixes the uniform distribution into the targets, as PyTorch's label_smoothing does.</remarks>
+    public static (double MeanLoss, int Count) Compute(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes, Span<float> dLogits,
+        float labelSmoothing = 0f)
     {
+        if (!(labelSmoothing >= 0f && labelSmoothing < 1f)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"Label smoothing must be in [0, 1), got {labelSmoothing}.");
         int rows = targets.Length;
         if (logits.Length != rows * classes) throw new ArgumentException($"Expected logits [{rows}, {classes}], got {logits.Length} values.");
         int count = 0;
@@ -45,12 +51,20 @@ public static class SoftmaxCrossEntropy
             double sum = 0;
             for (int v = 0; v < classes; v++) sum += Math.Exp(z[v] - max);
             double logSumExp = max + Math.Log(sum);
-            total += logSumExp - z[target];
+            if (labelSmoothing == 0f) total += logSumExp - z[target];
+            else
+            {
+                // −Σ_v q_v log p_v with q = (1 − ε)·onehot + ε/V; z[target] read before dLogits may overwrite it
+                double sumZ = 0;
+                for (int v = 0; v < classes; v++) sumZ += z[v];
+                total += (1 - labelSmoothing) * (logSumExp - z[target]) + labelSmoothing * (logSumExp - sumZ / classes);
+            }
             if (wantGradient)
             {
                 var g = dLogits.Slice(r * classes, classes);
-                for (int v = 0; v < classes; v++) g[v] = (float)Math.Exp(z[v] - logSumExp) * scale;
-                g[target] -= scale;
+                float uniform = labelSmoothing / classes * scale;
+                for (int v = 0; v < classes; v++) g[v] = (float)Math.Exp(z[v] - logSumExp) * scale - uniform;
+                g[target] -= (1f - labelSmoothing) * scale;
             }
         }
         return (count > 0 ? total / count : 0.0, count);

@@ -47,6 +47,24 @@ public sealed record Seq2SeqConfig
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] // configs saved before it read as they were
     public bool LearnedInitialState { get; init; }
 
+    /// <summary>
+    /// Input feeding (Luong et al. 2015): the attentional vector h̃ of step t joins the embedding of the previous symbol at
+    /// the decoder's input at step t + 1 (decoder input E + Hd; needs attention). Training then runs the decoder a step at a time.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] // configs saved before it read as they were
+    public bool InputFeeding { get; init; }
+
+    /// <summary>
+    /// Variational dropout on the decoder side (Gal and Ghahramani 2016): the dropout of the target embeddings and the one
+    /// before the output layer draw one mask per sequence, the same at every step, instead of a new one per step.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool VariationalDropout { get; init; }
+
+    /// <summary>The decoder's input at each step: the embedding E, and with input feeding also h̃ (Hd).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int DecoderInputSize => Embedding + (InputFeeding ? DecoderHidden : 0);
+
     /// <summary>Throws an <see cref="ArgumentException"/> for a vocabulary with no own symbol, a size ≤ 0, dropout outside [0, 1) or an unsupported cell.</summary>
     public void Validate()
     {
@@ -63,6 +81,7 @@ public sealed record Seq2SeqConfig
             $"The bridge from the encoder to the decoder, DecoderLayers × DecoderHidden by {directions} × EncoderHidden values " +
             $"({DecoderLayers} × {DecoderHidden} by {directions} × {EncoderHidden}), would not fit in an array.", "DecoderHidden", "EncoderHidden");
         SettingException.Require(Dropout >= 0f && Dropout < 1f, "Dropout", $"Dropout must be in [0, 1), got {Dropout}.");
+        SettingException.Require(!InputFeeding || Attention, "InputFeeding", "InputFeeding feeds the attention's output back into the decoder; it needs Attention.", "Attention");
         if (Cell is not (CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu)) throw new ArgumentException($"Unknown cell {Cell}.");
     }
 }
@@ -73,7 +92,8 @@ public sealed record Seq2SeqConfig
 /// bridge: the decoder's initial state from the encoder's final top-layer state, both directions concatenated,
 /// h₀ = tanh(W_h [h_fwd; h_bwd] + b_h) and, for LSTMs, c₀ = W_c [c_fwd; c_bwd] + b_c, one slice of Hd per decoder layer;
 /// target embedding of the previous symbol (teacher forcing; the start symbol first) → RNN decoder →
-/// optionally <see cref="LuongAttention"/> over the encoder outputs (attention after the RNN, no input feeding) →
+/// optionally <see cref="LuongAttention"/> over the encoder outputs (attention after the RNN; with
+/// <see cref="Seq2SeqConfig.InputFeeding"/> its output h̃_t also joins the decoder's input at step t + 1) →
 /// dropout → linear output over the target symbols, softmax cross-entropy with padding ignored.
 /// Dropout (p) applies to both embeddings, between stacked layers and before the output layer.
 /// Parameter names: source_embedding.weight, encoder.*, bridge_h.*, bridge_c.*, target_embedding.weight, decoder.*,
@@ -85,6 +105,8 @@ public sealed class Seq2Seq : IModule
 
     // Per-forward workspace (shapes in the comments where filled).
     private float[] _sourceX = [], _targetX = [], _bridgeInH = [], _bridgeInC = [], _bridgeH = [], _bridgeC = [], _features = [], _logits = [];
+    // Input feeding: the decoder's inputs [T, B, E + Hd] = [embedding; h̃ of the step before], their gradient, and the embeddings' part of it [T, B, E].
+    private float[] _feedX = [], _dFeedX = [], _dEmbedded = [], _dAttended = [];
     private int _targetSteps, _batch;
 
     /// <summary>The sizes and choices it was built with.</summary>
@@ -105,7 +127,7 @@ public sealed class Seq2Seq : IModule
     /// <summary>target_embedding: the target symbols' vectors, weight [V, E].</summary>
     public Embedding TargetEmbedding { get; }
 
-    /// <summary>decoder: the RNN over the embedded previous symbols, [T, B, E] → [T, B, Hd].</summary>
+    /// <summary>decoder: the RNN over the embedded previous symbols, [T, B, E] → [T, B, Hd] ([T, B, E + Hd] with input feeding).</summary>
     public RecurrentStack Decoder { get; }
 
     /// <summary>attention: Luong attention of the decoder's outputs over the encoder's; null when the config turns it off.</summary>
@@ -126,7 +148,7 @@ public sealed class Seq2Seq : IModule
         BridgeH = new Linear(De, bridgeOut, rng);
         if (config.Cell.HasCellState()) BridgeC = new Linear(De, bridgeOut, rng);
         TargetEmbedding = new Embedding(config.TargetVocabulary, config.Embedding, rng);
-        Decoder = new RecurrentStack(new RecurrentOptions(config.Cell, config.Embedding, config.DecoderHidden, config.DecoderLayers, Dropout: config.Dropout), rng);
+        Decoder = new RecurrentStack(new RecurrentOptions(config.Cell, config.DecoderInputSize, config.DecoderHidden, config.DecoderLayers, Dropout: config.Dropout), rng);
         if (config.Attention) Attention = new LuongAttention(De, config.DecoderHidden, rng);
         Output = new Linear(config.DecoderHidden, config.TargetVocabulary, rng);
         var dropoutRng = rng.Fork();
@@ -165,9 +187,10 @@ public sealed class Seq2Seq : IModule
 
     /// <summary>
     /// Teacher-forced forward over a batch: returns the mean cross-entropy per target symbol (end symbol included) in
-    /// nats and the number of symbols; keeps the gradient of the logits for <see cref="Backward"/>.
+    /// nats and the number of symbols; keeps the gradient of the logits for <see cref="Backward"/>. With
+    /// <paramref name="labelSmoothing"/> ε the loss is against targets smoothed as PyTorch's cross_entropy(label_smoothing=ε).
     /// </summary>
-    public (double MeanLoss, int Count) Forward(Seq2SeqBatch batch)
+    public (double MeanLoss, int Count) Forward(Seq2SeqBatch batch, float labelSmoothing = 0f)
     {
         var source = batch.Source;
         int S = source.Steps, B = source.BatchSize, T = batch.DecoderInput.Steps, E = Config.Embedding, V = Config.TargetVocabulary;
@@ -184,22 +207,89 @@ public sealed class Seq2Seq : IModule
         var initial = BridgeForward(encoded.Final, B);
         Resize(ref _targetX, T * B * E);
         TargetEmbedding.Forward(batch.DecoderInput.Ids, _targetX);
-        _targetDropout.Forward(_targetX);
-        var decoded = Decoder.Forward(new Tensor(_targetX, T, B, E), initial, batch.DecoderInput.Lengths);
-
-        var features = decoded.Output;
-        if (Attention is not null)
+        if (Config.VariationalDropout) _targetDropout.Forward(_targetX, B * E); // [T, B, E]: one mask [B, E] for every step
+        else _targetDropout.Forward(_targetX);
+        Tensor features;
+        if (Config.InputFeeding)
         {
-            Attention.SetMemory(encoded.Output, source.Lengths);
-            features = Attention.Forward(decoded.Output);
+            Attention!.SetMemory(encoded.Output, source.Lengths);
+            features = FeedingForward(initial, batch.DecoderInput.Lengths);
+        }
+        else
+        {
+            var decoded = Decoder.Forward(new Tensor(_targetX, T, B, E), initial, batch.DecoderInput.Lengths);
+            features = decoded.Output;
+            if (Attention is not null)
+            {
+                Attention.SetMemory(encoded.Output, source.Lengths);
+                features = Attention.Forward(decoded.Output);
+            }
         }
         // features [T·B, Hd] (a copy: dropout must not change what the attention keeps for backward) → logits [T·B, V]
         Resize(ref _features, features.Length);
         features.Data.CopyTo(_features, 0);
-        _featureDropout.Forward(_features);
+        if (Config.VariationalDropout) _featureDropout.Forward(_features, _features.Length / T); // [T, B, Hd]: one mask [B, Hd]
+        else _featureDropout.Forward(_features);
         Resize(ref _logits, T * B * V);
         Output.Forward(_features, T * B, _logits);
-        return SoftmaxCrossEntropy.Compute(_logits, batch.Targets, V, _logits); // the logits buffer becomes dLogits
+        return SoftmaxCrossEntropy.Compute(_logits, batch.Targets, V, _logits, labelSmoothing); // the logits buffer becomes dLogits
+    }
+
+    /// <summary>
+    /// The teacher-forced decoder with input feeding, a step at a time over the whole batch: x_t = [embedding; h̃_{t−1}]
+    /// (h̃_{−1} = 0) → every decoder layer (one fused step each) → attention → h̃_t, written into x_{t+1}. Returns h̃ [T, B, Hd].
+    /// </summary>
+    private Tensor FeedingForward(RecurrentState initial, int[] lengths)
+    {
+        int T = _targetSteps, B = _batch, E = Config.Embedding, Hd = Config.DecoderHidden, In = E + Hd;
+        Resize(ref _feedX, T * B * In);
+        for (int r = 0; r < T * B; r++) _targetX.AsSpan(r * E, E).CopyTo(_feedX.AsSpan(r * In, E));
+        for (int b = 0; b < B; b++) _feedX.AsSpan(b * In + E, Hd).Clear();
+        var decoderOutput = Decoder.BeginSteps(new Tensor(_feedX, T, B, In), initial, lengths); // [T, B, Hd], filled step by step
+        var attended = Attention!.BeginSteps(decoderOutput);                                      // [T, B, Hd]
+        for (int t = 0; t < T; t++)
+        {
+            Decoder.StepForward(t);
+            Attention.StepForward(t);
+            if (t + 1 == T) break;
+            for (int b = 0; b < B; b++)
+                attended.Data.AsSpan((t * B + b) * Hd, Hd).CopyTo(_feedX.AsSpan(((t + 1) * B + b) * In + E, Hd));
+        }
+        return attended;
+    }
+
+    /// <summary>
+    /// Backward of <see cref="FeedingForward"/>, t = T − 1 .. 0: dh̃_t = (from the output layer) + (from x_{t+1}'s h̃ part) →
+    /// attention → decoder step → dx_t. Returns the decoder's initial-state gradient and the attention memory's gradient;
+    /// the embeddings' gradient [T·B, E] is left in _dEmbedded.
+    /// </summary>
+    private (RecurrentState DInitial, Tensor DMemory) FeedingBackward(Tensor dFeatures)
+    {
+        int T = _targetSteps, B = _batch, E = Config.Embedding, Hd = Config.DecoderHidden, In = E + Hd;
+        Resize(ref _dFeedX, T * B * In);
+        Array.Clear(_dFeedX);
+        Resize(ref _dAttended, B * Hd);
+        Decoder.BeginStepBackward();
+        Tensor dQuery = null!;
+        for (int t = T - 1; t >= 0; t--)
+        {
+            var dAttended = _dAttended.AsSpan();
+            dFeatures.Data.AsSpan(t * B * Hd, B * Hd).CopyTo(dAttended);
+            if (t + 1 < T)
+                for (int b = 0; b < B; b++)
+                {
+                    var row = dAttended.Slice(b * Hd, Hd);
+                    TensorPrimitives.Add(row, _dFeedX.AsSpan(((t + 1) * B + b) * In + E, Hd), row);
+                }
+            Attention!.StepBackward(t, dAttended);
+            if (t == T - 1) dQuery = Attention.StepQueryGradients; // [T, B, Hd], row block t written by each step
+            Decoder.StepBackward(t, dQuery, _dFeedX.AsSpan(t * B * In, B * In));
+        }
+        var dInitial = Decoder.EndStepBackward();
+        var dMemory = Attention!.EndStepBackward();
+        Resize(ref _dEmbedded, T * B * E);
+        for (int r = 0; r < T * B; r++) _dFeedX.AsSpan(r * In, E).CopyTo(_dEmbedded.AsSpan(r * E, E));
+        return (dInitial, dMemory);
     }
 
     /// <summary>Backward of the last <see cref="Forward"/>: adds every parameter's gradient of the mean loss.</summary>
@@ -210,13 +300,25 @@ public sealed class Seq2Seq : IModule
         Output.Backward(_logits, dFeatures.Data);
         _featureDropout.Backward(dFeatures.Data);
 
-        Tensor dDecoderOutput = dFeatures, dMemory = null!;
-        if (Attention is not null) (dDecoderOutput, dMemory) = Attention.Backward(dFeatures);
-        var decoderGradients = Decoder.Backward(dDecoderOutput);
-        _targetDropout.Backward(decoderGradients.Input.Data);
-        TargetEmbedding.Backward(decoderGradients.Input.Data);
+        Tensor dMemory = null!;
+        RecurrentState dInitial;
+        if (Config.InputFeeding)
+        {
+            (dInitial, dMemory) = FeedingBackward(dFeatures);
+            _targetDropout.Backward(_dEmbedded);
+            TargetEmbedding.Backward(_dEmbedded);
+        }
+        else
+        {
+            Tensor dDecoderOutput = dFeatures;
+            if (Attention is not null) (dDecoderOutput, dMemory) = Attention.Backward(dFeatures);
+            var decoderGradients = Decoder.Backward(dDecoderOutput);
+            _targetDropout.Backward(decoderGradients.Input.Data);
+            TargetEmbedding.Backward(decoderGradients.Input.Data);
+            dInitial = decoderGradients.Initial;
+        }
 
-        var dEncoderFinal = BridgeBackward(decoderGradients.Initial, B);
+        var dEncoderFinal = BridgeBackward(dInitial, B);
         var encoderGradients = Encoder.Backward(dMemory, dEncoderFinal); // null dMemory: the outputs feed nothing without attention
         _sourceDropout.Backward(encoderGradients.Input.Data);
         SourceEmbedding.Backward(encoderGradients.Input.Data);
@@ -302,17 +404,17 @@ public sealed class Seq2Seq : IModule
 
     /// <summary>
     /// Starts decoding a source batch with <paramref name="beams"/> rows per source (row b·K + k belongs to source b):
-    /// encodes once, sets the attention memory repeated per beam, and returns the decoder's initial state [Ld, B·K, Hd].
-    /// Dropout is off while decoding.
+    /// encodes once, sets the attention memory repeated per beam, and returns the decoder's initial state [Ld, B·K, Hd]
+    /// (with input feeding also h̃ = 0 [B·K, Hd]). Dropout is off while decoding.
     /// </summary>
-    public RecurrentState StartDecoding(PaddedBatch source, int beams)
+    public Seq2SeqDecoderState StartDecoding(PaddedBatch source, int beams)
     {
         Training = false;
         int S = source.Steps, B = source.BatchSize, E = Config.Embedding, K = beams;
         var x = new float[S * B * E];
         SourceEmbedding.Forward(source.Ids, x);
         var encoded = Encoder.Forward(new Tensor(x, S, B, E), lengths: source.Lengths);
-        var initial = Repeat(BridgeForward(encoded.Final, B), K);
+        var initial = new Seq2SeqDecoderState(Repeat(BridgeForward(encoded.Final, B), K), Config.InputFeeding ? new Tensor(B * K, Config.DecoderHidden) : null);
         if (Attention is not null)
         {
             int De = EncoderOutputSize;
@@ -332,18 +434,37 @@ public sealed class Seq2Seq : IModule
 
     /// <summary>
     /// One decoder step for N rows: the previous symbols [N] and the state → log-probabilities [N, V] written into
-    /// <paramref name="logProbabilities"/>; returns the next state.
+    /// <paramref name="logProbabilities"/>; returns the next state (with input feeding, carrying this step's h̃).
     /// </summary>
-    public RecurrentState DecodeStep(int[] previous, RecurrentState state, Span<float> logProbabilities)
+    public Seq2SeqDecoderState DecodeStep(int[] previous, Seq2SeqDecoderState state, Span<float> logProbabilities)
     {
-        int N = previous.Length, E = Config.Embedding, V = Config.TargetVocabulary;
+        int N = previous.Length, E = Config.Embedding, V = Config.TargetVocabulary, Hd = Config.DecoderHidden;
         Resize(ref _targetX, N * E); // [1, N, E]
         TargetEmbedding.Forward(previous, _targetX);
-        var decoded = Decoder.Forward(new Tensor(_targetX, 1, N, E), state);
+        var input = new Tensor(_targetX, 1, N, E);
+        if (Config.InputFeeding)
+        {
+            // x [1, N, E + Hd] = [embedding; h̃ of the step before]
+            if (state.Feed is null || !state.Feed.HasShape(N, Hd)) throw new ArgumentException($"Input feeding needs the last h̃ [{N}, {Hd}] in the state.");
+            int In = E + Hd;
+            input = new Tensor(1, N, In);
+            for (int r = 0; r < N; r++)
+            {
+                _targetX.AsSpan(r * E, E).CopyTo(input.Data.AsSpan(r * In, E));
+                state.Feed.Data.AsSpan(r * Hd, Hd).CopyTo(input.Data.AsSpan(r * In + E, Hd));
+            }
+        }
+        var decoded = Decoder.Forward(input, state.Recurrent);
         var features = Attention is null ? decoded.Output : Attention.Forward(decoded.Output);
         Output.Forward(features.Data, N, logProbabilities);
         LogSoftmax.Forward(logProbabilities[..(N * V)], V, logProbabilities[..(N * V)]);
-        return decoded.Final;
+        Tensor? feed = null;
+        if (Config.InputFeeding)
+        {
+            feed = new Tensor(N, Hd);
+            features.Data.AsSpan(0, N * Hd).CopyTo(feed.Data);
+        }
+        return new Seq2SeqDecoderState(decoded.Final, feed);
     }
 
     /// <summary>The state with each batch row repeated K times (row b·K + k from row b).</summary>

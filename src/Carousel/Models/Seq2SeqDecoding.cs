@@ -13,7 +13,8 @@ public sealed record Hypothesis(int[] Tokens, double LogProbability, double Scor
 /// <summary>
 /// Greedy and beam-search decoding of a <see cref="Seq2Seq"/> model, a batch of sources at a time, one decoder step
 /// (T = 1, state carried) per output symbol. Only real symbols and the end symbol are ever produced. Decoding stops at
-/// the end symbol or after <see cref="MaxLength"/> symbols.
+/// the end symbol or after <see cref="MaxLength"/> symbols. Given several models (an ensemble: the same source and target
+/// symbols), every step scores each symbol by the mean of the models' log-probabilities, and each model carries its own state.
 /// </summary>
 public static class Seq2SeqDecoding
 {
@@ -21,10 +22,13 @@ public static class Seq2SeqDecoding
     public static int MaxLength(int sourceLength) => 2 * sourceLength + 10;
 
     /// <summary>The most likely symbol at every step, one hypothesis per source.</summary>
-    public static Hypothesis[] Greedy(Seq2Seq model, PaddedBatch source)
+    public static Hypothesis[] Greedy(Seq2Seq model, PaddedBatch source) => Greedy([model], source);
+
+    /// <summary>The most likely symbol at every step under the ensemble's mean log-probabilities, one hypothesis per source.</summary>
+    public static Hypothesis[] Greedy(IReadOnlyList<Seq2Seq> models, PaddedBatch source)
     {
-        int B = source.BatchSize, V = model.Config.TargetVocabulary, steps = MaxLength(source.Steps);
-        var state = model.StartDecoding(source, beams: 1);
+        int B = source.BatchSize, V = TargetVocabulary(models), steps = MaxLength(source.Steps);
+        var state = new EnsembleState(models, source, beams: 1);
         var previous = new int[B];
         Array.Fill(previous, TokenVocabulary.StartId);
         var tokens = new List<int>[B];
@@ -35,7 +39,7 @@ public static class Seq2SeqDecoding
         int open = B;
         for (int t = 0; t < steps && open > 0; t++)
         {
-            state = model.DecodeStep(previous, state, logProbabilities);
+            state.Step(previous, logProbabilities);
             for (int b = 0; b < B; b++)
             {
                 if (finished[b]) { previous[b] = TokenVocabulary.EndId; continue; }
@@ -60,12 +64,16 @@ public static class Seq2SeqDecoding
     /// hypotheses, best first, ranked by log-probability / length^<paramref name="lengthPenalty"/> (length counting the
     /// end symbol; 0 ranks by log-probability itself).
     /// </summary>
-    public static List<Hypothesis>[] Beam(Seq2Seq model, PaddedBatch source, int beams, double lengthPenalty = 0)
+    public static List<Hypothesis>[] Beam(Seq2Seq model, PaddedBatch source, int beams, double lengthPenalty = 0) =>
+        Beam([model], source, beams, lengthPenalty);
+
+    /// <summary>Beam search as <see cref="Beam(Seq2Seq, PaddedBatch, int, double)"/> under the ensemble's mean log-probabilities.</summary>
+    public static List<Hypothesis>[] Beam(IReadOnlyList<Seq2Seq> models, PaddedBatch source, int beams, double lengthPenalty = 0)
     {
         if (beams < 1) throw new ArgumentException($"The beam size must be at least 1, got {beams}.");
         if (!(lengthPenalty >= 0)) throw new ArgumentException($"The length penalty must be ≥ 0, got {lengthPenalty}.");
-        int B = source.BatchSize, K = beams, N = B * K, V = model.Config.TargetVocabulary, steps = MaxLength(source.Steps);
-        var state = model.StartDecoding(source, K);
+        int B = source.BatchSize, K = beams, N = B * K, V = TargetVocabulary(models), steps = MaxLength(source.Steps);
+        var state = new EnsembleState(models, source, K);
         var previous = new int[N];
         Array.Fill(previous, TokenVocabulary.StartId);
         var tokens = new int[N][];
@@ -84,7 +92,7 @@ public static class Seq2SeqDecoding
         var nextFinished = new bool[N];
         for (int t = 0; t < steps && !AllFinished(finished, scores); t++)
         {
-            state = model.DecodeStep(previous, state, logProbabilities);
+            state.Step(previous, logProbabilities);
             for (int b = 0; b < B; b++)
             {
                 candidates.Clear();
@@ -117,7 +125,7 @@ public static class Seq2SeqDecoding
             (tokens, nextTokens) = (nextTokens, tokens);
             (scores, nextScores) = (nextScores, scores);
             (finished, nextFinished) = (nextFinished, finished);
-            state = Seq2Seq.Gather(state, parents);
+            state.Gather(parents);
         }
 
         var result = new List<Hypothesis>[B];
@@ -135,6 +143,52 @@ public static class Seq2SeqDecoding
             result[b] = list;
         }
         return result;
+    }
+
+    private static int TargetVocabulary(IReadOnlyList<Seq2Seq> models)
+    {
+        if (models.Count == 0) throw new ArgumentException("Decoding needs at least one model.");
+        int V = models[0].Config.TargetVocabulary;
+        foreach (var model in models)
+            if (model.Config.TargetVocabulary != V) throw new ArgumentException("The models of an ensemble must share their target symbols.");
+        return V;
+    }
+
+    /// <summary>Each model's decoder state, stepped together; one model writes its log-probabilities directly, several their mean.</summary>
+    private sealed class EnsembleState
+    {
+        private readonly IReadOnlyList<Seq2Seq> _models;
+        private readonly Seq2SeqDecoderState[] _states;
+        private readonly float[] _scratch;   // [N, V] one model's log-probabilities, when there are several
+
+        public EnsembleState(IReadOnlyList<Seq2Seq> models, PaddedBatch source, int beams)
+        {
+            _models = models;
+            _states = models.Select(m => m.StartDecoding(source, beams)).ToArray();
+            _scratch = models.Count > 1 ? new float[source.BatchSize * beams * models[0].Config.TargetVocabulary] : [];
+        }
+
+        // logProbabilities [N, V] = mean over the models of their log-probabilities
+        public void Step(int[] previous, float[] logProbabilities)
+        {
+            if (_models.Count == 1)
+            {
+                _states[0] = _models[0].DecodeStep(previous, _states[0], logProbabilities);
+                return;
+            }
+            Array.Clear(logProbabilities);
+            for (int m = 0; m < _models.Count; m++)
+            {
+                _states[m] = _models[m].DecodeStep(previous, _states[m], _scratch);
+                System.Numerics.Tensors.TensorPrimitives.Add(logProbabilities, _scratch, logProbabilities);
+            }
+            System.Numerics.Tensors.TensorPrimitives.Multiply(logProbabilities, 1f / _models.Count, logProbabilities);
+        }
+
+        public void Gather(int[] rows)
+        {
+            for (int m = 0; m < _states.Length; m++) _states[m] = _states[m].Gather(rows);
+        }
     }
 
     private static bool AllFinished(bool[] finished, double[] scores)

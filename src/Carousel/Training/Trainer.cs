@@ -120,6 +120,7 @@ public sealed class Trainer<TBatch>
                 _cursor.ResetLoss();
                 throughput.Evaluated();
             }
+            if (epochEnded) SaveEpoch();
             if (evaluate || epochEnded) SaveLast(Elapsed());
             progress?.Report(new TrainingProgress(step, _run.PlannedSteps, (double)step / perEpoch, trainLoss, result.Loss, norm, Optimizer.LearningRate,
                 rate, Elapsed(), evaluation, isBest));
@@ -175,6 +176,28 @@ public sealed class Trainer<TBatch>
         if (_best is not null) metadata["evaluation"] = JsonSerializer.Serialize(_best, LastCheckpoint.Json);
         ModelCheckpoint.SaveToDirectory(_run.Directory, _task.CheckpointKind, _named, Optimizer, metadata, _cursor.Step);
         _bestSaved = true;
+    }
+
+    /// <summary>The folder under a run's directory that holds the weights of its last epoch ends (see <see cref="TrainingRun.KeepEpochs"/>).</summary>
+    public const string EpochsFolder = "epochs";
+
+    /// <summary>The kept epoch-end checkpoints of a run directory, oldest first (none when it kept none).</summary>
+    public static string[] KeptEpochs(string directory)
+    {
+        string folder = Path.Combine(directory, EpochsFolder);
+        return Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "epoch-*.safetensors").Order(StringComparer.Ordinal)] : [];
+    }
+
+    /// <summary>DIR/epochs/epoch-NNNN.safetensors: the weights at this epoch end, the oldest beyond <see cref="TrainingRun.KeepEpochs"/> deleted.</summary>
+    private void SaveEpoch()
+    {
+        if (_run.Directory is null || _run.KeepEpochs <= 0) return;
+        string folder = Path.Combine(_run.Directory, EpochsFolder);
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"epoch-{_cursor.EpochsCompleted:D4}.safetensors"));
+        ModelCheckpoint.Save(path, _task.CheckpointKind, _named, optimizer: null, _task.CheckpointMetadata(_cursor), _cursor.Step);
+        var kept = KeptEpochs(_run.Directory);
+        for (int i = 0; i < kept.Length - _run.KeepEpochs; i++) File.Delete(kept[i]);
     }
 
     /// <summary>DIR/last.safetensors: where the run stands now, to continue it exactly.</summary>

@@ -39,6 +39,11 @@ public sealed record TrainingRun
     /// begins; its checkpoints are replaced as this run saves). Without it such a directory is refused.
     /// </summary>
     public bool Overwrite { get; init; }
+    /// <summary>
+    /// Keep the weights of the last this many epoch ends as DIR/epochs/epoch-NNNN.safetensors (a checkpoint of the model's
+    /// kind, without optimizer state; older ones are deleted), for checkpoint averaging (0: none kept).
+    /// </summary>
+    public int KeepEpochs { get; init; }
     /// <summary>A saved run to continue exactly (its DIR/last.safetensors), or null for a fresh run.</summary>
     public LastCheckpoint? Resume { get; init; }
 }

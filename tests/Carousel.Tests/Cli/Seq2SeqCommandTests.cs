@@ -60,6 +60,57 @@ public class Seq2SeqCommandTests
         Assert.All(lines, l => Assert.Equal(3, l.Split('\t').Length)); // source, output, log-probability
     }
 
+    /// <summary>
+    /// The additions for model quality in one small run: input feeding, label smoothing, the model chosen on an inner dev
+    /// split of the training words, the last epochs kept and averaged, and an ensemble at decode time.
+    /// </summary>
+    [Fact]
+    public void InnerDevInputFeedingAveragingAndEnsemble()
+    {
+        using var dir = new TempDirectory();
+        string[] args = ["seq2seq", "train", "--train", dir.Write("train.tsv", Pairs(300, 1)), "--out", dir.File("run"), "--embedding", "8", "--hidden", "12",
+            "--decoder-hidden", "16", "--epochs", "3", "--batch-size", "16", "--lr", "0.01", "--input-feeding", "--label-smoothing", "0.1",
+            "--inner-dev-fraction", "0.1", "--keep-epochs", "2"];
+        var (code, output, error) = CliRunner.Run(args);
+        Assert.True(code == 0, error);
+        Assert.Contains("inner dev words", output);
+        var innerDev = File.ReadAllLines(dir.File("run/inner-dev.tsv"));
+        var heldWords = innerDev.Select(l => l.Split('\t')[0]).ToHashSet();
+        Assert.Equal(Math.Round(0.1 * DistinctSources(dir.File("train.tsv"))), heldWords.Count);
+        Assert.Equal(File.ReadAllLines(dir.File("train.tsv")).Count(l => heldWords.Contains(l.Split('\t')[0])), innerDev.Length); // every pronunciation of a held-out word
+        var kept = Directory.GetFiles(dir.File("run/epochs")).Select(f => Path.GetFileName(f)).Order().ToArray();
+        Assert.Equal(["epoch-0002.safetensors", "epoch-0003.safetensors"], kept);
+        Assert.Contains("\"InnerDevFraction\":0.1", File.ReadAllText(dir.File("run/metrics.jsonl")) + ReadTraining(dir.File("run")));
+
+        (code, output, error) = CliRunner.Run("seq2seq", "average", dir.File("run"), "--last", "2", "--out", dir.File("avg"));
+        Assert.True(code == 0, error);
+        Assert.Contains("averaged 2 checkpoints", output);
+
+        (code, output, error) = CliRunner.Run("seq2seq", "eval", dir.File("avg"), "--data", dir.Write("dev.tsv", Pairs(30, 2)), "--json", "--beam", "2",
+            "--ensemble", dir.File("run"));
+        Assert.True(code == 0, error);
+        using (var json = JsonDocument.Parse(output)) Assert.Equal(2, json.RootElement.GetProperty("models").GetInt32());
+        (code, output, error) = CliRunner.Run("seq2seq", "predict", dir.File("avg"), "abc", "--ensemble", dir.File("run") + "," + dir.File("run/epochs/epoch-0002.safetensors"));
+        Assert.True(code == 0, error);
+        Assert.StartsWith("abc\t", output);
+
+        // choosing on two sets at once, or on none, is refused; averaging more epochs than kept names the option to train with
+        (code, _, error) = CliRunner.Run([.. args.Select(a => a == dir.File("run") ? dir.File("run2") : a), "--dev", dir.File("dev.tsv")]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--inner-dev-fraction", error);
+        (code, _, error) = CliRunner.Run("seq2seq", "average", dir.File("run"), "--last", "3", "--out", dir.File("avg3"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--keep-epochs 3", error);
+        Assert.False(Directory.Exists(dir.File("avg3")));
+
+        // another seed for the weights but the same split seed holds out the same words
+        (code, _, error) = CliRunner.Run([.. args.Select(a => a == dir.File("run") ? dir.File("run4") : a == "3" ? "1" : a), "--seed", "9", "--inner-dev-seed", "0"]);
+        Assert.True(code == 0, error);
+        Assert.Equal(innerDev, File.ReadAllLines(dir.File("run4/inner-dev.tsv")));
+    }
+
+    private static string ReadTraining(string run) => Carousel.Training.EncoderDecoder.Seq2SeqCheckpoint.Load(run).Metadata["training"];
+
     private static int DistinctSources(string path) => File.ReadAllLines(path).Select(l => l.Split('\t')[0]).Distinct().Count();
 
     [Fact]

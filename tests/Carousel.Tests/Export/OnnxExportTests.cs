@@ -185,17 +185,20 @@ public class OnnxExportTests
     [InlineData(CellKind.Gru, true, false)]
     [InlineData(CellKind.Lstm, false, true)]
     [InlineData(CellKind.RnnTanh, true, true)]
-    public void Seq2SeqEncoderAndDecoderStepsMatch(CellKind cell, bool attention, bool bidirectional)
+    [InlineData(CellKind.Lstm, true, true, true)]
+    [InlineData(CellKind.Gru, true, false, true)]
+    public void Seq2SeqEncoderAndDecoderStepsMatch(CellKind cell, bool attention, bool bidirectional, bool inputFeeding = false)
     {
         var config = new Seq2SeqConfig
         {
             Cell = cell, SourceVocabulary = 8, TargetVocabulary = 9, Embedding = 4, EncoderHidden = 5, EncoderLayers = 2,
-            Bidirectional = bidirectional, DecoderHidden = 6, DecoderLayers = 2, Attention = attention,
+            Bidirectional = bidirectional, DecoderHidden = 6, DecoderLayers = 2, Attention = attention, InputFeeding = inputFeeding,
         };
         var model = new Seq2Seq(config, new Rng(17));
         var source = PaddedBatch.From([[3, 4, 5, 6], [7, 3], [5]], [0, 1, 2], padId: 0);
         int S = source.Steps, B = source.BatchSize, Ld = 2, Hd = 6, V = 9;
-        var state = model.StartDecoding(source, beams: 1);
+        var decoderState = model.StartDecoding(source, beams: 1);
+        var state = decoderState.Recurrent;
 
         var graphs = OnnxExport.Seq2Seq(model);
         Assert.Equal(["encoder", "decoder-step"], graphs.Select(g => g.Role));
@@ -208,12 +211,15 @@ public class OnnxExportTests
 
         var h = encoded["h_out"];
         var c = state.C is null ? null : encoded["c_out"];
+        var feed = new float[B * Hd]; // h̃ before the first symbol: zeros
         int[] previous = [1, 1, 1];
         var expected = new float[B * V];
         for (int step = 0; step < 3; step++)
         {
-            state = model.DecodeStep(previous, state, expected);
+            decoderState = model.DecodeStep(previous, decoderState, expected);
+            state = decoderState.Recurrent;
             var inputs = new List<(string, Array, int[])> { ("previous", Ort.Longs(previous), [B]), ("h_in", h, [Ld, B, Hd]) };
+            if (inputFeeding) inputs.Add(("feed_in", feed, [B, Hd]));
             if (c is not null) inputs.Add(("c_in", c, [Ld, B, Hd]));
             if (attention)
             {
@@ -227,6 +233,12 @@ public class OnnxExportTests
             Ort.AssertClose(state.H.Data, actual["h_out"], $"h at step {step}");
             h = actual["h_out"];
             if (c is not null) c = actual["c_out"];
+            Assert.Equal(inputFeeding, actual.ContainsKey("feed_out"));
+            if (inputFeeding)
+            {
+                Ort.AssertClose(decoderState.Feed!.Data, actual["feed_out"], $"h̃ at step {step}");
+                feed = actual["feed_out"];
+            }
             previous = [3 + step, 4, 8 - step];
         }
     }

@@ -16,20 +16,23 @@ public class Seq2SeqGradientTests
     internal static readonly int[][] Sources = [[3, 4, 5, 6, 3], [5, 3], [4, 6, 6, 5]];
     internal static readonly int[][] Targets = [[3, 4], [5, 6, 3, 4], [6]];
 
-    public static TheoryData<CellKind, bool, bool, int, int> Cases() => new()
+    public static TheoryData<CellKind, bool, bool, int, int, bool> Cases() => new()
     {
-        { CellKind.Lstm, true, true, 1, 1 },    // biLSTM encoder, attention
-        { CellKind.Lstm, true, false, 1, 1 },   // no attention: the bridge carries everything
-        { CellKind.Gru, true, true, 1, 1 },
-        { CellKind.Lstm, false, true, 2, 2 },   // stacked both sides, unidirectional
-        { CellKind.Gru, true, false, 2, 2 },
+        { CellKind.Lstm, true, true, 1, 1, false },    // biLSTM encoder, attention
+        { CellKind.Lstm, true, false, 1, 1, false },   // no attention: the bridge carries everything
+        { CellKind.Gru, true, true, 1, 1, false },
+        { CellKind.Lstm, false, true, 2, 2, false },   // stacked both sides, unidirectional
+        { CellKind.Gru, true, false, 2, 2, false },
+        { CellKind.Lstm, true, true, 1, 1, true },     // input feeding: h̃_t enters the decoder at t + 1
+        { CellKind.Gru, false, true, 1, 2, true },     // input feeding through two decoder layers
+        { CellKind.RnnTanh, true, true, 2, 1, true },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void BackwardMatchesCentralDifferences(CellKind cell, bool bidirectional, bool attention, int encoderLayers, int decoderLayers)
+    public void BackwardMatchesCentralDifferences(CellKind cell, bool bidirectional, bool attention, int encoderLayers, int decoderLayers, bool inputFeeding)
     {
-        var model = TinyModel(cell, bidirectional, attention, encoderLayers, decoderLayers, seed: 5);
+        var model = TinyModel(cell, bidirectional, attention, encoderLayers, decoderLayers, seed: 5, inputFeeding);
         var batch = Seq2SeqBatch.From(Sources, Targets, [0, 1, 2]);
         var parameters = model.NamedParameters();
         double Loss()
@@ -54,12 +57,14 @@ public class Seq2SeqGradientTests
         Assert.True(model.BridgeH.Weight.Grad.Data.Any(g => g != 0), "the bridge must receive gradient");
     }
 
-    internal static Seq2Seq TinyModel(CellKind cell, bool bidirectional, bool attention, int encoderLayers = 1, int decoderLayers = 1, ulong seed = 1)
+    internal static Seq2Seq TinyModel(CellKind cell, bool bidirectional, bool attention, int encoderLayers = 1, int decoderLayers = 1, ulong seed = 1,
+        bool inputFeeding = false)
     {
         var model = new Seq2Seq(new Seq2SeqConfig
         {
             Cell = cell, SourceVocabulary = 7, TargetVocabulary = 7, Embedding = 3, EncoderHidden = 4, EncoderLayers = encoderLayers,
             Bidirectional = bidirectional, DecoderHidden = 5, DecoderLayers = decoderLayers, Attention = attention,
+            InputFeeding = inputFeeding,
         }, new Rng(seed));
         // Larger weights than the default init so that gates and attention are away from their linear regime.
         var rng = new Rng(seed + 100);

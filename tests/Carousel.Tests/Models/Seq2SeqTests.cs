@@ -145,6 +145,35 @@ public class Seq2SeqTests
         }
     }
 
+    /// <summary>
+    /// With input feeding the teacher-forced pass (stepped over a padded batch, h̃ fed back) and step-by-step decoding (one
+    /// source at a time, h̃ carried in the state) are the same model: the decoder forced along each target gives, summed over
+    /// the targets and their end symbols, minus the batch's total loss.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Lstm, 1)]
+    [InlineData(CellKind.Gru, 2)]
+    public void InputFeedingDecodingMatchesItsTeacherForcedPass(CellKind cell, int decoderLayers)
+    {
+        var model = Seq2SeqGradientTests.TinyModel(cell, bidirectional: true, attention: true, decoderLayers: decoderLayers, seed: 21, inputFeeding: true);
+        var (mean, count) = model.Forward(Seq2SeqBatch.From(Sources, Targets, [0, 1, 2]));
+        double forced = 0;
+        int V = model.Config.TargetVocabulary;
+        var logProbabilities = new float[V];
+        for (int i = 0; i < Sources.Length; i++)
+        {
+            var state = model.StartDecoding(PaddedBatch.From(Sources, [i], TokenVocabulary.PadId), beams: 1);
+            int previous = TokenVocabulary.StartId;
+            foreach (int next in Targets[i].Append(TokenVocabulary.EndId))
+            {
+                state = model.DecodeStep([previous], state, logProbabilities);
+                forced += logProbabilities[next];
+                previous = next;
+            }
+        }
+        Numerics.Close(-mean * count, forced, 1e-4, 1e-4, "log-probability of the targets");
+    }
+
     [Fact]
     public void CheckpointRoundTripsAndRejectsAnotherKind()
     {

@@ -81,7 +81,12 @@ public class CheckpointCompatibilityTests
         Assert.Equal(1, ClassifierCheckpoint.Load(Path.Combine(Fixtures, "classify", "before")).Epoch);
         Assert.Equal(10, TaggerCheckpoint.Load(Path.Combine(Fixtures, "tag", "before")).Step);
         Assert.Equal(["a", "b"], GeneratorCheckpoint.Load(Path.Combine(Fixtures, "generate", "before")).Labels);
-        Assert.Equal(8, Seq2SeqCheckpoint.Load(Path.Combine(Fixtures, "seq2seq", "before")).Model.Config.DecoderHidden);
+        var seq2seq = Seq2SeqCheckpoint.Load(Path.Combine(Fixtures, "seq2seq", "before"));
+        Assert.Equal(8, seq2seq.Model.Config.DecoderHidden);
+        // saved before input feeding: read as a model without it, whose decoder reads embeddings only, and it decodes
+        Assert.False(seq2seq.Model.Config.InputFeeding);
+        Assert.Equal(seq2seq.Model.Config.Embedding, seq2seq.Model.Decoder.Options.InputSize);
+        Assert.Single(Carousel.Training.EncoderDecoder.Seq2SeqEvaluator.Decode(seq2seq.Model, [[3, 4, 5]], beams: 2)[0].Take(1));
     }
 
     private static void CopyDirectory(string from, string to)

@@ -212,41 +212,107 @@ internal sealed class RecurrentDirection
     // The time loop for batch rows [first, end): rows never interact, so parts can run on separate threads.
     private void ForwardSteps(int first, int end, bool split, PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
     {
-        int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, count = end - first;
+        for (int s = 0; s < _steps; s++)
+            ForwardStep(_reverse ? _steps - 1 - s : s, first, end, split, recurrentWeights, y, outStride, outOffset);
+    }
+
+    // Step t for batch rows [first, end): rec = hPrev·W_hhᵀ + b_hh, then the cell kernel row by row; pre_t must be in _pre.
+    private void ForwardStep(int t, int first, int end, bool split, PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
+    {
+        int batch = _batch, H = _hidden, G = _gateWidth, count = end - first;
         var pre = _pre.AsSpan();
         var rec = _rec.AsSpan(first * G, count * G);
-        for (int s = 0; s < steps; s++)
-        {
-            int t = _reverse ? steps - 1 - s : s;
-            var hPrev = _hStates.AsSpan((PrevRow(t) * batch + first) * H, count * H);
-            var hNext = _hStates.AsSpan((NextRow(t) * batch + first) * H, count * H);
-            // rec [rows, G·H] = hPrev [rows, H] · W_hhᵀ + b_hh
-            for (int b = 0; b < count; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
-            StepProduct(split, count, hPrev, H, recurrentWeights, rec, G);
+        var hPrev = _hStates.AsSpan((PrevRow(t) * batch + first) * H, count * H);
+        var hNext = _hStates.AsSpan((NextRow(t) * batch + first) * H, count * H);
+        // rec [rows, G·H] = hPrev [rows, H] · W_hhᵀ + b_hh
+        for (int b = 0; b < count; b++) BiasHh.Value.Data.CopyTo(rec.Slice(b * G, G));
+        StepProduct(split, count, hPrev, H, recurrentWeights, rec, G);
 
-            for (int i = 0; i < count; i++)
+        for (int i = 0; i < count; i++)
+        {
+            int b = first + i, row = t * batch + b;
+            var hPrevRow = hPrev.Slice(i * H, H);
+            var hNextRow = hNext.Slice(i * H, H);
+            var cPrevRow = _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default;
+            var cNextRow = _hasCell ? _cStates.AsSpan((NextRow(t) * batch + b) * H, H) : default;
+            var yRow = y.AsSpan(row * outStride + outOffset, H);
+            if (IsActive(_lengths, t, b))
             {
-                int b = first + i, row = t * batch + b;
-                var hPrevRow = hPrev.Slice(i * H, H);
-                var hNextRow = hNext.Slice(i * H, H);
-                var cPrevRow = _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default;
-                var cNextRow = _hasCell ? _cStates.AsSpan((NextRow(t) * batch + b) * H, H) : default;
-                var yRow = y.AsSpan(row * outStride + outOffset, H);
-                if (IsActive(_lengths, t, b))
-                {
-                    _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow, _peepholeValues,
-                        _cache.AsSpan(row * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
-                    hNextRow.CopyTo(yRow);
-                }
-                else
-                {
-                    // Padding: the state passes through unchanged and the output is zero.
-                    hPrevRow.CopyTo(hNextRow);
-                    if (_hasCell) cPrevRow.CopyTo(cNextRow);
-                    yRow.Clear();
-                }
+                _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow, _peepholeValues,
+                    _cache.AsSpan(row * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
+                hNextRow.CopyTo(yRow);
+            }
+            else
+            {
+                // Padding: the state passes through unchanged and the output is zero.
+                hPrevRow.CopyTo(hNextRow);
+                if (_hasCell) cPrevRow.CopyTo(cNextRow);
+                yRow.Clear();
             }
         }
+    }
+
+    /// <summary>
+    /// Starts a forward driven one step at a time by <see cref="StepForward"/>, for a caller whose input at step t depends on
+    /// outputs of earlier steps (input feeding). x [T, B, In] is read a row block at a time when its step runs, so the caller
+    /// fills it as the steps go; it must stay unchanged until <see cref="EndStepBackward"/>. Forward directions only; the
+    /// arithmetic is that of <see cref="Forward"/> and the workspace the same (nothing is allocated per step).
+    /// </summary>
+    public void BeginSteps(ReadOnlyMemory<float> x, int steps, int batch, int[]? lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0)
+    {
+        if (_reverse) throw new InvalidOperationException("Only a forward direction runs step by step.");
+        EnsureWorkspace(steps, batch);
+        _lengths = lengths;
+        _input = x;
+        _ids = null;
+        int H = _hidden;
+        for (int k = 0; k < Peepholes.Length; k++) Peepholes[k].Value.Data.CopyTo(_peepholeValues.AsSpan(k * H, H));
+        h0.CopyTo(_hStates.AsSpan(0, batch * H));
+        if (_hasCell) c0.CopyTo(_cStates.AsSpan(0, batch * H));
+    }
+
+    /// <summary>
+    /// Step t (0, 1, ... in order) of a forward begun by <see cref="BeginSteps"/>: pre_t [B, G·H] = x_t · W_ihᵀ + b_ih over
+    /// W_ih packed once per weight change, then the recurrence; writes h_t into columns [outOffset, outOffset + H) of row
+    /// block t of y [T, B, outStride].
+    /// </summary>
+    public void StepForward(int t, float[] y, int outStride, int outOffset)
+    {
+        int B = _batch, G = _gateWidth, In = _inputSize;
+        var pre = _pre.AsSpan(t * B * G, B * G);
+        Gemm.Multiply(B, _input.Span.Slice(t * B * In, B * In), In, PackedInputWeights(transposed: true), pre, G, accumulate: false);
+        MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, B);
+        ForwardStep(t, 0, B, false, PackedRecurrentWeights(transposed: true), y, outStride, outOffset);
+    }
+
+    /// <summary>Starts the backward of a stepped forward: dhFinal, dcFinal [B, H] are the gradients of the final state.</summary>
+    public void BeginStepBackward(ReadOnlySpan<float> dhFinal, ReadOnlySpan<float> dcFinal)
+    {
+        int n = _batch * _hidden;
+        _stateGradientNorms = default;
+        dhFinal.CopyTo(_dh.AsSpan(0, n));
+        if (_hasCell) dcFinal.CopyTo(_dc.AsSpan(0, n));
+    }
+
+    /// <summary>
+    /// Step t (T − 1, T − 2, ... in order) of the backward of a stepped forward: dy [T, B, outStride] holds in row block t
+    /// the gradient of this step's output; adds dx_t [B, In] += dPre_t · W_ih, which the caller needs before step t − 1
+    /// (it carries the gradient of the fed-back input). The weight gradients wait for <see cref="EndStepBackward"/>.
+    /// </summary>
+    public void StepBackward(int t, float[] dy, int outStride, int outOffset, Span<float> dx)
+    {
+        int B = _batch, G = _gateWidth;
+        BackwardStep(t, 0, B, false, PackedRecurrentWeights(transposed: false), dy, outStride, outOffset);
+        Gemm.Multiply(B, _pre.AsSpan(t * B * G, B * G), G, PackedInputWeights(transposed: false), dx, _inputSize, accumulate: true);
+    }
+
+    /// <summary>Ends the backward of a stepped forward: the initial states' gradients into dh0, dc0 [B, H], and every weight gradient as one GEMM over all T·B rows.</summary>
+    public void EndStepBackward(Span<float> dh0, Span<float> dc0)
+    {
+        int n = _batch * _hidden;
+        _dh.AsSpan(0, n).CopyTo(dh0);
+        if (_hasCell) _dc.AsSpan(0, n).CopyTo(dc0);
+        AddWeightGradients(default);
     }
 
     /// <summary>
@@ -261,10 +327,8 @@ internal sealed class RecurrentDirection
         Memory<float> stateGradientNorms = default)
     {
         _stateGradientNorms = stateGradientNorms;
-        int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, rows = steps * batch;
-        // dPre reuses the forward's input-projection buffer: backward no longer needs the pre-activations.
-        var dPre = _pre.AsSpan(0, rows * G);
-        var dRec = _kernel.SeparateRecurrentGradient ? _dRec.AsSpan(0, rows * G) : dPre;
+        int batch = _batch, H = _hidden;
+        // dPre (written by the steps) reuses the forward's input-projection buffer: backward no longer needs the pre-activations.
         dhFinal.CopyTo(_dh.AsSpan(0, batch * H));
         if (_hasCell) dcFinal.CopyTo(_dc.AsSpan(0, batch * H));
         var recurrentWeights = PackedRecurrentWeights(transposed: false);
@@ -273,7 +337,15 @@ internal sealed class RecurrentDirection
         _dh.AsSpan(0, batch * H).CopyTo(dh0);
         if (_hasCell) _dc.AsSpan(0, batch * H).CopyTo(dc0);
 
-        // Weight gradients over all steps at once.
+        AddWeightGradients(dx);
+    }
+
+    // Weight gradients over all steps at once (and dx [T·B, In] += dPre · W_ih unless dx is empty: the stepped backward did it).
+    private void AddWeightGradients(Span<float> dx)
+    {
+        int batch = _batch, H = _hidden, G = _gateWidth, rows = _steps * batch;
+        var dPre = _pre.AsSpan(0, rows * G);
+        var dRec = _kernel.SeparateRecurrentGradient ? _dRec.AsSpan(0, rows * G) : dPre;
         // dW_hh [G·H, H] += dRecᵀ [G·H, T·B] · hPrev [T·B, H]; the T entering states are contiguous.
         var hPrevAll = _hStates.AsSpan((_reverse ? batch : 0) * H, rows * H);
         Gemm.Multiply(true, false, G, H, rows, dRec, hPrevAll, WeightHh.Grad.Data, accumulate: true);
@@ -283,7 +355,7 @@ internal sealed class RecurrentDirection
         {
             // dW_ih [G·H, In] += dPreᵀ · x;  dx [T·B, In] += dPre · W_ih
             Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
-            Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
+            if (!dx.IsEmpty) Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
         }
         else if (_tokenEmbedding is null) AddOneHotInputGradient(dPre, rows);
         else AddTokenTableGradients(dPre, rows);
@@ -396,45 +468,48 @@ internal sealed class RecurrentDirection
     // The backward time loop for batch rows [first, end); dh, dc carry the gradients of the state.
     private void BackwardSteps(int first, int end, bool split, PackedMatrix recurrentWeights, float[] dy, int outStride, int outOffset)
     {
-        int steps = _steps, batch = _batch, H = _hidden, G = _gateWidth, count = end - first, rows = steps * batch;
+        for (int s = _steps - 1; s >= 0; s--)
+            BackwardStep(_reverse ? _steps - 1 - s : s, first, end, split, recurrentWeights, dy, outStride, outOffset);
+    }
+
+    // Backward of step t for batch rows [first, end): the kernel row by row into dPre_t (in _pre), then dhPrev += dRec_t · W_hh.
+    private void BackwardStep(int t, int first, int end, bool split, PackedMatrix recurrentWeights, float[] dy, int outStride, int outOffset)
+    {
+        int batch = _batch, H = _hidden, G = _gateWidth, count = end - first, rows = _steps * batch;
         var dPre = _pre.AsSpan(0, rows * G);
         var dRec = _kernel.SeparateRecurrentGradient ? _dRec.AsSpan(0, rows * G) : dPre;
         var dh = _dh.AsSpan(first * H, count * H);
         var dc = _dc.AsSpan(first * H, count * H);
         var dhPrev = _dhPrev.AsSpan(first * H, count * H);
         var norms = _stateGradientNorms.Span; // empty unless recording
-        for (int s = steps - 1; s >= 0; s--)
+        for (int i = 0; i < count; i++)
         {
-            int t = _reverse ? steps - 1 - s : s;
-            for (int i = 0; i < count; i++)
+            int b = first + i, row = t * batch + b;
+            var dhRow = dh.Slice(i * H, H);
+            var dhPrevRow = dhPrev.Slice(i * H, H);
+            if (IsActive(_lengths, t, b))
             {
-                int b = first + i, row = t * batch + b;
-                var dhRow = dh.Slice(i * H, H);
-                var dhPrevRow = dhPrev.Slice(i * H, H);
-                if (IsActive(_lengths, t, b))
-                {
-                    TensorPrimitives.Add(dhRow, dy.AsSpan(row * outStride + outOffset, H), dhRow);
-                    // dhRow is now the total dL/dh_t: from this step's output and, through the recurrence, from all later steps.
-                    if (!norms.IsEmpty) norms[row] = NormInDouble(dhRow);
-                    _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
-                        _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
-                        _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default, _peepholeValues,
-                        _hStates.AsSpan((NextRow(t) * batch + b) * H, H),
-                        dhRow, _hasCell ? dc.Slice(i * H, H) : default,
-                        dPre.Slice(row * G, G), dRec.Slice(row * G, G), dhPrevRow);
-                }
-                else
-                {
-                    dPre.Slice(row * G, G).Clear();
-                    dRec.Slice(row * G, G).Clear();
-                    dhRow.CopyTo(dhPrevRow);
-                    if (!norms.IsEmpty) norms[row] = float.NaN;
-                }
+                TensorPrimitives.Add(dhRow, dy.AsSpan(row * outStride + outOffset, H), dhRow);
+                // dhRow is now the total dL/dh_t: from this step's output and, through the recurrence, from all later steps.
+                if (!norms.IsEmpty) norms[row] = NormInDouble(dhRow);
+                _kernel.BackwardRow(H, _cache.AsSpan(row * _cacheWidth, _cacheWidth),
+                    _hStates.AsSpan((PrevRow(t) * batch + b) * H, H),
+                    _hasCell ? _cStates.AsSpan((PrevRow(t) * batch + b) * H, H) : default, _peepholeValues,
+                    _hStates.AsSpan((NextRow(t) * batch + b) * H, H),
+                    dhRow, _hasCell ? dc.Slice(i * H, H) : default,
+                    dPre.Slice(row * G, G), dRec.Slice(row * G, G), dhPrevRow);
             }
-            // dhPrev [rows, H] += dRec_t [rows, G·H] · W_hh [G·H, H]
-            StepProduct(split, count, dRec.Slice((t * batch + first) * G, count * G), G, recurrentWeights, dhPrev, H);
-            dhPrev.CopyTo(dh);
+            else
+            {
+                dPre.Slice(row * G, G).Clear();
+                dRec.Slice(row * G, G).Clear();
+                dhRow.CopyTo(dhPrevRow);
+                if (!norms.IsEmpty) norms[row] = float.NaN;
+            }
         }
+        // dhPrev [rows, H] += dRec_t [rows, G·H] · W_hh [G·H, H]
+        StepProduct(split, count, dRec.Slice((t * batch + first) * G, count * G), G, recurrentWeights, dhPrev, H);
+        dhPrev.CopyTo(dh);
     }
 
     // ‖v‖ with the squares summed in double: a vanishing gradient of 1e−30 would square to 0 in float.
@@ -468,6 +543,20 @@ internal sealed class RecurrentDirection
     /// </summary>
     private static void StepProduct(bool split, int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, Span<float> c, int ldc) =>
         Gemm.Multiply(split ? 1 : Gemm.ThreadsFor(m, b.N, b.K), m, a, lda, b, c, ldc, accumulate: true);
+
+    // W_ih packed for the stepped forward and backward (op(B) = W_ihᵀ [In, G·H] or W_ih [G·H, In]), repacked on a Version change.
+    private PackedMatrix? _inputTransposed, _inputPacked;
+    private int _inputTransposedVersion = -1, _inputPackedVersion = -1;
+
+    private PackedMatrix PackedInputWeights(bool transposed)
+    {
+        ref var packed = ref transposed ? ref _inputTransposed : ref _inputPacked;
+        ref int version = ref transposed ? ref _inputTransposedVersion : ref _inputPackedVersion;
+        if (packed is null) packed = new PackedMatrix(WeightIh.Value.Data, _gateWidth, _inputSize, transpose: transposed);
+        else if (version != WeightIh.Version) packed.Repack(WeightIh.Value.Data);
+        version = WeightIh.Version;
+        return packed;
+    }
 
     private PackedMatrix PackedRecurrentWeights(bool transposed)
     {

@@ -436,6 +436,98 @@ public sealed class RecurrentStack : IModule
     }
 
     /// <summary>
+    /// Starts a training forward driven one step at a time (<see cref="StepForward"/>), for a caller whose input at step t
+    /// depends on the outputs of earlier steps (input feeding). x [T, B, In] is read a row block at a time as its step runs,
+    /// so the caller fills row block t before step t; it must stay unchanged until <see cref="EndStepBackward"/>.
+    /// Unidirectional stacks (activations are kept for backward in either mode); the per-step arithmetic, dropout between layers (a mask per step) and the
+    /// workspace are those of <see cref="Forward"/>: nothing is allocated per step. Returns the top layer's output
+    /// [T, B, H], whose row block t holds h_t once step t has run (zero after a sequence's end).
+    /// </summary>
+    public Tensor BeginSteps(Tensor x, RecurrentState? initial = null, int[]? lengths = null)
+    {
+        if (Options.Bidirectional) throw new InvalidOperationException("A bidirectional stack cannot run step by step.");
+        if (x.Rank != 3 || x.Dim(2) != Options.InputSize) throw new ArgumentException($"Expected input [T, B, {Options.InputSize}], got {x}.");
+        int T = x.Dim(0), B = x.Dim(1), L = Options.Layers;
+        ValidateLengths(lengths, T, B);
+        initial ??= InitialState(B);
+        ValidateState(initial, B, "initial state");
+        EnsureWorkspace(T, B);
+        _lastForwardUsedDropout = Training && Options.Dropout > 0f;
+        _lastForwardKeptActivations = true;
+        _lastForwardIds = null;
+        for (int k = 0; k < L; k++)
+        {
+            var input = k == 0 ? x.Data : _lastForwardUsedDropout ? _droppedInputs[k - 1].Data : _layerOutputs[k - 1].Data;
+            _layers[k][0].BeginSteps(input, T, B, lengths, initial.H.Slice(k), initial.C is null ? default : initial.C.Slice(k));
+        }
+        return _layerOutputs[L - 1];
+    }
+
+    /// <summary>Step t (0, 1, ... in order) of a forward begun by <see cref="BeginSteps"/>: every layer, bottom to top.</summary>
+    public void StepForward(int t)
+    {
+        int B = _batch, H = Options.HiddenSize, L = Options.Layers;
+        for (int k = 0; k < L; k++)
+        {
+            _layers[k][0].StepForward(t, _layerOutputs[k].Data, H, 0);
+            if (k < L - 1 && _lastForwardUsedDropout)
+            {
+                // this step's slice of the mask between layer k and k + 1
+                float keep = 1f - Options.Dropout, scale = 1f / keep;
+                var mask = _dropoutMasks[k].Data.AsSpan(t * B * H, B * H);
+                for (int i = 0; i < mask.Length; i++) mask[i] = _dropoutRng.NextFloat() < keep ? scale : 0f;
+                System.Numerics.Tensors.TensorPrimitives.Multiply(_layerOutputs[k].Data.AsSpan(t * B * H, B * H), mask, _droppedInputs[k].Data.AsSpan(t * B * H, B * H));
+            }
+        }
+    }
+
+    /// <summary>Starts the backward of a stepped forward (the final state's gradient is taken as zero).</summary>
+    public void BeginStepBackward()
+    {
+        if (_layerOutputs.Length == 0 || !_lastForwardKeptActivations) throw new InvalidOperationException("Backward called before a training forward.");
+        var zero = new float[_batch * Options.HiddenSize];
+        for (int k = 0; k < Options.Layers; k++) _layers[k][0].BeginStepBackward(zero, zero);
+    }
+
+    /// <summary>
+    /// Step t (T − 1, T − 2, ... in order) of the backward of a stepped forward: dOutput [T, B, H] holds in row block t the
+    /// gradient of the top layer's output at step t; adds the gradient of the input at step t into dx [B, In].
+    /// </summary>
+    public void StepBackward(int t, Tensor dOutput, Span<float> dx)
+    {
+        int B = _batch, H = Options.HiddenSize, L = Options.Layers;
+        if (!dOutput.HasShape(_steps, B, H)) throw new ArgumentException($"Expected output gradient [{_steps}, {B}, {H}], got {dOutput}.");
+        float[] dy = dOutput.Data;
+        for (int k = L - 1; k >= 0; k--)
+        {
+            var dInput = k == 0 ? dx : _inputGradients[k].Data.AsSpan(t * B * H, B * H);
+            if (k > 0) dInput.Clear();
+            _layers[k][0].StepBackward(t, dy, H, 0, dInput);
+            if (k > 0)
+            {
+                if (_lastForwardUsedDropout)
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(dInput, _dropoutMasks[k - 1].Data.AsSpan(t * B * H, B * H), dInput);
+                dy = _inputGradients[k].Data;
+            }
+        }
+    }
+
+    /// <summary>Ends the backward of a stepped forward: adds every weight gradient and returns the initial state's gradient.</summary>
+    public RecurrentState EndStepBackward()
+    {
+        int B = _batch, L = Options.Layers;
+        var dInitial = ZeroState(B);
+        for (int k = 0; k < L; k++)
+            _layers[k][0].EndStepBackward(dInitial.H.Slice(k), dInitial.C is null ? default : dInitial.C.Slice(k));
+        for (int k = 0; k < L; k++)
+        {
+            if (_initialH[k] is { } h0) AddBatchSum(dInitial.H.Slice(k), B, h0.Grad.Data);
+            if (_initialC[k] is { } c0) AddBatchSum(dInitial.C!.Slice(k), B, c0.Grad.Data);
+        }
+        return dInitial;
+    }
+
+    /// <summary>
     /// The state after the first <paramref name="steps"/> steps (0..T) of the last Forward — where a window that starts
     /// <paramref name="steps"/> steps later begins (truncated BPTT with overlapping windows). Unidirectional stacks only;
     /// padded sequences keep their state through the padding, as in Forward. A new copy.

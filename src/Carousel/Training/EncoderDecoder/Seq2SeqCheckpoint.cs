@@ -37,6 +37,26 @@ public sealed record Seq2SeqCheckpoint(Seq2Seq Model, TokenVocabulary SourceVoca
         ["source_tokens"] = sourceTokens == SourceTokens.Words ? "words" : "chars",
     };
 
+    /// <summary>
+    /// The checkpoint whose weights are the mean of <paramref name="checkpoints"/>' (checkpoint averaging, see
+    /// <see cref="WeightAveraging"/>): all must have the same model configuration, vocabularies and source tokens. The result
+    /// keeps the first one's metadata and the largest step; the first checkpoint's model is reused for it.
+    /// </summary>
+    public static Seq2SeqCheckpoint Average(IReadOnlyList<Seq2SeqCheckpoint> checkpoints)
+    {
+        if (checkpoints.Count == 0) throw new ArgumentException("Averaging needs at least one checkpoint.");
+        var first = checkpoints[0];
+        foreach (var other in checkpoints.Skip(1))
+        {
+            if (other.Model.Config != first.Model.Config) throw new InvalidDataException("The checkpoints to average have different model configurations.");
+            if (!other.SourceVocabulary.Symbols.SequenceEqual(first.SourceVocabulary.Symbols) || !other.TargetVocabulary.Symbols.SequenceEqual(first.TargetVocabulary.Symbols)
+                || other.SourceTokens != first.SourceTokens)
+                throw new InvalidDataException("The checkpoints to average have different vocabularies.");
+        }
+        WeightAveraging.Average([.. checkpoints.Select(c => c.Model.NamedParameters())], first.Model.NamedParameters());
+        return first with { Step = checkpoints.Max(c => c.Step) };
+    }
+
     /// <summary>Reads a checkpoint (file or training directory); a checkpoint of another model kind is a clear error.</summary>
     public static Seq2SeqCheckpoint Load(string path)
     {

@@ -26,7 +26,7 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     private readonly bool _fromInitialWeights;
 
     /// <summary>The options a resumed run may change.</summary>
-    public static readonly string[] ResumableChanges = [nameof(Seq2SeqTrainingOptions.Epochs), nameof(Seq2SeqTrainingOptions.Threads)];
+    public static readonly string[] ResumableChanges = [nameof(Seq2SeqTrainingOptions.Epochs), nameof(Seq2SeqTrainingOptions.Threads), nameof(Seq2SeqTrainingOptions.KeepEpochs)];
 
     /// <summary>The model being trained.</summary>
     public Seq2Seq Seq2Seq { get; }
@@ -87,7 +87,10 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     public TrainingRun Run(string? directory, LastCheckpoint? resume = null) =>
         _fromInitialWeights && resume is not null
             ? throw new SettingException("InitialWeights", "A resumed run continues with its own weights; it does not go with InitialWeights.")
-            : _options.ToRun(_batches.BatchesPerEpoch * _options.Epochs, _batches.BatchesPerEpoch, directory, resume) with { EvaluateEvery = _options.EvalEvery };
+            : _options.ToRun(_batches.BatchesPerEpoch * _options.Epochs, _batches.BatchesPerEpoch, directory, resume) with
+            {
+                EvaluateEvery = _options.EvalEvery, KeepEpochs = _options.KeepEpochs,
+            };
 
     /// <summary>
     /// What a run with <paramref name="options"/> allocates (see <see cref="MemoryEstimate"/>): the encoder over sources of up
@@ -109,7 +112,7 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
                 $"the encoder's weights, EncoderHidden {options.EncoderHidden} × EncoderLayers {options.EncoderLayers}",
                 [nameof(options.EncoderHidden), nameof(options.EncoderLayers), nameof(options.Embedding)],
                 $"the encoder's activations over BatchSize {B} × {sourceSteps} steps (the longest source)", batchSettings)
-            .SequenceModel(new RecurrentOptions(options.Cell, options.Embedding, options.DecoderHidden, options.DecoderLayers, Dropout: options.Dropout),
+            .SequenceModel(new RecurrentOptions(options.Cell, config.DecoderInputSize, options.DecoderHidden, options.DecoderLayers, Dropout: options.Dropout),
                 optimizer, targetSteps, B, targetVocabulary, targetVocabulary, outputPerStep: true,
                 $"the decoder's weights, DecoderHidden {options.DecoderHidden} × DecoderLayers {options.DecoderLayers}, with the bridge and attention",
                 [nameof(options.DecoderHidden), nameof(options.DecoderLayers), nameof(options.EncoderHidden)],
@@ -138,7 +141,7 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     public override BatchLoss TrainBatch(int[] examples)
     {
         var batch = Seq2SeqBatch.From(_trainSources, _trainTargets, examples);
-        var (loss, count) = Seq2Seq.Forward(batch);
+        var (loss, count) = Seq2Seq.Forward(batch, _options.LabelSmoothing);
         if (double.IsFinite(loss)) Seq2Seq.Backward();
         return new BatchLoss(loss, count);
     }

@@ -3,6 +3,7 @@ using Carousel.Data;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Optimizers;
+using System.Text.Json.Serialization;
 using Carousel.Tensors;
 
 namespace Carousel.Training.EncoderDecoder;
@@ -47,6 +48,30 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
     public int EvalEvery { get; init; }
     /// <summary>Beams for the dev evaluation during training (1: greedy).</summary>
     public int EvalBeam { get; init; } = 1;
+    /// <summary>Input feeding (Luong et al. 2015): the attention's output h̃_t joins the decoder's input at step t + 1 (needs Attention).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // runs saved before it existed compare equal on resume
+    public bool InputFeeding { get; init; }
+    /// <summary>Variational dropout on the decoder side: one mask per sequence for the target embeddings and before the output layer.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool VariationalDropout { get; init; }
+    /// <summary>ε in [0, 1): the training loss is the cross-entropy against (1 − ε)·onehot + ε/V, as PyTorch's label_smoothing.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public float LabelSmoothing { get; init; }
+    /// <summary>
+    /// When positive, this fraction of the training words (by source: all pairs of a source together, drawn by <see cref="TrainingLoopSettings.Seed"/>)
+    /// was held out as the inner dev set that chose the model (see <see cref="Carousel.Data.WordSplit"/>); 0: the dev set chose it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double InnerDevFraction { get; init; }
+    /// <summary>
+    /// The seed of the inner dev split (null: <see cref="TrainingLoopSettings.Seed"/>): runs with different seeds for their weights
+    /// but one split seed hold out the same words, so that an ensemble of them is still chosen on words none of its models saw.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ulong? InnerDevSeed { get; init; }
+    /// <summary>Keep the weights of the last this many epochs in DIR/epochs for checkpoint averaging (0: none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int KeepEpochs { get; init; }
 
     /// <inheritdoc/>
     protected override void ValidateOwnFields()
@@ -54,6 +79,9 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
         Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
         Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
         Require(EvalBeam >= 1, "EvalBeam", $"EvalBeam must be at least 1, got {EvalBeam}.");
+        Require(LabelSmoothing >= 0 && LabelSmoothing < 1, "LabelSmoothing", $"LabelSmoothing must be in [0, 1), got {LabelSmoothing}.");
+        Require(InnerDevFraction >= 0 && InnerDevFraction < 1, "InnerDevFraction", $"InnerDevFraction must be in [0, 1), got {InnerDevFraction}.");
+        Require(KeepEpochs >= 0, "KeepEpochs", $"KeepEpochs must be ≥ 0, got {KeepEpochs}.");
         ModelConfig(4, 4).Validate();
     }
 
@@ -63,6 +91,6 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
         Cell = Cell, SourceVocabulary = sourceVocabulary, TargetVocabulary = targetVocabulary, Embedding = Embedding,
         EncoderHidden = EncoderHidden, EncoderLayers = EncoderLayers, Bidirectional = Bidirectional,
         DecoderHidden = DecoderHidden, DecoderLayers = DecoderLayers, Attention = Attention, Dropout = Dropout,
-        LearnedInitialState = LearnedInitialState,
+        LearnedInitialState = LearnedInitialState, InputFeeding = InputFeeding, VariationalDropout = VariationalDropout,
     };
 }
