@@ -205,11 +205,18 @@ internal static class TaskCommands
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>
         (o.Narx is { } narx
             ? $"{narx.ModelName} {o.Hidden} tanh units, {narx.InputDelays} input and {narx.OutputDelays} output delays{(narx.TeacherForcing ? ", teacher forcing" : "")}, {trainer.Narx!.Options.Feedback.ToString().ToLowerInvariant()} outputs fed back"
-            : $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init") +
+            : $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, " +
+              (o.RecurrentInit == "pytorch" ? "" : o.RecurrentInit == "echo-state"
+                  ? FormattableString.Invariant($"echo-state weights (spectral radius {o.SpectralRadius}, inputs σ {o.InputScale}), ") : $"{o.RecurrentInit} weights, ") +
+              $"{TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init") +
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
-        $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
-        (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping") +
-        $", {o.Learner}" + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
+        (o.IsHessianFree
+            ? FormattableString.Invariant($", hf: gradient batch {o.BatchSize}, curvature batch {o.CurvatureRows}, λ₀ {o.HessianFree.InitialDamping}, μ {o.HessianFree.StructuralDamping}, CG {o.HessianFree.MinCgIterations}–{o.HessianFree.MaxCgIterations} iterations from {o.HessianFree.CgDecay} × the last")
+            : $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}" +
+              (o.Optimizer is "momentum" or "nesterov" ? (o.MomentumSchedule.IsScheduled ? FormattableString.Invariant($" (μ by Sutskever's schedule, at most {o.MomentumSchedule.Maximum})") : FormattableString.Invariant($" (μ {o.Momentum})")) : "") +
+              $", batch {o.BatchSize}, " +
+              (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping")) +
+        (o.IsHessianFree ? "" : $", {o.Learner}") + (o.UpdateEvery > 0 ? $" online (weights updated every {o.UpdateEvery} step{(o.UpdateEvery == 1 ? "" : "s")} with a loss)" : "") +
         (o.TbpttStep > 0 ? $" truncated: BPTT({(o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep)}; {o.TbpttStep})" : "") +
         $", at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
 
@@ -240,6 +247,19 @@ internal static class TaskCommands
         // Only truncated runs name their window: other summaries stay as they were.
         if (o.Narx is { } narx) { summary["input_delays"] = narx.InputDelays; summary["output_delays"] = narx.OutputDelays; summary["teacher_forcing"] = narx.TeacherForcing; summary["parameters"] = trainer.Network.NamedParameters().Sum(p => p.Parameter.Value.Length); }
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
+        if (o.Optimizer is "momentum" or "nesterov") { summary["momentum"] = o.Momentum; summary["momentum_schedule"] = o.MomentumSchedule.Name; summary["momentum_max"] = o.MomentumSchedule.Maximum; }
+        if (o.RecurrentInit != "pytorch") summary["recurrent_init"] = o.RecurrentInit;
+        if (o.RecurrentInit == "echo-state") { summary["spectral_radius"] = o.SpectralRadius; summary["input_scale"] = o.InputScale; }
+        if (trainer.Learner is HessianFreeLearner hf)
+        {
+            summary["curvature_batch"] = o.CurvatureRows;
+            summary["hf_damping"] = o.HessianFree.InitialDamping;
+            summary["hf_structural_damping"] = o.HessianFree.StructuralDamping;
+            summary["hf_cg_decay"] = o.HessianFree.CgDecay;
+            summary["hf_max_cg"] = o.HessianFree.MaxCgIterations;
+            summary["hf_final_damping"] = Math.Round(hf.Damping, 6);
+            summary["cg_iterations"] = hf.CgIterations;
+        }
         return summary;
     }
 
@@ -298,7 +318,34 @@ internal static class TaskCommands
         };
         public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
-        public readonly Option<string> Optimizer = new("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
+        public readonly Option<string> Optimizer = new("--optimizer")
+        {
+            Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw; or hf: Hessian-free (Martens 2010; Martens & Sutskever 2011), " +
+                          "one step per batch (--batch is the gradient batch, --curvature-batch its curvature part; the --hf-* knobs; --lr and --grad-clip unused), 1-layer rnn or lstm.",
+            DefaultValueFactory = _ => defaults.Optimizer,
+        };
+        public readonly Option<float> Momentum = new("--momentum") { Description = "μ of --optimizer momentum and nesterov (with --momentum-schedule sutskever: ignored, the schedule gives μ).", DefaultValueFactory = _ => defaults.Momentum };
+        public readonly Option<string> MomentumSchedule = new("--momentum-schedule")
+        {
+            Description = "momentum, nesterov: constant (--momentum throughout) or sutskever (Sutskever et al. 2013: μ_t = min(1 − 2^(−1 − log₂(⌊t/250⌋ + 1)), --momentum-max)).",
+            DefaultValueFactory = _ => defaults.MomentumSchedule.Name,
+        };
+        public readonly Option<float> MomentumMax = new("--momentum-max") { Description = "The cap μ_max of --momentum-schedule sutskever.", DefaultValueFactory = _ => defaults.MomentumSchedule.Maximum };
+        public readonly Option<string> RecurrentInit = new("--recurrent-init")
+        {
+            Description = "How the recurrent weights are drawn: pytorch (U(−1/√H, 1/√H)), xavier, orthogonal, or echo-state (Sutskever et al. 2013: each gate block " +
+                          $"of W_hh with {TaskTrainingOptions.EchoStateConnections} N(0, 1) non-zeros per row, scaled to --spectral-radius; W_ih N(0, --input-scale²); biases zero).",
+            DefaultValueFactory = _ => defaults.RecurrentInit,
+        };
+        public readonly Option<float> SpectralRadius = new("--spectral-radius") { Description = "echo-state: the exact spectral radius of each W_hh gate block.", DefaultValueFactory = _ => defaults.SpectralRadius };
+        public readonly Option<float> InputScale = new("--input-scale") { Description = "echo-state: the standard deviation of W_ih.", DefaultValueFactory = _ => defaults.InputScale };
+        public readonly Option<int> CurvatureBatch = new("--curvature-batch") { Description = "hf: the sequences of each batch the Gauss-Newton products use, its first ones (0: a fifth of --batch).", DefaultValueFactory = _ => defaults.CurvatureBatch };
+        public readonly Option<float> HfDamping = new("--hf-damping") { Description = "hf: the initial Levenberg–Marquardt damping λ (then ×3/2 when ρ < 1/4, ×2/3 when ρ > 3/4).", DefaultValueFactory = _ => defaults.HessianFree.InitialDamping };
+        public readonly Option<float> HfStructuralDamping = new("--hf-structural-damping") { Description = "hf: μ, structural damping λ·μ on the changes of the hidden states (0: off).", DefaultValueFactory = _ => defaults.HessianFree.StructuralDamping };
+        public readonly Option<float> HfCgDecay = new("--hf-cg-decay") { Description = "hf: CG starts from this times the previous step's solution (0: from zero).", DefaultValueFactory = _ => defaults.HessianFree.CgDecay };
+        public readonly Option<int> HfMaxCg = new("--hf-max-cg") { Description = "hf: the most CG iterations per step.", DefaultValueFactory = _ => defaults.HessianFree.MaxCgIterations };
+        public readonly Option<int> HfMinCg = new("--hf-min-cg") { Description = "hf: the fewest CG iterations per step.", DefaultValueFactory = _ => defaults.HessianFree.MinCgIterations };
+        public readonly Option<float> HfCgTolerance = new("--hf-cg-tolerance") { Description = "hf: ε of Martens' CG stopping test (relative progress over the last max(10, 0.1·i) iterations below k·ε).", DefaultValueFactory = _ => defaults.HessianFree.CgTolerance };
         public readonly Option<float> LearningRate = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         public readonly Option<int> Batch = new("--batch") { Description = "Sequences per optimizer step.", DefaultValueFactory = _ => defaults.BatchSize };
         public readonly Option<float> GradClip = new("--grad-clip") { Description = "Clip the global gradient norm to this (0: off).", DefaultValueFactory = _ => defaults.GradClip };
@@ -341,7 +388,8 @@ internal static class TaskCommands
         public void AddTo(Command command, bool includeCell = true)
         {
             if (includeCell) foreach (Option option in new Option[] { Cell, InputDelays, OutputDelays, TeacherForcing }) command.Options.Add(option);
-            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow })
+            foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow,
+                                                     Momentum, MomentumSchedule, MomentumMax, RecurrentInit, SpectralRadius, InputScale, CurvatureBatch, HfDamping, HfStructuralDamping, HfCgDecay, HfMaxCg, HfMinCg, HfCgTolerance })
                 command.Options.Add(option);
         }
 
@@ -381,6 +429,21 @@ internal static class TaskCommands
                 TbpttStep = parse.GetValue(TbpttStep),
                 TbpttWindow = parse.GetValue(TbpttWindow),
                 Threads = parse.GetValue(Threads),
+                CurvatureBatch = parse.GetValue(CurvatureBatch),
+                RecurrentInit = parse.GetValue(RecurrentInit)!.ToLowerInvariant(),
+                Momentum = parse.GetValue(Momentum),
+                MomentumSchedule = new Carousel.Optimizers.MomentumSchedule(parse.GetValue(MomentumSchedule)!.ToLowerInvariant(), parse.GetValue(MomentumMax)),
+                SpectralRadius = parse.GetValue(SpectralRadius),
+                InputScale = parse.GetValue(InputScale),
+                HessianFree = new Carousel.Optimizers.HessianFreeSettings
+                {
+                    InitialDamping = parse.GetValue(HfDamping),
+                    StructuralDamping = parse.GetValue(HfStructuralDamping),
+                    CgDecay = parse.GetValue(HfCgDecay),
+                    MaxCgIterations = parse.GetValue(HfMaxCg),
+                    MinCgIterations = parse.GetValue(HfMinCg),
+                    CgTolerance = parse.GetValue(HfCgTolerance),
+                },
             };
             options.Validate();
             TaskLearners.Create(options); // an unknown learner, or one that cannot train this model, is an error before any work

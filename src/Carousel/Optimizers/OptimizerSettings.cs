@@ -10,7 +10,8 @@ namespace Carousel.Optimizers;
 /// <param name="LearningRate">The base learning rate (before any schedule).</param>
 /// <param name="Momentum">Used by momentum and nesterov only.</param>
 /// <param name="WeightDecay">L2 penalty (decoupled for adamw, where 0 means PyTorch's default 0.01).</param>
-public sealed record OptimizerSettings(string Name, float LearningRate, float Momentum = 0.9f, float WeightDecay = 0f)
+/// <param name="MomentumSchedule">How momentum and nesterov change μ with the step; null: constant <paramref name="Momentum"/>.</param>
+public sealed record OptimizerSettings(string Name, float LearningRate, float Momentum = 0.9f, float WeightDecay = 0f, MomentumSchedule? MomentumSchedule = null)
 {
     /// <summary>The optimizer names <see cref="Create"/> knows, as the options' error messages list them.</summary>
     public const string Names = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw";
@@ -30,6 +31,9 @@ public sealed record OptimizerSettings(string Name, float LearningRate, float Mo
         SettingException.Require(Momentum >= 0 && float.IsFinite(Momentum), "Momentum", $"Momentum must be ≥ 0, got {Momentum}.");
         SettingException.Require(WeightDecay >= 0 && float.IsFinite(WeightDecay), "WeightDecay", $"WeightDecay must be ≥ 0, got {WeightDecay}.");
         SettingException.Require(Name != "nesterov" || Momentum > 0, "Momentum", $"Optimizer nesterov needs Momentum > 0, got {Momentum}.", "Optimizer");
+        MomentumSchedule?.Validate();
+        SettingException.Require(MomentumSchedule is not { IsScheduled: true } || Name is "momentum" or "nesterov", "MomentumSchedule",
+            $"MomentumSchedule {MomentumSchedule?.Name} needs Optimizer momentum or nesterov, not {Name}.", "Optimizer");
     }
 
     /// <summary>The state the optimizer keeps per weight, in floats (adam: 2, the running means; momentum, adagrad, rmsprop: 1; sgd: 0).</summary>
@@ -50,8 +54,8 @@ public sealed record OptimizerSettings(string Name, float LearningRate, float Mo
     private Optimizer Build(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => Name switch
     {
         "sgd" => new Sgd(parameters, LearningRate, weightDecay: WeightDecay),
-        "momentum" => new Sgd(parameters, LearningRate, Momentum, weightDecay: WeightDecay),
-        "nesterov" => new Sgd(parameters, LearningRate, Momentum, weightDecay: WeightDecay, nesterov: true),
+        "momentum" => new Sgd(parameters, LearningRate, Momentum, weightDecay: WeightDecay, schedule: MomentumSchedule),
+        "nesterov" => new Sgd(parameters, LearningRate, Momentum, weightDecay: WeightDecay, nesterov: true, schedule: MomentumSchedule),
         "adagrad" => new Adagrad(parameters, LearningRate, weightDecay: WeightDecay),
         "rmsprop" => new RmsProp(parameters, LearningRate, alpha: 0.95f, weightDecay: WeightDecay), // char-rnn's decay rate
         "adam" => new Adam(parameters, LearningRate, weightDecay: WeightDecay),

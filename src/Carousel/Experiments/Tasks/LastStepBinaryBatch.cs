@@ -59,6 +59,22 @@ public sealed class LastStepBinaryBatch(SequenceClassificationBatch data, Output
         return true;
     }
 
+    /// <summary>
+    /// Squared error of a squashed output is no matching loss: this is its Gauss-Newton part, the squash taken as the
+    /// network's last layer — 2·s′(x)²/rows at each row's last step (the term e·s″ that could make it indefinite left out).
+    /// </summary>
+    public override void LossCurvature(int rows, ReadOnlySpan<float> outputs, ReadOnlySpan<float> r, Span<float> hr)
+    {
+        CheckCurvatureShape(rows, 1, outputs.Length, r.Length, hr.Length);
+        hr.Clear();
+        for (int b = 0; b < rows; b++)
+        {
+            int i = (Lengths[b] - 1) * rows + b;
+            float slope = squash.DerivativeFromOutput(squash.Apply(outputs[i]));
+            hr[i] = 2f * slope * slope / rows * r[i];
+        }
+    }
+
     /// <inheritdoc/>
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {

@@ -44,6 +44,37 @@ public abstract class TaskBatch
     /// </summary>
     public abstract bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss);
 
+    /// <summary>
+    /// The loss's half of a Gauss-Newton product (Hessian-free training): <paramref name="hr"/> = H·<paramref name="r"/>, with H
+    /// the Hessian, with respect to the outputs, of the loss of the first <paramref name="rows"/> sequences taken alone (their
+    /// mean, as <see cref="Loss"/> is over the whole batch). Each task's loss matches its outputs (squared error on linear
+    /// outputs, cross-entropy on softmax or sigmoid outputs), so H is positive semi-definite. outputs, r, hr: [T, rows, K],
+    /// the outputs of those sequences alone; hr is zero where nothing is scored.
+    /// </summary>
+    public abstract void LossCurvature(int rows, ReadOnlySpan<float> outputs, ReadOnlySpan<float> r, Span<float> hr);
+
+    /// <summary>Refuses a sub-batch of more rows than the batch has, or spans of the wrong size.</summary>
+    protected void CheckCurvatureShape(int rows, int width, int outputs, int r, int hr)
+    {
+        if (rows < 1 || rows > BatchSize) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"Expected 1..{BatchSize} rows.");
+        int expected = Steps * rows * width;
+        if (outputs != expected || r != expected || hr != expected)
+            throw new ArgumentException($"Expected [{Steps}, {rows}, {width}] = {expected} values, got {outputs}, {r} and {hr}.");
+    }
+
+    /// <summary>hr += (p ⊙ r − p·(p·r)) · scale for one softmax row: the Hessian of cross-entropy in the logits, times r.</summary>
+    protected static void AddSoftmaxCurvature(ReadOnlySpan<float> logits, ReadOnlySpan<float> r, Span<float> hr, double scale)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float z in logits) max = Math.Max(max, z);
+        Span<double> p = stackalloc double[logits.Length];
+        double sum = 0;
+        for (int k = 0; k < logits.Length; k++) sum += p[k] = Math.Exp(logits[k] - max);
+        double pr = 0;
+        for (int k = 0; k < logits.Length; k++) pr += (p[k] /= sum) * r[k];
+        for (int k = 0; k < logits.Length; k++) hr[k] += (float)(scale * p[k] * (r[k] - pr));
+    }
+
     /// <summary>Whether each sequence is processed right by the task's criterion: <paramref name="correct"/> [B].</summary>
     public abstract void Judge(ReadOnlySpan<float> outputs, Span<bool> correct);
 
@@ -105,6 +136,19 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
         loss = SquaredError.Mean(output, Data.Targets.Data.AsSpan(row, 1), dOutput) / BatchSize; // Loss is the mean over the batch
         TensorPrimitives.Multiply(dOutput, 1f / BatchSize, dOutput);
         return true;
+    }
+
+    /// <inheritdoc/>
+    public override void LossCurvature(int rows, ReadOnlySpan<float> outputs, ReadOnlySpan<float> r, Span<float> hr)
+    {
+        CheckCurvatureShape(rows, 1, outputs.Length, r.Length, hr.Length);
+        hr.Clear();
+        // loss = mean over the rows of (y − target)²: ∂²/∂y² = 2 / rows at each row's last step.
+        for (int b = 0; b < rows; b++)
+        {
+            int i = (Lengths[b] - 1) * rows + b;
+            hr[i] = 2f / rows * r[i];
+        }
     }
 
     /// <inheritdoc/>
@@ -188,6 +232,18 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
     }
 
     /// <inheritdoc/>
+    public override void LossCurvature(int rows, ReadOnlySpan<float> outputs, ReadOnlySpan<float> r, Span<float> hr)
+    {
+        CheckCurvatureShape(rows, classCount, outputs.Length, r.Length, hr.Length);
+        hr.Clear();
+        for (int b = 0; b < rows; b++)
+        {
+            int i = ((Lengths[b] - 1) * rows + b) * classCount;
+            AddSoftmaxCurvature(outputs.Slice(i, classCount), r.Slice(i, classCount), hr.Slice(i, classCount), 1.0 / rows);
+        }
+    }
+
+    /// <inheritdoc/>
     public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
     {
         GatherLastSteps(outputs);
@@ -242,6 +298,29 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
         loss = SigmoidBinaryCrossEntropy.Compute(output, Data.Targets.Data.AsSpan((step * BatchSize + row) * v, v), v, default, dOutput) / _activeSteps;
         TensorPrimitives.Multiply(dOutput, 1f / _activeSteps, dOutput);
         return true;
+    }
+
+    /// <inheritdoc/>
+    public override void LossCurvature(int rows, ReadOnlySpan<float> outputs, ReadOnlySpan<float> r, Span<float> hr)
+    {
+        int v = Data.SymbolCount;
+        CheckCurvatureShape(rows, v, outputs.Length, r.Length, hr.Length);
+        hr.Clear();
+        long active = 0;
+        for (int b = 0; b < rows; b++) active += Lengths[b];
+        // Loss is the mean over every active row's V outputs of sigmoid cross-entropy: ∂²/∂z² = σ(z)(1 − σ(z)) / (active·V).
+        double scale = 1.0 / (active * v);
+        for (int t = 0; t < Steps; t++)
+            for (int b = 0; b < rows; b++)
+            {
+                if (t >= Lengths[b]) continue;
+                int i = (t * rows + b) * v;
+                for (int k = i; k < i + v; k++)
+                {
+                    double p = SigmoidBinaryCrossEntropy.Sigmoid(outputs[k]);
+                    hr[k] = (float)(scale * p * (1 - p) * r[k]);
+                }
+            }
     }
 
     /// <inheritdoc/>
@@ -301,6 +380,25 @@ public sealed class StepClassificationTaskBatch(StepClassificationBatch data, in
         loss = SoftmaxCrossEntropy.Compute(output, Data.Targets.AsSpan(i, 1), classCount, dOutput).MeanLoss / _scoredSteps;
         TensorPrimitives.Multiply(dOutput, 1f / _scoredSteps, dOutput);
         return true;
+    }
+
+    /// <inheritdoc/>
+    public override void LossCurvature(int rows, ReadOnlySpan<float> outputs, ReadOnlySpan<float> r, Span<float> hr)
+    {
+        CheckCurvatureShape(rows, classCount, outputs.Length, r.Length, hr.Length);
+        hr.Clear();
+        int scored = 0;
+        for (int t = 0; t < Steps; t++)
+            for (int b = 0; b < rows; b++)
+                if (Data.Targets[t * BatchSize + b] != StepClassificationBatch.Ignore) scored++;
+        if (scored == 0) return;
+        for (int t = 0; t < Steps; t++)
+            for (int b = 0; b < rows; b++)
+            {
+                if (Data.Targets[t * BatchSize + b] == StepClassificationBatch.Ignore) continue;
+                int i = (t * rows + b) * classCount;
+                AddSoftmaxCurvature(outputs.Slice(i, classCount), r.Slice(i, classCount), hr.Slice(i, classCount), 1.0 / scored);
+            }
     }
 
     /// <inheritdoc/>

@@ -139,6 +139,14 @@ public static class TaskLearners
     /// <summary>The learner <paramref name="options"/> names, after checking it can train the model they describe.</summary>
     public static ITaskLearner Create(TaskTrainingOptions options)
     {
+        if (options.IsHessianFree)
+        {
+            if (options.Learner != "bptt") throw new SettingException("Learner", $"Optimizer hf computes its own gradients and curvature products; it takes no Learner {options.Learner}.", "Optimizer");
+            if (options.TbpttStep > 0) throw new SettingException("TbpttStep", "Optimizer hf takes one step per batch over whole sequences: no TbpttStep.", "Optimizer");
+            if (options.UpdateEvery > 0) throw new SettingException("UpdateEvery", "UpdateEvery needs Learner rtrl, not Optimizer hf.", "Optimizer");
+            HessianFreeLearner.CheckSupported(new RecurrentOptions(options.Cell, 1, options.Hidden, options.Layers));
+            return new HessianFreeLearner(options.HessianFree, options.CurvatureRows);
+        }
         switch (options.Learner)
         {
             case "bptt":

@@ -65,6 +65,9 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     private WeightUpdate? _update;
     private bool[] _correct = [];
 
+    /// <summary>How the gradients (and, for Hessian-free training, the updates) are computed.</summary>
+    public ITaskLearner Learner => _learner;
+
     /// <summary>The task trained on.</summary>
     public SequenceTask Task { get; }
     private readonly SequenceTagger? _tagger;
@@ -127,10 +130,32 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     private static SequenceTagger CreateTagger(SequenceTask task, TaskTrainingOptions options, Rng rng)
     {
         new MemoryEstimate().SequenceModel(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers),
-            new OptimizerSettings(options.Optimizer, options.LearningRate), task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
+            options.LoopOptimizer, task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
             $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
             $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
-        return new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
+        bool echoState = options.RecurrentInit == "echo-state";
+        var weightInit = echoState ? RecurrentInit.PyTorch : RecurrentInitializer.Parse(options.RecurrentInit)!.Value;
+        var tagger = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers, Init: weightInit), task.OutputSize, rng);
+        if (echoState) InitializeEchoState(tagger.Rnn, options, rng.Fork());
+        return tagger;
+    }
+
+    // Echo-state-style weights: each H × H gate block of weight_hh sparse and scaled to the spectral radius, weight_ih
+    // N(0, InputScale²), biases zero (the gate initialisation, applied after, may set some).
+    private static void InitializeEchoState(RecurrentStack stack, TaskTrainingOptions options, Rng rng)
+    {
+        int H = options.Hidden;
+        foreach (var p in stack.Parameters())
+        {
+            var values = p.Value.Data;
+            if (p.Name.StartsWith("weight_hh", StringComparison.Ordinal))
+                for (int gate = 0; gate < values.Length / (H * H); gate++)
+                    RecurrentInitializer.FillEchoState(values.AsSpan(gate * H * H, H * H), H, options.SpectralRadius, TaskTrainingOptions.EchoStateConnections, rng);
+            else if (p.Name.StartsWith("weight_ih", StringComparison.Ordinal))
+                for (int i = 0; i < values.Length; i++) values[i] = (float)(options.InputScale * rng.NextGaussian());
+            else Array.Clear(values);
+            p.MarkChanged();
+        }
     }
 
     /// <summary>Trains until the task is solved, the budget is spent or <paramref name="cancel"/> is set.</summary>
@@ -138,7 +163,7 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     {
         var run = new TrainingRun
         {
-            Optimizer = new OptimizerSettings(_options.Optimizer, _options.LearningRate),
+            Optimizer = _options.LoopOptimizer,
             GradClip = _options.GradClip,
             Threads = _options.Threads,
             PlannedSteps = _batches.BatchesPerEpoch,

@@ -63,7 +63,7 @@ public sealed record TaskTrainingOptions
     public int Hidden { get; init; } = 64;
     /// <summary>Stacked recurrent layers (--layers).</summary>
     public int Layers { get; init; } = 1;
-    /// <summary>One of <see cref="OptimizerSettings.Names"/>.</summary>
+    /// <summary>One of <see cref="OptimizerSettings.Names"/>, or "hf": Hessian-free (<see cref="HessianFreeLearner"/>; with <see cref="HessianFree"/>'s knobs).</summary>
     public string Optimizer { get; init; } = "adam";
     /// <summary>The optimizer's learning rate (--lr).</summary>
     public float LearningRate { get; init; } = 1e-2f;
@@ -100,6 +100,49 @@ public sealed record TaskTrainingOptions
     /// <summary>h of BPTT(h; h′): how far back each update's gradient flows (0: TbpttStep).</summary>
     public int TbpttWindow { get; init; }
 
+    /// <summary>
+    /// How the recurrent weights are drawn: "pytorch" (the default), "xavier", "orthogonal" (<see cref="RecurrentInit"/>) or
+    /// "echo-state": each gate block of weight_hh sparse (15 non-zeros per row, N(0, 1)) scaled to <see cref="SpectralRadius"/>,
+    /// weight_ih from N(0, <see cref="InputScale"/>²), biases zero (Sutskever, Martens, Dahl &amp; Hinton 2013).
+    /// </summary>
+    public string RecurrentInit { get; init; } = "pytorch";
+
+    /// <summary>RecurrentInit echo-state: the spectral radius of each gate block of weight_hh.</summary>
+    public float SpectralRadius { get; init; } = 1.1f;
+
+    /// <summary>RecurrentInit echo-state: the standard deviation of weight_ih.</summary>
+    public float InputScale { get; init; } = 0.1f;
+
+    /// <summary>The recurrent-init names: the stack's own and echo-state.</summary>
+    public const string RecurrentInitNames = "pytorch, xavier, orthogonal or echo-state";
+
+    /// <summary>Non-zeros per row of an echo-state weight_hh block.</summary>
+    public const int EchoStateConnections = 15;
+
+    /// <summary>The knobs of Optimizer hf (ignored by the others).</summary>
+    public HessianFreeSettings HessianFree { get; init; } = new();
+
+    /// <summary>Optimizer hf: the sequences of each batch its curvature products use (the batch's first ones); 0: a fifth of BatchSize.</summary>
+    public int CurvatureBatch { get; init; }
+
+    /// <summary>Whether the run trains by Hessian-free optimisation (Optimizer hf) rather than a first-order optimizer.</summary>
+    public bool IsHessianFree => Optimizer == "hf";
+
+    /// <summary>The curvature batch of Optimizer hf: <see cref="CurvatureBatch"/>, or a fifth of the batch (at least 1).</summary>
+    public int CurvatureRows => CurvatureBatch > 0 ? Math.Min(CurvatureBatch, BatchSize) : Math.Max(1, BatchSize / 5);
+
+    /// <summary>
+    /// The first-order optimizer the training loop builds: the named one, or for Optimizer hf plain SGD, which never steps
+    /// (the HF learner updates the weights itself).
+    /// </summary>
+    public OptimizerSettings LoopOptimizer => IsHessianFree ? new("sgd", LearningRate) : new(Optimizer, LearningRate, Momentum, MomentumSchedule: MomentumSchedule);
+
+    /// <summary>μ of Optimizer momentum and nesterov (--momentum).</summary>
+    public float Momentum { get; init; } = 0.9f;
+
+    /// <summary>How μ changes with the step (Optimizer momentum and nesterov): constant, or Sutskever et al.'s schedule.</summary>
+    public MomentumSchedule MomentumSchedule { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range, in the command line's terms.</summary>
     public void Validate()
     {
@@ -117,16 +160,24 @@ public sealed record TaskTrainingOptions
         Require(TbpttStep >= 0, "TbpttStep", $"TbpttStep must be ≥ 0 (0: BPTT over the whole sequence), got {TbpttStep}.");
         Require(TbpttWindow == 0 || (TbpttStep > 0 && TbpttWindow >= TbpttStep), "TbpttWindow",
             TbpttStep > 0 ? $"TbpttWindow (h) must be at least TbpttStep (h′), got {TbpttWindow} < {TbpttStep}." : "TbpttWindow needs TbpttStep (h′, the steps between updates).");
+        Require(RecurrentInit == "echo-state" || RecurrentInitializer.Parse(RecurrentInit) is not null, "RecurrentInit", $"Unknown RecurrentInit '{RecurrentInit}': expected {RecurrentInitNames}.");
+        Require(SpectralRadius > 0 && float.IsFinite(SpectralRadius), "SpectralRadius", $"SpectralRadius must be positive, got {SpectralRadius}.");
+        Require(InputScale >= 0 && float.IsFinite(InputScale), "InputScale", $"InputScale must be ≥ 0, got {InputScale}.");
         Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
         if (Narx is { } narx)
         {
+            Require(!IsHessianFree, "Optimizer", $"Optimizer hf trains a recurrent stack (rnn or lstm), not a {narx.ModelName} network.");
             Require(narx.InputDelays >= 0, "InputDelays", $"InputDelays must be ≥ 0 (0: the current input alone), got {narx.InputDelays}.");
             Require(narx.OutputDelays >= 0, "OutputDelays", $"OutputDelays must be ≥ 0 (0: no output feedback), got {narx.OutputDelays}.");
             Require(Layers == 1, "Layers", $"A {narx.ModelName} network has one hidden layer; Layers must be 1, got {Layers}.");
             Require(Learner == "bptt" && TbpttStep == 0, Learner == "bptt" ? "TbpttStep" : "Learner",
                 $"A {narx.ModelName} network trains by BPTT over the whole sequence (Learner bptt, TbpttStep 0).");
         }
-        Require(OptimizerSettings.IsKnown(Optimizer), "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
+        Require(OptimizerSettings.IsKnown(Optimizer) || IsHessianFree, "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}, or hf (Hessian-free).");
+        Require(CurvatureBatch >= 0, "CurvatureBatch", $"CurvatureBatch must be ≥ 0 (0: a fifth of BatchSize), got {CurvatureBatch}.");
+        SettingException.Require(CurvatureBatch <= BatchSize, "CurvatureBatch", $"CurvatureBatch (the curvature sequences, taken from each batch) must be at most BatchSize {BatchSize}, got {CurvatureBatch}.", "BatchSize");
+        if (IsHessianFree) HessianFree.Validate();
+        else LoopOptimizer.Validate();
     }
 
     /// <summary>Parses a <see cref="GateInit"/> name: default, forget-bias or chrono.</summary>

@@ -42,6 +42,36 @@ public static class RecurrentInitializer
     }
 
     /// <summary>
+    /// matrix [n, n] ← an echo-state-style recurrent matrix (Jaeger 2001; Sutskever, Martens, Dahl &amp; Hinton 2013): each row
+    /// has <paramref name="connections"/> non-zeros (at distinct random columns, all of them when n is smaller) drawn from
+    /// N(0, 1), and the whole is scaled so that its spectral radius — its largest |eigenvalue|, computed exactly
+    /// (<see cref="LinearAlgebra.Eigenvalues"/>) — is <paramref name="spectralRadius"/>. Returns the radius as drawn.
+    /// </summary>
+    public static double FillEchoState(Span<float> matrix, int n, double spectralRadius, int connections, Rng rng)
+    {
+        if (matrix.Length != n * n) throw new ArgumentException($"Expected a [{n}, {n}] matrix, got {matrix.Length} values.");
+        if (!(spectralRadius > 0) || !double.IsFinite(spectralRadius)) throw new ArgumentOutOfRangeException(nameof(spectralRadius), spectralRadius, "The spectral radius must be positive.");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(connections);
+        var values = new double[n * n];
+        var columns = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            // A partial Fisher-Yates shuffle picks min(connections, n) distinct columns.
+            for (int c = 0; c < n; c++) columns[c] = c;
+            for (int k = 0; k < Math.Min(connections, n); k++)
+            {
+                int pick = k + rng.NextInt(n - k);
+                (columns[k], columns[pick]) = (columns[pick], columns[k]);
+                values[i * n + columns[k]] = rng.NextGaussian();
+            }
+        }
+        double drawn = LinearAlgebra.Eigenvalues.SpectralRadius(values, n);
+        if (drawn == 0) throw new InvalidOperationException("The drawn recurrent matrix is nilpotent (spectral radius 0); draw again with another seed or more connections.");
+        for (int i = 0; i < values.Length; i++) matrix[i] = (float)(values[i] * spectralRadius / drawn);
+        return drawn;
+    }
+
+    /// <summary>
     /// matrix [n, n] ← a random orthogonal matrix: the Q of a Gaussian matrix's QR decomposition (modified Gram-Schmidt
     /// in double, over its rows) with each row's sign fixed by R's diagonal, as torch.nn.init.orthogonal_ does.
     /// </summary>
