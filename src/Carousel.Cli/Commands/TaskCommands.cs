@@ -172,6 +172,7 @@ internal static class TaskCommands
     {
         public TrainingOptions() : this(new TaskTrainingOptions()) { }
 
+        public readonly CellStructureOptions Structure = new();
         public readonly Option<string> Cell = new("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
         public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
@@ -217,7 +218,11 @@ internal static class TaskCommands
         /// <param name="includeCell">False where the command chooses the cells itself (longlag).</param>
         public void AddTo(Command command, bool includeCell = true)
         {
-            if (includeCell) command.Options.Add(Cell);
+            if (includeCell)
+            {
+                command.Options.Add(Cell);
+                foreach (var option in Structure.All) command.Options.Add(option);
+            }
             foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow })
                 command.Options.Add(option);
         }
@@ -225,9 +230,13 @@ internal static class TaskCommands
         /// <summary>The options as given, validated.</summary>
         public TaskTrainingOptions Read(ParseResult parse, CellKind? cell = null)
         {
+            var cellKind = cell ?? CellKinds.Parse(parse.GetValue(Cell)!);
+            var (periods, window) = cell is null ? Structure.Read(parse, cellKind) : (null, null);
             var options = new TaskTrainingOptions
             {
-                Cell = cell ?? CellKinds.Parse(parse.GetValue(Cell)!),
+                Cell = cellKind,
+                ClockPeriods = periods,
+                TimeDelay = window,
                 Hidden = parse.GetValue(Hidden),
                 Layers = parse.GetValue(Layers),
                 Optimizer = parse.GetValue(Optimizer)!.ToLowerInvariant(),

@@ -83,12 +83,12 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         _options = options;
         _learner = learner ?? TaskLearners.Create(options);
         Task = task;
-        new MemoryEstimate().SequenceModel(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers),
+        new MemoryEstimate().SequenceModel(options.RecurrentOptions(task.InputSize),
             new OptimizerSettings(options.Optimizer, options.LearningRate), task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
             $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
             $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
         var rng = new Rng((ulong)options.Seed);
-        Tagger = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
+        Tagger = new SequenceTagger(options.RecurrentOptions(task.InputSize), task.OutputSize, rng);
         AppliedGateInit = Tagger.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
         switch (AppliedGateInit)
         {

@@ -1,3 +1,4 @@
+using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Optimizers;
 
@@ -32,6 +33,10 @@ public sealed record TaskTrainingOptions
 {
     /// <summary>The recurrent cell of the model (--cell).</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>Clockwork and timescales cells: the period of each module, ascending (--clock-periods; null: 1, 2, 4, 8).</summary>
+    public IReadOnlyList<int>? ClockPeriods { get; init; }
+    /// <summary>Time-delay layers (cell tdnn): the window of frames each output sees (--tdnn-context, --tdnn-dilations).</summary>
+    public TimeDelayWindow? TimeDelay { get; init; }
     /// <summary>Hidden units per recurrent layer (--hidden).</summary>
     public int Hidden { get; init; } = 64;
     /// <summary>Stacked recurrent layers (--layers).</summary>
@@ -91,8 +96,14 @@ public sealed record TaskTrainingOptions
         Require(TbpttWindow == 0 || (TbpttStep > 0 && TbpttWindow >= TbpttStep), "TbpttWindow",
             TbpttStep > 0 ? $"TbpttWindow (h) must be at least TbpttStep (h′), got {TbpttWindow} < {TbpttStep}." : "TbpttWindow needs TbpttStep (h′, the steps between updates).");
         Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
+        Require(TbpttStep == 0 || (Cell.IsRecurrent() && !Cell.HasClock()), "TbpttStep",
+            $"The {Cell.ToCliName()} cell carries no clock or window across the windows of truncated BPTT: train it over whole sequences (TbpttStep 0).");
+        RecurrentOptions(1).Validate();
         Require(OptimizerSettings.IsKnown(Optimizer), "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }
+
+    /// <summary>The stack these options describe over <paramref name="inputSize"/> features per step.</summary>
+    public RecurrentOptions RecurrentOptions(int inputSize) => new(Cell, inputSize, Hidden, Layers, ClockPeriods: ClockPeriods, TimeDelay: TimeDelay);
 
     /// <summary>Parses a <see cref="GateInit"/> name: default, forget-bias or chrono.</summary>
     public static GateInitialization ParseGateInit(string name) => name.ToLowerInvariant() switch
