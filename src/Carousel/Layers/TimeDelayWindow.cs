@@ -24,6 +24,21 @@ public sealed record TimeDelayWindow(int Before = 2, int After = 2, IReadOnlyLis
         return field;
     }
 
+    /// <summary>Equal when the context and the dilations (element by element) are.</summary>
+    public bool Equals(TimeDelayWindow? other) =>
+        other is not null && Before == other.Before && After == other.After &&
+        (Dilations is null ? other.Dilations is null : other.Dilations is not null && Dilations.SequenceEqual(other.Dilations));
+
+    /// <summary>A hash of the context and the dilations.</summary>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Before);
+        hash.Add(After);
+        foreach (int d in Dilations ?? []) hash.Add(d);
+        return hash.ToHashCode();
+    }
+
     /// <summary>Throws a <see cref="SettingException"/> unless the context is ≥ 0 and there is one positive dilation per layer.</summary>
     public void Validate(int layers)
     {
