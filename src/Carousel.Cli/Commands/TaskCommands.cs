@@ -135,6 +135,8 @@ internal static class TaskCommands
     {
         var summary = FullSummary(task, o, trainer, r);
         // Only truncated runs name their window: other summaries stay as they were.
+        if (task.TestLossName is { } lossName && r.LastEvaluation is { } last) summary["test_" + lossName] = Math.Round(last.TestLoss, 6);
+        if (o.ClockPeriods is { } periods) summary["clock_periods"] = string.Join(",", periods);
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
         return summary;
     }
