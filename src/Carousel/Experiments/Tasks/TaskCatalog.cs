@@ -30,7 +30,7 @@ public static class TaskCatalog
     private const int CopyAlphabetSize = 8, CopySymbols = 5;
     private const int ReberTestStrings = 256;
     // The waveform counts as generated below this normalised MSE.
-    private const double WaveformTolerance = 1e-3;
+    private const double WaveformTolerance = 1e-4;
 
     /// <summary>Every task, in the order `carousel task list` shows them.</summary>
     public static readonly IReadOnlyList<TaskInfo> All =
