@@ -109,6 +109,7 @@ public sealed class CharLanguageModel : IModule
         }
         RecurrentOutput stack;
         if (Embedding is null) stack = Rnn.ForwardOneHot(inputs, steps, batch, initial);
+        else if (!Training && V <= rows) stack = Rnn.InferEmbedded(Embedding, inputs, steps, batch, initial); // same numbers, first product looked up
         else
         {
             Embedding.Forward(inputs, _embedded);

@@ -74,6 +74,41 @@ public class RecurrentInferenceTests
         Assert.Equal(expectedH, inferred.Final.H.Data);
     }
 
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void EmbeddedTokensLookedUpEqualTheEmbeddedForwardBitForBit(CellKind cell)
+    {
+        // The first layer's projection read from the table E·W_ihᵀ gives what the product of each embedded row gives,
+        // over several chunks, two threads, padding, both directions.
+        const int T = 70, B = 21, V = 11, E = 13;
+        var stack = new RecurrentStack(new RecurrentOptions(cell, E, 24, Layers: 2, Bidirectional: true), new Rng(5)) { Training = false };
+        var embedding = new Carousel.Layers.Embedding(V, E, new Rng(6));
+        var rng = new Rng(9);
+        int[] ids = [.. Enumerable.Range(0, T * B).Select(_ => rng.NextInt(V))];
+        int[] lengths = [.. Enumerable.Range(0, B).Select(b => T - 3 * b)];
+        var embedded = new Tensor(T, B, E);
+        embedding.Forward(ids, embedded.Data);
+        var initial = stack.ZeroState(B);
+        for (int i = 0; i < initial.H.Data.Length; i++) initial.H.Data[i] = 0.1f * rng.NextFloat() - 0.05f;
+
+        using var threads = Gemm.UseThreads(2);
+        var expected = stack.Forward(embedded, initial, lengths);
+        var expectedY = expected.Output.Data.ToArray();
+        var expectedH = expected.Final.H.Data.ToArray();
+        var expectedC = expected.Final.C?.Data.ToArray();
+        var looked = stack.InferEmbedded(embedding, ids, T, B, initial, lengths);
+
+        Assert.Equal(expectedY, looked.Output.Data);
+        Assert.Equal(expectedH, looked.Final.H.Data);
+        if (expectedC is not null) Assert.Equal(expectedC, looked.Final.C!.Data);
+
+        // A changed embedding is seen by the next call (the table is rebuilt), and training mode is refused.
+        embedding.Weight.Value.Data[ids[0] * E] += 0.5f;
+        Assert.NotEqual(expectedY, stack.InferEmbedded(embedding, ids, T, B, initial, lengths).Output.Data.ToArray());
+        stack.Training = true;
+        Assert.Throws<InvalidOperationException>(() => stack.InferEmbedded(embedding, ids, T, B));
+    }
+
     [Fact]
     public void BackwardAfterAnEvalForwardIsRefused()
     {

@@ -145,7 +145,7 @@ internal sealed class RecurrentDirection : IStackLayer
     /// </summary>
     public void Infer(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, bool useTokenTable = false)
     {
         int H = _hidden, G = _gateWidth;
         int chunkSteps = Math.Clamp(InferenceChunkRows / Math.Max(batch, 1), 1, Math.Max(steps, 1));
@@ -155,7 +155,8 @@ internal sealed class RecurrentDirection : IStackLayer
         h0.CopyTo(_inferH[0]);
         if (_hasCell) c0.CopyTo(_inferC[0]);
         var recurrentWeights = PackedRecurrentWeights(transposed: true);
-        var columns = ids is null ? null : InputColumns();
+        // Ids: one-hot columns of W_ih, or (useTokenTable) the rows of the table BuildTokenTable made.
+        var columns = ids is null ? null : useTokenTable ? _tokenTable : InputColumns();
 
         // Chunks in processing order: the reverse direction starts from the last steps.
         for (int done = 0; done < steps; done += chunkSteps)
@@ -334,6 +335,20 @@ internal sealed class RecurrentDirection : IStackLayer
             for (int row = 0; row < rows; row++) columns.AsSpan(ids[firstRow + row] * G, G).CopyTo(pre.Slice(row * G, G));
         MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
     }
+
+    /// <summary>
+    /// table [V, G·H] = embedding [V, In] · W_ihᵀ, for <see cref="Infer"/> with useTokenTable: a token's input projection
+    /// is then its row (plus b_ih, added as after the GEMM). Each row is bit for bit the GEMM's row for that embedded
+    /// vector inside any batch (the GEMM sums every element alike whatever m is), so the lookup changes no result.
+    /// </summary>
+    public void BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary)
+    {
+        int G = _gateWidth;
+        if (_tokenTable.Length != vocabulary * G) _tokenTable = new float[vocabulary * G];
+        Gemm.Multiply(false, true, vocabulary, G, _inputSize, embedding[..(vocabulary * _inputSize)], WeightIh.Value.Data, _tokenTable, accumulate: false);
+    }
+
+    private float[] _tokenTable = [];
 
     // W_ihᵀ [In, G·H], rebuilt at every forward: In·G·H copies, next to nothing beside the time loop (and never stale
     // when a caller changes the weights in place).
