@@ -16,9 +16,15 @@ internal interface IStackLayer
     void Forward(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal);
 
-    /// <summary>The same outputs as <see cref="Forward"/> for inference; backward cannot follow it.</summary>
+    /// <summary>
+    /// The same outputs as <see cref="Forward"/> for inference; backward cannot follow it. With <paramref name="useTokenTable"/>
+    /// the ids are read through the table <see cref="BuildTokenTable"/> made (embedded tokens), else as one-hot vectors.
+    /// </summary>
     void Infer(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal);
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, bool useTokenTable = false);
+
+    /// <summary>Prepares <see cref="Infer"/> with useTokenTable for tokens embedded by <paramref name="embedding"/> [V, In].</summary>
+    void BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary);
 
     /// <summary>Backward of the last <see cref="Forward"/>: adds into dx [T, B, In] and the parameters' Grad; writes dh0, dc0 [B, H].</summary>
     void Backward(float[] dy, int outStride, int outOffset, ReadOnlySpan<float> dhFinal, ReadOnlySpan<float> dcFinal,

@@ -26,7 +26,8 @@ internal sealed class TimeDelayLayer : IStackLayer
     private int _steps, _batch;
     private int[]? _lengths;
     private int[]? _ids;
-    private float[] _oneHot = [];     // [T·B, In] the one-hot input when given ids
+    private float[] _oneHot = [];     // [T·B, In] the one-hot (or embedded) input when given ids
+    private float[] _embedding = [];  // [V, In] the embedding of Infer's ids, from BuildTokenTable
     private float[] _unfolded = [];   // [T·B, In·K] u, the windows
     private float[] _pre = [];        // [T·B, H] z in forward, dz in backward
     private float[] _dUnfolded = [];  // [T·B, In·K] du
@@ -109,10 +110,26 @@ internal sealed class TimeDelayLayer : IStackLayer
         Fold(du, dx, steps, batch, _lengths);
     }
 
-    /// <summary>Forward keeps little beyond its output here (the windows and pre-activations), so inference is the same pass.</summary>
+    /// <summary>
+    /// Forward keeps little beyond its output here (the windows and pre-activations), so inference is the same pass; with
+    /// <paramref name="useTokenTable"/> the ids are first replaced by their embedded rows, the rows the embedded forward reads.
+    /// </summary>
     public void Infer(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal) =>
-        Forward(x, ids, steps, batch, lengths, h0, c0, y, outStride, outOffset, hFinal, cFinal);
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, bool useTokenTable = false)
+    {
+        if (!useTokenTable || ids is null)
+        {
+            Forward(x, ids, steps, batch, lengths, h0, c0, y, outStride, outOffset, hFinal, cFinal);
+            return;
+        }
+        int rows = steps * batch;
+        var embedded = new float[rows * _inputSize]; // [T·B, In]
+        for (int row = 0; row < rows; row++) _embedding.AsSpan(ids[row] * _inputSize, _inputSize).CopyTo(embedded.AsSpan(row * _inputSize));
+        Forward(embedded, null, steps, batch, lengths, h0, c0, y, outStride, outOffset, hFinal, cFinal);
+    }
+
+    /// <summary>Keeps a copy of the embedding [V, In]: a time-delay layer reads whole frames, so its "table" is the embedding itself.</summary>
+    public void BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary) => _embedding = embedding[..(vocabulary * _inputSize)].ToArray();
 
     /// <inheritdoc/>
     public void CopyStateAfter(int steps, Span<float> h, Span<float> c) => h.Clear();

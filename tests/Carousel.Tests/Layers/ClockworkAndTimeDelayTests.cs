@@ -171,4 +171,22 @@ public class ClockworkAndTimeDelayTests
             new RecurrentOptions(CellKind.TimeDelay, 2, 4, Layers: 2, TimeDelay: new TimeDelayWindow(1, 1, [1])).Validate()).Setting);
         Assert.Equal("TimeDelay", Assert.Throws<SettingException>(() => new RecurrentOptions(CellKind.Gru, 2, 4, TimeDelay: new TimeDelayWindow()).Validate()).Setting);
     }
+
+    [Theory]
+    [MemberData(nameof(PaddingCases))]
+    public void EvalForwardThroughTheTokenTableEqualsTheEmbeddedForward(string name, RecurrentOptions options)
+    {
+        const int T = 6, B = 3, V = 7;
+        var rng = new Rng(2);
+        var embedding = new Embedding(V, options.InputSize, rng);
+        var stack = new RecurrentStack(options, rng) { Training = false };
+        var ids = new int[T * B];
+        for (int i = 0; i < ids.Length; i++) ids[i] = rng.NextInt(V);
+        int[] lengths = [6, 2, 4];
+        var embedded = new float[T * B * options.InputSize];
+        embedding.Forward(ids, embedded);
+        var expected = stack.Forward(new Tensor(embedded, T, B, options.InputSize), null, lengths).Output.Data.ToArray();
+        var table = stack.InferEmbedded(embedding, ids, T, B, null, lengths).Output.Data;
+        Assert.True(expected.AsSpan().SequenceEqual(table), name);
+    }
 }
