@@ -12,9 +12,12 @@ internal interface IStackLayer
     /// <summary>Its parameters in state-dict order.</summary>
     IEnumerable<Parameter> Parameters();
 
-    /// <summary>Forward over x [T, B, In] (or one-hot <paramref name="ids"/> [T·B]), keeping what backward needs; writes y and the final states [B, H].</summary>
+    /// <summary>
+    /// Forward over x [T, B, In] (or <paramref name="ids"/> [T·B]: one-hot, or rows of <paramref name="tokenEmbedding"/> [V, In],
+    /// whose gradient backward then adds), keeping what backward needs; writes y and the final states [B, H].
+    /// </summary>
     void Forward(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal);
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, Parameter? tokenEmbedding = null);
 
     /// <summary>
     /// The same outputs as <see cref="Forward"/> for inference; backward cannot follow it. With <paramref name="useTokenTable"/>
@@ -24,7 +27,7 @@ internal interface IStackLayer
         float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, bool useTokenTable = false);
 
     /// <summary>Prepares <see cref="Infer"/> with useTokenTable for tokens embedded by <paramref name="embedding"/> [V, In].</summary>
-    void BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary);
+    float[] BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary);
 
     /// <summary>Backward of the last <see cref="Forward"/>: adds into dx [T, B, In] and the parameters' Grad; writes dh0, dc0 [B, H].</summary>
     void Backward(float[] dy, int outStride, int outOffset, ReadOnlySpan<float> dhFinal, ReadOnlySpan<float> dcFinal,

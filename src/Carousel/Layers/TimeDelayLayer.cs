@@ -28,6 +28,7 @@ internal sealed class TimeDelayLayer : IStackLayer
     private int[]? _ids;
     private float[] _oneHot = [];     // [T·B, In] the one-hot (or embedded) input when given ids
     private float[] _embedding = [];  // [V, In] the embedding of Infer's ids, from BuildTokenTable
+    private Parameter? _tokenEmbedding; // the embedding [V, In] the last Forward read its ids through, for its gradient
     private float[] _unfolded = [];   // [T·B, In·K] u, the windows
     private float[] _pre = [];        // [T·B, H] z in forward, dz in backward
     private float[] _dUnfolded = [];  // [T·B, In·K] du
@@ -60,13 +61,14 @@ internal sealed class TimeDelayLayer : IStackLayer
 
     /// <inheritdoc/>
     public void Forward(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, Parameter? tokenEmbedding = null)
     {
         EnsureWorkspace(steps, batch);
         _lengths = lengths;
         _ids = ids;
+        _tokenEmbedding = ids is null ? null : tokenEmbedding;
         int rows = steps * batch, H = _hidden;
-        var input = ids is null ? x.Span : OneHot(ids, rows);
+        var input = ids is null ? x.Span : _tokenEmbedding is null ? OneHot(ids, rows) : Embedded(_tokenEmbedding.Value.Data, ids, rows);
         Unfold(input, steps, batch, lengths);
         // z [T·B, H] = u [T·B, In·K] · Wᵀ + b
         var z = _pre.AsSpan(0, rows * H);
@@ -103,11 +105,22 @@ internal sealed class TimeDelayLayer : IStackLayer
         // dW [H, In·K] += dzᵀ [H, T·B] · u [T·B, In·K];  db += column sums of dz
         Gemm.Multiply(true, false, H, W, rows, dz, _unfolded.AsSpan(0, rows * W), Weight.Grad.Data, accumulate: true);
         MatrixRows.AddColumnSums(dz, rows, Bias.Grad.Data);
-        if (_ids is not null) return; // one-hot ids have no gradient
+        if (_ids is not null && _tokenEmbedding is null) return; // one-hot ids have no gradient
         // du [T·B, In·K] = dz · W, then folded back onto the frames
         var du = _dUnfolded.AsSpan(0, rows * W);
         Gemm.Multiply(false, false, rows, W, H, dz, Weight.Value.Data, du, accumulate: false);
-        Fold(du, dx, steps, batch, _lengths);
+        if (_ids is null)
+        {
+            Fold(du, dx, steps, batch, _lengths);
+            return;
+        }
+        // Embedded ids: the frames' gradients [T·B, In] go to the rows of the embedding they were read from.
+        var dFrames = new float[rows * _inputSize];
+        Fold(du, dFrames, steps, batch, _lengths);
+        var dE = _tokenEmbedding!.Grad.Data;
+        for (int row = 0; row < rows; row++)
+            System.Numerics.Tensors.TensorPrimitives.Add(dE.AsSpan(_ids[row] * _inputSize, _inputSize),
+                dFrames.AsSpan(row * _inputSize, _inputSize), dE.AsSpan(_ids[row] * _inputSize, _inputSize));
     }
 
     /// <summary>
@@ -122,14 +135,20 @@ internal sealed class TimeDelayLayer : IStackLayer
             Forward(x, ids, steps, batch, lengths, h0, c0, y, outStride, outOffset, hFinal, cFinal);
             return;
         }
-        int rows = steps * batch;
-        var embedded = new float[rows * _inputSize]; // [T·B, In]
-        for (int row = 0; row < rows; row++) _embedding.AsSpan(ids[row] * _inputSize, _inputSize).CopyTo(embedded.AsSpan(row * _inputSize));
+        var embedded = Embedded(_embedding, ids, steps * batch).ToArray(); // [T·B, In]
         Forward(embedded, null, steps, batch, lengths, h0, c0, y, outStride, outOffset, hFinal, cFinal);
     }
 
     /// <summary>Keeps a copy of the embedding [V, In]: a time-delay layer reads whole frames, so its "table" is the embedding itself.</summary>
-    public void BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary) => _embedding = embedding[..(vocabulary * _inputSize)].ToArray();
+    public float[] BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary) => _embedding = embedding[..(vocabulary * _inputSize)].ToArray();
+
+    // The rows [T·B, In] of embedding [V, In] that ids name.
+    private ReadOnlySpan<float> Embedded(ReadOnlySpan<float> embedding, int[] ids, int rows)
+    {
+        if (_oneHot.Length != rows * _inputSize) _oneHot = new float[rows * _inputSize];
+        for (int row = 0; row < rows; row++) embedding.Slice(ids[row] * _inputSize, _inputSize).CopyTo(_oneHot.AsSpan(row * _inputSize));
+        return _oneHot;
+    }
 
     /// <inheritdoc/>
     public void CopyStateAfter(int steps, Span<float> h, Span<float> c) => h.Clear();

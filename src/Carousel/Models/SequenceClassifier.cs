@@ -140,7 +140,7 @@ public sealed class SequenceClassifier : IModule
         RecurrentOutput encoded;
         if (Embedding is null) encoded = Rnn.ForwardOneHot(batch.Ids, T, B, lengths: batch.Lengths);
         else if (!Rnn.Training && Embedding.VocabularySize <= T * B) // same numbers, the first product looked up
-            encoded = Rnn.InferEmbedded(Embedding, batch.Ids, T, B, lengths: batch.Lengths);
+            encoded = Rnn.ForwardEmbedded(Embedding, batch.Ids, T, B, lengths: batch.Lengths);
         else
         {
             Embedding.Forward(batch.Ids, _embedded);

@@ -70,8 +70,18 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
 
     /// <summary>The task trained on.</summary>
     public SequenceTask Task { get; }
-    /// <summary>The model trained.</summary>
-    public SequenceTagger Tagger { get; }
+    private readonly SequenceTagger? _tagger;
+    private readonly NarxNetwork? _narx;
+    private float[] _dOutputs = []; // [T, B, K] the NARX network's output gradient, reused
+
+    /// <summary>The model trained: a recurrent stack with a linear head (<see cref="Tagger"/>) or a NARX / Jordan network (<see cref="Narx"/>).</summary>
+    public IPerStepOutputModel Network { get; }
+
+    /// <summary>The model trained when it is a recurrent stack with a linear head (<see cref="TaskTrainingOptions.Narx"/> not set).</summary>
+    public SequenceTagger Tagger => _tagger ?? throw new InvalidOperationException($"This run trains a {_options.ModelName} network, not a recurrent stack: see Network.");
+
+    /// <summary>The model trained when it is a NARX or Jordan network (<see cref="TaskTrainingOptions.Narx"/>), else null.</summary>
+    public NarxNetwork? Narx => _narx;
 
     /// <summary>The gate initialisation applied: <see cref="GateInitialization.Default"/> for cells without gates.</summary>
     public GateInitialization AppliedGateInit { get; }
@@ -86,17 +96,27 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         _options = options;
         _learner = learner ?? TaskLearners.Create(options);
         Task = task;
-        new MemoryEstimate().SequenceModel(options.RecurrentOptions(task.InputSize),
-            new OptimizerSettings(options.Optimizer, options.LearningRate), task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
-            $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
-            $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
         var rng = new Rng((ulong)options.Seed);
-        Tagger = new SequenceTagger(options.RecurrentOptions(task.InputSize), task.OutputSize, rng);
-        AppliedGateInit = Tagger.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
-        switch (AppliedGateInit)
+        if (options.Narx is { } narx)
         {
-            case GateInitialization.ForgetBias: Tagger.Rnn.InitializeKeepGateBias(options.ForgetBias); break;
-            case GateInitialization.Chrono: Tagger.Rnn.InitializeChrono(Math.Max(3, task.LongestSequence), rng.Fork()); break;
+            var sample = task.TestBatches(options.BatchSize)[0];
+            SettingException.Require(!narx.TeacherForcing || TaskOutputFeedback.HasStepTargets(sample), "TeacherForcing",
+                $"Task '{task.Name}' has a target only at the last step, which nothing reads back: TeacherForcing has nothing to feed back there.");
+            _narx = new NarxNetwork(new NarxOptions(task.InputSize, options.Hidden, task.OutputSize, narx.InputDelays, narx.OutputDelays,
+                TaskOutputFeedback.Activation(task, sample)), rng);
+            Network = _narx;
+            AppliedGateInit = GateInitialization.Default;
+        }
+        else
+        {
+            _tagger = CreateTagger(task, options, rng);
+            Network = _tagger;
+            AppliedGateInit = _tagger.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
+            switch (AppliedGateInit)
+            {
+                case GateInitialization.ForgetBias: _tagger.Rnn.InitializeKeepGateBias(options.ForgetBias); break;
+                case GateInitialization.Chrono: _tagger.Rnn.InitializeChrono(Math.Max(3, task.LongestSequence), rng.Fork()); break;
+            }
         }
         // Fresh sequences until the budget of sequences (the last batch may be smaller) or of steps is spent: one nominal epoch.
         _batches = new GeneratedBatches<TaskBatch>(() =>
@@ -105,6 +125,15 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
             _sequences += batchSize;
             return task.NextTrainingBatch(batchSize);
         }, Math.Min(options.MaxSteps, (options.MaxSequences + options.BatchSize - 1) / options.BatchSize));
+    }
+
+    private static SequenceTagger CreateTagger(SequenceTask task, TaskTrainingOptions options, Rng rng)
+    {
+        new MemoryEstimate().SequenceModel(options.RecurrentOptions(task.InputSize),
+            new OptimizerSettings(options.Optimizer, options.LearningRate), task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
+            $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
+            $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
+        return new SequenceTagger(options.RecurrentOptions(task.InputSize), task.OutputSize, rng);
     }
 
     /// <summary>Trains until the task is solved, the budget is spent or <paramref name="cancel"/> is set.</summary>
@@ -132,17 +161,30 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     }
 
     /// <inheritdoc/>
-    public override IModule Model => Tagger;
+    public override IModule Model => Network;
     /// <inheritdoc/>
     public override IBatchSource<TaskBatch> Batches => _batches;
 
     /// <inheritdoc/>
     public override void Attach(Optimizer optimizer, TrainingRun run) =>
-        _update = new WeightUpdate(optimizer, [.. Tagger.NamedParameters().Select(p => p.Parameter)], (float)run.GradClip);
+        _update = new WeightUpdate(optimizer, [.. Network.NamedParameters().Select(p => p.Parameter)], (float)run.GradClip);
 
     /// <inheritdoc/>
-    public override BatchLoss TrainBatch(TaskBatch batch) =>
-        new(_learner.ComputeGradients(Tagger, batch, _update!), batch.BatchSize, _learner.UpdatesWeights);
+    public override BatchLoss TrainBatch(TaskBatch batch) => _narx is null
+        ? new(_learner.ComputeGradients(Tagger, batch, _update!), batch.BatchSize, _learner.UpdatesWeights)
+        : new(NarxGradients(_narx, batch), batch.BatchSize, WeightsUpdated: false);
+
+    // BPTT through the fed-back outputs over the whole sequence (the targets fed back where teacher forcing has them).
+    private double NarxGradients(NarxNetwork narx, TaskBatch batch)
+    {
+        narx.Training = true;
+        var teacher = _options.Narx!.TeacherForcing ? TaskOutputFeedback.Targets(batch) : null;
+        var outputs = narx.Forward(batch.Inputs, batch.Lengths, teacher?.Teacher, teacher?.Known);
+        if (_dOutputs.Length != outputs.Length) _dOutputs = new float[outputs.Length];
+        double loss = batch.Loss(outputs.Data, _dOutputs);
+        narx.Backward(_dOutputs);
+        return loss;
+    }
 
     /// <inheritdoc/>
     public override Evaluation Evaluate()
@@ -166,14 +208,14 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     /// <summary>Checks the test sequences, batch by batch, until more than the allowed number are wrong.</summary>
     public TaskEvaluation Check()
     {
-        bool wasTraining = Tagger.Training;
-        Tagger.Training = false;
+        bool wasTraining = Network.Training;
+        Network.Training = false;
         int wrong = 0, tested = 0;
         double lossSum = 0;
         foreach (var batch in Task.TestBatches(_options.BatchSize))
         {
             if (_correct.Length < batch.BatchSize) _correct = new bool[batch.BatchSize];
-            var outputs = Tagger.Forward(batch.Inputs, batch.Lengths);
+            var outputs = Network.Forward(batch.Inputs, batch.Lengths);
             if (Task.TestLossName is not null) lossSum += batch.Loss(outputs.Data, new float[outputs.Length]) * batch.BatchSize;
             var correct = _correct.AsSpan(0, batch.BatchSize);
             batch.Judge(outputs.Data, correct);
@@ -181,7 +223,7 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
             tested += batch.BatchSize;
             if (wrong > Task.AllowedWrong) break;
         }
-        Tagger.Training = wasTraining;
+        Network.Training = wasTraining;
         return new TaskEvaluation(wrong, tested, Task.TestSequences, Task.AllowedWrong,
             Task.TestLossName is null || tested == 0 ? double.NaN : lossSum / tested);
     }
