@@ -18,6 +18,7 @@ internal static class OptionNames
     internal static readonly IReadOnlyDictionary<string, string[]> Aliases = new Dictionary<string, string[]>
     {
         ["LearningRate"] = ["--lr"],
+        ["TimeDelay"] = ["--tdnn-context", "--tdnn-dilations"],
         ["BatchSize"] = ["--batch-size", "--batch"],
         ["EvaluateEvery"] = ["--eval-every", "--evaluate-every"],
         ["HiddenSize"] = ["--hidden"],

@@ -55,12 +55,15 @@ internal static class ClassifyCommands
             pool, level, maxLength, minCount, epochs,
         };
         var model = new RecurrentModelOptions("symbols");
-        foreach (var o in train.All.Concat(dev.All).Concat(run.All).Concat(loop.All).Concat(model.All)) command.Add(o);
+        var structure = new CellStructureOptions();
+        foreach (var o in train.All.Concat(dev.All).Concat(run.All).Concat(loop.All).Concat(model.All).Concat(structure.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
+            var cellKind = CellKinds.Parse(parse.GetValue(cell)!);
+            var (periods, window) = structure.Read(parse, cellKind);
             var options = loop.Read(parse, model.Read(parse, new ClassifierTrainingOptions
             {
-                Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
+                Cell = cellKind, ClockPeriods = periods, TimeDelay = window, Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
                 Pooling = ParsePooling(parse.GetValue(pool)!), Level = TextSymbols.ParseLevel(parse.GetValue(level)!),
                 MaxLength = parse.GetValue(maxLength), MinCount = parse.GetValue(minCount), Epochs = parse.GetValue(epochs),

@@ -45,12 +45,15 @@ internal static class CtcCommands
         {
             train, dev, devFraction, labelsField, outDir, cell, hidden, layers, bidirectional, dropout, epochs, evalEvery, beam, stack,
         };
-        foreach (var o in run.All.Concat(loop.All)) command.Add(o);
+        var structure = new CellStructureOptions();
+        foreach (var o in run.All.Concat(loop.All).Concat(structure.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
+            var cellKind = CellKinds.Parse(parse.GetValue(cell)!);
+            var (periods, window) = structure.Read(parse, cellKind);
             var options = loop.Read(parse, new CtcTrainingOptions
             {
-                Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
+                Cell = cellKind, ClockPeriods = periods, TimeDelay = window, Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Dropout = parse.GetValue(dropout), Epochs = parse.GetValue(epochs),
                 EvalEvery = parse.GetValue(evalEvery), Beam = parse.GetValue(beam), Stack = parse.GetValue(stack),
             });

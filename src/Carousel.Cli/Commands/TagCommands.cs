@@ -71,12 +71,15 @@ internal static class TagCommands
             embedding, dropout, epochs, steps, evalEvery,
         };
         var model = new RecurrentModelOptions("characters");
-        foreach (var o in run.All.Concat(loop.All).Concat(model.All)) command.Add(o);
+        var structure = new CellStructureOptions();
+        foreach (var o in run.All.Concat(loop.All).Concat(model.All).Concat(structure.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
+            var cellKind = CellKinds.Parse(parse.GetValue(cell)!);
+            var (periods, window) = structure.Read(parse, cellKind);
             var options = loop.Read(parse, model.Read(parse, new TaggerTrainingOptions
             {
-                Cell = CellKinds.Parse(parse.GetValue(cell)!), Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
+                Cell = cellKind, ClockPeriods = periods, TimeDelay = window, Hidden = parse.GetValue(hidden), Layers = parse.GetValue(layers),
                 Bidirectional = parse.GetValue(bidirectional), Embedding = parse.GetValue(embedding), Dropout = parse.GetValue(dropout),
                 Epochs = parse.GetValue(epochs), Steps = parse.GetValue(steps), EvalEvery = parse.GetValue(evalEvery),
             }));

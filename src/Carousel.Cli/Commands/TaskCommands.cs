@@ -245,6 +245,8 @@ internal static class TaskCommands
     {
         var summary = FullSummary(task, o, trainer, r);
         // Only truncated runs name their window: other summaries stay as they were.
+        if (task.TestLossName is { } lossName && r.LastEvaluation is { } last) summary["test_" + lossName] = Math.Round(last.TestLoss, 6);
+        if (o.ClockPeriods is { } periods) summary["clock_periods"] = string.Join(",", periods);
         if (o.Narx is { } narx) { summary["input_delays"] = narx.InputDelays; summary["output_delays"] = narx.OutputDelays; summary["teacher_forcing"] = narx.TeacherForcing; summary["parameters"] = trainer.Network.NamedParameters().Sum(p => p.Parameter.Value.Length); }
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
         if (o.Optimizer is "momentum" or "nesterov") { summary["momentum"] = o.Momentum; summary["momentum_schedule"] = o.MomentumSchedule.Name; summary["momentum_max"] = o.MomentumSchedule.Maximum; }
@@ -296,6 +298,7 @@ internal static class TaskCommands
     {
         public TrainingOptions() : this(new TaskTrainingOptions()) { }
 
+        public readonly CellStructureOptions Structure = new();
         public readonly Option<string> Cell = new("--cell")
         {
             Description = CellKinds.CliNames + "; or narx (Lin et al. 1996: the hidden layer sees --input-delays past inputs and --output-delays past outputs) " +
@@ -387,7 +390,8 @@ internal static class TaskCommands
         /// <param name="includeCell">False where the command chooses the cells itself (longlag).</param>
         public void AddTo(Command command, bool includeCell = true)
         {
-            if (includeCell) foreach (Option option in new Option[] { Cell, InputDelays, OutputDelays, TeacherForcing }) command.Options.Add(option);
+            if (includeCell)
+                foreach (Option option in (Option[])[Cell, InputDelays, OutputDelays, TeacherForcing, .. Structure.All]) command.Options.Add(option);
             foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow,
                                                      Momentum, MomentumSchedule, MomentumMax, RecurrentInit, SpectralRadius, InputScale, CurvatureBatch, HfDamping, HfStructuralDamping, HfCgDecay, HfMaxCg, HfMinCg, HfCgTolerance })
                 command.Options.Add(option);
@@ -408,10 +412,14 @@ internal static class TaskCommands
             }
             else if (cell is null && (parse.GetResult(InputDelays) is { Implicit: false } || parse.GetResult(OutputDelays) is { Implicit: false } || parse.GetValue(TeacherForcing)))
                 throw new UsageException("--input-delays, --output-delays and --teacher-forcing belong to --cell narx or jordan.");
+            var cellKind = cell ?? (narx is null ? CellKinds.Parse(cellName) : CellKind.RnnTanh);
+            var (periods, window) = cell is null ? Structure.Read(parse, cellKind) : (null, null);
             var options = new TaskTrainingOptions
             {
                 Narx = narx,
-                Cell = cell ?? (narx is null ? CellKinds.Parse(cellName) : CellKind.RnnTanh),
+                Cell = cellKind,
+                ClockPeriods = periods,
+                TimeDelay = window,
                 Hidden = parse.GetValue(Hidden),
                 Layers = parse.GetValue(Layers),
                 Optimizer = parse.GetValue(Optimizer)!.ToLowerInvariant(),

@@ -32,7 +32,8 @@ public sealed record ThroughputOptions(CellKind Cell = CellKind.Lstm, int Hidden
 
 /// <summary>What <see cref="ThroughputBenchmark"/> measured: training and sampling speed, arithmetic rate and peak memory.</summary>
 /// <param name="TrainTokensPerSecond">Training tokens (T·B per step) per second over the timed steps of the loop.</param>
-/// <param name="SampleTokensPerSecond">Batch-1 sampling tokens per second through the stepper, best of the rounds.</param>
+/// <param name="SampleTokensPerSecond">Batch-1 sampling tokens per second through the stepper, best of the rounds; NaN for
+/// stacks the stepper does not run (clockwork, time-delay).</param>
 /// <param name="TrainGigaflops">Training arithmetic rate in GFLOP/s, from <see cref="ThroughputBenchmark.TrainingFlopsPerToken"/>.</param>
 /// <param name="PeakMemoryBytes">The process's peak working set at the end, in bytes.</param>
 /// <param name="GeneralSampleTokensPerSecond">Sampling through the general forward (T = 1, B = 1), measured only
@@ -104,6 +105,10 @@ public static class ThroughputBenchmark
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         model.Training = false;
+        double trainTokens = (double)rows * o.Steps;
+        if (!RecurrentStepper.Supports(model.Rnn.Options)) // clockwork and time-delay stacks: training only (no batch-1 stepper)
+            return new ThroughputResult(trainTokens / trainSeconds, double.NaN, TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9,
+                Process.GetCurrentProcess().PeakWorkingSet64, double.NaN, o.Inference ? MeasureInference(model, inputs, o) : double.NaN);
         var scratch = new float[o.Vocabulary];
         var sampling = new SamplingOptions();
         using var stepper = new CharModelStepper(model, precision: o.SamplingWeights);
@@ -147,7 +152,6 @@ public static class ThroughputBenchmark
 
         double inferTokensPerSecond = o.Inference ? MeasureInference(model, inputs, o) : double.NaN;
 
-        double trainTokens = (double)rows * o.Steps;
         return new ThroughputResult(trainTokens / trainSeconds, sampleTokensPerSecond,
             TrainingFlopsPerToken(o) * trainTokens / trainSeconds / 1e9, Process.GetCurrentProcess().PeakWorkingSet64, generalTokensPerSecond,
             inferTokensPerSecond);

@@ -21,6 +21,8 @@ internal static class OnnxRecurrentStack
     /// <summary>Why a stack cannot be exported exactly, or null when it can.</summary>
     public static string? Unsupported(RecurrentOptions options)
     {
+        if (options.Cell.HasClock() || options.Cell == CellKind.TimeDelay)
+            return $"A {options.Cell.ToCliName()} stack cannot be exported yet: ONNX's recurrent operators have no clock or time-delay window.";
         if (options.InitialState == InitialStateMode.Learned)
             return "A stack with a learned initial state cannot be exported yet: ONNX's recurrent operators start from zeros or a given state.";
         return null;

@@ -31,6 +31,8 @@ public enum SequencePooling
 /// <param name="OutputDropout">The chance, in [0, 1), that each value of the pooled vector is zeroed before the output layer while training.</param>
 /// <param name="Init">How the recurrent weights are drawn.</param>
 /// <param name="InitialState">Zeros or a learned initial state.</param>
+/// <param name="ClockPeriods">Clockwork and timescales cells: the modules' periods (null: the default).</param>
+/// <param name="TimeDelay">Time-delay layers: the window of frames (null: the default).</param>
 public sealed record SequenceClassifierConfig(
     int VocabularySize,
     int Classes,
@@ -44,7 +46,9 @@ public sealed record SequenceClassifierConfig(
     InputEncoding Input = InputEncoding.Embedding,
     float OutputDropout = 0f,
     RecurrentInit Init = RecurrentInit.PyTorch,
-    InitialStateMode InitialState = InitialStateMode.Zero);
+    InitialStateMode InitialState = InitialStateMode.Zero,
+    IReadOnlyList<int>? ClockPeriods = null,
+    TimeDelayWindow? TimeDelay = null);
 
 /// <summary>
 /// Many-to-one: Embedding(V, E) → recurrent stack (bidirectional if asked) → pooling over each sequence's own
@@ -80,7 +84,7 @@ public sealed class SequenceClassifier : IModule
         bool oneHot = config.Input == InputEncoding.OneHot;
         if (!oneHot) Embedding = new Embedding(config.VocabularySize, config.EmbeddingSize, rng);
         Rnn = new RecurrentStack(new RecurrentOptions(config.Cell, oneHot ? config.VocabularySize : config.EmbeddingSize, config.HiddenSize, config.Layers,
-            config.Bidirectional, config.Dropout, config.InitialState, config.Init), rng);
+            config.Bidirectional, config.Dropout, config.InitialState, config.Init, config.ClockPeriods, config.TimeDelay), rng);
         Output = new Linear(Rnn.Options.OutputSize, config.Classes, rng);
         _outputDropout = new Dropout(config.OutputDropout, Rnn.DropoutRng); // nothing drawn at 0: runs without it are as before
     }

@@ -10,11 +10,15 @@ public class RecurrentPropertyTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void PaddedBatchEqualsEachSequenceAlone(CellKind cell)
+    public void PaddedBatchEqualsEachSequenceAlone(CellKind cell) =>
+        AssertPaddedBatchEqualsEachSequenceAlone(new RecurrentOptions(cell, 3, 4, Layers: 2, Bidirectional: true));
+
+    /// <summary>Outputs, final states and all gradients of a padded batch equal those of each sequence run alone (In = 3, T = 6, B = 3).</summary>
+    internal static void AssertPaddedBatchEqualsEachSequenceAlone(RecurrentOptions options)
     {
-        const int T = 6, B = 3, In = 3, H = 4;
+        const int T = 6, B = 3, In = 3;
+        int H = options.HiddenSize, W = options.OutputSize;
         int[] lengths = [6, 2, 4];
-        var options = new RecurrentOptions(cell, In, H, Layers: 2, Bidirectional: true);
         var probe = new RecurrentProbe(options, T, B, seed: 5, givenInitialState: true, lengths);
         // Whatever sits in the padding must not matter: fill it with large values.
         for (int t = 0; t < T; t++)
@@ -24,7 +28,7 @@ public class RecurrentPropertyTests
         // The probe gradients of padded outputs are ignored by a padded run; zero them so the lone runs agree.
         for (int t = 0; t < T; t++)
             for (int b = 0; b < B; b++)
-                if (t >= lengths[b]) probe.Ry.Slice(t).Slice(b * 2 * H, 2 * H).Clear();
+                if (t >= lengths[b]) probe.Ry.Slice(t).Slice(b * W, W).Clear();
 
         var (batchY, batchFinal) = probe.Stack.Forward(probe.X, probe.Initial, lengths);
         var batchOutput = batchY.Clone();
@@ -32,7 +36,7 @@ public class RecurrentPropertyTests
         var batchWeightGrads = probe.Stack.Parameters().Select(p => p.Grad.Data.ToArray()).ToArray();
         var summedAloneGrads = probe.Stack.Parameters().Select(p => new float[p.Grad.Length]).ToArray();
 
-        int layersTimesDirections = 4;
+        int layersTimesDirections = options.Layers * options.Directions;
         for (int b = 0; b < B; b++)
         {
             int len = lengths[b];
@@ -41,10 +45,10 @@ public class RecurrentPropertyTests
             var c0 = probe.Initial.C is null ? null : StateRow(probe.Initial.C, b, B);
             var (y, final) = probe.Stack.Forward(x, new RecurrentState(h0, c0));
             for (int t = 0; t < T; t++)
-                for (int j = 0; j < 2 * H; j++)
+                for (int j = 0; j < W; j++)
                 {
-                    float expected = t < len ? y.Data[t * 2 * H + j] : 0f;
-                    Numerics.Close(expected, batchOutput.Data[(t * B + b) * 2 * H + j], 1e-5, 1e-5, "expected");
+                    float expected = t < len ? y.Data[t * W + j] : 0f;
+                    Numerics.Close(expected, batchOutput.Data[(t * B + b) * W + j], 1e-5, 1e-5, "expected");
                 }
             for (int sd = 0; sd < layersTimesDirections; sd++)
                 for (int j = 0; j < H; j++)

@@ -39,6 +39,12 @@ public sealed class SequenceTask
         _testBatch = testBatch;
     }
 
+    /// <summary>
+    /// The name under which the mean test loss is reported beside the criterion ("nmse" for the waveform), or null for
+    /// tasks judged by their criterion alone.
+    /// </summary>
+    public string? TestLossName { get; init; }
+
     /// <summary>The task's name in <see cref="TaskCatalog"/>, such as "adding".</summary>
     public string Name { get; }
 

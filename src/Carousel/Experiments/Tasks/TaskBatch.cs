@@ -419,3 +419,77 @@ public sealed class StepClassificationTaskBatch(StepClassificationBatch data, in
         return $"input  {OneHotText(Data.Inputs, row, Lengths[row], alphabet)}\n  target {targets}";
     }
 }
+
+/// <summary>
+/// A real target at every step, the same sequence in every row, no input (the waveform generation task): one linear
+/// output, loss = mean over steps and rows of (y − target)², which is the normalised MSE when the target has unit
+/// variance (<see cref="Waveform"/>). A sequence is right when its own mean squared error is below <paramref name="tolerance"/>.
+/// </summary>
+/// <param name="target">[T] the waveform.</param>
+/// <param name="batchSize">B, copies of the sequence.</param>
+/// <param name="tolerance">The largest mean squared error over the T steps that counts as right.</param>
+public sealed class WaveformBatch(float[] target, int batchSize, double tolerance) : TaskBatch
+{
+    private readonly int[] _lengths = Enumerable.Repeat(target.Length, batchSize).ToArray();
+
+    /// <inheritdoc/>
+    public override Tensor Inputs { get; } = new(target.Length, batchSize, 1); // [T, B, 1] zeros: no input
+
+    /// <inheritdoc/>
+    public override int[] Lengths => _lengths;
+
+    // Target of output index i = t·B + b.
+    private float TargetAt(int i) => target[i / BatchSize];
+
+    /// <inheritdoc/>
+    public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
+    {
+        int n = target.Length * BatchSize;
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double e = outputs[i] - TargetAt(i);
+            sum += e * e;
+            dOutputs[i] = (float)(2 * e / n);
+        }
+        return sum / n;
+    }
+
+    /// <inheritdoc/>
+    public override void LossCurvature(int rows, ReadOnlySpan<float> outputs, ReadOnlySpan<float> r, Span<float> hr)
+    {
+        CheckCurvatureShape(rows, 1, outputs.Length, r.Length, hr.Length);
+        // loss = mean over the T·rows outputs of (y − target)²: ∂²/∂y² = 2 / (T·rows) at every output.
+        int n = target.Length * rows;
+        for (int i = 0; i < n; i++) hr[i] = 2f / n * r[i];
+    }
+
+    /// <inheritdoc/>
+    public override bool TryStepLoss(int step, int row, ReadOnlySpan<float> output, Span<float> dOutput, out double loss)
+    {
+        int n = target.Length * BatchSize;
+        double e = output[0] - target[step];
+        loss = e * e / n;
+        dOutput[0] = (float)(2 * e / n);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override void Judge(ReadOnlySpan<float> outputs, Span<bool> correct)
+    {
+        for (int b = 0; b < BatchSize; b++)
+        {
+            double sum = 0;
+            for (int t = 0; t < target.Length; t++)
+            {
+                double e = outputs[t * BatchSize + b] - target[t];
+                sum += e * e;
+            }
+            correct[b] = sum / target.Length < tolerance;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string Describe(int row) =>
+        $"{target.Length} steps, no input; target (first 12): {string.Join(" ", target.Take(12).Select(Format))} …";
+}

@@ -38,6 +38,8 @@ public static class TaskCatalog
     // Copy task: 8 symbols, 5 to remember; --length is the delay.
     private const int CopyAlphabetSize = 8, CopySymbols = 5;
     private const int ReberTestStrings = 256;
+    // The waveform counts as generated below this normalised MSE.
+    private const double WaveformTolerance = 1e-4;
 
     /// <summary>Every task, in the order `carousel task list` shows them.</summary>
     public static readonly IReadOnlyList<TaskInfo> All =
@@ -51,6 +53,8 @@ public static class TaskCatalog
         new("reber", "embedded Reber grammar (1997, exp. 1): predict the set of legal next symbols at every step", null, 0, 0),
         new("anbncn", "aⁿbⁿcⁿ (Gers & Schmidhuber 2001): predict the set of legal next symbols of S aⁿ bⁿ cⁿ T at every step",
             "N: trains on n in 1..N, tests every n in 1..N", 10, 1),
+        new("waveform", "sequence generation (Koutník et al. 2014, §4.1): output a fixed waveform of T steps, four timescales with envelopes, from no input; loss = normalised MSE",
+            "T, the waveform's steps", Waveform.DefaultLength, 16),
         new("latch-1", "latch problem, variant I (Bengio et al. 1994; Hochreiter & Schmidhuber 1996): the first step's one-hot class indicator is all the class; then noise; tanh output −0.8/+0.8 at the end",
             "T, the minimal length (lengths T..T+T/5; the papers: 500)", BenchmarkDefaultLength, 2),
         new("latch", "latch problem, variant II (Hochreiter & Schmidhuber 1996): first input ±1 gives the class, then Gaussian noise (variance 0.2); tanh output ±1 at the end",
@@ -149,6 +153,14 @@ public static class TaskCatalog
                     b => new StepClassificationTaskBatch(train.NextBatch(b), train.ClassCount, alphabet),
                     (first, count) => new StepClassificationTaskBatch(
                         (first == 0 ? test = new CopyTask(CopyAlphabetSize, CopySymbols, n, testSeed) : test!).NextBatch(count), train.ClassCount, alphabet));
+            }
+            case "waveform":
+            {
+                var target = Waveform.Generate(n);
+                return new SequenceTask(name, n, 1, 1, n, 1, 0,
+                    $"normalised MSE over the {n} steps below {WaveformTolerance}",
+                    b => new WaveformBatch(target, b, WaveformTolerance), (first, count) => new WaveformBatch(target, count, WaveformTolerance))
+                    { TestLossName = "nmse" };
             }
             case "latch-1":
             case "latch":

@@ -16,14 +16,17 @@ namespace Carousel.Experiments.Tasks;
 /// <param name="Tested">Test sequences checked before the check stopped.</param>
 /// <param name="TestSequences">The task's full set of test sequences.</param>
 /// <param name="AllowedWrong">The most wrong sequences the task allows and still counts as solved.</param>
-public sealed record TaskEvaluation(int Wrong, int Tested, int TestSequences, int AllowedWrong)
+/// <param name="TestLoss">The mean training loss over the checked test sequences, for tasks that report it
+/// (<see cref="SequenceTask.TestLossName"/>); NaN otherwise.</param>
+public sealed record TaskEvaluation(int Wrong, int Tested, int TestSequences, int AllowedWrong, double TestLoss = double.NaN)
 {
     /// <summary>Whether every test sequence was checked and at most the allowed number were wrong.</summary>
     public bool Solved => Tested == TestSequences && Wrong <= AllowedWrong;
 
     /// <summary>E.g. "1 wrong of 2,560" or "≥ 4 wrong of the first 64".</summary>
     public override string ToString() =>
-        Tested == TestSequences ? $"{Wrong} wrong of {TestSequences:N0}" : $"≥ {Wrong} wrong of the first {Tested:N0}";
+        (Tested == TestSequences ? $"{Wrong} wrong of {TestSequences:N0}" : $"≥ {Wrong} wrong of the first {Tested:N0}") +
+        (double.IsNaN(TestLoss) ? "" : $", loss {TestLoss.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}");
 }
 
 /// <summary>A report after every training step of a task run: progress against the budget, loss, speed, and the test check if one was made.</summary>
@@ -129,13 +132,13 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
 
     private static SequenceTagger CreateTagger(SequenceTask task, TaskTrainingOptions options, Rng rng)
     {
-        new MemoryEstimate().SequenceModel(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers),
+        new MemoryEstimate().SequenceModel(options.RecurrentOptions(task.InputSize),
             options.LoopOptimizer, task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
             $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
             $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
         bool echoState = options.RecurrentInit == "echo-state";
         var weightInit = echoState ? RecurrentInit.PyTorch : RecurrentInitializer.Parse(options.RecurrentInit)!.Value;
-        var tagger = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers, Init: weightInit), task.OutputSize, rng);
+        var tagger = new SequenceTagger(options.RecurrentOptions(task.InputSize) with { Init = weightInit }, task.OutputSize, rng);
         if (echoState) InitializeEchoState(tagger.Rnn, options, rng.Fork());
         return tagger;
     }
@@ -214,7 +217,9 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         var result = Check();
         return new Evaluation
         {
-            Metrics = new JsonObject { ["test_wrong"] = result.Wrong, ["test_checked"] = result.Tested },
+            Metrics = double.IsNaN(result.TestLoss)
+                ? new JsonObject { ["test_wrong"] = result.Wrong, ["test_checked"] = result.Tested }
+                : new JsonObject { ["test_wrong"] = result.Wrong, ["test_checked"] = result.Tested, ["test_loss"] = result.TestLoss },
             Score = [result.Solved ? 1 : 0, -result.Wrong],
             Summary = $"test: {result}",
             Done = result.Solved,
@@ -222,7 +227,8 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     }
 
     private TaskEvaluation Scores(Evaluation e) =>
-        new(e.Metrics["test_wrong"]!.GetValue<int>(), e.Metrics["test_checked"]!.GetValue<int>(), Task.TestSequences, Task.AllowedWrong);
+        new(e.Metrics["test_wrong"]!.GetValue<int>(), e.Metrics["test_checked"]!.GetValue<int>(), Task.TestSequences, Task.AllowedWrong,
+            e.Metrics["test_loss"]?.GetValue<double>() ?? double.NaN);
 
     /// <summary>Checks the test sequences, batch by batch, until more than the allowed number are wrong.</summary>
     public TaskEvaluation Check()
@@ -230,10 +236,12 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         bool wasTraining = Network.Training;
         Network.Training = false;
         int wrong = 0, tested = 0;
+        double lossSum = 0;
         foreach (var batch in Task.TestBatches(_options.BatchSize))
         {
             if (_correct.Length < batch.BatchSize) _correct = new bool[batch.BatchSize];
             var outputs = Network.Forward(batch.Inputs, batch.Lengths);
+            if (Task.TestLossName is not null) lossSum += batch.Loss(outputs.Data, new float[outputs.Length]) * batch.BatchSize;
             var correct = _correct.AsSpan(0, batch.BatchSize);
             batch.Judge(outputs.Data, correct);
             foreach (bool ok in correct) if (!ok) wrong++;
@@ -241,6 +249,7 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
             if (wrong > Task.AllowedWrong) break;
         }
         Network.Training = wasTraining;
-        return new TaskEvaluation(wrong, tested, Task.TestSequences, Task.AllowedWrong);
+        return new TaskEvaluation(wrong, tested, Task.TestSequences, Task.AllowedWrong,
+            Task.TestLossName is null || tested == 0 ? double.NaN : lossSum / tested);
     }
 }

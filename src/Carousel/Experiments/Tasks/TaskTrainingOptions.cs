@@ -1,3 +1,4 @@
+using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Optimizers;
 
@@ -55,6 +56,10 @@ public sealed record TaskTrainingOptions
 {
     /// <summary>The recurrent cell of the model (--cell).</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>Clockwork and timescales cells: the period of each module, ascending (--clock-periods; null: 1, 2, 4, 8).</summary>
+    public IReadOnlyList<int>? ClockPeriods { get; init; }
+    /// <summary>Time-delay layers (cell tdnn): the window of frames each output sees (--tdnn-context, --tdnn-dilations).</summary>
+    public TimeDelayWindow? TimeDelay { get; init; }
     /// <summary>When set, the model is a NARX (or Jordan) network with these delays, not a stack of <see cref="Cell"/>s (--cell narx|jordan).</summary>
     public NarxSettings? Narx { get; init; }
     /// <summary>The model's command-line name: <see cref="Cell"/>'s, or "narx" / "jordan".</summary>
@@ -164,6 +169,9 @@ public sealed record TaskTrainingOptions
         Require(SpectralRadius > 0 && float.IsFinite(SpectralRadius), "SpectralRadius", $"SpectralRadius must be positive, got {SpectralRadius}.");
         Require(InputScale >= 0 && float.IsFinite(InputScale), "InputScale", $"InputScale must be ≥ 0, got {InputScale}.");
         Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
+        Require(TbpttStep == 0 || (Cell.IsRecurrent() && !Cell.HasClock()), "TbpttStep",
+            $"The {Cell.ToCliName()} cell carries no clock or window across the windows of truncated BPTT: train it over whole sequences (TbpttStep 0).");
+        RecurrentOptions(1).Validate();
         if (Narx is { } narx)
         {
             Require(!IsHessianFree, "Optimizer", $"Optimizer hf trains a recurrent stack (rnn or lstm), not a {narx.ModelName} network.");
@@ -179,6 +187,9 @@ public sealed record TaskTrainingOptions
         if (IsHessianFree) HessianFree.Validate();
         else LoopOptimizer.Validate();
     }
+
+    /// <summary>The stack these options describe over <paramref name="inputSize"/> features per step.</summary>
+    public RecurrentOptions RecurrentOptions(int inputSize) => new(Cell, inputSize, Hidden, Layers, ClockPeriods: ClockPeriods, TimeDelay: TimeDelay);
 
     /// <summary>Parses a <see cref="GateInit"/> name: default, forget-bias or chrono.</summary>
     public static GateInitialization ParseGateInit(string name) => name.ToLowerInvariant() switch

@@ -45,7 +45,7 @@ internal abstract class CellKernel
         CellKind.LstmNoForgetGate => LstmNoForgetGateKernel.Instance,
         CellKind.LstmPeephole => LstmPeepholeKernel.Instance,
         CellKind.Gru => GruKernel.Instance,
-        CellKind.RnnTanh => TanhRnnKernel.Instance,
+        CellKind.RnnTanh or CellKind.Clockwork or CellKind.Timescales => TanhRnnKernel.Instance, // the clock is RecurrentDirection's
         CellKind.RnnRelu => ReluRnnKernel.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(cell)),
     };

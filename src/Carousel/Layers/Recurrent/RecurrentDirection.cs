@@ -10,7 +10,7 @@ namespace Carousel.Layers.Recurrent;
 /// before the time loop; inside the loop only h·W_hhᵀ and the cell's gate arithmetic remain; in backward
 /// only dG·W_hh is sequential and the weight gradients are single GEMMs after the loop.
 /// </summary>
-internal sealed class RecurrentDirection
+internal sealed class RecurrentDirection : IStackLayer
 {
     private readonly CellKernel _kernel;
     private readonly bool _reverse;
@@ -19,6 +19,9 @@ internal sealed class RecurrentDirection
     // Peephole LSTM only: its diagonal cell-to-gate weights gathered into one buffer for the kernel, and their gradients.
     private readonly float[] _peepholeValues;   // [P·H]  p_i, p_f, p_o
     private readonly float[] _peepholeGrads;    // [P·H]
+    // Clockwork and timescales cells: which modules compute at each step, and W_hh ⊙ M, the weights the step products use.
+    private readonly ClockworkUpdate? _clock;
+    private float[] _maskedWeightHh = [];       // [H, H]
 
     /// <summary>weight_ih [G·H, In]: the gate blocks' input weights, in the cell's gate order.</summary>
     public Parameter WeightIh { get; }
@@ -59,9 +62,10 @@ internal sealed class RecurrentDirection
     private Memory<float> _stateGradientNorms; // [T, B] ‖dL/dh_t‖ per row, written by backward when a recorder asks
 
     /// <summary>A direction with zeroed weights named with <paramref name="suffix"/> ("l0", "l0_reverse", ...); the stack draws them.</summary>
-    public RecurrentDirection(CellKind cell, int inputSize, int hidden, bool reverse, string suffix)
+    public RecurrentDirection(CellKind cell, int inputSize, int hidden, bool reverse, string suffix, IReadOnlyList<int>? clockPeriods = null)
     {
         _kernel = CellKernel.For(cell);
+        _clock = cell.HasClock() ? new ClockworkUpdate(cell, hidden, clockPeriods ?? ClockworkUpdate.DefaultPeriods) : null;
         _reverse = reverse;
         _hasCell = cell.HasCellState();
         _inputSize = inputSize;
@@ -89,6 +93,17 @@ internal sealed class RecurrentDirection
     private int InitialRow(int steps) => _reverse ? steps : 0;
 
     private static bool IsActive(int[]? lengths, int t, int b) => lengths is null || t < lengths[b];
+
+    // The clock of row b at step t: steps of its sequence already read in this direction's order.
+    private static int Clock(bool reverse, int[]? lengths, int steps, int t, int b) => reverse ? (lengths?[b] ?? steps) - 1 - t : t;
+
+    /// <summary>Clockwork cells: zeroes the entries of W_hh that the structure holds at zero (after the weights are drawn).</summary>
+    public void ApplyRecurrentMask()
+    {
+        if (_clock is null) return;
+        _clock.ApplyMask(WeightHh.Value.Data);
+        WeightHh.MarkChanged();
+    }
 
     /// <summary>
     /// Runs the direction over x [T, B, In]. Writes its output h_t into columns [outOffset, outOffset+H) of
@@ -197,6 +212,7 @@ internal sealed class RecurrentDirection
                 {
                     _kernel.ForwardRow(H, _inferPre.AsSpan((local * batch + b) * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow,
                         _peepholeValues, _inferCache.AsSpan(b * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
+                    _clock?.KeepInactive(Clock(_reverse, lengths, steps, t, b), hPrevRow, hNextRow);
                     hNextRow.CopyTo(yRow);
                 }
                 else
@@ -240,6 +256,7 @@ internal sealed class RecurrentDirection
             {
                 _kernel.ForwardRow(H, pre.Slice(row * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow, _peepholeValues,
                     _cache.AsSpan(row * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
+                _clock?.KeepInactive(Clock(_reverse, _lengths, _steps, t, b), hPrevRow, hNextRow);
                 hNextRow.CopyTo(yRow);
             }
             else
@@ -349,6 +366,7 @@ internal sealed class RecurrentDirection
         // dW_hh [G·H, H] += dRecᵀ [G·H, T·B] · hPrev [T·B, H]; the T entering states are contiguous.
         var hPrevAll = _hStates.AsSpan((_reverse ? batch : 0) * H, rows * H);
         Gemm.Multiply(true, false, G, H, rows, dRec, hPrevAll, WeightHh.Grad.Data, accumulate: true);
+        _clock?.ApplyMask(WeightHh.Grad.Data); // dW_hh ⊙ M: the held-at-zero weights get no gradient
         MatrixRows.AddColumnSums(dRec, rows, BiasHh.Grad.Data);
         MatrixRows.AddColumnSums(dPre, rows, BiasIh.Grad.Data);
         if (_ids is null)
@@ -498,6 +516,7 @@ internal sealed class RecurrentDirection
                     _hStates.AsSpan((NextRow(t) * batch + b) * H, H),
                     dhRow, _hasCell ? dc.Slice(i * H, H) : default,
                     dPre.Slice(row * G, G), dRec.Slice(row * G, G), dhPrevRow);
+                _clock?.BackwardInactive(Clock(_reverse, _lengths, _steps, t, b), dhRow, dPre.Slice(row * G, G), dhPrevRow);
             }
             else
             {
@@ -562,10 +581,20 @@ internal sealed class RecurrentDirection
     {
         ref var packed = ref transposed ? ref _recurrentTransposed : ref _recurrent;
         ref int version = ref transposed ? ref _packedTransposedVersion : ref _packedVersion;
-        if (packed is null) packed = new PackedMatrix(WeightHh.Value.Data, _gateWidth, _hidden, transpose: transposed);
-        else if (version != WeightHh.Version) packed.Repack(WeightHh.Value.Data);
+        if (packed is null) packed = new PackedMatrix(RecurrentWeightsInUse(), _gateWidth, _hidden, transpose: transposed);
+        else if (version != WeightHh.Version) packed.Repack(RecurrentWeightsInUse());
         version = WeightHh.Version;
         return packed;
+    }
+
+    // W_hh, or for a clock cell W_hh ⊙ M: whatever a loaded or edited W_hh holds in the masked blocks is never read.
+    private ReadOnlySpan<float> RecurrentWeightsInUse()
+    {
+        if (_clock is null) return WeightHh.Value.Data;
+        if (_maskedWeightHh.Length != WeightHh.Value.Length) _maskedWeightHh = new float[WeightHh.Value.Length];
+        WeightHh.Value.Data.CopyTo(_maskedWeightHh, 0);
+        _clock.ApplyMask(_maskedWeightHh);
+        return _maskedWeightHh;
     }
 
     private void EnsureInferenceWorkspace(int chunkSteps, int batch)

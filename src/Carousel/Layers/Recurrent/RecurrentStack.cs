@@ -20,6 +20,10 @@ public enum InitialStateMode
 /// <param name="Dropout">The chance, in [0, 1), that each output of a layer below the last is zeroed while training.</param>
 /// <param name="InitialState">What starts a sequence when the caller gives no state: zeros, or learned vectors.</param>
 /// <param name="Init">How the weights are drawn: PyTorch's uniform (the default), Xavier, or orthogonal recurrent weights.</param>
+/// <param name="ClockPeriods">Clockwork and timescales cells: the period of each of the M equal modules, ascending
+/// (H divisible by M); null for <see cref="ClockworkUpdate.DefaultPeriods"/>. Other cells: null.</param>
+/// <param name="TimeDelay">Time-delay layers: the window of frames each output sees; null for <see cref="TimeDelayWindow"/>'s
+/// defaults. Other cells: null.</param>
 public sealed record RecurrentOptions(
     CellKind Cell,
     int InputSize,
@@ -28,7 +32,9 @@ public sealed record RecurrentOptions(
     bool Bidirectional = false,
     float Dropout = 0f,
     InitialStateMode InitialState = InitialStateMode.Zero,
-    RecurrentInit Init = RecurrentInit.PyTorch)
+    RecurrentInit Init = RecurrentInit.PyTorch,
+    IReadOnlyList<int>? ClockPeriods = null,
+    TimeDelayWindow? TimeDelay = null)
 {
     /// <summary>D: 2 when bidirectional, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
@@ -47,7 +53,26 @@ public sealed record RecurrentOptions(
         SettingException.Require(Layers > 0, "Layers", $"Layers must be positive, got {Layers}.");
         SettingException.Require((long)Layers * Directions <= Array.MaxLength, "Layers", $"Layers {Layers} is more than an array of layers can hold.");
         SettingException.Require(Dropout >= 0f && Dropout < 1f, "Dropout", $"Dropout must be in [0, 1), got {Dropout}.");
+        SettingException.Require(ClockPeriods is null || Cell.HasClock(), "ClockPeriods",
+            $"ClockPeriods are for the clockwork and timescales cells, not {Cell.ToCliName()}.");
+        if (Cell.HasClock()) ClockworkUpdate.Validate(Periods, HiddenSize);
+        SettingException.Require(TimeDelay is null || Cell == CellKind.TimeDelay, "TimeDelay",
+            $"TimeDelay (the window of a time-delay layer) is for the tdnn cell, not {Cell.ToCliName()}.");
+        if (Cell == CellKind.TimeDelay)
+        {
+            Window.Validate(Layers);
+            SettingException.Require(!Bidirectional, "Bidirectional",
+                "A time-delay layer is not bidirectional: it sees later frames through the window's frames after (TimeDelay.After).");
+            SettingException.Require(InitialState == InitialStateMode.Zero, "InitialState", "A time-delay layer has no state to learn an initial value for.");
+            SettingException.Require(Init == RecurrentInit.PyTorch, "Init", "A time-delay layer draws its weights as PyTorch's Conv1d; Init must be the default.");
+        }
     }
+
+    /// <summary>The clock periods of a clockwork or timescales cell: <see cref="ClockPeriods"/> or the default.</summary>
+    public IReadOnlyList<int> Periods => ClockPeriods ?? ClockworkUpdate.DefaultPeriods;
+
+    /// <summary>The window of a time-delay layer: <see cref="TimeDelay"/> or the default.</summary>
+    public TimeDelayWindow Window => TimeDelay ?? new TimeDelayWindow();
 
     /// <summary>The number of weights of the stack: per layer and direction W_ih [G·H, In_k], W_hh [G·H, H], both biases, peepholes, learned initial states.</summary>
     public double ParameterCount()
@@ -56,14 +81,22 @@ public sealed record RecurrentOptions(
         for (int k = 0; k < Layers; k++)
         {
             double input = k == 0 ? InputSize : OutputSize;
+            if (Cell == CellKind.TimeDelay) { total += H * (input * Window.Taps + 1); continue; } // weight [H, In, K], bias [H]
             total += Directions * (G * H * (input + H) + 2 * G * H + Cell.PeepholeCount() * H);
         }
         if (InitialState == InitialStateMode.Learned) total += Layers * Directions * H * (Cell.HasCellState() ? 2 : 1);
         return total;
     }
 
+    /// <summary>
+    /// <see cref="ParameterCount"/> less the weights held at zero by the cell's structure: the blocks of a clockwork
+    /// cell's W_hh where a module would read a faster one. The count to compare models of equal size by.
+    /// </summary>
+    public double FreeParameterCount() =>
+        ParameterCount() - (Cell == CellKind.Clockwork ? (double)Layers * Directions * ClockworkUpdate.MaskedCount(HiddenSize, Periods.Count) : 0);
+
     /// <summary>The floats of the copies of W_hh [G·H, H] each layer and direction packs for the matrix kernels, one for forward and one for backward.</summary>
-    public double PackedWeightFloats() => 2.0 * Layers * Directions * Cell.GateCount() * HiddenSize * (double)HiddenSize;
+    public double PackedWeightFloats() => Cell == CellKind.TimeDelay ? 0 : 2.0 * Layers * Directions * Cell.GateCount() * HiddenSize * (double)HiddenSize;
 
     /// <summary>
     /// The floats one forward and backward over [<paramref name="steps"/>, <paramref name="batch"/>] allocates besides the
@@ -74,6 +107,7 @@ public sealed record RecurrentOptions(
     public double WorkspaceFloats(long steps, long batch)
     {
         double rows = (double)steps * batch, G = Cell.GateCount() * (double)HiddenSize, H = HiddenSize;
+        if (Cell == CellKind.TimeDelay) return TimeDelayWorkspaceFloats(rows);
         var kernel = CellKernel.For(Cell);
         double perDirection = rows * G                                   // pre-activations, then gate gradients
                               + (steps + 1.0) * batch * H * (Cell.HasCellState() ? 2 : 1) // h (and c) at every step
@@ -90,10 +124,24 @@ public sealed record RecurrentOptions(
         return total;
     }
 
+    // Per layer: the unfolded windows [T·B, In·K] and their gradient, the pre-activations [T·B, H], the output and the input gradient.
+    private double TimeDelayWorkspaceFloats(double rows)
+    {
+        double total = 0;
+        for (int k = 0; k < Layers; k++)
+        {
+            double input = k == 0 ? InputSize : OutputSize;
+            total += 2 * rows * input * Window.Taps + rows * HiddenSize + rows * (OutputSize + input);
+            if (Dropout > 0f && k < Layers - 1) total += 2 * rows * OutputSize;
+        }
+        return total;
+    }
+
     /// <summary>The largest single array <see cref="WorkspaceFloats"/> counts (an array holds at most <see cref="Array.MaxLength"/> elements).</summary>
     public double LargestWorkspaceArray(long steps, long batch)
     {
         double rows = (double)steps * batch, G = Cell.GateCount() * (double)HiddenSize;
+        if (Cell == CellKind.TimeDelay) return rows * Math.Max(InputSize, OutputSize) * Window.Taps;
         return rows * Math.Max(Math.Max(G, CellKernel.For(Cell).CacheWidth(HiddenSize)), Math.Max(InputSize, OutputSize));
     }
 }
@@ -121,7 +169,7 @@ public sealed record RecurrentGradients(Tensor Input, RecurrentState Initial);
 /// </summary>
 public sealed class RecurrentStack : IModule
 {
-    private readonly RecurrentDirection[][] _layers; // [layer][direction]
+    private readonly IStackLayer[][] _layers; // [layer][direction]: recurrent directions, or one time-delay layer per layer
     private readonly Parameter?[] _initialH, _initialC; // [layer·D + direction], each [H], when learned
     private readonly Rng _dropoutRng;
 
@@ -157,17 +205,22 @@ public sealed class RecurrentStack : IModule
         options.Validate();
         Options = options;
         int D = options.Directions, H = options.HiddenSize;
-        _layers = new RecurrentDirection[options.Layers][];
+        _layers = new IStackLayer[options.Layers][];
         _initialH = new Parameter?[options.Layers * D];
         _initialC = new Parameter?[options.Layers * D];
         for (int k = 0; k < options.Layers; k++)
         {
             int inputSize = k == 0 ? options.InputSize : options.OutputSize;
-            _layers[k] = new RecurrentDirection[D];
+            _layers[k] = new IStackLayer[D];
+            if (options.Cell == CellKind.TimeDelay)
+            {
+                _layers[k][0] = new TimeDelayLayer(inputSize, H, options.Window, k, rng);
+                continue;
+            }
             for (int d = 0; d < D; d++)
             {
                 string suffix = $"l{k}" + (d == 1 ? "_reverse" : "");
-                _layers[k][d] = new RecurrentDirection(options.Cell, inputSize, H, reverse: d == 1, suffix);
+                _layers[k][d] = new RecurrentDirection(options.Cell, inputSize, H, reverse: d == 1, suffix, options.ClockPeriods);
                 if (options.InitialState == InitialStateMode.Learned)
                 {
                     _initialH[k * D + d] = new Parameter("initial_h_" + suffix, new Tensor(H));
@@ -175,7 +228,11 @@ public sealed class RecurrentStack : IModule
                 }
             }
         }
-        foreach (var direction in _layers.SelectMany(l => l)) Initialize(direction, options, rng);
+        foreach (var direction in _layers.SelectMany(l => l).OfType<RecurrentDirection>())
+        {
+            Initialize(direction, options, rng);
+            direction.ApplyRecurrentMask();
+        }
         _dropoutRng = rng.Fork();
     }
 
@@ -240,7 +297,7 @@ public sealed class RecurrentStack : IModule
     {
         if (maxLag < 3) throw new ArgumentOutOfRangeException(nameof(maxLag), maxLag, "Chrono initialisation needs a longest lag of at least 3 steps.");
         int H = Options.HiddenSize;
-        foreach (var direction in _layers.SelectMany(l => l))
+        foreach (var direction in _layers.SelectMany(l => l).OfType<RecurrentDirection>())
         {
             var biasIh = direction.BiasIh.Value.Data;
             var biasHh = direction.BiasHh.Value.Data;
@@ -266,7 +323,7 @@ public sealed class RecurrentStack : IModule
     {
         int H = Options.HiddenSize;
         int block = KeepGateBlock();
-        foreach (var direction in _layers.SelectMany(l => l))
+        foreach (var direction in _layers.SelectMany(l => l).OfType<RecurrentDirection>())
         {
             direction.BiasIh.Value.Data.AsSpan(block * H, H).Fill(value);
             direction.BiasHh.Value.Data.AsSpan(block * H, H).Clear();
@@ -458,10 +515,14 @@ public sealed class RecurrentStack : IModule
         for (int k = 0; k < L; k++)
         {
             var input = k == 0 ? x.Data : _lastForwardUsedDropout ? _droppedInputs[k - 1].Data : _layerOutputs[k - 1].Data;
-            _layers[k][0].BeginSteps(input, T, B, lengths, initial.H.Slice(k), initial.C is null ? default : initial.C.Slice(k));
+            Stepped(k).BeginSteps(input, T, B, lengths, initial.H.Slice(k), initial.C is null ? default : initial.C.Slice(k));
         }
         return _layerOutputs[L - 1];
     }
+
+    // Layer k as a recurrent direction that can run one step at a time (a time-delay layer reads a window of later frames).
+    private RecurrentDirection Stepped(int k) => _layers[k][0] as RecurrentDirection
+        ?? throw new InvalidOperationException("A time-delay layer cannot run step by step.");
 
     /// <summary>Step t (0, 1, ... in order) of a forward begun by <see cref="BeginSteps"/>: every layer, bottom to top.</summary>
     public void StepForward(int t)
@@ -469,7 +530,7 @@ public sealed class RecurrentStack : IModule
         int B = _batch, H = Options.HiddenSize, L = Options.Layers;
         for (int k = 0; k < L; k++)
         {
-            _layers[k][0].StepForward(t, _layerOutputs[k].Data, H, 0);
+            Stepped(k).StepForward(t, _layerOutputs[k].Data, H, 0);
             if (k < L - 1 && _lastForwardUsedDropout)
             {
                 // this step's slice of the mask between layer k and k + 1
@@ -486,7 +547,7 @@ public sealed class RecurrentStack : IModule
     {
         if (_layerOutputs.Length == 0 || !_lastForwardKeptActivations) throw new InvalidOperationException("Backward called before a training forward.");
         var zero = new float[_batch * Options.HiddenSize];
-        for (int k = 0; k < Options.Layers; k++) _layers[k][0].BeginStepBackward(zero, zero);
+        for (int k = 0; k < Options.Layers; k++) Stepped(k).BeginStepBackward(zero, zero);
     }
 
     /// <summary>
@@ -502,7 +563,7 @@ public sealed class RecurrentStack : IModule
         {
             var dInput = k == 0 ? dx : _inputGradients[k].Data.AsSpan(t * B * H, B * H);
             if (k > 0) dInput.Clear();
-            _layers[k][0].StepBackward(t, dy, H, 0, dInput);
+            Stepped(k).StepBackward(t, dy, H, 0, dInput);
             if (k > 0)
             {
                 if (_lastForwardUsedDropout)
@@ -518,7 +579,7 @@ public sealed class RecurrentStack : IModule
         int B = _batch, L = Options.Layers;
         var dInitial = ZeroState(B);
         for (int k = 0; k < L; k++)
-            _layers[k][0].EndStepBackward(dInitial.H.Slice(k), dInitial.C is null ? default : dInitial.C.Slice(k));
+            Stepped(k).EndStepBackward(dInitial.H.Slice(k), dInitial.C is null ? default : dInitial.C.Slice(k));
         for (int k = 0; k < L; k++)
         {
             if (_initialH[k] is { } h0) AddBatchSum(dInitial.H.Slice(k), B, h0.Grad.Data);

@@ -77,6 +77,7 @@ public sealed record CharTrainingOptions : RecurrentModelSettings
         Require(DecayAfter >= 0, "DecayAfter", $"DecayAfter must be ≥ 0, got {DecayAfter}.");
         Require(DecayAfter == 0 || DecayFrom == 0, "DecayAfter", "Give DecayAfter (steps) or DecayFrom (epoch), not both.", "DecayFrom");
         ValidateModelInput();
+        RequireSteppableCell(Cell);
         Require(TbpttWindow >= 0, "TbpttWindow", $"TbpttWindow must be ≥ 0, got {TbpttWindow}.");
         Require(TbpttWindow == 0 || TbpttWindow >= SeqLength, "TbpttWindow",
             $"TbpttWindow (h) must be at least SeqLength (h′, the characters each update reads), got {TbpttWindow} < {SeqLength}.", "SeqLength");

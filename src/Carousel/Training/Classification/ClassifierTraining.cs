@@ -57,7 +57,8 @@ public sealed class ClassifierTraining : Trainable<int[]>
 
     /// <summary>What a run with <paramref name="options"/> allocates (see <see cref="MemoryEstimate"/>): <paramref name="symbols"/> input symbols, <paramref name="labels"/> classes, texts of up to <paramref name="longest"/> symbols.</summary>
     public static MemoryEstimate MemoryNeeded(ClassifierTrainingOptions options, int symbols, int labels, int longest) => new MemoryEstimate().SequenceModel(
-        new RecurrentOptions(options.Cell, options.Embedding, options.Hidden, options.Layers, options.Bidirectional, options.Dropout),
+        new RecurrentOptions(options.Cell, options.Embedding, options.Hidden, options.Layers, options.Bidirectional, options.Dropout,
+            ClockPeriods: options.ClockPeriods, TimeDelay: options.TimeDelay),
         options.ToOptimizerSettings(), longest, options.BatchSize, symbols, labels, outputPerStep: false,
         $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers), nameof(options.Embedding)],
         $"the activations of BatchSize {options.BatchSize} × {longest} steps (the longest text, at most MaxLength {options.MaxLength})",

@@ -45,9 +45,10 @@ public sealed record ClassifierTrainingOptions : RecurrentModelSettings
         Require(MinCount > 0, "MinCount", $"MinCount must be positive, got {MinCount}.");
         Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
         ValidateModelInput();
+        ValidateStructure(Cell, Hidden, Layers, Bidirectional);
     }
 
     /// <summary>The classifier's sizes for these options, <paramref name="vocabularySize"/> input symbols and <paramref name="classes"/> classes.</summary>
     public SequenceClassifierConfig ModelConfig(int vocabularySize, int classes) =>
-        new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling, Input, OutputDropout, Init, InitialStateMode);
+        new(vocabularySize, classes, Cell, Hidden, Layers, Bidirectional, Embedding, Dropout, Pooling, Input, OutputDropout, Init, InitialStateMode, ClockPeriods, TimeDelay);
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 
 namespace Carousel.Training.Ctc;
@@ -28,6 +30,13 @@ public sealed record CtcTrainingOptions : TrainingLoopSettings
     /// <summary>The beam width of the prefix beam search that scores the dev set (1: greedy, best path).</summary>
     public int Beam { get; init; } = 1;
 
+    /// <summary>Clockwork and timescales cells: the period of each module, ascending (null: 1, 2, 4, 8).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? ClockPeriods { get; init; }
+    /// <summary>Time-delay layers (cell tdnn): the window of frames each output sees (null: the defaults of <see cref="TimeDelayWindow"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TimeDelayWindow? TimeDelay { get; init; }
+
     /// <summary>With the CTC trainer's own defaults: Adam 1e-3, clipping at 5, batches of 16.</summary>
     public CtcTrainingOptions()
     {
@@ -43,8 +52,10 @@ public sealed record CtcTrainingOptions : TrainingLoopSettings
         Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
         Require(Stack >= 1 && Stack <= 64, "Stack", $"Stack must be in 1..64, got {Stack}.");
         Require(Beam >= 1 && Beam <= 1000, "Beam", $"Beam must be in 1..1000, got {Beam}.");
+        RecurrentOptions(1).Validate();
     }
 
     /// <summary>The recurrent stack these options describe, reading frames of <paramref name="width"/> features (before stacking).</summary>
-    public RecurrentOptions RecurrentOptions(int width) => new(Cell, width * Stack, Hidden, Layers, Bidirectional, Dropout);
+    public RecurrentOptions RecurrentOptions(int width) => new(Cell, width * Stack, Hidden, Layers, Bidirectional, Dropout,
+        ClockPeriods: ClockPeriods, TimeDelay: TimeDelay);
 }

@@ -32,6 +32,7 @@ public sealed record GeneratorTrainingOptions : RecurrentModelSettings
         Require(Epochs > 0, "Epochs", $"Epochs must be positive, got {Epochs}.");
         Require(!LearnedInitialState, nameof(LearnedInitialState), "LearnedInitialState does not apply to the generator: its initial state is computed from the condition.");
         ValidateModelInput();
+        RequireSteppableCell(Cell);
     }
 
     /// <summary>The generator's sizes for these options, <paramref name="vocabularySize"/> symbols (start and end included) and condition vectors of <paramref name="conditionSize"/> values.</summary>

@@ -40,6 +40,7 @@ public sealed record TaggerTrainingOptions : RecurrentModelSettings
         Require(double.IsFinite(Epochs), "Epochs", $"Epochs must be a number, got {Epochs}.");
         Require(EvalEvery >= 0, "EvalEvery", $"EvalEvery must be ≥ 0, got {EvalEvery}.");
         ValidateModelInput();
+        ValidateStructure(Cell, Hidden, Layers, Bidirectional);
     }
 
     /// <summary>
@@ -47,5 +48,5 @@ public sealed record TaggerTrainingOptions : RecurrentModelSettings
     /// one-hot input the <paramref name="inputCount"/> symbols themselves.
     /// </summary>
     public RecurrentOptions RecurrentOptions(int inputCount) =>
-        new(Cell, Input == InputEncoding.OneHot ? inputCount : Embedding, Hidden, Layers, Bidirectional, Dropout, InitialStateMode, Init);
+        new(Cell, Input == InputEncoding.OneHot ? inputCount : Embedding, Hidden, Layers, Bidirectional, Dropout, InitialStateMode, Init, ClockPeriods, TimeDelay);
 }
