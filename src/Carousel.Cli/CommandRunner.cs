@@ -62,7 +62,9 @@ internal static class CommandRunner
         }
         catch (Exception e)
         {
-            return Report(e, parse.CommandResult.Command);
+            int code = Report(e, parse.CommandResult.Command);
+            Distribution.AbortIfRunning(code);
+            return code;
         }
     };
 
@@ -109,7 +111,8 @@ internal static class CommandRunner
         };
         if (message is not null)
         {
-            Console.Error.WriteLine($"error: {message}");
+            // Under mpirun every process finds the same bad command line: rank 0 alone says so.
+            if (code != UsageError || Distribution.LauncherRank == 0) Console.Error.WriteLine($"error: {message}");
             return code;
         }
         Console.Error.WriteLine($"error: internal error: {e.Message}");

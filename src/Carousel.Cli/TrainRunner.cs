@@ -14,8 +14,10 @@ internal static class TrainRunner
     /// <param name="trainer">The loop, built with the run's directory and, when resuming, its last checkpoint.</param>
     /// <param name="directory">The run's directory (--out).</param>
     /// <param name="tokens">What the model's tokens are called in the throughput ("sym", "chars", "tok").</param>
-    public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, string tokens = "tok")
+    /// <param name="distributed">Whether --distributed was given (also implied under mpirun): see <see cref="Distribution"/>.</param>
+    public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, string tokens = "tok", bool distributed = false)
     {
+        trainer.Communicator = Distribution.Start(distributed);
         using var interrupt = new CtrlCCancellation();
         using var bar = new ProgressLine();
         var summary = trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
@@ -29,6 +31,7 @@ internal static class TrainRunner
         }), interrupt.Token);
         interrupt.StopListening();
         bar.Finish();
+        Distribution.Finish();
         string checkpoint = Path.Combine(directory, ModelCheckpoint.FileName);
         string kept = summary.Best is { } best
             ? string.Create(CultureInfo.InvariantCulture, $"best at step {best.Step} (epoch {best.Epoch:0.###}): {best.Summary}, saved in {checkpoint}")

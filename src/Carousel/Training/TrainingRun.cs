@@ -1,3 +1,4 @@
+using Carousel.Distributed;
 using Carousel.Optimizers;
 
 namespace Carousel.Training;
@@ -39,6 +40,11 @@ public sealed record TrainingRun
     /// begins; its checkpoints are replaced as this run saves). Without it such a directory is refused.
     /// </summary>
     public bool Overwrite { get; init; }
+    /// <summary>
+    /// The processes that train the run together: <see cref="SingleProcess"/> (the default), or an
+    /// <see cref="MpiCommunicator"/> under mpirun, where each trains its shard of every batch (data-parallel).
+    /// </summary>
+    public ICommunicator Communicator { get; init; } = SingleProcess.Instance;
     /// <summary>A saved run to continue exactly (its DIR/last.safetensors), or null for a fresh run.</summary>
     public LastCheckpoint? Resume { get; init; }
 }

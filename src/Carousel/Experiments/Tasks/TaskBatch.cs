@@ -35,6 +35,9 @@ public abstract class TaskBatch
     /// </summary>
     public abstract double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs);
 
+    /// <summary>What <see cref="Loss"/> is a mean over: sequences, scored steps or active steps (the count each <see cref="TryStepLoss"/> term is divided by).</summary>
+    public abstract int ScoredCount { get; }
+
     /// <summary>
     /// The term of <see cref="Loss"/> that belongs to sequence <paramref name="row"/> at <paramref name="step"/>, for
     /// learners that see one output at a time (real-time recurrent learning). Every task's loss is a sum of such terms,
@@ -86,6 +89,9 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
     public override Tensor Inputs => Data.Inputs;
     /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
+
+    /// <inheritdoc/>
+    public override int ScoredCount => BatchSize;
 
     /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
@@ -167,6 +173,9 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
     public override int[] Lengths => Data.Lengths;
 
     /// <inheritdoc/>
+    public override int ScoredCount => BatchSize;
+
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
     {
         GatherLastSteps(outputs);
@@ -229,6 +238,9 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
     public override int[] Lengths => Data.Lengths;
 
     /// <inheritdoc/>
+    public override int ScoredCount => _activeSteps;
+
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
         SigmoidBinaryCrossEntropy.Compute(outputs, Data.Targets.Data, Data.SymbolCount, _active, dOutputs);
 
@@ -285,6 +297,9 @@ public sealed class StepClassificationTaskBatch(StepClassificationBatch data, in
     public override Tensor Inputs => Data.Inputs;
     /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
+
+    /// <inheritdoc/>
+    public override int ScoredCount => _scoredSteps;
 
     /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
