@@ -45,11 +45,16 @@ internal static class CommandRunner
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Distribution.StartFor(parse);
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Distribution.Finish();
+            return code;
         }
         catch (Exception e)
         {
-            return Report(e, parse.CommandResult.Command);
+            int code = Report(e, parse.CommandResult.Command);
+            Distribution.AbortIfRunning(code);
+            return code;
         }
     }
 

@@ -30,18 +30,22 @@ internal static class Distribution
     public static bool Requested(ParseResult parse) =>
         parse.CommandResult.Children.OfType<OptionResult>().Any(r => r.Option.Name == "--distributed" && r.GetValueOrDefault<bool>());
 
+    /// <summary>The processes of the command running: MPI's once <see cref="StartFor"/> started it, else <see cref="SingleProcess"/>.</summary>
+    public static ICommunicator Communicator => _running ?? SingleProcess.Instance;
+
     /// <summary>
-    /// The processes of this run: MPI's when requested or launched by MPI (rank 0 keeps the console's output, the others
-    /// write nothing but errors), else <see cref="SingleProcess"/>. Call once, on the thread that trains.
+    /// Before a command that takes --distributed does any work: starts MPI when it is asked for or the process was launched
+    /// by MPI (rank 0 keeps the console's output, the others write nothing but errors). On the thread that will train.
     /// </summary>
     /// <exception cref="MpiNotInstalledException">MPI was asked for and Open MPI's library is missing.</exception>
-    public static ICommunicator Start(bool requested)
+    public static void StartFor(ParseResult parse)
     {
-        if (!requested && !MpiCommunicator.LaunchedByMpi) return SingleProcess.Instance;
+        _running = null;
+        if (!parse.CommandResult.Command.Options.Any(o => o.Name == "--distributed")) return;
+        if (!Requested(parse) && !MpiCommunicator.LaunchedByMpi) return;
         var communicator = MpiCommunicator.Start();
         _running = communicator;
         if (communicator.Rank != 0) Console.SetOut(TextWriter.Null);
-        return communicator;
     }
 
     /// <summary>After the last collective operation of a run that ended normally: MPI_Finalize on every process.</summary>

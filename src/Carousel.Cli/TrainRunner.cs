@@ -14,10 +14,9 @@ internal static class TrainRunner
     /// <param name="trainer">The loop, built with the run's directory and, when resuming, its last checkpoint.</param>
     /// <param name="directory">The run's directory (--out).</param>
     /// <param name="tokens">What the model's tokens are called in the throughput ("sym", "chars", "tok").</param>
-    /// <param name="distributed">Whether --distributed was given (also implied under mpirun): see <see cref="Distribution"/>.</param>
-    public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, string tokens = "tok", bool distributed = false)
+    public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, string tokens = "tok")
     {
-        trainer.Communicator = Distribution.Start(distributed);
+        trainer.Communicator = Distribution.Communicator; // several processes under mpirun (see Distribution)
         using var interrupt = new CtrlCCancellation();
         using var bar = new ProgressLine();
         var summary = trainer.Run(new SynchronousProgress<TrainingProgress>(p =>

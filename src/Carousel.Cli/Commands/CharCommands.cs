@@ -106,7 +106,7 @@ internal static class CharCommands
             Console.WriteLine($"{options.Cell.ToCliName()} {options.Layers}×{options.Hidden}, vocabulary {corpus.Vocabulary.Count}, " +
                               $"{corpus.Train.Length:N0} training and {corpus.Validation.Length:N0} validation characters, {options.Steps} steps" +
                               (saved is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, "tok", Distribution.Requested(parse));
+            return TrainRunner.Run(trainer, dir, "tok");
         }));
         return command;
     }

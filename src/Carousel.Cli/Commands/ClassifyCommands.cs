@@ -86,7 +86,7 @@ internal static class ClassifyCommands
                               $"{options.Level.ToString().ToLowerInvariant()} (first {options.MaxLength:N0}, {training.Symbols.Count} symbols), labels {string.Join(", ", training.Labels)}; " +
                               $"{training.TrainCount:N0} training and {training.DevCount:N0} dev texts, {options.Epochs} epochs" +
                               (resume is not null ? $", resuming after step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, "sym", Distribution.Requested(parse));
+            return TrainRunner.Run(trainer, dir, "sym");
         }));
         return command;
     }

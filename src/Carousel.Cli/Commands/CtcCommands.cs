@@ -82,7 +82,7 @@ internal static class CtcCommands
                               $"{trainSet.Count:N0} training sequences ({trainFrames:N0} frames), {devSet.Count:N0} dev ({devFrames:N0}); " +
                               $"{training.PlannedSteps} steps ({training.StepsPerEpoch} per epoch)" +
                               (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, "frames", Distribution.Requested(parse));
+            return TrainRunner.Run(trainer, dir, "frames");
         }));
         return command;
     }

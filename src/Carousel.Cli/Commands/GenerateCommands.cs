@@ -82,7 +82,7 @@ internal static class GenerateCommands
                               (labels.Length > 0 ? $" (one-hot of {string.Join(", ", labels)})" : "") +
                               $", {training.Vocabulary.Count} symbols; {trainTexts.Count:N0} training and {devTexts.Count:N0} dev texts, {options.Epochs} epochs" +
                               (resume is not null ? $", resuming after step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, "sym", Distribution.Requested(parse));
+            return TrainRunner.Run(trainer, dir, "sym");
         }));
         return command;
     }

@@ -72,7 +72,7 @@ internal static class Seq2SeqCommands
                               $"{training.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {training.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +
                               $"{trainPairs.Count:N0} training pairs, {training.DevWords:N0} dev words; {options.Epochs} epochs of {trainer.BatchesPerEpoch:N0} steps" +
                               (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, "sym", Distribution.Requested(parse));
+            return TrainRunner.Run(trainer, dir, "sym");
         }));
         return command;
     }

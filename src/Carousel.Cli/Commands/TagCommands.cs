@@ -133,7 +133,7 @@ internal static class TagCommands
                               $"{trainExamples.Count:N0} training sequences ({trainCharacters:N0} characters), {devExamples.Count:N0} dev ({devCharacters:N0}); " +
                               $"{training.PlannedSteps} steps ({training.StepsPerEpoch} per epoch)" +
                               (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");
-            return TrainRunner.Run(trainer, dir, "chars", Distribution.Requested(parse));
+            return TrainRunner.Run(trainer, dir, "chars");
         }));
         return command;
     }

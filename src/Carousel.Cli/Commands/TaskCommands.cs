@@ -75,7 +75,7 @@ internal static class TaskCommands
             var options = training.Read(parse);
             var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), options.Seed);
             var trainer = new TaskTrainer(task, options);
-            var communicator = Distribution.Start(parse.GetValue(distributed));
+            var communicator = Distribution.Communicator;
             bool quiet = parse.GetValue(json);
             if (options.Learner == "rtrl" && options.Hidden > RtrlWarnAbove)
                 Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.Cell.ToCliName()} with {options.Hidden} units does " +
