@@ -33,6 +33,7 @@ internal static class CommandRunner
         if (parse.Errors.Count > 0)
         {
             // An unknown option, a missing one, a value of the wrong type: System.CommandLine's own messages, our form.
+            Distribution.LetRankZeroSpeakFirst();
             foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
             Console.Error.WriteLine($"See '{CommandPath(parse.CommandResult.Command)} --help'.");
             return UsageError;
@@ -105,6 +106,7 @@ internal static class CommandRunner
     internal static int Report(Exception e, Command command)
     {
         if (e is AggregateException { InnerExceptions.Count: 1 } single) e = single.InnerExceptions[0];
+        Distribution.LetRankZeroSpeakFirst();
         var (code, message) = e switch
         {
             UsageException => (UsageError, e.Message),
@@ -116,8 +118,7 @@ internal static class CommandRunner
         };
         if (message is not null)
         {
-            // Under mpirun every process finds the same bad command line: rank 0 alone says so.
-            if (code != UsageError || Distribution.LauncherRank == 0) Console.Error.WriteLine($"error: {message}");
+            Console.Error.WriteLine($"error: {message}");
             return code;
         }
         Console.Error.WriteLine($"error: internal error: {e.Message}");

@@ -56,6 +56,16 @@ internal static class Distribution
         running?.Dispose();
     }
 
+    /// <summary>
+    /// Before a process other than rank 0 reports an error: under mpirun every process usually meets the same error (the same
+    /// command line, the same data), and the first to end ends them all. Waiting a moment lets rank 0 say it once; an error
+    /// of this process alone is still reported, a moment later.
+    /// </summary>
+    public static void LetRankZeroSpeakFirst()
+    {
+        if (LauncherRank != 0) Thread.Sleep(TimeSpan.FromSeconds(2));
+    }
+
     /// <summary>After an error was reported: ends every process of a distributed run with <paramref name="exitCode"/>.</summary>
     public static void AbortIfRunning(int exitCode)
     {

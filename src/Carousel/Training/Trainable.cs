@@ -24,8 +24,13 @@ public abstract class Trainable<TBatch>
     /// </summary>
     public abstract BatchLoss TrainBatch(TBatch batch);
 
-    /// <summary>Whether the model can train data-parallel (<see cref="TrainShard"/>): the loop refuses to distribute one that cannot.</summary>
-    public virtual bool TrainsShards => false;
+    /// <summary>
+    /// Called by the loop before it trains data-parallel (<see cref="TrainShard"/>): throws when the model, with its settings,
+    /// cannot (by default: it cannot at all).
+    /// </summary>
+    /// <exception cref="SettingException">Naming the settings that prevent it.</exception>
+    public virtual void RequireShards() =>
+        throw new SettingException("Distributed", $"{GetType().Name} cannot train data-parallel; run it as one process.");
 
     /// <summary>
     /// In a data-parallel run: forward, loss and backward of this process's rows of <paramref name="batch"/> (the whole

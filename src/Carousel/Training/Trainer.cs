@@ -151,8 +151,9 @@ public sealed class Trainer<TBatch>
     /// <summary>The data-parallel part of the loop, after checking that the model can train in shards.</summary>
     private DataParallel Distribute()
     {
-        if (!_task.TrainsShards || _task.KeepsGradientsBetweenBatches)
-            throw new SettingException("Distributed", $"This model ({_task.CheckpointKind}) with these settings cannot train data-parallel on {Communicator.Size} processes; run it as one process.");
+        _task.RequireShards();
+        if (_task.KeepsGradientsBetweenBatches)
+            throw new SettingException("Distributed", "A model that carries gradients from batch to batch cannot train data-parallel; run it as one process.");
         return new DataParallel(Communicator, _parameters);
     }
 

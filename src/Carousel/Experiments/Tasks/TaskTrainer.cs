@@ -147,7 +147,9 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         new(_learner.ComputeGradients(Tagger, batch, _update!), batch.BatchSize, _learner.UpdatesWeights);
 
     /// <summary>With exact BPTT only: a learner that updates the weights during a batch, or truncates it, cannot share the batch.</summary>
-    public override bool TrainsShards => _learner is BpttLearner;
+    public override void RequireShards() =>
+        SettingException.Require(_learner is BpttLearner, "Learner",
+            $"Learner {_learner.Name} cannot train data-parallel (it updates the weights during a batch or truncates it); use Learner bptt with Distributed.", "Distributed");
 
     /// <summary>
     /// This process's sequences of the batch, scored term by term (<see cref="TaskBatch.TryStepLoss"/>, each term

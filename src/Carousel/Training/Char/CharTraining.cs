@@ -81,7 +81,9 @@ public sealed class CharTraining : Trainable<TextBatch>
     }
 
     /// <summary>Random windows only: streams carry each row's state from batch to batch, which a shard of rows would split.</summary>
-    public override bool TrainsShards => _batches.Mode == BatchingMode.Random && _options.TbpttWindow == 0;
+    public override void RequireShards() =>
+        SettingException.Require(_batches.Mode == BatchingMode.Random, "Batching",
+            "Batching stream carries each stream's state from batch to batch, which data-parallel training would split across processes; use Batching random (the default) with Distributed.", "Distributed");
 
     /// <inheritdoc/>
     public override ShardLoss TrainShard(TextBatch batch, BatchShard shard)

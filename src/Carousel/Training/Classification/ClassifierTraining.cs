@@ -92,7 +92,9 @@ public sealed class ClassifierTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
-    public override bool TrainsShards => true;
+    public override void RequireShards()
+    {
+    }
 
     /// <summary>This process's texts of the batch; the loss is a mean over texts.</summary>
     public override ShardLoss TrainShard(int[] examples, BatchShard shard)

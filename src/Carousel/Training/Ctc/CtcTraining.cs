@@ -107,7 +107,9 @@ public sealed class CtcTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
-    public override bool TrainsShards => true;
+    public override void RequireShards()
+    {
+    }
 
     /// <summary>This process's sequences of the batch; the loss (PyTorch's 'mean') is a mean over sequences.</summary>
     public override ShardLoss TrainShard(int[] examples, BatchShard shard)

@@ -144,7 +144,9 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
-    public override bool TrainsShards => true;
+    public override void RequireShards()
+    {
+    }
 
     /// <summary>This process's pairs of the batch; the loss is a mean over their target symbols.</summary>
     public override ShardLoss TrainShard(int[] examples, BatchShard shard)

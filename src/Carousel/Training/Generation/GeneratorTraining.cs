@@ -93,7 +93,9 @@ public sealed class GeneratorTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
-    public override bool TrainsShards => true;
+    public override void RequireShards()
+    {
+    }
 
     /// <summary>This process's texts of the batch; the loss is a mean over their scored symbols (padding ignored).</summary>
     public override ShardLoss TrainShard(int[] examples, BatchShard shard)

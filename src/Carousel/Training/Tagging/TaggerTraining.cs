@@ -98,7 +98,9 @@ public sealed class TaggerTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
-    public override bool TrainsShards => true;
+    public override void RequireShards()
+    {
+    }
 
     /// <summary>This process's sequences of the batch; the loss is a mean over their characters (each scored once).</summary>
     public override ShardLoss TrainShard(int[] examples, BatchShard shard)
