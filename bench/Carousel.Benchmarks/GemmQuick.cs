@@ -6,7 +6,7 @@ namespace Carousel.Benchmarks;
 /// <summary>
 /// `gemm-quick`: a plain Stopwatch table (best of N after warm-up) for fast iteration on the kernels.
 /// Options: --path avx512|avx2|scalar, --threads N, --samples N, --cpu-time, --square-only, --recurrent-only,
-/// --merged-only, and the probes --kernel, --pack, --bandwidth.
+/// --merged-only, and the probes --kernel, --pack, --bandwidth, --cells (cell row kernels), --infer (eval forward by parts).
 /// </summary>
 internal static class GemmQuick
 {
@@ -34,6 +34,8 @@ internal static class GemmQuick
                 case "--bandwidth": return Bandwidth(samples);
                 case "--pack": return Pack(samples);
                 case "--kernel": return Kernel(samples);
+                case "--cells": return Cells(samples);
+                case "--infer": return Infer(samples);
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -58,7 +60,7 @@ internal static class GemmQuick
         if (recurrent)
             foreach (int h in new[] { 128, 256, 512, 1024 })
             {
-                foreach (int m in new[] { 32, 1 })
+                foreach (int m in new[] { 32, 16, 1 })
                 {
                     // h·W_hhᵀ: A [m, H], W [4H, H] used transposed.
                     Report($"m={m} k={h} n={4 * h} NT", TimeGemm(path, false, true, m, 4 * h, h, samples), 2.0 * m * h * 4 * h);
@@ -66,6 +68,64 @@ internal static class GemmQuick
                 }
                 // dG·W: A [32, 4H], W [4H, H] untransposed.
                 Report($"m=32 k={4 * h} n={h} packed(NN)", TimePacked(path, 32, h, 4 * h, samples, transpose: false), 2.0 * 32 * h * 4 * h);
+            }
+        return 0;
+    }
+
+    /// <summary>
+    /// The cells' forward row kernels (gate activations and state update of one batch row), time per row, next to the
+    /// per-row share of the packed recurrent product at m = 16: what the elementwise part adds to a step.
+    /// </summary>
+    private static int Cells(int samples)
+    {
+        WarmupSeconds = 1.0;   // the first rows otherwise catch TensorPrimitives' generic code before its tier-1 compile
+        foreach (var cell in new[] { Carousel.Layers.Recurrent.CellKind.Lstm, Carousel.Layers.Recurrent.CellKind.Gru, Carousel.Layers.Recurrent.CellKind.RnnTanh })
+            foreach (int h in new[] { 128, 256, 512, 1024 })
+            {
+                var kernel = Carousel.Layers.Recurrent.CellKernel.For(cell);
+                int g = cell == Carousel.Layers.Recurrent.CellKind.Lstm ? 4 : cell == Carousel.Layers.Recurrent.CellKind.Gru ? 3 : 1;
+                float[] pre = Random(g * h, 5), rec = Random(g * h, 6), hPrev = Random(h, 7), cPrev = Random(h, 8);
+                float[] cache = new float[kernel.CacheWidth(h)], hNext = new float[h], cNext = new float[h];
+                bool hasCell = cell == Carousel.Layers.Recurrent.CellKind.Lstm;
+                double row = BestOf(samples, 2e5, () => kernel.ForwardRow(h, pre, rec, hPrev, hasCell ? cPrev : default, default, cache, hNext,
+                    hasCell ? cNext : default));
+                double product = 2.0 * h * g * h / (PeakGflops * 0.86e9);
+                Console.WriteLine($"{cell,-8} H={h,5}: forward row {row * 1e9,8:F0} ns, {row * 1e9 / (g * h),5:F2} ns per gate unit; product row at 86 % peak {product * 1e9,8:F0} ns ({row / product:P0})");
+            }
+        return 0;
+    }
+
+    /// <summary>
+    /// Forward-only inference of the 2-layer char model (V = 65, B = 32, T = 100) on one thread, against what its parts
+    /// cost alone: the two input projections and the output layer as whole GEMMs, 200 recurrent products at m = 32 and
+    /// 6,400 cell rows. The difference is what the time loop adds around them.
+    /// </summary>
+    private static int Infer(int samples)
+    {
+        const int V = 65, B = 32, T = 100, rows = B * T;
+        WarmupSeconds = 1.0;
+        foreach (var cell in new[] { Carousel.Layers.Recurrent.CellKind.Lstm, Carousel.Layers.Recurrent.CellKind.Gru })
+            foreach (int h in new[] { 128, 256, 512 })
+            {
+                var model = new Carousel.Models.CharLanguageModel(new Carousel.Models.CharLanguageModelConfig(V, cell, h, 2), new Carousel.Tensors.Rng(1)) { Training = false };
+                int E = model.Config.EffectiveEmbeddingSize, G = cell == Carousel.Layers.Recurrent.CellKind.Lstm ? 4 : 3;
+                var ids = new int[rows];
+                var rng = new Random(3);
+                for (int i = 0; i < rows; i++) ids[i] = rng.Next(V);
+                double full = BestOf(samples, 1e9, () => model.Run(ids, null, T, B));
+                var embedded = new Carousel.Tensors.Tensor(Random(rows * E, 4), T, B, E);
+                double stack = BestOf(samples, 1e9, () => model.Rnn.Forward(embedded));
+                double projections = TimeGemm(GemmPaths.Best, false, true, rows, G * h, E, samples) + TimeGemm(GemmPaths.Best, false, true, rows, G * h, h, samples);
+                double recurrent = 2 * T * TimePacked(GemmPaths.Best, B, G * h, h, samples);
+                double output = TimeGemm(GemmPaths.Best, false, true, rows, V, h, samples);
+                var kernel = Carousel.Layers.Recurrent.CellKernel.For(cell);
+                bool hasCell = cell == Carousel.Layers.Recurrent.CellKind.Lstm;
+                float[] pre = Random(G * h, 5), rec = Random(G * h, 6), hPrev = Random(h, 7), cPrev = Random(h, 8);
+                float[] cache = new float[kernel.CacheWidth(h)], hNext = new float[h], cNext = new float[h];
+                double cells = 2 * rows * BestOf(samples, 2e5, () => kernel.ForwardRow(h, pre, rec, hPrev, hasCell ? cPrev : default, default, cache, hNext, hasCell ? cNext : default));
+                double parts = projections + recurrent + output + cells;
+                Console.WriteLine($"{cell,-5} H={h,4}: full {full * 1e3,6:F2} ms ({rows / full,7:F0} tok/s), stack {stack * 1e3,6:F2}; parts: input proj {projections * 1e3,5:F2}, " +
+                    $"recurrent {recurrent * 1e3,5:F2}, cells {cells * 1e3,5:F2}, output {output * 1e3,4:F2} = {parts * 1e3,6:F2} ms; loop overhead {(full - parts) / full,4:P0}");
             }
         return 0;
     }

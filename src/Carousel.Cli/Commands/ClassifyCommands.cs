@@ -4,6 +4,7 @@ using System.Text.Json;
 using Carousel.Diagnostics;
 using Carousel.Data;
 using Carousel.IO;
+using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
 using Carousel.Training;
@@ -98,15 +99,18 @@ internal static class ClassifyCommands
         var textField = TextField();
         var labelField = LabelField();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var weights = WeightPrecisions.Option("Score the model with its weight matrices kept so: bf16 rounds every matrix a product reads (recurrent and output weights; embeddings and biases stay float32), to measure what bfloat16 weights cost in accuracy. The forward still computes in float32.");
         var command = new Command("eval", "Score a classifier on labelled texts: accuracy, per-class precision, recall and F1, confusion matrix.")
         {
-            checkpointArg, textField, labelField, json,
+            checkpointArg, textField, labelField, json, weights,
         };
         foreach (var o in data.All) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
         {
+            var precision = WeightPrecisions.Parse(parse.GetValue(weights)!); // an impossible option before any file is read
             if (!data.Given(parse)) throw new UsageException("Give the data to score: --data PATH and/or --data-lines LABEL=FILE.");
             var checkpoint = ClassifierCheckpoint.Load(parse.GetValue(checkpointArg)!);
+            WeightRounding.RoundMatrixWeights(checkpoint.Model, precision);
             var examples = data.Read(parse, parse.GetValue(textField)!, parse.GetValue(labelField)!);
             var (sequences, classes) = ClassifierTraining.Encode(examples, checkpoint.Symbols, checkpoint.Labels, "evaluation");
             var (loss, metrics) = ClassifierTraining.Evaluate(checkpoint.Model, sequences, classes, checkpoint.Labels, batchSize: 64);
@@ -115,6 +119,7 @@ internal static class ClassifyCommands
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     examples = metrics.Total,
+                    weights = WeightPrecisions.Name(precision),
                     accuracy = metrics.Accuracy,
                     macro_f1 = metrics.MacroF1,
                     loss,

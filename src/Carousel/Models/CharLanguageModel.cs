@@ -108,7 +108,10 @@ public sealed class CharLanguageModel : IModule
             _rows = rows;
         }
         RecurrentOutput stack;
+        // A vocabulary below the rows: the first layer's input projection is looked up in E·W_ihᵀ (see ForwardEmbedded).
+        bool lookedUp = Embedding is not null && V <= rows;
         if (Embedding is null) stack = Rnn.ForwardOneHot(inputs, steps, batch, initial);
+        else if (lookedUp) stack = Rnn.ForwardEmbedded(Embedding, inputs, steps, batch, initial);
         else
         {
             Embedding.Forward(inputs, _embedded);
@@ -135,7 +138,7 @@ public sealed class CharLanguageModel : IModule
             Output.Backward(dLogits, dOutput.Data);
             if (dropOutput) _outputDropout.Backward(dOutput.Data);
             var gradients = Rnn.Backward(dOutput);
-            Embedding?.Backward(gradients.Input.Data);
+            if (!lookedUp) Embedding?.Backward(gradients.Input.Data); // else the stack added the embedding's gradient
             InitialStateGradient = gradients.Initial;
         }
         return (loss, final);

@@ -135,6 +135,8 @@ public sealed class SequenceClassifier : IModule
         _lengths = batch.Lengths;
         RecurrentOutput encoded;
         if (Embedding is null) encoded = Rnn.ForwardOneHot(batch.Ids, T, B, lengths: batch.Lengths);
+        else if (!Rnn.Training && Embedding.VocabularySize <= T * B) // same numbers, the first product looked up
+            encoded = Rnn.ForwardEmbedded(Embedding, batch.Ids, T, B, lengths: batch.Lengths);
         else
         {
             Embedding.Forward(batch.Ids, _embedded);

@@ -110,6 +110,12 @@ public sealed class SequenceTagger : IModule
             return Head(Rnn.ForwardOneHot(ids, steps, batch, lengths: lengths).Output, steps, batch);
         }
         if (Embedding is null) throw new InvalidOperationException("This tagger takes features, not ids: it has no embedding.");
+        if (!Rnn.Training && Embedding.VocabularySize <= steps * batch) // same numbers, the first product looked up
+        {
+            if (steps * batch * OutputCount != _logits.Length) _logits = new float[steps * batch * OutputCount];
+            _steps = steps; _batch = batch;
+            return Head(Rnn.ForwardEmbedded(Embedding, ids, steps, batch, lengths: lengths).Output, steps, batch);
+        }
         int E = Embedding.Dimension;
         if (_embedded.Length != ids.Length * E) _embedded = new float[ids.Length * E];
         Embedding.Forward(ids, _embedded); // [T, B, E]

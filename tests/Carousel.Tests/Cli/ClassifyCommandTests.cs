@@ -50,6 +50,14 @@ public class ClassifyCommandTests
         Assert.True(doc.RootElement.GetProperty("accuracy").GetDouble() >= 0.9, evalJson);
         var confusion = doc.RootElement.GetProperty("confusion");
         Assert.Equal(60, confusion.EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt32()));
+        // bf16 weights: scored with the matrices rounded, the accuracy within a few texts of float32's.
+        var (bf16Code, bf16Json, bf16Error) = CliRunner.Run("classify", "eval", dir, "--data", dev, "--json", "--weights", "bf16");
+        Assert.True(bf16Code == 0, bf16Error);
+        using var bf16 = JsonDocument.Parse(bf16Json);
+        Assert.Equal("bf16", bf16.RootElement.GetProperty("weights").GetString());
+        Assert.Equal("fp32", doc.RootElement.GetProperty("weights").GetString());
+        Assert.InRange(bf16.RootElement.GetProperty("accuracy").GetDouble() - doc.RootElement.GetProperty("accuracy").GetDouble(), -0.05, 0.05);
+        Assert.NotEqual(doc.RootElement.GetProperty("loss").GetDouble(), bf16.RootElement.GetProperty("loss").GetDouble());
         var (_, evalText, _) = CliRunner.Run("classify", "eval", dir, "--data", dev);
         Assert.Contains("confusion (rows: true, columns: predicted)", evalText);
         Assert.Contains("has-x", evalText);

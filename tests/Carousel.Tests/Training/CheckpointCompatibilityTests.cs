@@ -51,7 +51,24 @@ public class CheckpointCompatibilityTests
         var resumed = SafeTensors.Read(LastCheckpoint.PathIn(dir));
         Assert.NotEmpty(reference.Names);
         foreach (var entry in reference.Entries)
-            Assert.True(entry.RawBytes.Span.SequenceEqual(resumed[entry.Name].RawBytes.Span), $"{kind}: {entry.Name} differs");
+        {
+            if (kind is "char" or "generate" && entry.DType == SafeTensorsDType.Float32)
+                CloseFloats(entry, resumed[entry.Name], $"{kind}: {entry.Name}");
+            else
+                Assert.True(entry.RawBytes.Span.SequenceEqual(resumed[entry.Name].RawBytes.Span), $"{kind}: {entry.Name} differs");
+        }
+    }
+
+    // The character model (the generator's too) now reads its first layer's input projection from the table E·W_ihᵀ and
+    // takes dW_ih, dE through it: the same sums in another order, so the weights and moments that code reached agree to
+    // float rounding, not bit for bit. Everything else — step, stream position, random states — still matches exactly,
+    // and a wrong optimizer state or position would move the weights by far more than this tolerance.
+    private static void CloseFloats(SafeTensorsEntry expected, SafeTensorsEntry actual, string what)
+    {
+        var e = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(expected.RawBytes.Span);
+        var a = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(actual.RawBytes.Span);
+        Assert.Equal(e.Length, a.Length);
+        for (int i = 0; i < e.Length; i++) Numerics.Close(e[i], a[i], 1e-4, 1e-6, $"{what}[{i}]");
     }
 
     [Fact]

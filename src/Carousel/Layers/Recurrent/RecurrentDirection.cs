@@ -95,20 +95,24 @@ internal sealed class RecurrentDirection
     /// y [T, B, outStride] (zero after a sequence's end) and its final states into hFinal, cFinal [B, H].
     /// Sequences shorter than T keep their state through the padding; the reverse direction thus starts
     /// each sequence from h0 at its own last step. With <paramref name="ids"/> [T·B] the input is one-hot (x is
-    /// unused): row (t, b) of the input projection is column ids[t·B + b] of W_ih.
+    /// unused): row (t, b) of the input projection is column ids[t·B + b] of W_ih — or, with
+    /// <paramref name="tokenEmbedding"/> (weight [V, In]), row ids[t·B + b] of the table E·W_ihᵀ: the input is then that
+    /// embedding's rows, and <see cref="Backward"/> adds the gradients of W_ih and of the embedding through the table.
     /// </summary>
     public void Forward(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, Parameter? tokenEmbedding = null)
     {
         EnsureWorkspace(steps, batch);
         _lengths = lengths;
         _input = x;
         _ids = ids;
+        _tokenEmbedding = ids is null ? null : tokenEmbedding;
         int H = _hidden, G = _gateWidth, rows = steps * batch;
 
         // Input projection for all steps at once: pre [T·B, G·H] = x [T·B, In] · W_ihᵀ + b_ih.
-        InputProjection(x, ids, ids is null ? null : InputColumns(), 0, rows, _pre.AsSpan(0, rows * G));
+        float[]? columns = ids is null ? null : _tokenEmbedding is null ? InputColumns() : BuildTokenTable(_tokenEmbedding.Value.Data, _tokenEmbedding.Value.Dim(0));
+        InputProjection(x, ids, columns, 0, rows, _pre.AsSpan(0, rows * G));
 
         for (int k = 0; k < Peepholes.Length; k++) Peepholes[k].Value.Data.CopyTo(_peepholeValues.AsSpan(k * H, H));
         h0.CopyTo(_hStates.AsSpan(InitialRow(steps) * batch * H, batch * H));
@@ -130,7 +134,7 @@ internal sealed class RecurrentDirection
     /// </summary>
     public void Infer(ReadOnlyMemory<float> x, int[]? ids, int steps, int batch, int[]? lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal)
+        float[] y, int outStride, int outOffset, Span<float> hFinal, Span<float> cFinal, bool useTokenTable = false)
     {
         int H = _hidden, G = _gateWidth;
         int chunkSteps = Math.Clamp(InferenceChunkRows / Math.Max(batch, 1), 1, Math.Max(steps, 1));
@@ -140,7 +144,8 @@ internal sealed class RecurrentDirection
         h0.CopyTo(_inferH[0]);
         if (_hasCell) c0.CopyTo(_inferC[0]);
         var recurrentWeights = PackedRecurrentWeights(transposed: true);
-        var columns = ids is null ? null : InputColumns();
+        // Ids: one-hot columns of W_ih, or (useTokenTable) the rows of the table BuildTokenTable made.
+        var columns = ids is null ? null : useTokenTable ? _tokenTable : InputColumns();
 
         // Chunks in processing order: the reverse direction starts from the last steps.
         for (int done = 0; done < steps; done += chunkSteps)
@@ -280,7 +285,8 @@ internal sealed class RecurrentDirection
             Gemm.Multiply(true, false, G, _inputSize, rows, dPre, _input.Span, WeightIh.Grad.Data, accumulate: true);
             Gemm.Multiply(false, false, rows, _inputSize, G, dPre, WeightIh.Value.Data, dx, accumulate: true);
         }
-        else AddOneHotInputGradient(dPre, rows);
+        else if (_tokenEmbedding is null) AddOneHotInputGradient(dPre, rows);
+        else AddTokenTableGradients(dPre, rows);
         if (Peepholes.Length > 0) AddPeepholeGradients(dPre, rows);
     }
 
@@ -289,7 +295,28 @@ internal sealed class RecurrentDirection
     private void AddOneHotInputGradient(ReadOnlySpan<float> dPre, int rows)
     {
         int G = _gateWidth, V = _inputSize;
-        if (_dInputColumns.Length != V * G) _dInputColumns = new float[V * G];
+        var sums = SumRowsById(dPre, rows, V);
+        var grad = WeightIh.Grad.Data;
+        for (int g = 0; g < G; g++)
+            for (int v = 0; v < V; v++) grad[g * V + v] += sums[v * G + g];
+    }
+
+    // Input through the token table E·W_ihᵀ: dTable [V, G·H] = Σ dPre rows per id, then by the chain rule
+    // dW_ih [G·H, In] += dTableᵀ · E and dE [V, In] += dTable · W_ih — two products of V rows instead of T·B.
+    private void AddTokenTableGradients(ReadOnlySpan<float> dPre, int rows)
+    {
+        var embedding = _tokenEmbedding!;
+        int G = _gateWidth, V = embedding.Value.Dim(0);
+        var dTable = SumRowsById(dPre, rows, V);
+        Gemm.Multiply(true, false, G, _inputSize, V, dTable, embedding.Value.Data, WeightIh.Grad.Data, accumulate: true);
+        Gemm.Multiply(false, false, V, _inputSize, G, dTable, WeightIh.Value.Data, embedding.Grad.Data, accumulate: true);
+    }
+
+    // sums [V, G·H]: row v = Σ of the dPre rows whose id is v.
+    private float[] SumRowsById(ReadOnlySpan<float> dPre, int rows, int vocabulary)
+    {
+        int G = _gateWidth;
+        if (_dInputColumns.Length != vocabulary * G) _dInputColumns = new float[vocabulary * G];
         var sums = _dInputColumns.AsSpan();
         sums.Clear();
         for (int row = 0; row < rows; row++)
@@ -297,9 +324,7 @@ internal sealed class RecurrentDirection
             var target = sums.Slice(_ids![row] * G, G);
             TensorPrimitives.Add(target, dPre.Slice(row * G, G), target);
         }
-        var grad = WeightIh.Grad.Data;
-        for (int g = 0; g < G; g++)
-            for (int v = 0; v < V; v++) grad[g * V + v] += sums[v * G + g];
+        return _dInputColumns;
     }
 
     /// <summary>
@@ -316,6 +341,23 @@ internal sealed class RecurrentDirection
             for (int row = 0; row < rows; row++) columns.AsSpan(ids[firstRow + row] * G, G).CopyTo(pre.Slice(row * G, G));
         MatrixRows.AddToEachRow(pre, BiasIh.Value.Data, rows);
     }
+
+    /// <summary>
+    /// table [V, G·H] = embedding [V, In] · W_ihᵀ, for <see cref="Infer"/> with useTokenTable (and the training forward
+    /// with a token embedding): a token's input projection
+    /// is then its row (plus b_ih, added as after the GEMM). Each row is bit for bit the GEMM's row for that embedded
+    /// vector inside any batch (the GEMM sums every element alike whatever m is), so the lookup changes no result.
+    /// </summary>
+    public float[] BuildTokenTable(ReadOnlySpan<float> embedding, int vocabulary)
+    {
+        int G = _gateWidth;
+        if (_tokenTable.Length != vocabulary * G) _tokenTable = new float[vocabulary * G];
+        Gemm.Multiply(false, true, vocabulary, G, _inputSize, embedding[..(vocabulary * _inputSize)], WeightIh.Value.Data, _tokenTable, accumulate: false);
+        return _tokenTable;
+    }
+
+    private float[] _tokenTable = [];
+    private Parameter? _tokenEmbedding; // the embedding whose rows the last training Forward read through the table
 
     // W_ihᵀ [In, G·H], rebuilt at every forward: In·G·H copies, next to nothing beside the time loop (and never stale
     // when a caller changes the weights in place).

@@ -323,7 +323,31 @@ public sealed class RecurrentStack : IModule
         return Run(default, ids, steps, batch, initial, lengths);
     }
 
-    private RecurrentOutput Run(ReadOnlyMemory<float> x, int[]? ids, int T, int B, RecurrentState? initial, int[]? lengths)
+    /// <summary>
+    /// Forward over token ids [T·B] (time-major) read through <paramref name="embedding"/> (weight [V, In]), without
+    /// forming the embedded rows: the first layer's input projection is looked up in a table [V, G·H] = E·W_ihᵀ built per
+    /// direction by the same GEMM at every call, rather than multiplied per token. That removes the first layer's largest
+    /// product when V is below the T·B rows (a character model: V ≈ 65 against 3,200 rows).
+    /// In eval mode the outputs and final state are bit for bit those of <see cref="Forward(Tensor, RecurrentState, int[])"/>
+    /// of the embedded rows (the GEMM sums a row alike whatever the batch). In training mode they agree to rounding, and
+    /// <see cref="Backward"/> adds the gradients of W_ih and of the embedding through the table (dTable = Σ dPre per id;
+    /// dW_ih += dTableᵀ·E, dE += dTable·W_ih: products of V rows, not T·B) and returns no input gradient.
+    /// </summary>
+    public RecurrentOutput ForwardEmbedded(Embedding embedding, int[] ids, int steps, int batch, RecurrentState? initial = null, int[]? lengths = null)
+    {
+        if (embedding.Dimension != Options.InputSize)
+            throw new ArgumentException($"Expected an embedding of dimension {Options.InputSize}, got {embedding.Dimension}.");
+        if (steps <= 0 || batch <= 0 || ids.Length != steps * batch)
+            throw new ArgumentException($"Expected {steps}·{batch} ids for [{steps}, {batch}], got {ids.Length}.");
+        foreach (int id in ids)
+            if ((uint)id >= (uint)embedding.VocabularySize) throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} outside the vocabulary of {embedding.VocabularySize}.");
+        if (!Training)
+            foreach (var direction in _layers[0]) direction.BuildTokenTable(embedding.Weight.Value.Data, embedding.VocabularySize);
+        return Run(default, ids, steps, batch, initial, lengths, tokenEmbedding: embedding.Weight);
+    }
+
+    private RecurrentOutput Run(ReadOnlyMemory<float> x, int[]? ids, int T, int B, RecurrentState? initial, int[]? lengths,
+        Parameter? tokenEmbedding = null)
     {
         int H = Options.HiddenSize, D = Options.Directions, L = Options.Layers;
         ValidateLengths(lengths, T, B);
@@ -347,11 +371,13 @@ public sealed class RecurrentStack : IModule
                 if (Training)
                     direction.Forward(layerInput, k == 0 ? ids : null, T, B, lengths,
                         initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
-                        output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
+                        output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd),
+                        tokenEmbedding: k == 0 ? tokenEmbedding : null);
                 else
                     direction.Infer(layerInput, k == 0 ? ids : null, T, B, lengths,
                         initial.H.Slice(sd), initial.C is null ? default : initial.C.Slice(sd),
-                        output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd));
+                        output.Data, D * H, d * H, final.H.Slice(sd), final.C is null ? default : final.C.Slice(sd),
+                        useTokenTable: k == 0 && tokenEmbedding is not null);
             }
             layerInput = output.Data;
             if (k < L - 1 && _lastForwardUsedDropout)
