@@ -48,7 +48,10 @@ internal static class Distribution
         if (communicator.Rank != 0) Console.SetOut(TextWriter.Null);
     }
 
-    /// <summary>After the last collective operation of a run that ended normally: MPI_Finalize on every process.</summary>
+    /// <summary>
+    /// After a command that ended normally has said what it says (CommandRunner): MPI_Finalize on every process, which also
+    /// waits for them all, so no process ends the job before rank 0 has printed its last line.
+    /// </summary>
     public static void Finish()
     {
         var running = _running;

@@ -30,7 +30,6 @@ internal static class TrainRunner
         }), interrupt.Token);
         interrupt.StopListening();
         bar.Finish();
-        Distribution.Finish();
         string checkpoint = Path.Combine(directory, ModelCheckpoint.FileName);
         string kept = summary.Best is { } best
             ? string.Create(CultureInfo.InvariantCulture, $"best at step {best.Step} (epoch {best.Epoch:0.###}): {best.Summary}, saved in {checkpoint}")

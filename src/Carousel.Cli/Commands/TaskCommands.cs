@@ -87,7 +87,6 @@ internal static class TaskCommands
                 Console.WriteLine($"Criterion: {task.Criterion}.");
             }
             var result = RunWithProgress(trainer, options, quiet ? null : "", communicator);
-            Distribution.Finish();
             if (quiet)
                 Console.WriteLine(JsonSerializer.Serialize(Summary(task, options, trainer, result)));
             else
