@@ -65,6 +65,28 @@ public sealed class DistributedTrainingTests
         }
     }
 
+    /// <summary>`task train` (one-hot sequences, the loss at the last step or at every step): the same loss on 3 processes as on one.</summary>
+    [SkippableFact]
+    public void TaskTrainerOnThreeProcessesHasTheLossOfOne()
+    {
+        MpiProcesses.RequireMpiRun();
+        foreach (string task in new[] { "temporal-order", "reber" })
+        {
+            string[] args = ["task", "train", task, "--hidden", "8", "--batch", "10", "--max-steps", "5", "--eval-every", "5",
+                "--optimizer", "sgd", "--lr", "1", "--threads", "1", "--seed", "3", "--json"];
+            var one = MpiProcesses.Run(0, args);
+            var three = MpiProcesses.Run(3, args);
+            double Loss((int ExitCode, string Out, string Error) r)
+            {
+                Assert.True(r.Out.Contains("{\"task\""), $"exit {r.ExitCode}:\n{r.Error}\n{r.Out}");
+                string line = r.Out.Split('\n').Single(l => l.Contains("{\"task\""));
+                using var json = JsonDocument.Parse(line[line.IndexOf('{')..]); // after any terminal escape the console wrote first
+                return json.RootElement.GetProperty("train_loss").GetDouble();
+            }
+            Assert.Equal(Loss(one), Loss(three), 2e-6);
+        }
+    }
+
     /// <summary>
     /// A process killed mid-run (SIGKILL: no chance to say anything) ends the run within seconds with a non-zero exit and
     /// mpirun naming the rank that died; the last checkpoint loads, and the run continues from it on another number of processes.
