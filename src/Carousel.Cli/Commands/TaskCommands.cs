@@ -15,10 +15,111 @@ namespace Carousel.Cli.Commands;
 /// <summary>`carousel task list | show | train`: the benchmark tasks of the literature from the command line.</summary>
 internal static class TaskCommands
 {
-    public static Command Create() => new("task", "The long-time-lag benchmark tasks (adding, multiplication, temporal order, embedded Reber, aⁿbⁿcⁿ, copy): list, show, train.")
+    public static Command Create() => new("task", "The long-time-lag benchmark tasks (adding, multiplication, temporal order, embedded Reber, aⁿbⁿcⁿ, latch, 2-sequence, parity, copy): list, show, train.")
     {
-        List(), Show(), Train(),
+        List(), Show(), Train(), Bench(), Reach(),
     };
+
+    private static Command Reach()
+    {
+        var taskName = new Argument<string>("task") { Description = "Task name (see `carousel task list`)." };
+        var length = LengthOption();
+        var cells = new Option<string>("--cells") { Description = "Comma-separated models: any --cell of `task train`; narx:D for output delays D (e.g. rnn,jordan,narx:3,narx:12,lstm).", DefaultValueFactory = _ => "rnn,jordan,narx:3,narx:6,narx:12,lstm" };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units of every model.", DefaultValueFactory = _ => 8 };
+        var sequences = new Option<int>("--sequences") { Description = "Sequences the norms are averaged over.", DefaultValueFactory = _ => 64 };
+        var train = new Option<long>("--train-sequences") { Description = "Train each model on up to this many sequences first (0: measure at initialisation).", DefaultValueFactory = _ => 0 };
+        var lags = new Option<string>("--lags") { Description = "Comma-separated lags to print.", DefaultValueFactory = _ => "1,5,10,20,40,80" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights and the sequences.", DefaultValueFactory = _ => 1 };
+        var command = new Command("reach",
+            "How far back the error reaches: ‖∂L/∂x_t‖ at each lag before the last step, relative to lag 0, averaged over a batch of the task, per model.")
+        {
+            taskName, length, cells, hidden, sequences, train, lags, seed,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), parse.GetValue(seed));
+            int[] shown = [.. parse.GetValue(lags)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+                int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int lag) ? lag : throw new UsageException($"--lags takes whole numbers ≥ 0, got '{s}'."))];
+            Console.WriteLine($"{task.Name}{(task.Length is int l ? $" --length {l}" : "")}: ‖∂L/∂x_t‖ relative to the last step, mean over {parse.GetValue(sequences)} sequences" +
+                              (parse.GetValue(train) > 0 ? $", after up to {parse.GetValue(train):N0} training sequences" : ", at initialisation") + ":");
+            Console.WriteLine("| model | " + string.Join(" | ", shown.Select(s => $"lag {s}")) + " |");
+            Console.WriteLine("|---|" + string.Concat(shown.Select(_ => "---|")));
+            foreach (string name in parse.GetValue(cells)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                string[] parts = name.ToLowerInvariant().Split(':');
+                NarxSettings? narx = parts[0] switch
+                {
+                    "jordan" => NarxSettings.Jordan,
+                    "narx" => new NarxSettings(0, parts.Length > 1 && int.TryParse(parts[1], out int d) ? d : NarxSettings.DefaultOutputDelays),
+                    _ => null,
+                };
+                var options = new TaskTrainingOptions
+                {
+                    Narx = narx, Cell = narx is null ? CellKinds.Parse(parts[0]) : CellKind.RnnTanh, Hidden = parse.GetValue(hidden), Seed = parse.GetValue(seed), Threads = 1,
+                };
+                var norms = GradientReach.Measure(task, options, parse.GetValue(sequences), parse.GetValue(train));
+                Console.WriteLine($"| {name} | " + string.Join(" | ", shown.Select(s => s < norms.Length ? norms[s].ToString("0.0e0", CultureInfo.InvariantCulture) : "–")) + " |");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Bench()
+    {
+        var taskName = new Argument<string>("task") { Description = "Task name (see `carousel task list`)." };
+        var length = LengthOption();
+        var cells = new Option<string>("--cells") { Description = "Comma-separated models to time: any --cell of `task train` (lstm, gru, rnn, narx, jordan, ...).", DefaultValueFactory = _ => "lstm,rnn,jordan,narx" };
+        var parameters = new Option<int>("--parameters") { Description = "Size every model to about this many weights (0: --hidden for all).", DefaultValueFactory = _ => 0 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units of every model when --parameters is 0.", DefaultValueFactory = _ => 64 };
+        var inputDelays = new Option<int>("--input-delays") { Description = "narx: past inputs the hidden layer sees.", DefaultValueFactory = _ => NarxSettings.DefaultInputDelays };
+        var outputDelays = new Option<int>("--output-delays") { Description = "narx: past outputs the hidden layer sees.", DefaultValueFactory = _ => NarxSettings.DefaultOutputDelays };
+        var batch = new Option<int>("--batch") { Description = "Sequences per batch.", DefaultValueFactory = _ => 64 };
+        var steps = new Option<int>("--steps") { Description = "Timed training batches per model (after 3 untimed).", DefaultValueFactory = _ => 20 };
+        var threads = new Option<int>("--threads") { Description = "Threads for the matrix kernels.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights and the batch.", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line per model instead of the table." };
+        var command = new Command("bench",
+            "Training throughput of the task models side by side (forward, loss, backward, clipping, Adam step on one fixed batch of the task; " +
+            "no evaluations), optionally each sized to the same parameter count.")
+        {
+            taskName, length, cells, parameters, hidden, inputDelays, outputDelays, batch, steps, threads, seed, json,
+        };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), parse.GetValue(seed));
+            int target = parse.GetValue(parameters);
+            if (target < 0) throw new UsageException($"--parameters must be ≥ 0, got {target}.");
+            var rows = new List<TaskThroughputRow>();
+            foreach (string name in parse.GetValue(cells)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                string cell = name.ToLowerInvariant();
+                var options = new TaskTrainingOptions
+                {
+                    Narx = cell == "jordan" ? NarxSettings.Jordan : cell == "narx" ? new NarxSettings(parse.GetValue(inputDelays), parse.GetValue(outputDelays)) : null,
+                    Cell = cell is "narx" or "jordan" ? CellKind.RnnTanh : CellKinds.Parse(cell),
+                    Hidden = parse.GetValue(hidden), BatchSize = parse.GetValue(batch), Threads = parse.GetValue(threads), Seed = parse.GetValue(seed),
+                };
+                options.Validate();
+                if (target > 0) options = options with { Hidden = TaskThroughput.HiddenForParameters(task, options, target) };
+                var row = TaskThroughput.Measure(task, options, parse.GetValue(steps));
+                rows.Add(row);
+                if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(row));
+            }
+            if (!parse.GetValue(json))
+            {
+                var lstm = rows.FirstOrDefault(r => r.Model == "lstm");
+                Console.WriteLine($"{task.Name}{(task.Length is int l ? $" --length {l}" : "")}, batch {parse.GetValue(batch)}, {parse.GetValue(threads)} thread(s), {parse.GetValue(steps)} timed batches:");
+                Console.WriteLine("| model | hidden | parameters | sequences/s | steps/s |" + (lstm is null ? "" : " vs LSTM |"));
+                Console.WriteLine("|---|---|---|---|---|" + (lstm is null ? "" : "---|"));
+                foreach (var r in rows)
+                    Console.WriteLine($"| {r.Model} | {r.Hidden} | {r.Parameters:N0} | {r.SequencesPerSecond:N0} | {r.StepsPerSecond:N0} |" +
+                                      (lstm is null ? "" : $" {(r.SequencesPerSecond / lstm.SequencesPerSecond).ToString("0.00", CultureInfo.InvariantCulture)}× |"));
+            }
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command List()
     {
@@ -78,7 +179,7 @@ internal static class TaskCommands
             var communicator = Distribution.Communicator;
             bool quiet = parse.GetValue(json);
             if (options.Learner == "rtrl" && options.Hidden > RtrlWarnAbove)
-                Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.Cell.ToCliName()} with {options.Hidden} units does " +
+                Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.ModelName} with {options.Hidden} units does " +
                                         $"{RealTimeRecurrentLearner.MultiplyAddsPerStep(options.Cell, task.InputSize, options.Hidden):N0} multiply-adds per step " +
                                         $"(≈ 10 per ns on one core); --hidden {RtrlWarnAbove} or less keeps it within seconds.");
             if (!quiet)
@@ -100,12 +201,14 @@ internal static class TaskCommands
     private const int RtrlWarnAbove = 16;
 
     internal static Option<int?> LengthOption() =>
-        new("--length") { Description = "The task's length (adding, multiplication: T, at least 22; anbncn: N; copy: the delay). See `carousel task list`." };
+        new("--length") { Description = "The task's length (adding, multiplication: T, at least 22; anbncn: N; latch, two-sequence, parity: T, lengths T..T+T/5; copy: the delay). See `carousel task list`." };
 
     /// <summary>E.g. "lstm 1×64, chrono init, adam lr 0.01, batch 64, clip 1, bptt, at most 100,000 sequences"
     /// ("rtrl online (weights updated every 1 step with a loss)" for an online learner).</summary>
     internal static string Describe(TaskTrainingOptions o, TaskTrainer trainer) =>
-        $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init" +
+        (o.Narx is { } narx
+            ? $"{narx.ModelName} {o.Hidden} tanh units, {narx.InputDelays} input and {narx.OutputDelays} output delays{(narx.TeacherForcing ? ", teacher forcing" : "")}, {trainer.Narx!.Options.Feedback.ToString().ToLowerInvariant()} outputs fed back"
+            : $"{o.Cell.ToCliName()} {o.Layers}×{o.Hidden}, {TaskTrainingOptions.GateInitName(trainer.AppliedGateInit)} init") +
         (trainer.AppliedGateInit == GateInitialization.ForgetBias ? $" {o.ForgetBias.ToString(CultureInfo.InvariantCulture)}" : "") +
         $", {o.Optimizer} lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {o.BatchSize}, " +
         (o.GradClip > 0 ? $"clip {o.GradClip.ToString(CultureInfo.InvariantCulture)}" : "no clipping") +
@@ -138,6 +241,7 @@ internal static class TaskCommands
     {
         var summary = FullSummary(task, o, trainer, r);
         // Only truncated runs name their window: other summaries stay as they were.
+        if (o.Narx is { } narx) { summary["input_delays"] = narx.InputDelays; summary["output_delays"] = narx.OutputDelays; summary["teacher_forcing"] = narx.TeacherForcing; summary["parameters"] = trainer.Network.NamedParameters().Sum(p => p.Parameter.Value.Length); }
         if (o.TbpttStep > 0) { summary["tbptt_step"] = o.TbpttStep; summary["tbptt_window"] = o.TbpttWindow > 0 ? o.TbpttWindow : o.TbpttStep; }
         return summary;
     }
@@ -146,7 +250,7 @@ internal static class TaskCommands
     {
         ["task"] = task.Name,
         ["length"] = task.Length,
-        ["cell"] = o.Cell.ToCliName(),
+        ["cell"] = o.ModelName,
         ["hidden"] = o.Hidden,
         ["layers"] = o.Layers,
         ["init"] = TaskTrainingOptions.GateInitName(trainer.AppliedGateInit),
@@ -175,7 +279,26 @@ internal static class TaskCommands
     {
         public TrainingOptions() : this(new TaskTrainingOptions()) { }
 
-        public readonly Option<string> Cell = new("--cell") { Description = CellKinds.CliNames + ".", DefaultValueFactory = _ => "lstm" };
+        public readonly Option<string> Cell = new("--cell")
+        {
+            Description = CellKinds.CliNames + "; or narx (Lin et al. 1996: the hidden layer sees --input-delays past inputs and --output-delays past outputs) " +
+                          "or jordan (the previous output fed back: narx with no input delays and one output delay).",
+            DefaultValueFactory = _ => "lstm",
+        };
+        public readonly Option<int> InputDelays = new("--input-delays")
+        {
+            Description = $"narx: the hidden layer sees x_t … x_(t−a), a past inputs besides the current one (default {NarxSettings.DefaultInputDelays}).",
+            DefaultValueFactory = _ => NarxSettings.DefaultInputDelays,
+        };
+        public readonly Option<int> OutputDelays = new("--output-delays")
+        {
+            Description = $"narx: the hidden layer sees the outputs y_(t−1) … y_(t−b) (default {NarxSettings.DefaultOutputDelays}); each delay of d lets the gradient jump d steps.",
+            DefaultValueFactory = _ => NarxSettings.DefaultOutputDelays,
+        };
+        public readonly Option<bool> TeacherForcing = new("--teacher-forcing")
+        {
+            Description = "narx, jordan: feed back the target instead of the output wherever the task has one before its last step (reber, anbncn, copy).",
+        };
         public readonly Option<int> Hidden = new("--hidden") { Description = "Hidden units per layer.", DefaultValueFactory = _ => defaults.Hidden };
         public readonly Option<int> Layers = new("--layers") { Description = "Recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
         public readonly Option<string> Optimizer = new("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", DefaultValueFactory = _ => defaults.Optimizer };
@@ -220,7 +343,7 @@ internal static class TaskCommands
         /// <param name="includeCell">False where the command chooses the cells itself (longlag).</param>
         public void AddTo(Command command, bool includeCell = true)
         {
-            if (includeCell) command.Options.Add(Cell);
+            if (includeCell) foreach (Option option in new Option[] { Cell, InputDelays, OutputDelays, TeacherForcing }) command.Options.Add(option);
             foreach (Option option in new Option[] { Hidden, Layers, Optimizer, LearningRate, Batch, GradClip, MaxSequences, MaxSteps, EvaluateEvery, Seed, Threads, Init, ForgetBias, Learner, UpdateEvery, TbpttStep, TbpttWindow })
                 command.Options.Add(option);
         }
@@ -228,9 +351,22 @@ internal static class TaskCommands
         /// <summary>The options as given, validated.</summary>
         public TaskTrainingOptions Read(ParseResult parse, CellKind? cell = null)
         {
+            string cellName = cell is null ? parse.GetValue(Cell)!.ToLowerInvariant() : "";
+            NarxSettings? narx = null;
+            if (cellName is "narx" or "jordan")
+            {
+                bool delaysGiven = parse.GetResult(InputDelays) is { Implicit: false } || parse.GetResult(OutputDelays) is { Implicit: false };
+                if (cellName == "jordan" && delaysGiven)
+                    throw new UsageException("--cell jordan has no input delays and one output delay; for other delays use --cell narx.");
+                narx = cellName == "jordan" ? NarxSettings.Jordan : new NarxSettings(parse.GetValue(InputDelays), parse.GetValue(OutputDelays));
+                narx = narx with { TeacherForcing = parse.GetValue(TeacherForcing) };
+            }
+            else if (cell is null && (parse.GetResult(InputDelays) is { Implicit: false } || parse.GetResult(OutputDelays) is { Implicit: false } || parse.GetValue(TeacherForcing)))
+                throw new UsageException("--input-delays, --output-delays and --teacher-forcing belong to --cell narx or jordan.");
             var options = new TaskTrainingOptions
             {
-                Cell = cell ?? CellKinds.Parse(parse.GetValue(Cell)!),
+                Narx = narx,
+                Cell = cell ?? (narx is null ? CellKinds.Parse(cellName) : CellKind.RnnTanh),
                 Hidden = parse.GetValue(Hidden),
                 Layers = parse.GetValue(Layers),
                 Optimizer = parse.GetValue(Optimizer)!.ToLowerInvariant(),

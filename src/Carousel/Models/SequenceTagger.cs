@@ -11,7 +11,7 @@ namespace Carousel.Models;
 /// With a vocabulary size the input is symbol ids [T, B] looked up in an embedding (characters to tags).
 /// Parameter names: embedding.* (when there is one), rnn.* and output.*.
 /// </summary>
-public sealed class SequenceTagger : IModule
+public sealed class SequenceTagger : IPerStepOutputModel
 {
     private float[] _logits = [], _embedded = [], _dOutput = [], _dropped = [];
     private int _steps, _batch;
@@ -121,6 +121,9 @@ public sealed class SequenceTagger : IModule
         Embedding.Forward(ids, _embedded); // [T, B, E]
         return Forward(new Tensor(_embedded, steps, batch, E), lengths);
     }
+
+    /// <inheritdoc/>
+    Tensor IPerStepOutputModel.Forward(Tensor x, int[]? lengths) => Forward(x, lengths);
 
     /// <summary>dLogits [T, B, K] → adds every parameter's gradient (the embedding's too, when there is one).</summary>
     public void Backward(ReadOnlySpan<float> dLogits)

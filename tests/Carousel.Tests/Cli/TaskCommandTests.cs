@@ -50,6 +50,37 @@ public class TaskCommandTests
     }
 
     [Fact]
+    public void TaskTrainTrainsANarxNetworkAndNamesItsDelays()
+    {
+        var (code, output, error) = CliRunner.Run("task", "train", "latch", "--length", "4", "--cell", "narx", "--input-delays", "1", "--hidden", "3",
+            "--batch", "8", "--max-sequences", "16", "--threads", "1", "--json");
+
+        Assert.True(code is 0 or 1, $"exit {code}: {error}");
+        using var doc = JsonDocument.Parse(output.Trim());
+        var root = doc.RootElement;
+        Assert.Equal("narx", root.GetProperty("cell").GetString());
+        Assert.Equal(1, root.GetProperty("input_delays").GetInt32());
+        Assert.Equal(NarxSettings.DefaultOutputDelays, root.GetProperty("output_delays").GetInt32());
+        // weight_ih [2·3, 1], weight_oh [6·3, 1], bias_h [3], output [1, 3] + [1]
+        Assert.Equal(6 + 3 * NarxSettings.DefaultOutputDelays + 3 + 4, root.GetProperty("parameters").GetInt32());
+        Assert.Equal(2, root.GetProperty("steps").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("for other delays use --cell narx", "latch", "--cell", "jordan", "--output-delays", "2")]
+    [InlineData("belong to --cell narx or jordan", "latch", "--cell", "lstm", "--input-delays", "2")]
+    [InlineData("--teacher-forcing has nothing to feed back", "adding", "--cell", "jordan", "--teacher-forcing")]
+    [InlineData("--layers must be 1", "latch", "--cell", "narx", "--layers", "2")]
+    public void TaskTrainRefusesNarxOptionsThatDoNotApply(string message, params string[] args)
+    {
+        var (code, _, error) = CliRunner.Run(["task", "train", .. args, "--max-sequences", "8", "--threads", "1"]);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error:", error.Trim());
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
     public void TaskTrainSolvesASmallAnBnCnAndExitsZero()
     {
         // n = 1..3: an 8-unit LSTM predicts every legal next set after a few thousand strings (under a second).

@@ -60,6 +60,12 @@ public sealed class SequenceTask
     /// <summary>The most test sequences that may be wrong for the task to count as solved (3 for the 1997 paper's tasks).</summary>
     public int AllowedWrong { get; }
 
+    /// <summary>
+    /// What the task does to the raw output before scoring it: tanh or logistic for the classic two-class benchmarks (latch,
+    /// 2-sequence, parity), whose nets have squashing output units; <see cref="OutputSquash.None"/> for the others.
+    /// </summary>
+    public OutputSquash OutputSquash { get; init; }
+
     /// <summary>The success criterion in words, e.g. "|error| &lt; 0.04 at the last step; solved with at most 3 wrong of 2,560".</summary>
     public string Criterion { get; }
 

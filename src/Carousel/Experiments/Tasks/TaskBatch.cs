@@ -293,6 +293,8 @@ public sealed class StepClassificationTaskBatch(StepClassificationBatch data, in
 
     /// <summary>The underlying batch: one-hot inputs and a target class, or none, at every step.</summary>
     public StepClassificationBatch Data { get; } = data;
+    /// <summary>K, the classes: the outputs of each step.</summary>
+    public int ClassCount => classCount;
     /// <inheritdoc/>
     public override Tensor Inputs => Data.Inputs;
     /// <inheritdoc/>

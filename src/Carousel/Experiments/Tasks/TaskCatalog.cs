@@ -23,6 +23,15 @@ public static class TaskCatalog
     /// <summary>…and the most wrong answers it allows among them ("at most 3 of 2,560").</summary>
     public const int LongLagAllowedWrong = 3;
 
+    /// <summary>The guessing papers' test set size for the latch, 2-sequence and parity problems (all must be right).</summary>
+    public const int BenchmarkTestSequences = 100;
+
+    /// <summary>The guessing papers' T for the latch, 2-sequence and parity problems: lengths 500..600.</summary>
+    public const int BenchmarkDefaultLength = 500;
+
+    /// <summary>The guessing papers' criterion: absolute error at the sequence end below 0.1.</summary>
+    public const float BenchmarkTolerance = 0.1f;
+
     /// <summary>Added to the seed for the test stream.</summary>
     public const int TestSeedOffset = 1_000_003;
 
@@ -42,6 +51,14 @@ public static class TaskCatalog
         new("reber", "embedded Reber grammar (1997, exp. 1): predict the set of legal next symbols at every step", null, 0, 0),
         new("anbncn", "aⁿbⁿcⁿ (Gers & Schmidhuber 2001): predict the set of legal next symbols of S aⁿ bⁿ cⁿ T at every step",
             "N: trains on n in 1..N, tests every n in 1..N", 10, 1),
+        new("latch-1", "latch problem, variant I (Bengio et al. 1994; Hochreiter & Schmidhuber 1996): the first step's one-hot class indicator is all the class; then noise; tanh output −0.8/+0.8 at the end",
+            "T, the minimal length (lengths T..T+T/5; the papers: 500)", BenchmarkDefaultLength, 2),
+        new("latch", "latch problem, variant II (Hochreiter & Schmidhuber 1996): first input ±1 gives the class, then Gaussian noise (variance 0.2); tanh output ±1 at the end",
+            "T, the minimal length (lengths T..T+T/5; the papers: 500)", BenchmarkDefaultLength, 2),
+        new("two-sequence", $"2-sequence problem (Bengio et al. 1994): the first {TwoSequenceProblem.DefaultRelevantSteps} inputs (all 1 or all −1) give the class, then Gaussian noise; logistic output 0/1 at the end",
+            "T, the minimal length (lengths T..T+T/5; the papers: 500)", BenchmarkDefaultLength, TwoSequenceProblem.DefaultRelevantSteps + 1),
+        new("parity", "parity problem (Bengio et al. 1994): bits ±1; logistic output 1 when the number of 1s is odd, 0 when even, at the end",
+            "N, the minimal number of bits (N..N+N/5; the papers: 500)", BenchmarkDefaultLength, 1),
         new("copy", $"copy task: read {CopySymbols} of {CopyAlphabetSize} symbols, wait, then on the go marker emit them in order",
             "D, the delay (blank steps) between the last symbol and the go marker", 10, 0),
     ];
@@ -132,6 +149,35 @@ public static class TaskCatalog
                     b => new StepClassificationTaskBatch(train.NextBatch(b), train.ClassCount, alphabet),
                     (first, count) => new StepClassificationTaskBatch(
                         (first == 0 ? test = new CopyTask(CopyAlphabetSize, CopySymbols, n, testSeed) : test!).NextBatch(count), train.ClassCount, alphabet));
+            }
+            case "latch-1":
+            case "latch":
+            case "two-sequence":
+            case "parity":
+            {
+                Func<int, BinarySequenceProblem> make = name switch
+                {
+                    "latch-1" => s => new LatchProblem(1, n, s),
+                    "latch" => s => new LatchProblem(2, n, s),
+                    "two-sequence" => s => new TwoSequenceProblem(n, s),
+                    _ => s => new ParityProblem(n, s),
+                };
+                var (squash, targets, tolerance) = name switch
+                {
+                    "latch-1" => (OutputSquash.Tanh, new[] { -0.8f, 0.8f }, (float?)null),
+                    "latch" => (OutputSquash.Tanh, new[] { -1f, 1f }, BenchmarkTolerance),
+                    _ => (OutputSquash.Logistic, new[] { 0f, 1f }, BenchmarkTolerance),
+                };
+                var train = make(seed);
+                BinarySequenceProblem? test = null;
+                string rule = tolerance is null
+                    ? $"right when tanh(output) at the last step is on the side of its target ({targets[0]:0.0#} or {targets[1]:0.0#})"
+                    : $"right when |{(squash == OutputSquash.Tanh ? "tanh" : "σ")}(output) − target| < {BenchmarkTolerance} at the last step (targets {targets[0]:0.0#} and {targets[1]:0.0#})";
+                return new SequenceTask(name, n, train.FeatureCount, 1, train.MaxLength, BenchmarkTestSequences, 0,
+                    $"{rule}; solved when all {BenchmarkTestSequences} fresh test sequences are right",
+                    b => new LastStepBinaryBatch(train.NextBatch(b), squash, targets, tolerance),
+                    (first, count) => new LastStepBinaryBatch((first == 0 ? test = make(testSeed) : test!).NextBatch(count), squash, targets, tolerance))
+                { OutputSquash = squash };
             }
             default:
                 throw new ArgumentException($"Unknown task '{name}'.");

@@ -68,8 +68,18 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
 
     /// <summary>The task trained on.</summary>
     public SequenceTask Task { get; }
-    /// <summary>The model trained.</summary>
-    public SequenceTagger Tagger { get; }
+    private readonly SequenceTagger? _tagger;
+    private readonly NarxNetwork? _narx;
+    private float[] _dOutputs = []; // [T, B, K] the NARX network's output gradient, reused
+
+    /// <summary>The model trained: a recurrent stack with a linear head (<see cref="Tagger"/>) or a NARX / Jordan network (<see cref="Narx"/>).</summary>
+    public IPerStepOutputModel Network { get; }
+
+    /// <summary>The model trained when it is a recurrent stack with a linear head (<see cref="TaskTrainingOptions.Narx"/> not set).</summary>
+    public SequenceTagger Tagger => _tagger ?? throw new InvalidOperationException($"This run trains a {_options.ModelName} network, not a recurrent stack: see Network.");
+
+    /// <summary>The model trained when it is a NARX or Jordan network (<see cref="TaskTrainingOptions.Narx"/>), else null.</summary>
+    public NarxNetwork? Narx => _narx;
 
     /// <summary>The gate initialisation applied: <see cref="GateInitialization.Default"/> for cells without gates.</summary>
     public GateInitialization AppliedGateInit { get; }
@@ -84,17 +94,27 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         _options = options;
         _learner = learner ?? TaskLearners.Create(options);
         Task = task;
-        new MemoryEstimate().SequenceModel(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers),
-            new OptimizerSettings(options.Optimizer, options.LearningRate), task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
-            $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
-            $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
         var rng = new Rng((ulong)options.Seed);
-        Tagger = new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
-        AppliedGateInit = Tagger.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
-        switch (AppliedGateInit)
+        if (options.Narx is { } narx)
         {
-            case GateInitialization.ForgetBias: Tagger.Rnn.InitializeKeepGateBias(options.ForgetBias); break;
-            case GateInitialization.Chrono: Tagger.Rnn.InitializeChrono(Math.Max(3, task.LongestSequence), rng.Fork()); break;
+            var sample = task.TestBatches(options.BatchSize)[0];
+            SettingException.Require(!narx.TeacherForcing || TaskOutputFeedback.HasStepTargets(sample), "TeacherForcing",
+                $"Task '{task.Name}' has a target only at the last step, which nothing reads back: TeacherForcing has nothing to feed back there.");
+            _narx = new NarxNetwork(new NarxOptions(task.InputSize, options.Hidden, task.OutputSize, narx.InputDelays, narx.OutputDelays,
+                TaskOutputFeedback.Activation(task, sample)), rng);
+            Network = _narx;
+            AppliedGateInit = GateInitialization.Default;
+        }
+        else
+        {
+            _tagger = CreateTagger(task, options, rng);
+            Network = _tagger;
+            AppliedGateInit = _tagger.Rnn.HasKeepGate ? options.GateInit : GateInitialization.Default;
+            switch (AppliedGateInit)
+            {
+                case GateInitialization.ForgetBias: _tagger.Rnn.InitializeKeepGateBias(options.ForgetBias); break;
+                case GateInitialization.Chrono: _tagger.Rnn.InitializeChrono(Math.Max(3, task.LongestSequence), rng.Fork()); break;
+            }
         }
         // Fresh sequences until the budget of sequences (the last batch may be smaller) or of steps is spent: one nominal epoch.
         _batches = new GeneratedBatches<TaskBatch>(() =>
@@ -103,6 +123,15 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
             _sequences += batchSize;
             return task.NextTrainingBatch(batchSize);
         }, Math.Min(options.MaxSteps, (options.MaxSequences + options.BatchSize - 1) / options.BatchSize));
+    }
+
+    private static SequenceTagger CreateTagger(SequenceTask task, TaskTrainingOptions options, Rng rng)
+    {
+        new MemoryEstimate().SequenceModel(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers),
+            new OptimizerSettings(options.Optimizer, options.LearningRate), task.LongestSequence, options.BatchSize, 0, task.OutputSize, outputPerStep: true,
+            $"the weights of Hidden {options.Hidden} × Layers {options.Layers}", [nameof(options.Hidden), nameof(options.Layers)],
+            $"the activations of BatchSize {options.BatchSize} × {task.LongestSequence} steps (the longest sequence)", [nameof(options.BatchSize), nameof(options.Hidden)]).Check();
+        return new SequenceTagger(new RecurrentOptions(options.Cell, task.InputSize, options.Hidden, options.Layers), task.OutputSize, rng);
     }
 
     /// <summary>
@@ -134,22 +163,39 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     }
 
     /// <inheritdoc/>
-    public override IModule Model => Tagger;
+    public override IModule Model => Network;
     /// <inheritdoc/>
     public override IBatchSource<TaskBatch> Batches => _batches;
 
     /// <inheritdoc/>
     public override void Attach(Optimizer optimizer, TrainingRun run) =>
-        _update = new WeightUpdate(optimizer, [.. Tagger.NamedParameters().Select(p => p.Parameter)], (float)run.GradClip);
+        _update = new WeightUpdate(optimizer, [.. Network.NamedParameters().Select(p => p.Parameter)], (float)run.GradClip);
 
     /// <inheritdoc/>
-    public override BatchLoss TrainBatch(TaskBatch batch) =>
-        new(_learner.ComputeGradients(Tagger, batch, _update!), batch.BatchSize, _learner.UpdatesWeights);
+    public override BatchLoss TrainBatch(TaskBatch batch) => _narx is null
+        ? new(_learner.ComputeGradients(Tagger, batch, _update!), batch.BatchSize, _learner.UpdatesWeights)
+        : new(NarxGradients(_narx, batch), batch.BatchSize, WeightsUpdated: false);
+
+    // BPTT through the fed-back outputs over the whole sequence (the targets fed back where teacher forcing has them).
+    private double NarxGradients(NarxNetwork narx, TaskBatch batch)
+    {
+        narx.Training = true;
+        var teacher = _options.Narx!.TeacherForcing ? TaskOutputFeedback.Targets(batch) : null;
+        var outputs = narx.Forward(batch.Inputs, batch.Lengths, teacher?.Teacher, teacher?.Known);
+        if (_dOutputs.Length != outputs.Length) _dOutputs = new float[outputs.Length];
+        double loss = batch.Loss(outputs.Data, _dOutputs);
+        narx.Backward(_dOutputs);
+        return loss;
+    }
 
     /// <summary>With exact BPTT only: a learner that updates the weights during a batch, or truncates it, cannot share the batch.</summary>
-    public override void RequireShards() =>
+    public override void RequireShards()
+    {
+        SettingException.Require(_narx is null, "Cell",
+            $"A {_options.ModelName} network cannot train data-parallel yet; use a recurrent stack (Cell lstm, gru, rnn) with Distributed.", "Distributed");
         SettingException.Require(_learner is BpttLearner, "Learner",
             $"Learner {_learner.Name} cannot train data-parallel (it updates the weights during a batch or truncates it); use Learner bptt with Distributed.", "Distributed");
+    }
 
     /// <summary>
     /// This process's sequences of the batch, scored term by term (<see cref="TaskBatch.TryStepLoss"/>, each term
@@ -202,20 +248,20 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
     /// <summary>Checks the test sequences, batch by batch, until more than the allowed number are wrong.</summary>
     public TaskEvaluation Check()
     {
-        bool wasTraining = Tagger.Training;
-        Tagger.Training = false;
+        bool wasTraining = Network.Training;
+        Network.Training = false;
         int wrong = 0, tested = 0;
         foreach (var batch in Task.TestBatches(_options.BatchSize))
         {
             if (_correct.Length < batch.BatchSize) _correct = new bool[batch.BatchSize];
-            var outputs = Tagger.Forward(batch.Inputs, batch.Lengths);
+            var outputs = Network.Forward(batch.Inputs, batch.Lengths);
             var correct = _correct.AsSpan(0, batch.BatchSize);
             batch.Judge(outputs.Data, correct);
             foreach (bool ok in correct) if (!ok) wrong++;
             tested += batch.BatchSize;
             if (wrong > Task.AllowedWrong) break;
         }
-        Tagger.Training = wasTraining;
+        Network.Training = wasTraining;
         return new TaskEvaluation(wrong, tested, Task.TestSequences, Task.AllowedWrong);
     }
 }

@@ -27,11 +27,38 @@ public enum GateInitialization
     Chrono,
 }
 
+/// <summary>
+/// The model of a task run that is a <see cref="Models.NarxNetwork"/> instead of a recurrent stack: its delays and whether
+/// the fed-back outputs are the targets where the task has them (teacher forcing). A Jordan network is InputDelays 0,
+/// OutputDelays 1.
+/// </summary>
+/// <param name="InputDelays">a: the hidden layer sees x_t … x_{t−a} (--input-delays).</param>
+/// <param name="OutputDelays">b: the hidden layer sees y_{t−1} … y_{t−b} (--output-delays).</param>
+/// <param name="TeacherForcing">Feed back the target instead of the output at every step that has one (--teacher-forcing).</param>
+public sealed record NarxSettings(int InputDelays, int OutputDelays, bool TeacherForcing = false)
+{
+    /// <summary>The input delays of `--cell narx` when none are given: the current input alone, as the paper's latching nets.</summary>
+    public const int DefaultInputDelays = 0;
+
+    /// <summary>The output delays of `--cell narx` when none are given.</summary>
+    public const int DefaultOutputDelays = 6;
+
+    /// <summary>The Jordan network's: no input delays, one output delay.</summary>
+    public static NarxSettings Jordan { get; } = new(0, 1);
+
+    /// <summary>"jordan" for a = 0, b = 1, else "narx": the --cell name of the model.</summary>
+    public string ModelName => InputDelays == 0 && OutputDelays == 1 ? "jordan" : "narx";
+}
+
 /// <summary>Everything that defines a run of <see cref="TaskTrainer"/>. Cells without gates (RNNs) ignore <see cref="GateInit"/>.</summary>
 public sealed record TaskTrainingOptions
 {
     /// <summary>The recurrent cell of the model (--cell).</summary>
     public CellKind Cell { get; init; } = CellKind.Lstm;
+    /// <summary>When set, the model is a NARX (or Jordan) network with these delays, not a stack of <see cref="Cell"/>s (--cell narx|jordan).</summary>
+    public NarxSettings? Narx { get; init; }
+    /// <summary>The model's command-line name: <see cref="Cell"/>'s, or "narx" / "jordan".</summary>
+    public string ModelName => Narx?.ModelName ?? Cell.ToCliName();
     /// <summary>Hidden units per recurrent layer (--hidden).</summary>
     public int Hidden { get; init; } = 64;
     /// <summary>Stacked recurrent layers (--layers).</summary>
@@ -91,6 +118,14 @@ public sealed record TaskTrainingOptions
         Require(TbpttWindow == 0 || (TbpttStep > 0 && TbpttWindow >= TbpttStep), "TbpttWindow",
             TbpttStep > 0 ? $"TbpttWindow (h) must be at least TbpttStep (h′), got {TbpttWindow} < {TbpttStep}." : "TbpttWindow needs TbpttStep (h′, the steps between updates).");
         Require(float.IsFinite(ForgetBias), "ForgetBias", $"ForgetBias must be a number, got {ForgetBias}.");
+        if (Narx is { } narx)
+        {
+            Require(narx.InputDelays >= 0, "InputDelays", $"InputDelays must be ≥ 0 (0: the current input alone), got {narx.InputDelays}.");
+            Require(narx.OutputDelays >= 0, "OutputDelays", $"OutputDelays must be ≥ 0 (0: no output feedback), got {narx.OutputDelays}.");
+            Require(Layers == 1, "Layers", $"A {narx.ModelName} network has one hidden layer; Layers must be 1, got {Layers}.");
+            Require(Learner == "bptt" && TbpttStep == 0, Learner == "bptt" ? "TbpttStep" : "Learner",
+                $"A {narx.ModelName} network trains by BPTT over the whole sequence (Learner bptt, TbpttStep 0).");
+        }
         Require(OptimizerSettings.IsKnown(Optimizer), "Optimizer", $"Unknown Optimizer '{Optimizer}': expected {OptimizerSettings.Names}.");
     }
 
