@@ -32,5 +32,10 @@ public static class CarouselApp
         CompareCommand.Create(),
     };
 
-    public static int Run(string[] args) => CommandRunner.Invoke(CreateRoot(), args);
+    public static int Run(string[] args)
+    {
+        // Under mpirun every process runs this command; rank 0 alone speaks (errors still reach stderr from any).
+        if (Distribution.LauncherRank != 0) Console.SetOut(TextWriter.Null);
+        return CommandRunner.Invoke(CreateRoot(), args);
+    }
 }

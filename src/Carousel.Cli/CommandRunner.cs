@@ -33,6 +33,7 @@ internal static class CommandRunner
         if (parse.Errors.Count > 0)
         {
             // An unknown option, a missing one, a value of the wrong type: System.CommandLine's own messages, our form.
+            Distribution.LetRankZeroSpeakFirst();
             foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
             Console.Error.WriteLine($"See '{CommandPath(parse.CommandResult.Command)} --help'.");
             return UsageError;
@@ -45,11 +46,16 @@ internal static class CommandRunner
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Distribution.StartFor(parse);
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Distribution.Finish();
+            return code;
         }
         catch (Exception e)
         {
-            return Report(e, parse.CommandResult.Command);
+            int code = Report(e, parse.CommandResult.Command);
+            Distribution.AbortIfRunning(code);
+            return code;
         }
     }
 
@@ -62,7 +68,9 @@ internal static class CommandRunner
         }
         catch (Exception e)
         {
-            return Report(e, parse.CommandResult.Command);
+            int code = Report(e, parse.CommandResult.Command);
+            Distribution.AbortIfRunning(code);
+            return code;
         }
     };
 
@@ -98,6 +106,7 @@ internal static class CommandRunner
     internal static int Report(Exception e, Command command)
     {
         if (e is AggregateException { InnerExceptions.Count: 1 } single) e = single.InnerExceptions[0];
+        Distribution.LetRankZeroSpeakFirst();
         var (code, message) = e switch
         {
             UsageException => (UsageError, e.Message),

@@ -16,6 +16,7 @@ internal static class TrainRunner
     /// <param name="tokens">What the model's tokens are called in the throughput ("sym", "chars", "tok").</param>
     public static int Run<TBatch>(Trainer<TBatch> trainer, string directory, string tokens = "tok")
     {
+        trainer.Communicator = Distribution.Communicator; // several processes under mpirun (see Distribution)
         using var interrupt = new CtrlCCancellation();
         using var bar = new ProgressLine();
         var summary = trainer.Run(new SynchronousProgress<TrainingProgress>(p =>

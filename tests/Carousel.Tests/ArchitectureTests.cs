@@ -15,6 +15,7 @@ public sealed partial class ArchitectureTests
         ["Tensors"] = [],
         ["Kernels"] = [],
         ["LinearAlgebra"] = [],
+        ["Distributed"] = [],
         ["Layers"] = ["Tensors", "Kernels", "LinearAlgebra"],
         ["Losses"] = ["Tensors", "Kernels"],
         ["Optimizers"] = ["Tensors", "Kernels"],
@@ -22,9 +23,9 @@ public sealed partial class ArchitectureTests
         ["IO"] = ["Tensors", "Data"],
         ["Diagnostics"] = ["Tensors", "Kernels", "LinearAlgebra", "Data", "IO"],
         ["Models"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Data"],
-        ["Training"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models"],
-        ["Export"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models", "Training"],
-        ["Experiments"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models", "Training"],
+        ["Training"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models", "Distributed"],
+        ["Export"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models", "Distributed", "Training"],
+        ["Experiments"] = ["Tensors", "Kernels", "LinearAlgebra", "Layers", "Losses", "Optimizers", "Data", "IO", "Diagnostics", "Models", "Distributed", "Training"],
     };
 
     [Fact]

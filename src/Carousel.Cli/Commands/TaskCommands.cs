@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Carousel.Distributed;
 using Carousel.Experiments;
 using Carousel.Layers.Recurrent;
 using Carousel.Training;
@@ -162,11 +163,12 @@ internal static class TaskCommands
         var length = LengthOption();
         var training = new TrainingOptions();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary line at the end." };
+        var distributed = Distribution.CreateOption();
         var command = new Command("train",
             "Train a recurrent network on a task until it is solved by the task's criterion on fresh test sequences, or the budget is spent. " +
             "Exits 0 when solved, 1 otherwise.")
         {
-            taskName, length, json,
+            taskName, length, json, distributed,
         };
         training.AddTo(command);
         command.SetAction(CommandRunner.Guard(parse =>
@@ -174,6 +176,7 @@ internal static class TaskCommands
             var options = training.Read(parse);
             var task = TaskCatalog.Create(parse.GetValue(taskName)!, parse.GetValue(length), options.Seed);
             var trainer = new TaskTrainer(task, options);
+            var communicator = Distribution.Communicator;
             bool quiet = parse.GetValue(json);
             if (options.Learner == "rtrl" && options.Hidden > RtrlWarnAbove)
                 Console.Error.WriteLine($"warning: --learner rtrl costs O(H⁴) per step: {options.ModelName} with {options.Hidden} units does " +
@@ -184,7 +187,7 @@ internal static class TaskCommands
                 Console.WriteLine($"{task.Name}{(task.Length is int l ? $" --length {l}" : "")}: {Describe(options, trainer)}.");
                 Console.WriteLine($"Criterion: {task.Criterion}.");
             }
-            var result = RunWithProgress(trainer, options, quiet ? null : "");
+            var result = RunWithProgress(trainer, options, quiet ? null : "", communicator);
             if (quiet)
                 Console.WriteLine(JsonSerializer.Serialize(Summary(task, options, trainer, result)));
             else
@@ -221,10 +224,10 @@ internal static class TaskCommands
         $", at most {o.MaxSequences:N0} sequences" + (o.MaxSteps < long.MaxValue ? $" / {o.MaxSteps:N0} steps" : "");
 
     /// <summary>Runs the trainer with a progress line (none when <paramref name="prefix"/> is null); Ctrl-C stops it.</summary>
-    internal static TaskResult RunWithProgress(TaskTrainer trainer, TaskTrainingOptions options, string? prefix)
+    internal static TaskResult RunWithProgress(TaskTrainer trainer, TaskTrainingOptions options, string? prefix, ICommunicator? communicator = null)
     {
         using var interrupt = new CtrlCCancellation();
-        if (prefix is null) return trainer.Run(cancel: interrupt.Token);
+        if (prefix is null) return trainer.Run(cancel: interrupt.Token, communicator: communicator);
         using var bar = new ProgressLine();
         var result = trainer.Run(p =>
         {
@@ -232,7 +235,7 @@ internal static class TaskCommands
                           $"{p.SequencesPerSecond:N0} seq/s  {TimeSpan.FromSeconds(Math.Round(p.ElapsedSeconds)):g}";
             if (p.Evaluation is { } e) bar.Log($"{line}  test: {e}");
             else bar.Update((double)p.Sequences / p.MaxSequences, line);
-        }, interrupt.Token);
+        }, interrupt.Token, communicator);
         bar.Finish();
         return result;
     }

@@ -28,8 +28,9 @@ internal sealed class TrainingLoopOptions(TrainingLoopSettings defaults, string 
     public readonly Option<bool> ClipByValue = new("--clip-by-value") { Description = "Clip each gradient element to ±--grad-clip instead of the global norm." };
     public readonly Option<bool> LearnedInitialState = new("--learned-initial-state") { Description = "Start sequences from a learned initial state (initial_h_l*, initial_c_l*) instead of zeros." };
     public readonly ScheduleOptions Schedule = new(defaults.ScheduleSettings);
+    public readonly Option<bool> Distributed = Distribution.CreateOption();
 
-    public IEnumerable<Option> All => [Optimizer, LearningRate, Momentum, WeightDecay, GradClip, ClipByValue, BatchSize, Seed, Threads, LearnedInitialState, .. Schedule.All];
+    public IEnumerable<Option> All => [Optimizer, LearningRate, Momentum, WeightDecay, GradClip, ClipByValue, BatchSize, Seed, Threads, LearnedInitialState, Distributed, .. Schedule.All];
 
     /// <summary>--epochs, where a run's length is counted in passes over the training data (whole or, for the tagger, fractional).</summary>
     public Option<TEpochs> Epochs<TEpochs>(TEpochs defaultValue) =>

@@ -24,6 +24,23 @@ public abstract class Trainable<TBatch>
     /// </summary>
     public abstract BatchLoss TrainBatch(TBatch batch);
 
+    /// <summary>
+    /// Called by the loop before it trains data-parallel (<see cref="TrainShard"/>): throws when the model, with its settings,
+    /// cannot (by default: it cannot at all).
+    /// </summary>
+    /// <exception cref="SettingException">Naming the settings that prevent it.</exception>
+    public virtual void RequireShards() =>
+        throw new SettingException("Distributed", $"{GetType().Name} cannot train data-parallel; run it as one process.");
+
+    /// <summary>
+    /// In a data-parallel run: forward, loss and backward of this process's rows of <paramref name="batch"/> (the whole
+    /// batch, as every process draws it), adding the gradient of the shard's mean loss into the parameters' Grad and
+    /// returning that mean with the count it is a mean over. The loop weighs each shard by its count, sums over the
+    /// processes and divides by the batch's count: the result equals <see cref="TrainBatch"/> of the whole batch.
+    /// </summary>
+    public virtual ShardLoss TrainShard(TBatch batch, BatchShard shard) =>
+        throw new NotSupportedException($"{GetType().Name} cannot train data-parallel.");
+
     /// <summary>Scores the model on held-out data, in evaluation mode (the loop switches modes); null when there is none to score on.</summary>
     public virtual Evaluation? Evaluate() => null;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Carousel.Distributed;
 using Carousel.Tensors;
 using Carousel.Kernels;
 using Carousel.Optimizers;
@@ -14,7 +15,9 @@ namespace Carousel.Training;
 /// stopping on an infinite or NaN loss or gradient (naming the step, keeping what was saved), evaluation every so often,
 /// keeping the best model (DIR/checkpoint.safetensors and model.safetensors), where the run stands
 /// (DIR/last.safetensors, from which a run continues exactly, also mid-epoch), DIR/metrics.jsonl with an elapsed time
-/// that continues across resumes, progress reports, cancellation and the run's thread count.
+/// that continues across resumes, progress reports, cancellation and the run's thread count. Under a
+/// <see cref="Communicator"/> of several processes the same loop trains data-parallel: each process trains its shard of
+/// every batch, the gradients are summed before the same step on every process, and rank 0 alone writes the run's files.
 /// </summary>
 /// <typeparam name="TBatch">One batch of the model's <see cref="Trainable{TBatch}.Batches"/>.</typeparam>
 public sealed class Trainer<TBatch>
@@ -42,10 +45,20 @@ public sealed class Trainer<TBatch>
         _named = task.Model.NamedParameters();
         _parameters = [.. _named.Select(p => p.Parameter)];
         Optimizer = run.Optimizer.Create(_named);
+        Communicator = run.Communicator;
         task.Attach(Optimizer, run);
         if (run.Directory is not null) _metrics = new MetricsLog(run.Directory);
         if (run.Resume is { } saved) Resume(saved);
     }
+
+    /// <summary>
+    /// The processes that train this run together (from <see cref="TrainingRun.Communicator"/>; may be set before
+    /// <see cref="Run"/>): one, or several that each train a shard of every batch.
+    /// </summary>
+    public ICommunicator Communicator { get; set; }
+
+    /// <summary>Whether this process writes the run's files: the only one, or rank 0 of several.</summary>
+    private bool Writes => Communicator.Rank == 0;
 
     /// <summary>The optimizer the loop steps.</summary>
     public Optimizer Optimizer { get; }
@@ -67,25 +80,29 @@ public sealed class Trainer<TBatch>
     /// <exception cref="TrainingDivergedException">The loss or the gradient became infinite or NaN; nothing of that step was saved.</exception>
     public TrainingSummary Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
+        var parallel = Communicator.Size > 1 ? Distribute() : null;
         using var threads = Gemm.UseThreads(_run.Threads);
-        using var held = _run.Directory is null ? null : RunLock.Acquire(_run.Directory);
+        using var held = _run.Directory is null || !Writes ? null : RunLock.Acquire(_run.Directory);
         if (_run.Directory is not null && _run.Resume is null)
         {
             bool holdsRun = File.Exists(LastCheckpoint.PathIn(_run.Directory)) || File.Exists(ModelCheckpoint.Resolve(_run.Directory));
             if (holdsRun && !_run.Overwrite)
                 throw new IOException($"'{_run.Directory}' already holds a training run; continue it (resume) or replace it (overwrite).");
             // A fresh run forgets the position of the run it replaces, which a later resume would otherwise continue.
-            File.Delete(LastCheckpoint.PathIn(_run.Directory));
+            if (Writes) File.Delete(LastCheckpoint.PathIn(_run.Directory));
         }
+        if (Writes && _run.Resume is not null) _metrics?.KeepLinesUpTo(_cursor.Step);
+        parallel?.BroadcastWeights();
         var clock = Stopwatch.StartNew();
         double Elapsed() => _cursor.SecondsBefore + clock.Elapsed.TotalSeconds;
         var throughput = new Throughput();
         long perEpoch = BatchesPerEpoch;
         _task.Model.Training = true;
-        bool finished = false;
+        bool finished = false, stop = false;
         while (_cursor.Step < _run.PlannedSteps && !finished)
         {
-            if (cancel.IsCancellationRequested)
+            // Several processes stop together: a request on any of them travels with the next step's sums.
+            if (parallel is null ? cancel.IsCancellationRequested : stop)
             {
                 if (!_bestSaved && _cursor.Step > 0) SaveBest(); // keep the work done when nothing was kept yet
                 SaveLast(Elapsed());
@@ -93,7 +110,9 @@ public sealed class Trainer<TBatch>
             }
             var batch = _task.Batches.Next(_cursor.BatchesIntoEpoch);
             if (!_task.KeepsGradientsBetweenBatches) Optimizer.ZeroGrad();
-            var result = _task.TrainBatch(batch);
+            BatchLoss result;
+            if (parallel is null) result = _task.TrainBatch(batch);
+            else (result, stop) = parallel.Train(_task, batch, cancel.IsCancellationRequested);
             long step = _cursor.Step + 1;
             if (!double.IsFinite(result.Loss) && _run.StopOnDivergence) throw Diverged(step, $"the training loss became {result.Loss}");
             double norm = double.NaN;
@@ -128,6 +147,15 @@ public sealed class Trainer<TBatch>
         }
         SaveLast(Elapsed()); // where the run ends, possibly inside an epoch
         return Summary(interrupted: false, Elapsed());
+    }
+
+    /// <summary>The data-parallel part of the loop, after checking that the model can train in shards.</summary>
+    private DataParallel Distribute()
+    {
+        _task.RequireShards();
+        if (_task.KeepsGradientsBetweenBatches)
+            throw new SettingException("Distributed", "A model that carries gradients from batch to batch cannot train data-parallel; run it as one process.");
+        return new DataParallel(Communicator, _parameters);
     }
 
     /// <summary>Clips as the run asks and returns the global gradient norm before clipping (to catch an infinite or NaN gradient).</summary>
@@ -172,10 +200,11 @@ public sealed class Trainer<TBatch>
     private void SaveBest()
     {
         if (_run.Directory is null) return;
+        _bestSaved = true;
+        if (!Writes) return;
         var metadata = new Dictionary<string, string>(_task.CheckpointMetadata(_cursor));
         if (_best is not null) metadata["evaluation"] = JsonSerializer.Serialize(_best, LastCheckpoint.Json);
         ModelCheckpoint.SaveToDirectory(_run.Directory, _task.CheckpointKind, _named, Optimizer, metadata, _cursor.Step);
-        _bestSaved = true;
     }
 
     /// <summary>The folder under a run's directory that holds the weights of its last epoch ends (see <see cref="TrainingRun.KeepEpochs"/>).</summary>
@@ -204,6 +233,8 @@ public sealed class Trainer<TBatch>
     private void SaveLast(double elapsedSeconds)
     {
         if (_run.Directory is null) return;
+        _lastSavedStep = _cursor.Step;
+        if (!Writes) return;
         var position = new TrainingPosition
         {
             EpochsCompleted = _cursor.EpochsCompleted,
@@ -219,7 +250,6 @@ public sealed class Trainer<TBatch>
             DataFingerprint = _task.Identity.DataFingerprint,
         };
         LastCheckpoint.Save(_run.Directory, _task.CheckpointKind, _named, Optimizer, _task.CheckpointMetadata(_cursor), position, _task.CarriedState());
-        _lastSavedStep = _cursor.Step;
     }
 
     /// <summary>
@@ -247,12 +277,11 @@ public sealed class Trainer<TBatch>
         saved.RequireNotPast(_run.PlannedSteps, identity.LengthSetting);
         _best = position.BestEvaluation ?? (position.Best is { } earlier ? _task.ReadEarlierBest(earlier, saved.File) : null);
         _bestSaved = _best is not null || File.Exists(ModelCheckpoint.Resolve(saved.Directory));
-        _metrics?.KeepLinesUpTo(_cursor.Step);
     }
 
     private void AppendMetrics(Evaluation? evaluation, double trainLoss, bool isBest, double tokensPerSecond, double elapsedSeconds)
     {
-        if (_metrics is null) return;
+        if (_metrics is null || !Writes) return;
         var line = new JsonObject
         {
             ["step"] = _cursor.Step,

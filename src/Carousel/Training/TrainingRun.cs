@@ -1,3 +1,4 @@
+using Carousel.Distributed;
 using Carousel.Optimizers;
 
 namespace Carousel.Training;
@@ -44,6 +45,11 @@ public sealed record TrainingRun
     /// kind, without optimizer state; older ones are deleted), for checkpoint averaging (0: none kept).
     /// </summary>
     public int KeepEpochs { get; init; }
+    /// <summary>
+    /// The processes that train the run together: <see cref="SingleProcess"/> (the default), or an
+    /// <see cref="MpiCommunicator"/> under mpirun, where each trains its shard of every batch (data-parallel).
+    /// </summary>
+    public ICommunicator Communicator { get; init; } = SingleProcess.Instance;
     /// <summary>A saved run to continue exactly (its DIR/last.safetensors), or null for a fresh run.</summary>
     public LastCheckpoint? Resume { get; init; }
 }

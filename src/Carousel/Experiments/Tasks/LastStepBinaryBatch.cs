@@ -37,6 +37,9 @@ public sealed class LastStepBinaryBatch(SequenceClassificationBatch data, Output
     }
 
     /// <inheritdoc/>
+    public override int ScoredCount => BatchSize;
+
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
     {
         CheckShape(outputs);

@@ -35,6 +35,9 @@ public abstract class TaskBatch
     /// </summary>
     public abstract double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs);
 
+    /// <summary>What <see cref="Loss"/> is a mean over: sequences, scored steps or active steps (the count each <see cref="TryStepLoss"/> term is divided by).</summary>
+    public abstract int ScoredCount { get; }
+
     /// <summary>
     /// The term of <see cref="Loss"/> that belongs to sequence <paramref name="row"/> at <paramref name="step"/>, for
     /// learners that see one output at a time (real-time recurrent learning). Every task's loss is a sum of such terms,
@@ -117,6 +120,9 @@ public sealed class LastStepRegressionBatch(SequenceRegressionBatch data, int pa
     public override Tensor Inputs => Data.Inputs;
     /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
+
+    /// <inheritdoc/>
+    public override int ScoredCount => BatchSize;
 
     /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
@@ -211,6 +217,9 @@ public sealed class LastStepClassificationBatch(SequenceClassificationBatch data
     public override int[] Lengths => Data.Lengths;
 
     /// <inheritdoc/>
+    public override int ScoredCount => BatchSize;
+
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)
     {
         GatherLastSteps(outputs);
@@ -283,6 +292,9 @@ public sealed class LegalNextSetBatch(SymbolPredictionBatch data, string alphabe
     public override Tensor Inputs => Data.Inputs;
     /// <inheritdoc/>
     public override int[] Lengths => Data.Lengths;
+
+    /// <inheritdoc/>
+    public override int ScoredCount => _activeSteps;
 
     /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
@@ -368,6 +380,9 @@ public sealed class StepClassificationTaskBatch(StepClassificationBatch data, in
     public override int[] Lengths => Data.Lengths;
 
     /// <inheritdoc/>
+    public override int ScoredCount => _scoredSteps;
+
+    /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs) =>
         SoftmaxCrossEntropy.Compute(outputs, Data.Targets, classCount, dOutputs).MeanLoss;
 
@@ -440,6 +455,9 @@ public sealed class WaveformBatch(float[] target, int batchSize, double toleranc
 
     // Target of output index i = t·B + b.
     private float TargetAt(int i) => target[i / BatchSize];
+
+    /// <inheritdoc/>
+    public override int ScoredCount => target.Length * BatchSize; // every step of every row
 
     /// <inheritdoc/>
     public override double Loss(ReadOnlySpan<float> outputs, Span<float> dOutputs)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Carousel.Distributed;
 using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Models;
@@ -161,8 +162,11 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         }
     }
 
-    /// <summary>Trains until the task is solved, the budget is spent or <paramref name="cancel"/> is set.</summary>
-    public TaskResult Run(Action<TaskProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains until the task is solved, the budget is spent or <paramref name="cancel"/> is set; with a
+    /// <paramref name="communicator"/> of several processes, data-parallel (each trains its shard of every batch).
+    /// </summary>
+    public TaskResult Run(Action<TaskProgress>? progress = null, CancellationToken cancel = default, ICommunicator? communicator = null)
     {
         var run = new TrainingRun
         {
@@ -172,6 +176,7 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
             PlannedSteps = _batches.BatchesPerEpoch,
             EvaluateEvery = _options.EvaluateEvery,
             EvaluateAtEpochEnd = false,
+            Communicator = communicator ?? SingleProcess.Instance,
         };
         var trainer = new Trainer<TaskBatch>(this, run);
         TaskEvaluation? evaluation = null;
@@ -209,6 +214,47 @@ public sealed class TaskTrainer : InMemoryTrainable<TaskBatch>
         double loss = batch.Loss(outputs.Data, _dOutputs);
         narx.Backward(_dOutputs);
         return loss;
+    }
+
+    /// <summary>With exact BPTT only: a learner that updates the weights during a batch, or truncates it, cannot share the batch.</summary>
+    public override void RequireShards()
+    {
+        SettingException.Require(_narx is null, "Cell",
+            $"A {_options.ModelName} network cannot train data-parallel yet; use a recurrent stack (Cell lstm, gru, rnn) with Distributed.", "Distributed");
+        SettingException.Require(_learner is BpttLearner, "Learner",
+            $"Learner {_learner.Name} cannot train data-parallel (it updates the weights during a batch or truncates it); use Learner bptt with Distributed.", "Distributed");
+    }
+
+    /// <summary>
+    /// This process's sequences of the batch, scored term by term (<see cref="TaskBatch.TryStepLoss"/>, each term
+    /// divided by the whole batch's count), then brought to the shard's own mean.
+    /// </summary>
+    public override ShardLoss TrainShard(TaskBatch batch, BatchShard shard)
+    {
+        var (start, end) = shard.Rows(batch.BatchSize);
+        int B = batch.BatchSize, b = end - start, T = batch.Steps, F = batch.Inputs.Dim(2);
+        if (b == 0) return ShardLoss.Empty;
+        var inputs = new Tensor(T, b, F); // [T, b, F] this shard's columns of [T, B, F]
+        for (int t = 0; t < T; t++) batch.Inputs.Data.AsSpan((t * B + start) * F, b * F).CopyTo(inputs.Data.AsSpan(t * b * F, b * F));
+        Tagger.Training = true;
+        var outputs = Tagger.Forward(inputs, batch.Lengths[start..end]); // [T, b, K]
+        int K = outputs.Length / (T * b);
+        var dOutputs = new float[outputs.Length];
+        double sum = 0;
+        int scored = 0;
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < b; j++)
+                if (batch.TryStepLoss(t, start + j, outputs.Data.AsSpan((t * b + j) * K, K), dOutputs.AsSpan((t * b + j) * K, K), out double term))
+                {
+                    sum += term;
+                    scored++;
+                }
+        if (scored == 0) return ShardLoss.Empty;
+        // The terms are of the batch's mean; scaled by N / n they are of the shard's mean, as the loop expects.
+        float toShardMean = (float)batch.ScoredCount / scored;
+        for (int i = 0; i < dOutputs.Length; i++) dOutputs[i] *= toShardMean;
+        Tagger.Backward(dOutputs);
+        return new ShardLoss(sum * batch.ScoredCount / scored, scored, (long)b);
     }
 
     /// <inheritdoc/>

@@ -80,6 +80,30 @@ public sealed class CharTraining : Trainable<TextBatch>
         return new BatchLoss(loss, (long)batch.Steps * batch.BatchSize);
     }
 
+    /// <summary>Random windows only: streams carry each row's state from batch to batch, which a shard of rows would split.</summary>
+    public override void RequireShards() =>
+        SettingException.Require(_batches.Mode == BatchingMode.Random, "Batching",
+            "Batching stream carries each stream's state from batch to batch, which data-parallel training would split across processes; use Batching random (the default) with Distributed.", "Distributed");
+
+    /// <inheritdoc/>
+    public override ShardLoss TrainShard(TextBatch batch, BatchShard shard)
+    {
+        var (start, end) = shard.Rows(batch.BatchSize);
+        int B = batch.BatchSize, b = end - start, T = batch.Steps;
+        if (b == 0) return ShardLoss.Empty;
+        var inputs = new int[T * b];   // [T, b] this shard's columns of the time-major [T, B]
+        var targets = new int[T * b];
+        int scored = 0;
+        for (int t = 0; t < T; t++)
+        {
+            batch.Inputs.AsSpan(t * B + start, b).CopyTo(inputs.AsSpan(t * b, b));
+            batch.Targets.AsSpan(t * B + start, b).CopyTo(targets.AsSpan(t * b, b));
+        }
+        foreach (int target in targets) if (target != Losses.SoftmaxCrossEntropy.Ignore) scored++;
+        var (loss, _) = Language.Run(inputs, targets, T, b, null, backward: true);
+        return new ShardLoss(loss, scored, (long)T * b);
+    }
+
     // BPTT(h; h′): the window is the context (up to h − h′ earlier characters per stream) and the chunk's h′ new ones, run
     // from the state at the context's start; only the new characters' losses count, the gradient flows back through all.
     private BatchLoss TrainWindow(TextBatch batch)

@@ -93,6 +93,20 @@ public sealed class ClassifierTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
+    public override void RequireShards()
+    {
+    }
+
+    /// <summary>This process's texts of the batch; the loss is a mean over texts.</summary>
+    public override ShardLoss TrainShard(int[] examples, BatchShard shard)
+    {
+        var mine = shard.Of(examples);
+        if (mine.Length == 0) return ShardLoss.Empty;
+        var result = TrainBatch(mine);
+        return new ShardLoss(result.Loss, mine.Length, result.Tokens);
+    }
+
+    /// <inheritdoc/>
     public override Evaluation Evaluate()
     {
         var (devLoss, metrics) = Evaluate(Classifier, _dev, _devLabels, Labels, _options.BatchSize);

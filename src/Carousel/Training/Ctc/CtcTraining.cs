@@ -107,6 +107,20 @@ public sealed class CtcTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
+    public override void RequireShards()
+    {
+    }
+
+    /// <summary>This process's sequences of the batch; the loss (PyTorch's 'mean') is a mean over sequences.</summary>
+    public override ShardLoss TrainShard(int[] examples, BatchShard shard)
+    {
+        var mine = shard.Of(examples);
+        if (mine.Length == 0) return ShardLoss.Empty;
+        var result = TrainBatch(mine);
+        return new ShardLoss(result.Loss, mine.Length, result.Tokens);
+    }
+
+    /// <inheritdoc/>
     public override Evaluation? Evaluate()
     {
         if (_dev is null) return null;

@@ -147,6 +147,20 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
+    public override void RequireShards()
+    {
+    }
+
+    /// <summary>This process's pairs of the batch; the loss is a mean over their target symbols.</summary>
+    public override ShardLoss TrainShard(int[] examples, BatchShard shard)
+    {
+        var mine = shard.Of(examples);
+        if (mine.Length == 0) return ShardLoss.Empty;
+        var result = TrainBatch(mine);
+        return new ShardLoss(result.Loss, result.Tokens, result.Tokens);
+    }
+
+    /// <inheritdoc/>
     public override Evaluation Evaluate()
     {
         var (dev, _) = Seq2SeqEvaluator.Evaluate(Seq2Seq, TargetVocabulary, _devSources, _devReferences, _options.EvalBeam);

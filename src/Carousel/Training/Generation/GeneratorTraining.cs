@@ -93,6 +93,23 @@ public sealed class GeneratorTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
+    public override void RequireShards()
+    {
+    }
+
+    /// <summary>This process's texts of the batch; the loss is a mean over their scored symbols (padding ignored).</summary>
+    public override ShardLoss TrainShard(int[] examples, BatchShard shard)
+    {
+        var mine = shard.Of(examples);
+        if (mine.Length == 0) return ShardLoss.Empty;
+        var (inputs, targets, steps, conditions) = Batch(_trainIds, _train, mine);
+        double loss = Generator.Run(inputs, targets, steps, mine.Length, conditions, backward: true);
+        int scored = 0;
+        foreach (int target in targets) if (target != SoftmaxCrossEntropy.Ignore) scored++;
+        return new ShardLoss(loss, scored, inputs.Length);
+    }
+
+    /// <inheritdoc/>
     public override Evaluation Evaluate() => Describe(Evaluate(Generator, _devIds, _dev, _options.BatchSize));
 
     private static Evaluation Describe(double devLoss) => new()

@@ -98,6 +98,20 @@ public sealed class TaggerTraining : Trainable<int[]>
     }
 
     /// <inheritdoc/>
+    public override void RequireShards()
+    {
+    }
+
+    /// <summary>This process's sequences of the batch; the loss is a mean over their characters (each scored once).</summary>
+    public override ShardLoss TrainShard(int[] examples, BatchShard shard)
+    {
+        var mine = shard.Of(examples);
+        if (mine.Length == 0) return ShardLoss.Empty;
+        var result = TrainBatch(mine);
+        return new ShardLoss(result.Loss, result.Tokens, result.Tokens);
+    }
+
+    /// <inheritdoc/>
     public override Evaluation? Evaluate()
     {
         if (_dev is null) return null;
