@@ -22,12 +22,18 @@ public static class WeightRounding
         foreach (var (name, parameter) in model.NamedParameters())
         {
             if (!IsProductWeight(name, parameter)) continue;
-            var data = parameter.Value.Data;
-            for (int i = 0; i < data.Length; i++) data[i] = Bf16Matrix.RoundTrip(data[i]);
-            parameter.MarkChanged();
+            RoundToBf16(parameter);
             rounded++;
         }
         return rounded;
+    }
+
+    /// <summary>Rounds every value of <paramref name="parameter"/> to bfloat16 in place (nearest, ties to even) and marks it changed.</summary>
+    public static void RoundToBf16(Parameter parameter)
+    {
+        var data = parameter.Value.Data;
+        for (int i = 0; i < data.Length; i++) data[i] = Bf16Matrix.RoundTrip(data[i]);
+        parameter.MarkChanged();
     }
 
     // A matrix read by a product: rank 2, named weight / weight_ih_lK / weight_hh_lK, not inside an embedding module.

@@ -101,7 +101,6 @@ public sealed class CharLanguageModel : IModule
         if (backward && targets is null) throw new ArgumentException("Backward needs targets.");
         if (rows != _rows)
         {
-            _embedded = Embedding is null ? [] : new float[rows * E];
             _logits = new float[rows * V];
             _dOutput = new float[rows * Config.HiddenSize];
             _dropped = Config.OutputDropout > 0f ? new float[rows * Config.HiddenSize] : [];
@@ -114,6 +113,7 @@ public sealed class CharLanguageModel : IModule
         else if (lookedUp) stack = Rnn.ForwardEmbedded(Embedding, inputs, steps, batch, initial);
         else
         {
+            if (_embedded.Length != rows * E) _embedded = new float[rows * E]; // only this path forms the embedded rows
             Embedding.Forward(inputs, _embedded);
             stack = Rnn.Forward(new Tensor(_embedded, steps, batch, E), initial);
         }

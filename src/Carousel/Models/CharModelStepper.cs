@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Carousel.Kernels;
+using Carousel.Layers;
 using Carousel.Layers.Recurrent;
 using Carousel.Tensors;
 
@@ -65,15 +66,8 @@ public sealed class CharModelStepper : IDisposable
         if (precision == WeightPrecision.Float32) return;
         foreach (var p in model.Rnn.Parameters())
             if (p.Name.StartsWith("weight_hh_", StringComparison.Ordinal) || (p.Name.StartsWith("weight_ih_", StringComparison.Ordinal) && p.Name != "weight_ih_l0"))
-                RoundToBf16(p);
-        RoundToBf16(model.Output.Weight);
-    }
-
-    private static void RoundToBf16(Parameter p)
-    {
-        var data = p.Value.Data;
-        for (int i = 0; i < data.Length; i++) data[i] = Bf16Matrix.RoundTrip(data[i]);
-        p.MarkChanged();
+                WeightRounding.RoundToBf16(p);
+        WeightRounding.RoundToBf16(model.Output.Weight);
     }
 
     /// <summary>Whether steps run on the dedicated batch-1 path (false: through the general forward).</summary>

@@ -76,14 +76,14 @@ public sealed class SequenceTagger : IPerStepOutputModel
     public Tensor Forward(Tensor x, int[]? lengths = null, RecurrentState? initial = null)
     {
         int T = x.Dim(0), B = x.Dim(1);
-        if (T * B * OutputCount != _logits.Length) _logits = new float[T * B * OutputCount];
-        _steps = T; _batch = B;
         return Head(Rnn.Forward(x, initial, lengths).Output, T, B);
     }
 
     // y [T, B, D·H] → dropout (on a copy: the stack owns y) → logits [T, B, K].
     private Tensor Head(Tensor y, int T, int B)
     {
+        if (T * B * OutputCount != _logits.Length) _logits = new float[T * B * OutputCount];
+        _steps = T; _batch = B;
         float[] input = y.Data;
         if (_outputDropout.Probability > 0f)
         {
@@ -103,19 +103,10 @@ public sealed class SequenceTagger : IPerStepOutputModel
     public Tensor Forward(int[] ids, int steps, int batch, int[]? lengths = null)
     {
         if (ids.Length != steps * batch) throw new ArgumentException($"Expected {steps * batch} ids for [{steps}, {batch}], got {ids.Length}.");
-        if (_oneHotSymbols > 0)
-        {
-            if (steps * batch * OutputCount != _logits.Length) _logits = new float[steps * batch * OutputCount];
-            _steps = steps; _batch = batch;
-            return Head(Rnn.ForwardOneHot(ids, steps, batch, lengths: lengths).Output, steps, batch);
-        }
+        if (_oneHotSymbols > 0) return Head(Rnn.ForwardOneHot(ids, steps, batch, lengths: lengths).Output, steps, batch);
         if (Embedding is null) throw new InvalidOperationException("This tagger takes features, not ids: it has no embedding.");
         if (!Rnn.Training && Embedding.VocabularySize <= steps * batch) // same numbers, the first product looked up
-        {
-            if (steps * batch * OutputCount != _logits.Length) _logits = new float[steps * batch * OutputCount];
-            _steps = steps; _batch = batch;
             return Head(Rnn.ForwardEmbedded(Embedding, ids, steps, batch, lengths: lengths).Output, steps, batch);
-        }
         int E = Embedding.Dimension;
         if (_embedded.Length != ids.Length * E) _embedded = new float[ids.Length * E];
         Embedding.Forward(ids, _embedded); // [T, B, E]

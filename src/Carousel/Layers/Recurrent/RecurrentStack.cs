@@ -373,10 +373,7 @@ public sealed class RecurrentStack : IModule
     /// </summary>
     public RecurrentOutput ForwardOneHot(int[] ids, int steps, int batch, RecurrentState? initial = null, int[]? lengths = null)
     {
-        if (steps <= 0 || batch <= 0 || ids.Length != steps * batch)
-            throw new ArgumentException($"Expected {steps}·{batch} ids for one-hot input [{steps}, {batch}], got {ids.Length}.");
-        foreach (int id in ids)
-            if ((uint)id >= (uint)Options.InputSize) throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} outside the {Options.InputSize} one-hot inputs.");
+        ValidateIds(ids, steps, batch, Options.InputSize, "one-hot inputs");
         return Run(default, ids, steps, batch, initial, lengths);
     }
 
@@ -394,13 +391,19 @@ public sealed class RecurrentStack : IModule
     {
         if (embedding.Dimension != Options.InputSize)
             throw new ArgumentException($"Expected an embedding of dimension {Options.InputSize}, got {embedding.Dimension}.");
-        if (steps <= 0 || batch <= 0 || ids.Length != steps * batch)
-            throw new ArgumentException($"Expected {steps}·{batch} ids for [{steps}, {batch}], got {ids.Length}.");
-        foreach (int id in ids)
-            if ((uint)id >= (uint)embedding.VocabularySize) throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} outside the vocabulary of {embedding.VocabularySize}.");
+        ValidateIds(ids, steps, batch, embedding.VocabularySize, "embedded tokens");
         if (!Training)
             foreach (var direction in _layers[0]) direction.BuildTokenTable(embedding.Weight.Value.Data, embedding.VocabularySize);
         return Run(default, ids, steps, batch, initial, lengths, tokenEmbedding: embedding.Weight);
+    }
+
+    // ids [T·B] time-major, each below count (what the ids index: one-hot inputs or an embedding's rows).
+    private static void ValidateIds(int[] ids, int steps, int batch, int count, string what)
+    {
+        if (steps <= 0 || batch <= 0 || ids.Length != steps * batch)
+            throw new ArgumentException($"Expected {steps}·{batch} ids for [{steps}, {batch}], got {ids.Length}.");
+        foreach (int id in ids)
+            if ((uint)id >= (uint)count) throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} outside the {count} {what}.");
     }
 
     private RecurrentOutput Run(ReadOnlyMemory<float> x, int[]? ids, int T, int B, RecurrentState? initial, int[]? lengths,
