@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Carousel.Layers.Recurrent;
 
@@ -13,7 +14,60 @@ internal sealed class LstmKernel : CellKernel
     public override void ForwardRow(int hidden, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec,
         ReadOnlySpan<float> hPrev, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peepholes, Span<float> cache, Span<float> h, Span<float> c)
     {
-        int n = hidden;
+        if (GateMath.IsAccelerated) FusedForwardRow(hidden, pre, rec, cPrev, cache, h, c);
+        else PassesForwardRow(hidden, pre, rec, cPrev, cache, h, c);
+    }
+
+    // One pass: each 16 units' four gates read from pre and rec, the state and h written, the gates cached for backward.
+    // A tail of fewer than 16 units goes through the same arithmetic on copies padded to 16.
+    private static void FusedForwardRow(int n, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> cPrev,
+        Span<float> cache, Span<float> h, Span<float> c)
+    {
+        const int W = GateMath.Width;
+        int j = 0;
+        for (; j <= n - W; j += W) FusedUnits(n, j, pre, rec, cPrev, cache, h, c);
+        if (j == n) return;
+        // tail: the last n − j units laid out as a row of W units (gate k of unit j + u at k·W + u)
+        int tail = n - j;
+        Span<float> padded = stackalloc float[4 * W + 4 * W + W + 5 * W + W + W];
+        var tPre = padded[..(4 * W)]; var tRec = padded.Slice(4 * W, 4 * W); var tCPrev = padded.Slice(8 * W, W);
+        var tCache = padded.Slice(9 * W, 5 * W); var tH = padded.Slice(14 * W, W); var tC = padded.Slice(15 * W, W);
+        for (int k = 0; k < 4; k++)
+        {
+            pre.Slice(k * n + j, tail).CopyTo(tPre.Slice(k * W, tail));
+            rec.Slice(k * n + j, tail).CopyTo(tRec.Slice(k * W, tail));
+        }
+        cPrev.Slice(j, tail).CopyTo(tCPrev);
+        FusedUnits(W, 0, tPre, tRec, tCPrev, tCache, tH, tC);
+        for (int k = 0; k < 5; k++) tCache.Slice(k * W, tail).CopyTo(cache.Slice(k * n + j, tail));
+        tH[..tail].CopyTo(h[j..]);
+        tC[..tail].CopyTo(c[j..]);
+    }
+
+    // Units [j, j + 16) of a row of n units.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FusedUnits(int n, int j, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> cPrev,
+        Span<float> cache, Span<float> h, Span<float> c)
+    {
+        var i = GateMath.Sigmoid(Vector512.Create(pre.Slice(j, 16)) + Vector512.Create(rec.Slice(j, 16)));
+        var f = GateMath.Sigmoid(Vector512.Create(pre.Slice(n + j, 16)) + Vector512.Create(rec.Slice(n + j, 16)));
+        var g = GateMath.Tanh(Vector512.Create(pre.Slice(2 * n + j, 16)) + Vector512.Create(rec.Slice(2 * n + j, 16)));
+        var o = GateMath.Sigmoid(Vector512.Create(pre.Slice(3 * n + j, 16)) + Vector512.Create(rec.Slice(3 * n + j, 16)));
+        var cNext = Vector512.FusedMultiplyAdd(i, g, f * Vector512.Create(cPrev.Slice(j, 16)));
+        var tanhC = GateMath.Tanh(cNext);
+        i.CopyTo(cache[j..]);
+        f.CopyTo(cache[(n + j)..]);
+        g.CopyTo(cache[(2 * n + j)..]);
+        o.CopyTo(cache[(3 * n + j)..]);
+        tanhC.CopyTo(cache[(4 * n + j)..]);
+        cNext.CopyTo(c[j..]);
+        (o * tanhC).CopyTo(h[j..]);
+    }
+
+    // Without AVX-512: eight TensorPrimitives passes over the row.
+    private static void PassesForwardRow(int n, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> cPrev,
+        Span<float> cache, Span<float> h, Span<float> c)
+    {
         var gates = cache[..(4 * n)];
         TensorPrimitives.Add(pre, rec, gates);
         TensorPrimitives.Sigmoid(gates[..(2 * n)], gates[..(2 * n)]);              // i, f
