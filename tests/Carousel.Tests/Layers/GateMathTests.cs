@@ -108,6 +108,29 @@ public class GateMathTests
         }
     }
 
+    [Theory]
+    [InlineData(48)]
+    [InlineData(21)]   // one whole block and a padded tail of 5
+    [InlineData(7)]    // the tail alone
+    public void GruRowMatchesItsFormulaInDoubleAndCachesTheGates(int n)
+    {
+        var rng = new Random(n);
+        float[] Random(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
+        float[] pre = Random(3 * n, 3), rec = Random(3 * n, 2), hPrev = Random(n, 1);
+        float[] cache = new float[4 * n], h = new float[n];
+        GruKernel.Instance.ForwardRow(n, pre, rec, hPrev, default, default, cache, h, default);
+        static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+        for (int j = 0; j < n; j++)
+        {
+            double r = Sigmoid((double)pre[j] + rec[j]), z = Sigmoid((double)pre[n + j] + rec[n + j]);
+            double candidate = Math.Tanh(pre[2 * n + j] + r * rec[2 * n + j]);
+            double hj = (1 - z) * candidate + z * hPrev[j];
+            Assert.Equal(hj, h[j], 1e-6);
+            Assert.Equal(new[] { r, z, candidate, rec[2 * n + j] }, new[] { cache[j], cache[n + j], cache[2 * n + j], cache[3 * n + j] }.Select(v => (double)v),
+                new ToleranceComparer(1e-6));
+        }
+    }
+
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance;

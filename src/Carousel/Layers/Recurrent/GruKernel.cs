@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Carousel.Layers.Recurrent;
 
@@ -15,7 +16,56 @@ internal sealed class GruKernel : CellKernel
     public override void ForwardRow(int hidden, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec,
         ReadOnlySpan<float> hPrev, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peepholes, Span<float> cache, Span<float> h, Span<float> c)
     {
-        int n = hidden;
+        if (GateMath.IsAccelerated) FusedForwardRow(hidden, pre, rec, hPrev, cache, h);
+        else PassesForwardRow(hidden, pre, rec, hPrev, cache, h);
+    }
+
+    // One pass: each 16 units' three gates read from pre and rec, h written, [r, z, n, rec_n] cached for backward.
+    // A tail of fewer than 16 units goes through the same arithmetic on copies padded to 16.
+    private static void FusedForwardRow(int n, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> hPrev,
+        Span<float> cache, Span<float> h)
+    {
+        const int W = GateMath.Width;
+        int j = 0;
+        for (; j <= n - W; j += W) FusedUnits(n, j, pre, rec, hPrev, cache, h);
+        if (j == n) return;
+        // tail: the last n − j units laid out as a row of W units (gate k of unit j + u at k·W + u)
+        int tail = n - j;
+        Span<float> padded = stackalloc float[3 * W + 3 * W + W + 4 * W + W];
+        var tPre = padded[..(3 * W)]; var tRec = padded.Slice(3 * W, 3 * W); var tHPrev = padded.Slice(6 * W, W);
+        var tCache = padded.Slice(7 * W, 4 * W); var tH = padded.Slice(11 * W, W);
+        for (int k = 0; k < 3; k++)
+        {
+            pre.Slice(k * n + j, tail).CopyTo(tPre.Slice(k * W, tail));
+            rec.Slice(k * n + j, tail).CopyTo(tRec.Slice(k * W, tail));
+        }
+        hPrev.Slice(j, tail).CopyTo(tHPrev);
+        FusedUnits(W, 0, tPre, tRec, tHPrev, tCache, tH);
+        for (int k = 0; k < 4; k++) tCache.Slice(k * W, tail).CopyTo(cache.Slice(k * n + j, tail));
+        tH[..tail].CopyTo(h[j..]);
+    }
+
+    // Units [j, j + 16) of a row of n units.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FusedUnits(int n, int j, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> hPrev,
+        Span<float> cache, Span<float> h)
+    {
+        var r = GateMath.Sigmoid(Vector512.Create(pre.Slice(j, 16)) + Vector512.Create(rec.Slice(j, 16)));
+        var z = GateMath.Sigmoid(Vector512.Create(pre.Slice(n + j, 16)) + Vector512.Create(rec.Slice(n + j, 16)));
+        var recN = Vector512.Create(rec.Slice(2 * n + j, 16));
+        var candidate = GateMath.Tanh(Vector512.FusedMultiplyAdd(r, recN, Vector512.Create(pre.Slice(2 * n + j, 16))));
+        r.CopyTo(cache[j..]);
+        z.CopyTo(cache[(n + j)..]);
+        candidate.CopyTo(cache[(2 * n + j)..]);
+        recN.CopyTo(cache[(3 * n + j)..]);
+        // h = n + z ⊙ (hPrev − n)
+        Vector512.FusedMultiplyAdd(z, Vector512.Create(hPrev.Slice(j, 16)) - candidate, candidate).CopyTo(h[j..]);
+    }
+
+    // Without AVX-512: TensorPrimitives passes over the row.
+    private static void PassesForwardRow(int n, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> hPrev,
+        Span<float> cache, Span<float> h)
+    {
         var rz = cache[..(2 * n)];
         TensorPrimitives.Add(pre[..(2 * n)], rec[..(2 * n)], rz);
         TensorPrimitives.Sigmoid(rz, rz);
