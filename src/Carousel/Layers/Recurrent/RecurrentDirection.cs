@@ -159,8 +159,10 @@ internal sealed class RecurrentDirection : IStackLayer
         h0.CopyTo(_inferH[0]);
         if (_hasCell) c0.CopyTo(_inferC[0]);
         var recurrentWeights = PackedRecurrentWeights(transposed: true);
-        // Ids: one-hot columns of W_ih, or (useTokenTable) the rows of the table BuildTokenTable made.
-        var columns = ids is null ? null : useTokenTable ? _tokenTable : InputColumns();
+        // Ids: a token's pre row is a row of [V, G·H] = (one-hot columns of W_ih, or with useTokenTable the table
+        // BuildTokenTable made) + b_ih, read in place by the step loop: no per-token copy and bias add before it (the
+        // same single float addition per element as InputProjection, so the same bits).
+        var tokenRows = ids is null ? null : BiasedTokenRows(useTokenTable ? _tokenTable : InputColumns());
 
         // Chunks in processing order: the reverse direction starts from the last steps.
         for (int done = 0; done < steps; done += chunkSteps)
@@ -169,10 +171,10 @@ internal sealed class RecurrentDirection : IStackLayer
             int firstStep = _reverse ? steps - done - count : done; // the chunk holds steps [firstStep, firstStep + count)
             // pre [count·B, G·H] = x [count·B, In] · W_ihᵀ + b_ih for the chunk's steps
             int rows = count * batch;
-            InputProjection(x, ids, columns, firstStep * batch, rows, _inferPre.AsSpan(0, rows * G));
+            if (tokenRows is null) InputProjection(x, null, null, firstStep * batch, rows, _inferPre.AsSpan(0, rows * G));
             int chunkStart = done;
             ForEachBatchPart(batch, (first, end, split) => InferSteps(first, end, split, chunkStart, count, firstStep, steps, lengths,
-                recurrentWeights, y, outStride, outOffset));
+                recurrentWeights, y, outStride, outOffset, ids, tokenRows));
         }
 
         // After s processed steps the state is in buffer s % 2.
@@ -183,9 +185,21 @@ internal sealed class RecurrentDirection : IStackLayer
     // Rows per input-projection chunk in Infer: big enough for the GEMM to run near its peak, small enough to stay in L2/L3.
     private const int InferenceChunkRows = 1024;
 
-    // Infer's time loop over one chunk for batch rows [first, end). done = steps processed before the chunk.
+    // [V, G·H] = rows [V, G·H] + b_ih on each row, into a buffer kept for the next call.
+    private float[] BiasedTokenRows(float[] rows)
+    {
+        if (_biasedTokenRows.Length != rows.Length) _biasedTokenRows = new float[rows.Length];
+        rows.CopyTo(_biasedTokenRows, 0);
+        MatrixRows.AddToEachRow(_biasedTokenRows, BiasIh.Value.Data, rows.Length / _gateWidth);
+        return _biasedTokenRows;
+    }
+
+    private float[] _biasedTokenRows = [];
+
+    // Infer's time loop over one chunk for batch rows [first, end). done = steps processed before the chunk. With ids,
+    // a row's pre is its token's row of tokenRows; otherwise the chunk's rows of _inferPre.
     private void InferSteps(int first, int end, bool split, int done, int count, int firstStep, int steps, int[]? lengths,
-        PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset)
+        PackedMatrix recurrentWeights, float[] y, int outStride, int outOffset, int[]? ids, float[]? tokenRows)
     {
         int batch = _inferBatch, H = _hidden, G = _gateWidth, rows = end - first;
         var rec = _inferRec.AsSpan(first * G, rows * G);
@@ -210,7 +224,8 @@ internal sealed class RecurrentDirection : IStackLayer
                 var yRow = y.AsSpan((t * batch + b) * outStride + outOffset, H);
                 if (IsActive(lengths, t, b))
                 {
-                    _kernel.ForwardRow(H, _inferPre.AsSpan((local * batch + b) * G, G), rec.Slice(i * G, G), hPrevRow, cPrevRow,
+                    var pre = tokenRows is null ? _inferPre.AsSpan((local * batch + b) * G, G) : tokenRows.AsSpan(ids![t * batch + b] * G, G);
+                    _kernel.ForwardRow(H, pre, rec.Slice(i * G, G), hPrevRow, cPrevRow,
                         _peepholeValues, _inferCache.AsSpan(b * _cacheWidth, _cacheWidth), hNextRow, cNextRow);
                     _clock?.KeepInactive(Clock(_reverse, lengths, steps, t, b), hPrevRow, hNextRow);
                     hNextRow.CopyTo(yRow);
