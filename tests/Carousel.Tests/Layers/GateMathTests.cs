@@ -75,7 +75,7 @@ public class GateMathTests
     public void LstmRowMatchesItsFormulaInDoubleAndCachesTheGates(int n)
     {
         var rng = new Random(n);
-        float[] Random(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
+        float[] Random(int count, double scale) => Uniform(rng, count, scale);
         float[] pre = Random(4 * n, 3), rec = Random(4 * n, 2), hPrev = Random(n, 1), cPrev = Random(n, 2);
         float[] cache = new float[5 * n], h = new float[n], c = new float[n];
         LstmKernel.Instance.ForwardRow(n, pre, rec, hPrev, cPrev, default, cache, h, c);
@@ -115,7 +115,7 @@ public class GateMathTests
     public void GruRowMatchesItsFormulaInDoubleAndCachesTheGates(int n)
     {
         var rng = new Random(n);
-        float[] Random(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
+        float[] Random(int count, double scale) => Uniform(rng, count, scale);
         float[] pre = Random(3 * n, 3), rec = Random(3 * n, 2), hPrev = Random(n, 1);
         float[] cache = new float[4 * n], h = new float[n];
         GruKernel.Instance.ForwardRow(n, pre, rec, hPrev, default, default, cache, h, default);
@@ -130,6 +130,10 @@ public class GateMathTests
                 new ToleranceComparer(1e-6));
         }
     }
+
+    // count values drawn uniformly from [−scale, scale)
+    private static float[] Uniform(Random rng, int count, double scale) =>
+        Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
 
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
     {

@@ -21,6 +21,10 @@ internal static class GateMath
     /// <summary>True when the fused rows can run (AVX-512); otherwise the kernels keep their TensorPrimitives passes.</summary>
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
 
+    /// <summary>The <see cref="Width"/> floats of <paramref name="source"/> from <paramref name="index"/> on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ReadOnlySpan<float> source, int index) => Vector512.Create(source.Slice(index, Width));
+
     /// <summary>
     /// e^x: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by Cephes' degree-7 polynomial, 2^n put in the exponent bits.
     /// x is clamped to [−87.3, 88] so that 2^n stays a normal float (e^88 ≈ 1.7e38 stands in for overflow, e^−87.3 ≈ 1.2e−38

@@ -20,8 +20,8 @@ internal sealed class GruKernel : CellKernel
         else PassesForwardRow(hidden, pre, rec, hPrev, cache, h);
     }
 
-    // One pass: each 16 units' three gates read from pre and rec, h written, [r, z, n, rec_n] cached for backward.
-    // A tail of fewer than 16 units goes through the same arithmetic on copies padded to 16.
+    // One pass: each GateMath.Width (16) units' three gates read from pre and rec, h written, [r, z, n, rec_n] cached for backward.
+    // A tail of fewer than GateMath.Width units goes through the same arithmetic on copies padded to that width.
     private static void FusedForwardRow(int n, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> hPrev,
         Span<float> cache, Span<float> h)
     {
@@ -45,21 +45,21 @@ internal sealed class GruKernel : CellKernel
         tH[..tail].CopyTo(h[j..]);
     }
 
-    // Units [j, j + 16) of a row of n units.
+    // Units [j, j + GateMath.Width) of a row of n units.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FusedUnits(int n, int j, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> hPrev,
         Span<float> cache, Span<float> h)
     {
-        var r = GateMath.Sigmoid(Vector512.Create(pre.Slice(j, 16)) + Vector512.Create(rec.Slice(j, 16)));
-        var z = GateMath.Sigmoid(Vector512.Create(pre.Slice(n + j, 16)) + Vector512.Create(rec.Slice(n + j, 16)));
-        var recN = Vector512.Create(rec.Slice(2 * n + j, 16));
-        var candidate = GateMath.Tanh(Vector512.FusedMultiplyAdd(r, recN, Vector512.Create(pre.Slice(2 * n + j, 16))));
+        var r = GateMath.Sigmoid(GateMath.Load(pre, j) + GateMath.Load(rec, j));
+        var z = GateMath.Sigmoid(GateMath.Load(pre, n + j) + GateMath.Load(rec, n + j));
+        var recN = GateMath.Load(rec, 2 * n + j);
+        var candidate = GateMath.Tanh(Vector512.FusedMultiplyAdd(r, recN, GateMath.Load(pre, 2 * n + j)));
         r.CopyTo(cache[j..]);
         z.CopyTo(cache[(n + j)..]);
         candidate.CopyTo(cache[(2 * n + j)..]);
         recN.CopyTo(cache[(3 * n + j)..]);
         // h = n + z ⊙ (hPrev − n)
-        Vector512.FusedMultiplyAdd(z, Vector512.Create(hPrev.Slice(j, 16)) - candidate, candidate).CopyTo(h[j..]);
+        Vector512.FusedMultiplyAdd(z, GateMath.Load(hPrev, j) - candidate, candidate).CopyTo(h[j..]);
     }
 
     // Without AVX-512: TensorPrimitives passes over the row.

@@ -18,8 +18,8 @@ internal sealed class LstmKernel : CellKernel
         else PassesForwardRow(hidden, pre, rec, cPrev, cache, h, c);
     }
 
-    // One pass: each 16 units' four gates read from pre and rec, the state and h written, the gates cached for backward.
-    // A tail of fewer than 16 units goes through the same arithmetic on copies padded to 16.
+    // One pass: each GateMath.Width (16) units' four gates read from pre and rec, the state and h written, the gates cached for backward.
+    // A tail of fewer than GateMath.Width units goes through the same arithmetic on copies padded to that width.
     private static void FusedForwardRow(int n, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> cPrev,
         Span<float> cache, Span<float> h, Span<float> c)
     {
@@ -44,16 +44,16 @@ internal sealed class LstmKernel : CellKernel
         tC[..tail].CopyTo(c[j..]);
     }
 
-    // Units [j, j + 16) of a row of n units.
+    // Units [j, j + GateMath.Width) of a row of n units.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FusedUnits(int n, int j, ReadOnlySpan<float> pre, ReadOnlySpan<float> rec, ReadOnlySpan<float> cPrev,
         Span<float> cache, Span<float> h, Span<float> c)
     {
-        var i = GateMath.Sigmoid(Vector512.Create(pre.Slice(j, 16)) + Vector512.Create(rec.Slice(j, 16)));
-        var f = GateMath.Sigmoid(Vector512.Create(pre.Slice(n + j, 16)) + Vector512.Create(rec.Slice(n + j, 16)));
-        var g = GateMath.Tanh(Vector512.Create(pre.Slice(2 * n + j, 16)) + Vector512.Create(rec.Slice(2 * n + j, 16)));
-        var o = GateMath.Sigmoid(Vector512.Create(pre.Slice(3 * n + j, 16)) + Vector512.Create(rec.Slice(3 * n + j, 16)));
-        var cNext = Vector512.FusedMultiplyAdd(i, g, f * Vector512.Create(cPrev.Slice(j, 16)));
+        var i = GateMath.Sigmoid(GateMath.Load(pre, j) + GateMath.Load(rec, j));
+        var f = GateMath.Sigmoid(GateMath.Load(pre, n + j) + GateMath.Load(rec, n + j));
+        var g = GateMath.Tanh(GateMath.Load(pre, 2 * n + j) + GateMath.Load(rec, 2 * n + j));
+        var o = GateMath.Sigmoid(GateMath.Load(pre, 3 * n + j) + GateMath.Load(rec, 3 * n + j));
+        var cNext = Vector512.FusedMultiplyAdd(i, g, f * GateMath.Load(cPrev, j));
         var tanhC = GateMath.Tanh(cNext);
         i.CopyTo(cache[j..]);
         f.CopyTo(cache[(n + j)..]);
