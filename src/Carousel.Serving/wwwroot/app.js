@@ -192,6 +192,7 @@ async function drawRun(name) {
   const response = await fetch(`/api/runs/${name.split("/").map(encodeURIComponent).join("/")}`);
   if (!response.ok) return;
   const { run, metrics } = await response.json();
+  if (name !== selectedRun) return; // an answer for a run the user has since left (polls and clicks overlap): drop it
   $("run-title").textContent = `${run.name}${run.running ? " (training)" : ""}`;
   const xKey = metrics.some((m) => typeof m.step === "number") ? "step" : "epoch";
   const keys = [...new Set(metrics.flatMap((m) => Object.keys(m)))].filter((k) => k.endsWith("_loss"));

@@ -61,6 +61,8 @@ public sealed class ServePageBrowserTests(ServedModels served) : IClassFixture<S
         // The training runs: the tiny run's training loss is drawn.
         await page.ClickAsync("#tab-runs");
         await page.ClickAsync("#run-list li[data-run='tiny']");
+        // The first run in the list is drawn on its own when the tab opens; wait until the clicked one has replaced it.
+        await page.WaitForFunctionAsync("() => document.getElementById('run-title').textContent.startsWith('tiny')");
         await page.WaitForSelectorAsync("#loss-chart path[data-series='train_loss']");
         Assert.Contains("tiny", await page.TextContentAsync("#run-title"));
     }
