@@ -32,6 +32,7 @@ internal static class Seq2SeqCommands
         };
         var innerDev = new Option<string?>("--inner-dev") { Description = "Choose the model on this pair file (e.g. a split of the training words) instead of --dev." };
         var inputFeeding = new Option<bool>("--input-feeding") { Description = "Input feeding (Luong et al. 2015): the attention's output at step t joins the decoder's input at t + 1." };
+        var rightToLeft = new Option<bool>("--right-to-left") { Description = "Train a right-to-left model: the decoder writes each target last symbol first (outputs are turned back; ensembles may mix both directions)." };
         var labelSmoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing ε of the training loss (PyTorch's definition), in [0, 1).", DefaultValueFactory = _ => 0f };
         var variational = new Option<bool>("--variational-dropout")
         {
@@ -61,6 +62,7 @@ internal static class Seq2SeqCommands
         {
             train, dev, outDir, initFrom, sourceTokens, cell, embedding, hidden, layers, unidirectional, decoderHidden, decoderLayers, noAttention,
             dropout, epochs, evalEvery, evalBeam, maxLength, innerDevFraction, innerDev, inputFeeding, labelSmoothing, keepEpochs, variational, innerDevSeed,
+            rightToLeft,
         };
         foreach (var o in run.All.Concat(loop.All)) command.Add(o);
         command.SetAction(CommandRunner.Guard(parse =>
@@ -74,7 +76,7 @@ internal static class Seq2SeqCommands
                 Epochs = parse.GetValue(epochs), EvalEvery = parse.GetValue(evalEvery), EvalBeam = parse.GetValue(evalBeam),
                 InputFeeding = parse.GetValue(inputFeeding), LabelSmoothing = parse.GetValue(labelSmoothing),
                 InnerDevFraction = parse.GetValue(innerDevFraction), KeepEpochs = parse.GetValue(keepEpochs), VariationalDropout = parse.GetValue(variational),
-                InnerDevSeed = parse.GetValue(innerDevSeed),
+                InnerDevSeed = parse.GetValue(innerDevSeed), RightToLeft = parse.GetValue(rightToLeft),
             });
             options.Validate();
             string dir = parse.GetValue(outDir)!;
@@ -96,7 +98,7 @@ internal static class Seq2SeqCommands
             var training = new Seq2SeqTraining(options, trainPairs, devPairs, initial);
             var trainer = new Trainer<int[]>(training, training.Run(dir, resume) with { Overwrite = parse.GetValue(run.Overwrite) });
             Console.WriteLine($"{options.Cell.ToCliName()} encoder {options.EncoderLayers}×{options.EncoderHidden}{(options.Bidirectional ? " bidirectional" : "")}, " +
-                              $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}{(options.InputFeeding ? " and input feeding" : "")}; " +
+                              $"decoder {options.DecoderLayers}×{options.DecoderHidden}{(options.Attention ? " with attention" : "")}{(options.InputFeeding ? " and input feeding" : "")}{(options.RightToLeft ? ", writing right to left" : "")}; " +
                               $"{training.SourceVocabulary.Count - TokenVocabulary.Reserved.Length} source and {training.TargetVocabulary.Count - TokenVocabulary.Reserved.Length} target symbols; " +
                               $"{trainPairs.Count:N0} training pairs, {training.DevWords:N0} {(devPath is null ? "inner dev" : "dev")} words; {options.Epochs} epochs of {trainer.BatchesPerEpoch:N0} steps" +
                               (resume is not null ? $", resuming at step {trainer.Cursor.Step}" : "") + ".");

@@ -296,7 +296,8 @@ public static class OnnxExport
             g.Output(g.Op("Identity", "feed", [features]), "feed_out", DataType.Float, "B", Hd);
             outState += $", feed_out float [B, {Hd}] (h̃, the next step's feed_in)";
         }
-        string signature = $"inputs: {inputs}\noutputs: log_probs float [B, {V}], {outState}";
+        string signature = $"inputs: {inputs}\noutputs: log_probs float [B, {V}], {outState}"
+            + (c.RightToLeft ? "\na right-to-left model: it writes the target last symbol first; reverse what it writes" : "");
         return Graph(g, "decoder-step", "-decoder", signature, metadata);
     }
 

@@ -61,6 +61,14 @@ public sealed record Seq2SeqConfig
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool VariationalDropout { get; init; }
 
+    /// <summary>
+    /// A right-to-left model: the decoder writes the target from its last symbol to its first (it was trained on reversed
+    /// targets). <see cref="Seq2SeqDecoding"/> turns its outputs back into reading order, and an ensemble may mix both
+    /// directions (Liu et al. 2016: each direction's candidates, ranked by all the models).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool RightToLeft { get; init; }
+
     /// <summary>The decoder's input at each step: the embedding E, and with input feeding also h̃ (Hd).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int DecoderInputSize => Embedding + (InputFeeding ? DecoderHidden : 0);

@@ -15,11 +15,106 @@ public sealed record Hypothesis(int[] Tokens, double LogProbability, double Scor
 /// (T = 1, state carried) per output symbol. Only real symbols and the end symbol are ever produced. Decoding stops at
 /// the end symbol or after <see cref="MaxLength"/> symbols. Given several models (an ensemble: the same source and target
 /// symbols), every step scores each symbol by the mean of the models' log-probabilities, and each model carries its own state.
+/// Outputs are in reading order whichever way the models write (<see cref="Seq2SeqConfig.RightToLeft"/>); an ensemble of
+/// both directions is decoded by <see cref="Decode"/>: each direction searches, and all the models rank the candidates.
 /// </summary>
 public static class Seq2SeqDecoding
 {
     /// <summary>The longest output allowed for a source of the given length: twice the source plus ten.</summary>
     public static int MaxLength(int sourceLength) => 2 * sourceLength + 10;
+
+    /// <summary>
+    /// The ensemble's best outputs per source, best first: greedy when <paramref name="beams"/> is 1 (one hypothesis), else
+    /// up to K from a beam search. When the models write in both directions (<see cref="Seq2SeqConfig.RightToLeft"/>), each
+    /// direction's models search together, and the union of their candidates is ranked by the mean over all the models of
+    /// each candidate's log-probability (end symbol included; <see cref="Score"/>) — Liu et al. 2016's agreement between
+    /// left-to-right and right-to-left decoders, at decode time.
+    /// </summary>
+    public static List<Hypothesis>[] Decode(IReadOnlyList<Seq2Seq> models, PaddedBatch source, int beams, double lengthPenalty = 0)
+    {
+        var groups = models.GroupBy(m => m.Config.RightToLeft).Select(g => (IReadOnlyList<Seq2Seq>)[.. g]).ToList();
+        if (groups.Count == 1)
+            return beams == 1 ? [.. Greedy(models, source).Select(h => new List<Hypothesis> { h })] : Beam(models, source, beams, lengthPenalty);
+        int B = source.BatchSize;
+        var candidates = new List<int[]>[B];
+        var finished = new List<bool>[B];
+        for (int b = 0; b < B; b++) { candidates[b] = []; finished[b] = []; }
+        foreach (var group in groups)
+        {
+            var found = Decode(group, source, beams, lengthPenalty);
+            for (int b = 0; b < B; b++)
+                foreach (var h in found[b])
+                {
+                    int seen = candidates[b].FindIndex(c => c.AsSpan().SequenceEqual(h.Tokens));
+                    if (seen < 0) { candidates[b].Add(h.Tokens); finished[b].Add(h.Finished); }
+                    else finished[b][seen] |= h.Finished;
+                }
+        }
+        var total = new double[B][];
+        for (int b = 0; b < B; b++) total[b] = new double[candidates[b].Count];
+        foreach (var model in models)
+        {
+            var scores = Score(model, source, candidates);
+            for (int b = 0; b < B; b++)
+                for (int c = 0; c < scores[b].Length; c++) total[b][c] += scores[b][c] / models.Count;
+        }
+        var result = new List<Hypothesis>[B];
+        for (int b = 0; b < B; b++)
+        {
+            var list = new List<Hypothesis>(candidates[b].Count);
+            for (int c = 0; c < candidates[b].Count; c++)
+            {
+                double logProbability = total[b][c];
+                double rank = lengthPenalty == 0 ? logProbability : logProbability / Math.Pow(candidates[b][c].Length + 1, lengthPenalty);
+                list.Add(new Hypothesis(candidates[b][c], logProbability, rank, finished[b][c]));
+            }
+            list.Sort((x, y) => y.Score.CompareTo(x.Score)); // stable on ties: the first direction's order
+            result[b] = list.Count > beams ? list.GetRange(0, beams) : list;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Teacher-forced scoring: ln P(candidate, then the end symbol | source) under <paramref name="model"/> for every
+    /// candidate of every source (candidates in reading order, without start or end symbol; a right-to-left model reads them
+    /// reversed). One decoder pass for all: row b·C + c carries candidate c of source b.
+    /// </summary>
+    public static double[][] Score(Seq2Seq model, PaddedBatch source, IReadOnlyList<IReadOnlyList<int[]>> candidates)
+    {
+        int B = source.BatchSize, V = model.Config.TargetVocabulary;
+        if (candidates.Count != B) throw new ArgumentException($"Scoring needs one candidate list per source: {B} sources, {candidates.Count} lists.");
+        int C = Math.Max(1, candidates.Max(list => list.Count)), N = B * C;
+        var sequences = new int[N][];   // row r's symbols in the model's writing order; null: an unused row
+        int longest = 0;
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < candidates[b].Count; c++)
+            {
+                var tokens = candidates[b][c].ToArray();
+                if (model.Config.RightToLeft) Array.Reverse(tokens);
+                sequences[b * C + c] = tokens;
+                longest = Math.Max(longest, tokens.Length);
+            }
+        var state = model.StartDecoding(source, C);
+        var previous = new int[N];
+        Array.Fill(previous, TokenVocabulary.StartId);
+        var total = new double[N];
+        var logProbabilities = new float[N * V];
+        for (int t = 0; t <= longest; t++)   // step t predicts symbol t, the end symbol at t = length
+        {
+            state = model.DecodeStep(previous, state, logProbabilities);
+            for (int r = 0; r < N; r++)
+            {
+                var tokens = sequences[r];
+                if (tokens is null || t > tokens.Length) { previous[r] = TokenVocabulary.EndId; continue; }
+                int next = t < tokens.Length ? tokens[t] : TokenVocabulary.EndId;
+                total[r] += logProbabilities[r * V + next];
+                previous[r] = next;
+            }
+        }
+        var result = new double[B][];
+        for (int b = 0; b < B; b++) result[b] = total.AsSpan(b * C, candidates[b].Count).ToArray();
+        return result;
+    }
 
     /// <summary>The most likely symbol at every step, one hypothesis per source.</summary>
     public static Hypothesis[] Greedy(Seq2Seq model, PaddedBatch source) => Greedy([model], source);
@@ -54,7 +149,7 @@ public static class Seq2SeqDecoding
             }
         }
         var result = new Hypothesis[B];
-        for (int b = 0; b < B; b++) result[b] = new Hypothesis([.. tokens[b]], logProbability[b], logProbability[b], finished[b]);
+        for (int b = 0; b < B; b++) result[b] = new Hypothesis(ReadingOrder(models, [.. tokens[b]]), logProbability[b], logProbability[b], finished[b]);
         return result;
     }
 
@@ -137,7 +232,7 @@ public static class Seq2SeqDecoding
                 int r = b * K + k;
                 if (double.IsNegativeInfinity(scores[r])) continue;
                 double rank = lengthPenalty == 0 ? scores[r] : scores[r] / Math.Pow(tokens[r].Length + 1, lengthPenalty);
-                list.Add(new Hypothesis(tokens[r], scores[r], rank, finished[r]));
+                list.Add(new Hypothesis(ReadingOrder(models, tokens[r]), scores[r], rank, finished[r]));
             }
             list.Sort((x, y) => y.Score.CompareTo(x.Score));
             result[b] = list;
@@ -145,13 +240,27 @@ public static class Seq2SeqDecoding
         return result;
     }
 
+    // Also checks that the models search together: the same target symbols, written the same way.
     private static int TargetVocabulary(IReadOnlyList<Seq2Seq> models)
     {
         if (models.Count == 0) throw new ArgumentException("Decoding needs at least one model.");
         int V = models[0].Config.TargetVocabulary;
         foreach (var model in models)
+        {
             if (model.Config.TargetVocabulary != V) throw new ArgumentException("The models of an ensemble must share their target symbols.");
+            if (model.Config.RightToLeft != models[0].Config.RightToLeft)
+                throw new ArgumentException("A step-by-step search needs models that write the same way; Decode mixes directions.");
+        }
         return V;
+    }
+
+    // A right-to-left model's output, written last symbol first, in reading order (a new array: beam rows share theirs).
+    private static int[] ReadingOrder(IReadOnlyList<Seq2Seq> models, int[] tokens)
+    {
+        if (!models[0].Config.RightToLeft) return tokens;
+        var reversed = tokens.ToArray();
+        Array.Reverse(reversed);
+        return reversed;
     }
 
     /// <summary>Each model's decoder state, stepped together; one model writes its log-probabilities directly, several their mean.</summary>

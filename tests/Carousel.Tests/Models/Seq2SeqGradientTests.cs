@@ -58,13 +58,13 @@ public class Seq2SeqGradientTests
     }
 
     internal static Seq2Seq TinyModel(CellKind cell, bool bidirectional, bool attention, int encoderLayers = 1, int decoderLayers = 1, ulong seed = 1,
-        bool inputFeeding = false)
+        bool inputFeeding = false, bool rightToLeft = false)
     {
         var model = new Seq2Seq(new Seq2SeqConfig
         {
             Cell = cell, SourceVocabulary = 7, TargetVocabulary = 7, Embedding = 3, EncoderHidden = 4, EncoderLayers = encoderLayers,
             Bidirectional = bidirectional, DecoderHidden = 5, DecoderLayers = decoderLayers, Attention = attention,
-            InputFeeding = inputFeeding,
+            InputFeeding = inputFeeding, RightToLeft = rightToLeft,
         }, new Rng(seed));
         // Larger weights than the default init so that gates and attention are away from their linear regime.
         var rng = new Rng(seed + 100);

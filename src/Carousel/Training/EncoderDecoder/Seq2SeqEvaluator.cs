@@ -16,7 +16,7 @@ public static class Seq2SeqEvaluator
 
     /// <summary>
     /// As <see cref="Decode(Seq2Seq, IReadOnlyList{int[]}, int, double, int)"/> with an ensemble: each step scores symbols by
-    /// the mean of the models' log-probabilities.
+    /// the mean of the models' log-probabilities (models of both directions: see <see cref="Seq2SeqDecoding.Decode"/>).
     /// </summary>
     public static List<Hypothesis>[] Decode(IReadOnlyList<Seq2Seq> models, IReadOnlyList<int[]> sources, int beams, double lengthPenalty = 0, int batchSize = 256)
     {
@@ -26,16 +26,8 @@ public static class Seq2SeqEvaluator
         foreach (var examples in LengthBuckets.Plan(lengths, batchSize, rng: null))
         {
             var batch = PaddedBatch.From(sources, examples, TokenVocabulary.PadId);
-            if (beams == 1)
-            {
-                var best = Seq2SeqDecoding.Greedy(models, batch);
-                for (int b = 0; b < examples.Length; b++) result[examples[b]] = [best[b]];
-            }
-            else
-            {
-                var lists = Seq2SeqDecoding.Beam(models, batch, beams, lengthPenalty);
-                for (int b = 0; b < examples.Length; b++) result[examples[b]] = lists[b];
-            }
+            var lists = Seq2SeqDecoding.Decode(models, batch, beams, lengthPenalty);
+            for (int b = 0; b < examples.Length; b++) result[examples[b]] = lists[b];
         }
         for (int m = 0; m < models.Count; m++) models[m].Training = wasTraining[m];
         return result;

@@ -55,7 +55,9 @@ public sealed class Seq2SeqTraining : Trainable<int[]>
         foreach (var pair in train)
         {
             _trainSources.Add(SourceVocabulary.Encode(pair.Source, $"training line {pair.Line}"));
-            _trainTargets.Add(TargetVocabulary.Encode(pair.Target, $"training line {pair.Line}"));
+            var target = TargetVocabulary.Encode(pair.Target, $"training line {pair.Line}");
+            if (options.RightToLeft) Array.Reverse(target); // decoding turns the outputs back
+            _trainTargets.Add(target);
         }
         foreach (var (source, targets) in SequencePairs.GroupBySource(dev))
         {

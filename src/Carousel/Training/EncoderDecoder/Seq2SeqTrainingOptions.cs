@@ -54,6 +54,9 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
     /// <summary>Variational dropout on the decoder side: one mask per sequence for the target embeddings and before the output layer.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool VariationalDropout { get; init; }
+    /// <summary>Train a right-to-left model: on every target reversed (see <see cref="Seq2SeqConfig.RightToLeft"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool RightToLeft { get; init; }
     /// <summary>ε in [0, 1): the training loss is the cross-entropy against (1 − ε)·onehot + ε/V, as PyTorch's label_smoothing.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public float LabelSmoothing { get; init; }
@@ -92,5 +95,6 @@ public sealed record Seq2SeqTrainingOptions : TrainingLoopSettings
         EncoderHidden = EncoderHidden, EncoderLayers = EncoderLayers, Bidirectional = Bidirectional,
         DecoderHidden = DecoderHidden, DecoderLayers = DecoderLayers, Attention = Attention, Dropout = Dropout,
         LearnedInitialState = LearnedInitialState, InputFeeding = InputFeeding, VariationalDropout = VariationalDropout,
+        RightToLeft = RightToLeft,
     };
 }
