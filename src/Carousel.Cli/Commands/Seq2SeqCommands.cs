@@ -225,7 +225,7 @@ internal static class Seq2SeqCommands
     private static Option<string?> EnsembleOption() => new("--ensemble")
     {
         Description = "More checkpoints (comma-separated files or training directories, same data symbols) decoded together with the first: " +
-                      "each step averages the models' log-probabilities.",
+                      "each step averages the models' log-probabilities. With right-to-left models among them, each direction searches and all the models rank the candidates.",
     };
 
     /// <summary>The first checkpoint's model and those of --ensemble, which must read and write the same symbols.</summary>
