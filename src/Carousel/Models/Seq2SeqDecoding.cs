@@ -68,8 +68,7 @@ public static class Seq2SeqDecoding
                 double rank = lengthPenalty == 0 ? logProbability : logProbability / Math.Pow(candidates[b][c].Length + 1, lengthPenalty);
                 list.Add(new Hypothesis(candidates[b][c], logProbability, rank, finished[b][c]));
             }
-            list.Sort((x, y) => y.Score.CompareTo(x.Score)); // stable on ties: the first direction's order
-            result[b] = list.Count > beams ? list.GetRange(0, beams) : list;
+            result[b] = [.. list.OrderByDescending(h => h.Score).Take(beams)]; // a stable sort: ties keep the first direction's order
         }
         return result;
     }
