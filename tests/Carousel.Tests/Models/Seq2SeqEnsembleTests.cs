@@ -36,8 +36,9 @@ public class Seq2SeqEnsembleTests
         Assert.NotEqual(Seq2SeqDecoding.Greedy(models[0], batch).Select(h => h.LogProbability), Seq2SeqDecoding.Greedy(models[1], batch).Select(h => h.LogProbability));
     }
 
-    // ln P(tokens | source i) under one model, decoding one symbol at a time along the tokens
-    private static double Forced(Seq2Seq model, int source, int[] tokens)
+    // ln P(tokens | source i of Seq2SeqGradientTests.Sources) under one model, decoding one row a symbol at a time along the
+    // tokens as the model writes them (independent of Seq2SeqDecoding's batched paths)
+    internal static double Forced(Seq2Seq model, int source, int[] tokens)
     {
         var logProbabilities = new float[model.Config.TargetVocabulary];
         var state = model.StartDecoding(PaddedBatch.From(Sources, [source], TokenVocabulary.PadId), beams: 1);

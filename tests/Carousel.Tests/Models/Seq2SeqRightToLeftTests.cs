@@ -57,7 +57,7 @@ public class Seq2SeqRightToLeftTests
             for (int c = 0; c < candidates[b].Length; c++)
             {
                 var written = rightToLeft ? candidates[b][c].Reverse() : candidates[b][c];
-                Numerics.Close(Forced(model, b, [.. written, TokenVocabulary.EndId]), scores[b][c], 1e-5, 1e-5, $"source {b}, candidate {c}");
+                Numerics.Close(Seq2SeqEnsembleTests.Forced(model, b, [.. written, TokenVocabulary.EndId]), scores[b][c], 1e-5, 1e-5, $"source {b}, candidate {c}");
             }
         }
         var beam = Seq2SeqDecoding.Beam(model, All, beams: 4);
@@ -67,22 +67,6 @@ public class Seq2SeqRightToLeftTests
         for (int b = 0; b < Sources.Length; b++)
             for (int c = 0; c < finished[b].Count; c++)
                 Numerics.Close(finished[b][c].LogProbability, own[b][c], 1e-5, 1e-5, $"source {b}, output {c}");
-    }
-
-    // ln P(written | source) under one model, one row decoded a symbol at a time along the symbols as the model writes them
-    private static double Forced(Seq2Seq model, int source, int[] written)
-    {
-        var logProbabilities = new float[model.Config.TargetVocabulary];
-        var state = model.StartDecoding(PaddedBatch.From(Sources, [source], TokenVocabulary.PadId), beams: 1);
-        int previous = TokenVocabulary.StartId;
-        double sum = 0;
-        foreach (int next in written)
-        {
-            state = model.DecodeStep([previous], state, logProbabilities);
-            sum += logProbabilities[next];
-            previous = next;
-        }
-        return sum;
     }
 
     /// <summary>
