@@ -65,7 +65,7 @@ public static class Seq2SeqDecoding
             for (int c = 0; c < candidates[b].Count; c++)
             {
                 double logProbability = total[b][c];
-                double rank = lengthPenalty == 0 ? logProbability : logProbability / Math.Pow(candidates[b][c].Length + 1, lengthPenalty);
+                double rank = RankingScore(logProbability, candidates[b][c].Length, lengthPenalty);
                 list.Add(new Hypothesis(candidates[b][c], logProbability, rank, finished[b][c]));
             }
             result[b] = [.. list.OrderByDescending(h => h.Score).Take(beams)]; // a stable sort: ties keep the first direction's order
@@ -230,7 +230,7 @@ public static class Seq2SeqDecoding
             {
                 int r = b * K + k;
                 if (double.IsNegativeInfinity(scores[r])) continue;
-                double rank = lengthPenalty == 0 ? scores[r] : scores[r] / Math.Pow(tokens[r].Length + 1, lengthPenalty);
+                double rank = RankingScore(scores[r], tokens[r].Length, lengthPenalty);
                 list.Add(new Hypothesis(ReadingOrder(models, tokens[r]), scores[r], rank, finished[r]));
             }
             list.Sort((x, y) => y.Score.CompareTo(x.Score));
@@ -238,6 +238,10 @@ public static class Seq2SeqDecoding
         }
         return result;
     }
+
+    // What hypotheses are ranked by: ln P / (length + 1)^penalty, the end symbol counted in the length (0: ln P itself).
+    private static double RankingScore(double logProbability, int length, double lengthPenalty) =>
+        lengthPenalty == 0 ? logProbability : logProbability / Math.Pow(length + 1, lengthPenalty);
 
     // Also checks that the models search together: the same target symbols, written the same way.
     private static int TargetVocabulary(IReadOnlyList<Seq2Seq> models)

@@ -106,6 +106,29 @@ public class Seq2SeqRightToLeftTests
     }
 
     /// <summary>
+    /// With a length penalty α, one direction's beam and an ensemble of both directions rank alike: by ln P / (length + 1)^α,
+    /// the end symbol counted, best first.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LengthPenaltyDividesByLengthWithTheEndSymbol(bool bothDirections)
+    {
+        const double alpha = 0.7;
+        Seq2Seq[] models = bothDirections
+            ? [Seq2SeqGradientTests.TinyModel(CellKind.Lstm, true, true, seed: 43), Seq2SeqGradientTests.TinyModel(CellKind.Lstm, true, true, seed: 44, rightToLeft: true)]
+            : [Seq2SeqGradientTests.TinyModel(CellKind.Lstm, true, true, seed: 43)];
+        var decoded = Seq2SeqDecoding.Decode(models, All, beams: 3, lengthPenalty: alpha);
+        foreach (var list in decoded)
+        {
+            Assert.NotEmpty(list);
+            foreach (var h in list)
+                Numerics.Close(h.LogProbability / Math.Pow(h.Tokens.Length + 1, alpha), h.Score, 1e-12, 1e-12, string.Join(',', h.Tokens));
+            Assert.Equal(list.Select(h => h.Score).OrderDescending(), list.Select(h => h.Score));
+        }
+    }
+
+    /// <summary>
     /// Trained through the one loop on copying (target = the source's letters, upper-cased), a right-to-left model learns to
     /// write each word backwards — and decoding hands the copies back in reading order.
     /// </summary>
